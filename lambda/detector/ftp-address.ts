@@ -1,0 +1,153 @@
+/**
+ * Decoding of FTP data-channel arguments (RFC 959 PORT, RFC 2428 EPRT) and the address ranges the
+ * classification needs. Hand-written scanners: no regular expressions, so no backtracking on hostile input.
+ */
+import type { DataTarget } from './finding';
+
+const MAX_PORT = 65_535;
+
+/** Parses a decimal run of 1..maxDigits digits from `text`; returns NaN on anything else. */
+function parseDecimal(text: string, maxDigits: number): number {
+  if (text.length === 0 || text.length > maxDigits) return Number.NaN;
+  let value = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i) - 48;
+    if (code < 0 || code > 9) return Number.NaN;
+    value = value * 10 + code;
+  }
+  return value;
+}
+
+/** `h1,h2,h3,h4,p1,p2` → h1.h2.h3.h4 : p1*256+p2. Each part 0..255 in decimal (leading zeros allowed, as proftpd's parser does). */
+export function decodePortArgument(argument: string): DataTarget | null {
+  const parts = argument.split(',');
+  if (parts.length !== 6) return null;
+  const bytes: number[] = [];
+  for (const part of parts) {
+    const value = parseDecimal(part, 3);
+    if (!(value <= 255)) return null;
+    bytes.push(value);
+  }
+  const [h1, h2, h3, h4, p1, p2] = bytes as [number, number, number, number, number, number];
+  return { ip: `${h1}.${h2}.${h3}.${h4}`, port: p1 * 256 + p2 };
+}
+
+/**
+ * `<d>af<d>addr<d>port<d>` with any delimiter in ASCII 33..126 (RFC 2428 section 2). af 1 needs an IPv4
+ * address, af 2 an IPv6 one; anything else, or a port outside 0..65535, is not decodable.
+ */
+export function decodeEprtArgument(argument: string): DataTarget | null {
+  if (argument.length < 7) return null;
+  const delimiter = argument.charCodeAt(0);
+  if (delimiter < 33 || delimiter > 126) return null;
+  const fields = argument.split(argument.charAt(0));
+  if (fields.length !== 5 || fields[0] !== '' || fields[4] !== '') return null;
+  const [, family, address, portText] = fields as [string, string, string, string, string];
+  const port = parseDecimal(portText, 5);
+  if (!(port <= MAX_PORT)) return null;
+  if (family === '1') {
+    const octets = parseIpv4(address);
+    return octets ? { ip: octets.join('.'), port } : null;
+  }
+  if (family === '2') {
+    return parseIpv6(address) ? { ip: address.toLowerCase(), port } : null;
+  }
+  return null;
+}
+
+/** Strict dotted quad (1-3 digits per octet, each ≤ 255); null otherwise. */
+export function parseIpv4(text: string): [number, number, number, number] | null {
+  const parts = text.split('.');
+  if (parts.length !== 4) return null;
+  const octets: number[] = [];
+  for (const part of parts) {
+    const value = parseDecimal(part, 3);
+    if (!(value <= 255)) return null;
+    octets.push(value);
+  }
+  return octets as [number, number, number, number];
+}
+
+function parseHexGroup(text: string): number {
+  if (text.length === 0 || text.length > 4) return Number.NaN;
+  let value = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    let digit: number;
+    if (c >= 48 && c <= 57) digit = c - 48;
+    else if (c >= 97 && c <= 102) digit = c - 87;
+    else if (c >= 65 && c <= 70) digit = c - 55;
+    else return Number.NaN;
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
+/** RFC 4291 text form (with `::` and an optional dotted-quad tail) → eight 16-bit groups; null otherwise. */
+export function parseIpv6(text: string): number[] | null {
+  if (text.length < 2 || text.length > 45) return null;
+  const doubleColon = text.indexOf('::');
+  if (doubleColon !== -1 && text.indexOf('::', doubleColon + 1) !== -1) return null;
+  const parseSide = (side: string, allowIpv4Tail: boolean): number[] | null => {
+    if (side === '') return [];
+    const groups: number[] = [];
+    const pieces = side.split(':');
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i] as string;
+      if (allowIpv4Tail && i === pieces.length - 1 && piece.includes('.')) {
+        const octets = parseIpv4(piece);
+        if (!octets) return null;
+        groups.push(octets[0] * 256 + octets[1], octets[2] * 256 + octets[3]);
+      } else {
+        const group = parseHexGroup(piece);
+        if (Number.isNaN(group)) return null;
+        groups.push(group);
+      }
+    }
+    return groups;
+  };
+  if (doubleColon === -1) {
+    const groups = parseSide(text, true);
+    return groups && groups.length === 8 ? groups : null;
+  }
+  const head = parseSide(text.slice(0, doubleColon), false);
+  const tail = parseSide(text.slice(doubleColon + 2), true);
+  if (!head || !tail || head.length + tail.length > 7) return null;
+  return [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
+}
+
+function isInternalIpv4([a, b]: readonly [number, number, number, number]): boolean {
+  return (
+    a === 10 || // RFC 1918
+    (a === 172 && b >= 16 && b <= 31) || // RFC 1918
+    (a === 192 && b === 168) || // RFC 1918
+    a === 127 || // loopback
+    (a === 169 && b === 254) || // link-local
+    (a === 100 && b >= 64 && b <= 127) // RFC 6598 carrier-grade NAT (100.64.0.0/10)
+  );
+}
+
+/**
+ * True for addresses a NAT'd client would announce: RFC 1918, loopback, link-local, CGNAT (100.64/10),
+ * IPv6 loopback, link-local (fe80::/10), unique-local (fc00::/7), and IPv4-mapped forms of the IPv4 ranges.
+ */
+export function isInternalAddress(ip: string): boolean {
+  const v4 = parseIpv4(ip);
+  if (v4) return isInternalIpv4(v4);
+  const v6 = parseIpv6(ip);
+  if (!v6) return false;
+  const [g0, g1, g2, g3, g4, g5, g6, g7] = v6 as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const upperZero = g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0;
+  if (upperZero && g5 === 0 && g6 === 0 && g7 === 1) return true; // ::1
+  if (upperZero && g5 === 0xffff) return isInternalIpv4([g6 >> 8, g6 & 0xff, g7 >> 8, g7 & 0xff]);
+  return (g0 & 0xffc0) === 0xfe80 || (g0 & 0xfe00) === 0xfc00;
+}

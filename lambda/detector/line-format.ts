@@ -1,0 +1,313 @@
+/**
+ * Recognises the log line formats proftpd's messages reach CloudWatch in (DESIGN.md section 3) and returns
+ * proftpd's own message with the client details from its serverinfo prefix. Anything that is not provably a
+ * proftpd line — another program, an unknown header, text planted after the serverinfo — yields null.
+ *
+ * proftpd writes `serverinfo - message` to syslog and stderr, and `serverinfo: message` to its SystemLog
+ * file, where serverinfo is `vhost (remoteName[remoteIp])`. Because the serverinfo is parsed at its fixed
+ * position, a second `(name[ip])` group planted later in the line (e.g. in a USER argument) never wins.
+ *
+ * Scanners are index-based loops without regular expressions: linear time on any input.
+ */
+
+export interface ProftpdMessage {
+  /** proftpd's message text (what follows the serverinfo separator or the program label). */
+  readonly message: string;
+  readonly server: string | null;
+  readonly clientName: string | null;
+  readonly srcIp: string | null;
+}
+
+const SPACE = 32;
+const MONTHS = new Set(['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']);
+/** JSON fields examined, in order, when an event is a JSON object (journald export, Docker, agents). */
+const JSON_MESSAGE_FIELDS = ['MESSAGE', 'message', 'log', 'msg'] as const;
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+function skipSpaces(text: string, i: number, end: number): number {
+  while (i < end && text.charCodeAt(i) === SPACE) i++;
+  return i;
+}
+
+function tokenEnd(text: string, i: number, end: number): number {
+  while (i < end && text.charCodeAt(i) !== SPACE) i++;
+  return i;
+}
+
+/** Index after `count` digits at `i`, or -1. */
+function digits(text: string, i: number, count: number, end: number): number {
+  if (i + count > end) return -1;
+  for (let k = 0; k < count; k++) if (!isDigit(text.charCodeAt(i + k))) return -1;
+  return i + count;
+}
+
+/** `hh:mm:ss` with an optional `.frac` or `,mmm`; index after it, or -1. */
+function clock(text: string, i: number, end: number): number {
+  let j = digits(text, i, 2, end);
+  if (j < 0 || text[j] !== ':') return -1;
+  j = digits(text, j + 1, 2, end);
+  if (j < 0 || text[j] !== ':') return -1;
+  j = digits(text, j + 1, 2, end);
+  if (j < 0) return -1;
+  if ((text[j] === '.' || text[j] === ',') && isDigit(text.charCodeAt(j + 1))) {
+    j++;
+    while (j < end && isDigit(text.charCodeAt(j))) j++;
+  }
+  return j;
+}
+
+/** `Z`, `+hh:mm`, `-hhmm` or nothing. */
+function zone(text: string, i: number, end: number): number {
+  if (text[i] === 'Z') return i + 1;
+  if (text[i] === '+' || text[i] === '-') {
+    let j = digits(text, i + 1, 2, end);
+    if (j < 0) return i;
+    if (text[j] === ':') j++;
+    const k = digits(text, j, 2, end);
+    return k < 0 ? i : k;
+  }
+  return i;
+}
+
+/** `Mmm dd hh:mm:ss` / `Mmm  d hh:mm:ss`, optionally followed by ` yyyy`; index after it, or -1. */
+function bsdTimestamp(text: string, i: number, end: number): number {
+  if (i + 3 > end || !MONTHS.has(text.slice(i, i + 3).toLowerCase())) return -1;
+  let j = skipSpaces(text, i + 3, end);
+  if (j === i + 3) return -1;
+  const dayStart = j;
+  while (j < end && isDigit(text.charCodeAt(j)) && j - dayStart < 2) j++;
+  if (j === dayStart || text.charCodeAt(j) !== SPACE) return -1;
+  j = clock(text, j + 1, end);
+  if (j < 0) return -1;
+  const year = digits(text, j + 1, 4, end);
+  if (text.charCodeAt(j) === SPACE && year > 0 && (year === end || text.charCodeAt(year) === SPACE))
+    return year;
+  return j;
+}
+
+/**
+ * Skips an optional `<PRI>` and an optional timestamp: BSD syslog (with an optional year before or after),
+ * ISO-8601 (`T` or space, fractions, zone) and proftpd's SystemLog `yyyy-mm-dd hh:mm:ss,mmm`.
+ * Returns the index of the first header token after it.
+ */
+function skipPriorityAndTimestamp(text: string, i: number, end: number): number {
+  if (text[i] === '<') {
+    let j = i + 1;
+    while (j < end && j - i <= 3 && isDigit(text.charCodeAt(j))) j++;
+    if (j > i + 1 && text[j] === '>') i = j + 1;
+  }
+  const bsd = bsdTimestamp(text, i, end);
+  if (bsd > 0) return skipSpaces(text, bsd, end);
+  const year = digits(text, i, 4, end);
+  if (year < 0) return i;
+  if (text.charCodeAt(year) === SPACE) {
+    const afterYear = bsdTimestamp(text, year + 1, end);
+    return afterYear > 0 ? skipSpaces(text, afterYear, end) : i;
+  }
+  if (text[year] !== '-') return i;
+  let j = digits(text, year + 1, 2, end);
+  if (j < 0 || text[j] !== '-') return i;
+  j = digits(text, j + 1, 2, end);
+  if (j < 0 || (text[j] !== 'T' && text.charCodeAt(j) !== SPACE)) return i;
+  j = clock(text, j + 1, end);
+  if (j < 0) return i;
+  return skipSpaces(text, zone(text, j, end), end);
+}
+
+/** `proftpd` labels vouch for the line; role labels are generic words, so they need the `(name[ip])` group too. */
+type LabelKind = 'proftpd' | 'role';
+
+/**
+ * A proftpd program label: `proftpd[pid]:`, `proftpd:` (syslog) or `proftpd[pid]` (SystemLog); the name is
+ * matched case-insensitively on its `proftpd` prefix (`ProFTPD`, `proftpd-sftp`). proftpd's role-based labels
+ * (`LogOptions +RoleBasedProcessLabels`) `session[pid]` / `daemon[pid]` count too.
+ * Returns null for a token that is not a label at all, 'other' for another program's label.
+ */
+function classifyLabel(text: string, start: number, stop: number): LabelKind | 'other' | null {
+  const hasColon = text.charCodeAt(stop - 1) === 58;
+  const nameStop = hasColon ? stop - 1 : stop;
+  let nameEnd = nameStop;
+  if (text[nameStop - 1] === ']') {
+    const open = text.lastIndexOf('[', nameStop - 1);
+    if (open <= start) return null;
+    for (let k = open + 1; k < nameStop - 1; k++) if (!isDigit(text.charCodeAt(k))) return null;
+    if (open + 1 === nameStop - 1) return null;
+    nameEnd = open;
+  } else if (!hasColon) {
+    return null; // a bare word: a host name, not a label
+  }
+  if (nameEnd === start) return null;
+  const name = text.slice(start, nameEnd);
+  if (name === 'session' || name === 'daemon') return 'role';
+  if (name.slice(0, 7).toLowerCase() !== 'proftpd') return 'other';
+  for (let k = 7; k < name.length; k++) {
+    const c = name.charCodeAt(k);
+    // Characters a program name can have after the prefix; `[`, `(`, quotes etc. mean it is not one.
+    const ok =
+      (c >= 48 && c <= 57) ||
+      (c >= 65 && c <= 90) ||
+      (c >= 97 && c <= 122) ||
+      c === 45 ||
+      c === 46 ||
+      c === 95;
+    if (!ok) return 'other';
+  }
+  return 'proftpd';
+}
+
+/** True when `text` at `i` starts `Refused PORT ` or `Refused EPRT ` (keywords case-insensitive, single spaces). */
+export function startsWithRefusal(text: string, i: number): boolean {
+  if (text.length - i < 14) return false;
+  const head = text.slice(i, i + 13).toLowerCase();
+  return head === 'refused port ' || head === 'refused eprt ';
+}
+
+/**
+ * Parses `[vhost ](name[ip])` followed by ` - ` or `: ` at `i`; the message is what follows. With
+ * `requireRemote` (no program label to vouch for the line), the `(name[ip])` group is mandatory.
+ */
+function parseServerinfo(
+  text: string,
+  i: number,
+  end: number,
+  requireRemote: boolean,
+): ProftpdMessage | null {
+  let server: string | null = null;
+  let j = i;
+  if (text[j] !== '(') {
+    const vhostEnd = tokenEnd(text, j, end);
+    if (vhostEnd === j) return null;
+    if (text.charCodeAt(vhostEnd - 1) === 58 && !requireRemote) {
+      // `vhost: message` (SystemLog with no remote client yet)
+      const messageStart = vhostEnd + 1;
+      return text.charCodeAt(vhostEnd) === SPACE
+        ? {
+            message: text.slice(messageStart, end),
+            server: text.slice(j, vhostEnd - 1),
+            clientName: null,
+            srcIp: null,
+          }
+        : null;
+    }
+    server = text.slice(j, vhostEnd);
+    j = vhostEnd + 1;
+    if (text.charCodeAt(vhostEnd) !== SPACE) return null;
+    if (text[j] === '-' && text.charCodeAt(j + 1) === SPACE) {
+      return requireRemote
+        ? null
+        : { message: text.slice(j + 2, end), server, clientName: null, srcIp: null };
+    }
+  }
+  if (text[j] !== '(') return null;
+  // (remoteName[remoteIp]): neither part may hold a space, parenthesis or bracket.
+  const nameStart = j + 1;
+  let k = nameStart;
+  while (k < end) {
+    const c = text[k];
+    if (c === '[' || c === ']' || c === '(' || c === ')' || c === ' ') break;
+    k++;
+  }
+  if (text[k] !== '[') return null;
+  const ipStart = k + 1;
+  let m = ipStart;
+  while (m < end) {
+    const c = text[m];
+    if (c === '[' || c === ']' || c === '(' || c === ')' || c === ' ') break;
+    m++;
+  }
+  if (text[m] !== ']' || text[m + 1] !== ')') return null;
+  const afterGroup = m + 2;
+  const separator = text.slice(afterGroup, afterGroup + 3);
+  let messageStart: number;
+  if (separator === ' - ') messageStart = afterGroup + 3;
+  else if (separator.startsWith(': ')) messageStart = afterGroup + 2;
+  else return null;
+  return {
+    message: text.slice(messageStart, end),
+    server,
+    clientName: k > nameStart ? text.slice(nameStart, k) : null,
+    srcIp: m > ipStart ? text.slice(ipStart, m) : null,
+  };
+}
+
+/** What follows a proftpd label: either proftpd's message directly, or serverinfo + separator + message. */
+function parseAfterLabel(
+  text: string,
+  i: number,
+  end: number,
+  requireRemote: boolean,
+): ProftpdMessage | null {
+  if (!requireRemote && startsWithRefusal(text, i)) {
+    return { message: text.slice(i, end), server: null, clientName: null, srcIp: null };
+  }
+  return parseServerinfo(text, i, end, requireRemote);
+}
+
+/** Index where `text` ends without its trailing CR/LF characters. */
+export function lineEnd(text: string): number {
+  let end = text.length;
+  while (end > 0) {
+    const c = text.charCodeAt(end - 1);
+    if (c !== 10 && c !== 13) break;
+    end--;
+  }
+  return end;
+}
+
+/** A plain text line: `[<PRI>][timestamp ][host ]label serverinfo sep message`, or a bare `serverinfo - message`. */
+function parsePlainLine(text: string): ProftpdMessage | null {
+  const end = lineEnd(text);
+  const start = skipPriorityAndTimestamp(text, skipSpaces(text, 0, end), end);
+  const firstEnd = tokenEnd(text, start, end);
+  if (firstEnd === start) return null;
+  let label = classifyLabel(text, start, firstEnd);
+  let afterLabel = firstEnd;
+  if (label === null) {
+    // First token is a host (name, IPv4, IPv6, anything without spaces); the label must come next.
+    const secondStart = skipSpaces(text, firstEnd, end);
+    const secondEnd = tokenEnd(text, secondStart, end);
+    label = secondEnd > secondStart ? classifyLabel(text, secondStart, secondEnd) : null;
+    afterLabel = secondEnd;
+    if (label === null) return parseServerinfo(text, start, end, true); // proftpd's stderr: bare serverinfo
+  }
+  if (label === 'other') return null;
+  return parseAfterLabel(text, skipSpaces(text, afterLabel, end), end, label === 'role');
+}
+
+function isProftpdIdentifier(identifier: string): boolean {
+  return identifier.slice(0, 7).toLowerCase() === 'proftpd';
+}
+
+/**
+ * A JSON object event: the first of MESSAGE/message/log/msg that holds a proftpd refusal. When
+ * SYSLOG_IDENTIFIER is present it stands in for the program label (and must be proftpd's).
+ */
+function parseJsonEvent(text: string): ProftpdMessage | null {
+  let event: unknown;
+  try {
+    event = JSON.parse(text);
+  } catch {
+    return null; // not JSON after all: no proftpd line starts with `{`
+  }
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return null;
+  const record = event as Record<string, unknown>;
+  const identifier = record.SYSLOG_IDENTIFIER;
+  if (identifier !== undefined && (typeof identifier !== 'string' || !isProftpdIdentifier(identifier)))
+    return null;
+  for (const field of JSON_MESSAGE_FIELDS) {
+    const value = record[field];
+    if (typeof value !== 'string') continue;
+    const parsed =
+      identifier === undefined ? parsePlainLine(value) : parseAfterLabel(value, 0, lineEnd(value), false);
+    if (parsed && startsWithRefusal(parsed.message, 0)) return parsed;
+  }
+  return null;
+}
+
+/** The proftpd message of `line` with its client details, or null when the line is not a proftpd line. */
+export function parseProftpdLine(line: string): ProftpdMessage | null {
+  const first = skipSpaces(line, 0, line.length);
+  if (line[first] === '{') return parseJsonEvent(line);
+  return parsePlainLine(line);
+}

@@ -1,0 +1,119 @@
+/**
+ * What rule 11209 says to people: title, explanation and runbooks, kept apart from the matching logic
+ * (rule-11209.ts) so wording can change without touching detection, and detection without touching wording.
+ */
+import type { Classification, Severity } from './finding';
+
+export interface ClassificationText {
+  /** Severity assigned to findings of this classification. */
+  readonly severity: Severity;
+  /** A few words for subjects and table cells, e.g. "FTP bounce attempt". */
+  readonly label: string;
+  /** One or two sentences: what this particular refusal most likely means. */
+  readonly summary: string;
+  /** What the operator should do, in order. */
+  readonly runbook: readonly string[];
+}
+
+export interface RuleText {
+  readonly ruleId: '11209';
+  readonly level: 14;
+  /** The OSSEC/Wazuh alert title, kept verbatim for people who search for it. */
+  readonly title: string;
+  /** What proftpd refused and why: active mode, NAT clients and bounce attacks. */
+  readonly description: string;
+  /** Why this rule cannot produce a false positive. */
+  readonly falsePositives: string;
+  /** Why the rule should stay enabled even when most hits are harmless NAT clients. */
+  readonly keepEnabled: string;
+  readonly references: readonly string[];
+  readonly classifications: Readonly<Record<Classification, ClassificationText>>;
+}
+
+export const RULE_11209_TEXT: RuleText = {
+  ruleId: '11209',
+  level: 14,
+  title: "Attempt to bypass firewall that can't adequately keep state of FTP traffic",
+  description:
+    'In active-mode FTP the client sends PORT (IPv4) or EPRT (IPv4/IPv6) to tell the server which address and ' +
+    'port to open the data connection to. proftpd refused such a command because the address it named is not ' +
+    "the address the client's control connection comes from (or names a privileged port). Usually the client " +
+    'sits behind NAT, or behind a firewall that does not rewrite FTP commands, and announced its internal ' +
+    'address: the transfer fails, and the server is fine. The same command is also how an FTP bounce attack ' +
+    'works: the attacker asks the server to send data to a third host and port, so the server scans or attacks ' +
+    "on the attacker's behalf from its own trusted address. proftpd blocked this attempt; the alert tells you who " +
+    'tried and where they aimed.',
+  falsePositives:
+    'A false positive is not possible: the alert only fires on the refusal proftpd itself logged, and the address ' +
+    'it refused is decoded from that line. What varies is intent: a harmless NAT client or an attacker.',
+  keepEnabled:
+    'Do not disable the rule because most hits are NAT clients: the same line with a public third-party address ' +
+    'or a privileged port is the only trace a bounce attempt leaves. Route by severity instead (the low ' +
+    'classifications can go to a quieter channel).',
+  references: [
+    'https://wiki.atomicorp.com/wiki/index.php/HIDS_11209',
+    'http://www.proftpd.org/docs/howto/NAT.html',
+    'https://www.rfc-editor.org/rfc/rfc2577 (FTP security considerations: bounce attacks)',
+    'https://www.rfc-editor.org/rfc/rfc2428 (EPRT)',
+  ],
+  classifications: {
+    'bounce-attempt': {
+      severity: 'critical',
+      label: 'FTP bounce attempt',
+      summary:
+        'The client asked the server to connect to a privileged port, or proftpd itself called it a bounce ' +
+        'attack. NAT clients use high ports; this is an attempt to make your server talk to another service.',
+      runbook: [
+        'Treat the client address as hostile: block it at the security group, network ACL or AWS WAF / firewall.',
+        'Look up everything else this client did in the same log group (the Logs Insights link) and in VPC Flow Logs.',
+        'Confirm proftpd keeps refusing: AllowForeignAddress must be off (the default) for every <VirtualHost>.',
+        'If the target address is yours, check that service for connection attempts from the FTP server.',
+      ],
+    },
+    'foreign-public-target': {
+      severity: 'high',
+      label: 'FTP data channel aimed at a third party',
+      summary:
+        'The client asked for data to be sent to a public address that is not its own. That is the shape of an FTP bounce attack (or FXP site-to-site transfer, which proftpd refuses by default).',
+      runbook: [
+        'Check whether the target address belongs to a known partner doing FXP transfers; if not, treat it as a bounce attempt.',
+        'Block the client address if it repeats or aims at several targets; review its other activity in the same log group.',
+        'Keep AllowForeignAddress off; if FXP is needed, allow it only for named partners.',
+      ],
+    },
+    'malformed-argument': {
+      severity: 'medium',
+      label: 'Malformed FTP data-channel address',
+      summary:
+        'The refused PORT/EPRT argument does not decode to a valid address and port. Real clients do not send ' +
+        'this; scanners and fuzzers do.',
+      runbook: [
+        "Look at the client's other commands in the same log group: scanning or fuzzing usually shows several oddities.",
+        'Block the client if it is not a known user; make sure proftpd is patched (malformed input is how parsers are probed).',
+      ],
+    },
+    'nat-misconfiguration': {
+      severity: 'low',
+      label: 'FTP client behind NAT using active mode',
+      summary:
+        'The client announced a private or internal address: it is behind NAT and using active mode, so its ' +
+        'transfers fail. Harmless, but the user probably cannot download anything.',
+      runbook: [
+        'Tell the user (or client owner) to switch the FTP client to passive mode (PASV/EPSV).',
+        'If many clients do this, check that the server advertises passive mode correctly: MasqueradeAddress and PassivePorts behind a load balancer or NAT gateway, and the matching security-group ports.',
+        'No blocking needed unless the same client also triggers high or critical findings.',
+      ],
+    },
+    'address-family-mismatch': {
+      severity: 'low',
+      label: 'FTP EPRT address family mismatch',
+      summary:
+        'The client asked for an IPv6 data connection over an IPv4 control connection (or the reverse). Usually a ' +
+        'dual-stack client or a proxy mixing address families.',
+      runbook: [
+        'Ask the user to use passive mode (EPSV) or to connect over the address family it wants data on.',
+        'If it repeats from one client with varied targets, review that client like a foreign-target finding.',
+      ],
+    },
+  },
+};

@@ -1,0 +1,88 @@
+/**
+ * Rule 11209: proftpd refused a PORT/EPRT command (DESIGN.md sections 3 and 4). Matching and classification
+ * only; what the rule says to people lives in rule-11209.messages.ts.
+ */
+import type { Classification, DataTarget, Finding, FtpCommand } from './finding';
+import { decodeEprtArgument, decodePortArgument, isInternalAddress } from './ftp-address';
+import { lineEnd, parseProftpdLine, startsWithRefusal } from './line-format';
+import { RULE_11209_TEXT } from './rule-11209.messages';
+
+/**
+ * Cheap pre-check, safe on a single line or a whole decompressed batch: false means no refusal can be in
+ * `text`. Besides the keywords themselves it lets through JSON `\u00XX` escapes of ASCII letters and space,
+ * the only way a JSON-wrapped event could spell the keywords without their letters appearing.
+ */
+const REFUSAL_HINT = /refused (?:port|eprt) |\\u00(?:[4-7][0-9a-f]|20)/i;
+
+export function mayContainRefusal(text: string): boolean {
+  return REFUSAL_HINT.test(text);
+}
+
+interface RefusedCommand {
+  readonly command: FtpCommand;
+  readonly rawArgument: string;
+  readonly reason: string | null;
+}
+
+/** `Refused PORT <arg>[ (<reason>)]` at the start of proftpd's message; the argument is one non-empty token. */
+function parseRefusal(message: string): RefusedCommand | null {
+  if (!startsWithRefusal(message, 0)) return null;
+  const command: FtpCommand = message.charCodeAt(8) === 80 || message.charCodeAt(8) === 112 ? 'PORT' : 'EPRT';
+  let argumentEnd = 13;
+  while (argumentEnd < message.length) {
+    const c = message.charCodeAt(argumentEnd);
+    if (c === 32 || c === 9) break;
+    argumentEnd++;
+  }
+  if (argumentEnd === 13) return null;
+  let reason: string | null = null;
+  if (message.startsWith(' (', argumentEnd)) {
+    const close = message.indexOf(')', argumentEnd + 2);
+    if (close > argumentEnd + 2) reason = message.slice(argumentEnd + 2, close);
+  }
+  return { command, rawArgument: message.slice(13, argumentEnd), reason };
+}
+
+const BELOW_PRIVILEGED = 1024;
+
+/** DESIGN.md section 4, first match wins. */
+export function classify(reason: string | null, target: DataTarget | null): Classification {
+  const lowerReason = reason?.toLowerCase() ?? '';
+  if (lowerReason.includes('bounce attack') || (target !== null && target.port < BELOW_PRIVILEGED)) {
+    return 'bounce-attempt';
+  }
+  if (lowerReason === 'ipv4/ipv6 address mismatch') return 'address-family-mismatch';
+  if (target === null) return 'malformed-argument';
+  return isInternalAddress(target.ip) ? 'nat-misconfiguration' : 'foreign-public-target';
+}
+
+/**
+ * The finding for one log line, or null. Total: returns for any string, including binary junk, lone
+ * surrogates and megabyte lines, in time linear in the line's length.
+ */
+export function detectLine(line: string): Finding | null {
+  if (!mayContainRefusal(line)) return null;
+  const parsed = parseProftpdLine(line);
+  if (parsed === null) return null;
+  const refusal = parseRefusal(parsed.message);
+  if (refusal === null) return null;
+  const target =
+    refusal.command === 'PORT'
+      ? decodePortArgument(refusal.rawArgument)
+      : decodeEprtArgument(refusal.rawArgument);
+  const classification = classify(refusal.reason, target);
+  return {
+    ruleId: RULE_11209_TEXT.ruleId,
+    level: RULE_11209_TEXT.level,
+    command: refusal.command,
+    srcIp: parsed.srcIp,
+    clientName: parsed.clientName,
+    server: parsed.server,
+    target,
+    rawArgument: refusal.rawArgument,
+    reason: refusal.reason,
+    classification,
+    severity: RULE_11209_TEXT.classifications[classification].severity,
+    line: line.slice(0, lineEnd(line)),
+  };
+}

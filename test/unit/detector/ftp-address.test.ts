@@ -1,0 +1,48 @@
+import { detectLine } from '../../../lambda/detector';
+
+const target = (command: 'PORT' | 'EPRT', argument: string) =>
+  detectLine(`proftpd[1]: s (c[198.51.100.4]) - Refused ${command} ${argument} (address mismatch)`)?.target;
+
+describe('PORT argument decoding: h1,h2,h3,h4,p1,p2 → h1.h2.h3.h4 : p1*256+p2', () => {
+  it.each([
+    ['192,168,1,34,206,55', { ip: '192.168.1.34', port: 52791 }],
+    ['0,0,0,0,0,0', { ip: '0.0.0.0', port: 0 }],
+    ['255,255,255,255,255,255', { ip: '255.255.255.255', port: 65535 }],
+    ['010,001,002,003,004,005', { ip: '10.1.2.3', port: 1029 }],
+    ['192,168,1,34,206', null],
+    ['192,168,1,34,206,55,1', null],
+    ['192,168,1,34,206,256', null],
+    ['192,168,1,34,206,-1', null],
+    ['192,168,1,34,,55', null],
+    ['192,168,1,34,206,0x1', null],
+    ['1000,1,1,1,1,1', null],
+    ['192.168.1.34.206.55', null],
+  ])('%s → %j', (argument, expected) => {
+    expect(target('PORT', argument)).toEqual(expected);
+  });
+});
+
+describe('EPRT argument decoding (RFC 2428): <d>af<d>addr<d>port<d>, any delimiter', () => {
+  it.each([
+    ['|1|132.235.1.2|6275|', { ip: '132.235.1.2', port: 6275 }],
+    ['|2|1080::8:800:200C:417A|5282|', { ip: '1080::8:800:200c:417a', port: 5282 }],
+    ['!2!::1!65535!', { ip: '::1', port: 65535 }],
+    ['~1~10.0.0.1~0~', { ip: '10.0.0.1', port: 0 }],
+    ['|2|::ffff:10.0.0.1|2000|', { ip: '::ffff:10.0.0.1', port: 2000 }],
+    ['|2|1:2:3:4:5:6:7:8|2000|', { ip: '1:2:3:4:5:6:7:8', port: 2000 }],
+    ['|1|132.235.1.2|65536|', null],
+    ['|1|132.235.1.2|62a|', null],
+    ['|1|2001:db8::1|6275|', null],
+    ['|2|132.235.1.2|6275|', null],
+    ['|3|132.235.1.2|6275|', null],
+    ['|1|132.235.1.2|6275', null],
+    ['|1|132.235.1.2|6275|x', null],
+    ['|1|132.235.1.256|6275|', null],
+    ['|2|1:2:3:4:5:6:7:8:9|1|', null],
+    ['|2|1::2::3|1|', null],
+    ['|2|12345::1|1|', null],
+    ['|2|fe80::1%eth0|1|', null],
+  ])('%s → %j', (argument, expected) => {
+    expect(target('EPRT', argument)).toEqual(expected);
+  });
+});
