@@ -54,9 +54,13 @@ async function openSources(files: readonly string[]): Promise<Source[]> {
     }
     return sources;
   } catch (error) {
-    await Promise.all(sources.map((source) => source.handle?.close()));
+    await closeAll(sources);
     throw error;
   }
+}
+
+async function closeAll(sources: readonly Source[]): Promise<void> {
+  await Promise.all(sources.flatMap((source) => (source.handle ? [source.handle.close()] : [])));
 }
 
 function describeFsError(error: unknown): string {
@@ -111,7 +115,7 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
       if (io.interrupted.aborted) break;
     }
   } finally {
-    await Promise.all(sources.map((source) => source.handle?.close()));
+    await closeAll(sources);
   }
   if (format === 'text')
     await out.write(summary.render({ lines, sources: sources.length, sourceNoun: 'file' }));

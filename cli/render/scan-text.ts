@@ -33,6 +33,7 @@ class BoundedSet {
     if (this.kept.size < this.limit) this.kept.add(value);
     else if (this.more.size < 10_000) this.more.add(value);
   }
+
   describe(): string {
     const head = [...this.kept].join(', ');
     return this.more.size > 0

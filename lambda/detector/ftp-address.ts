@@ -18,7 +18,10 @@ function parseDecimal(text: string, maxDigits: number): number {
   return value;
 }
 
-/** `h1,h2,h3,h4,p1,p2` → h1.h2.h3.h4 : p1*256+p2. Each part 0..255 in decimal (leading zeros allowed, as proftpd's parser does). */
+/**
+ * `h1,h2,h3,h4,p1,p2` → h1.h2.h3.h4 : p1*256+p2. Each part 0..255 in decimal (leading zeros allowed, as
+ * proftpd's parser does).
+ */
 export function decodePortArgument(argument: string): DataTarget | null {
   const parts = argument.split(',');
   if (parts.length !== 6) return null;
@@ -118,12 +121,12 @@ export function parseIpv6(text: string): number[] | null {
 
 function isInternalIpv4([a, b]: readonly [number, number, number, number]): boolean {
   return (
-    a === 10 || // RFC 1918
-    (a === 172 && b >= 16 && b <= 31) || // RFC 1918
-    (a === 192 && b === 168) || // RFC 1918
-    a === 127 || // loopback
-    (a === 169 && b === 254) || // link-local
-    (a === 100 && b >= 64 && b <= 127) // RFC 6598 carrier-grade NAT (100.64.0.0/10)
+    a === 10 // RFC 1918
+    || (a === 172 && b >= 16 && b <= 31) // RFC 1918
+    || (a === 192 && b === 168) // RFC 1918
+    || a === 127 // loopback
+    || (a === 169 && b === 254) // link-local
+    || (a === 100 && b >= 64 && b <= 127) // RFC 6598 carrier-grade NAT (100.64.0.0/10)
   );
 }
 

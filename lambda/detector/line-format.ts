@@ -145,12 +145,12 @@ function classifyLabel(text: string, start: number, stop: number): LabelKind | '
     const c = name.charCodeAt(k);
     // Characters a program name can have after the prefix; `[`, `(`, quotes etc. mean it is not one.
     const ok =
-      (c >= 48 && c <= 57) ||
-      (c >= 65 && c <= 90) ||
-      (c >= 97 && c <= 122) ||
-      c === 45 ||
-      c === 46 ||
-      c === 95;
+      (c >= 48 && c <= 57)
+      || (c >= 65 && c <= 90)
+      || (c >= 97 && c <= 122)
+      || c === 45
+      || c === 46
+      || c === 95;
     if (!ok) return 'other';
   }
   return 'proftpd';

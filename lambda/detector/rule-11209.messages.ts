@@ -33,23 +33,23 @@ export interface RuleText {
 export const RULE_11209_TEXT: RuleText = {
   ruleId: '11209',
   level: 14,
-  title: "Attempt to bypass firewall that can't adequately keep state of FTP traffic",
+  title: 'Attempt to bypass firewall that can\'t adequately keep state of FTP traffic',
   description:
-    'In active-mode FTP the client sends PORT (IPv4) or EPRT (IPv4/IPv6) to tell the server which address and ' +
-    'port to open the data connection to. proftpd refused such a command because the address it named is not ' +
-    "the address the client's control connection comes from (or names a privileged port). Usually the client " +
-    'sits behind NAT, or behind a firewall that does not rewrite FTP commands, and announced its internal ' +
-    'address: the transfer fails, and the server is fine. The same command is also how an FTP bounce attack ' +
-    'works: the attacker asks the server to send data to a third host and port, so the server scans or attacks ' +
-    "on the attacker's behalf from its own trusted address. proftpd blocked this attempt; the alert tells you who " +
-    'tried and where they aimed.',
+    'In active-mode FTP the client sends PORT (IPv4) or EPRT (IPv4/IPv6) to tell the server which address and '
+    + 'port to open the data connection to. proftpd refused such a command because the address it named is not '
+    + 'the address the client\'s control connection comes from (or names a privileged port). Usually the client '
+    + 'sits behind NAT, or behind a firewall that does not rewrite FTP commands, and announced its internal '
+    + 'address: the transfer fails, and the server is fine. The same command is also how an FTP bounce attack '
+    + 'works: the attacker asks the server to send data to a third host and port, so the server scans or attacks '
+    + 'on the attacker\'s behalf from its own trusted address. proftpd blocked this attempt; the alert tells you who '
+    + 'tried and where they aimed.',
   falsePositives:
-    'A false positive is not possible: the alert only fires on the refusal proftpd itself logged, and the address ' +
-    'it refused is decoded from that line. What varies is intent: a harmless NAT client or an attacker.',
+    'A false positive is not possible: the alert only fires on the refusal proftpd itself logged, and the address '
+    + 'it refused is decoded from that line. What varies is intent: a harmless NAT client or an attacker.',
   keepEnabled:
-    'Do not disable the rule because most hits are NAT clients: the same line with a public third-party address ' +
-    'or a privileged port is the only trace a bounce attempt leaves. Route by severity instead (the low ' +
-    'classifications can go to a quieter channel).',
+    'Do not disable the rule because most hits are NAT clients: the same line with a public third-party address '
+    + 'or a privileged port is the only trace a bounce attempt leaves. Route by severity instead (the low '
+    + 'classifications can go to a quieter channel).',
   references: [
     'https://wiki.atomicorp.com/wiki/index.php/HIDS_11209',
     'http://www.proftpd.org/docs/howto/NAT.html',
@@ -61,8 +61,8 @@ export const RULE_11209_TEXT: RuleText = {
       severity: 'critical',
       label: 'FTP bounce attempt',
       summary:
-        'The client asked the server to connect to a privileged port, or proftpd itself called it a bounce ' +
-        'attack. NAT clients use high ports; this is an attempt to make your server talk to another service.',
+        'The client asked the server to connect to a privileged port, or proftpd itself called it a bounce '
+        + 'attack. NAT clients use high ports; this is an attempt to make your server talk to another service.',
       runbook: [
         'Treat the client address as hostile: block it at the security group, network ACL or AWS WAF / firewall.',
         'Look up everything else this client did in the same log group (the Logs Insights link) and in VPC Flow Logs.',
@@ -85,10 +85,10 @@ export const RULE_11209_TEXT: RuleText = {
       severity: 'medium',
       label: 'Malformed FTP data-channel address',
       summary:
-        'The refused PORT/EPRT argument does not decode to a valid address and port. Real clients do not send ' +
-        'this; scanners and fuzzers do.',
+        'The refused PORT/EPRT argument does not decode to a valid address and port. Real clients do not send '
+        + 'this; scanners and fuzzers do.',
       runbook: [
-        "Look at the client's other commands in the same log group: scanning or fuzzing usually shows several oddities.",
+        'Look at the client\'s other commands in the same log group: scanning or fuzzing usually shows several oddities.',
         'Block the client if it is not a known user; make sure proftpd is patched (malformed input is how parsers are probed).',
       ],
     },
@@ -96,8 +96,8 @@ export const RULE_11209_TEXT: RuleText = {
       severity: 'low',
       label: 'FTP client behind NAT using active mode',
       summary:
-        'The client announced a private or internal address: it is behind NAT and using active mode, so its ' +
-        'transfers fail. Harmless, but the user probably cannot download anything.',
+        'The client announced a private or internal address: it is behind NAT and using active mode, so its '
+        + 'transfers fail. Harmless, but the user probably cannot download anything.',
       runbook: [
         'Tell the user (or client owner) to switch the FTP client to passive mode (PASV/EPSV).',
         'If many clients do this, check that the server advertises passive mode correctly: MasqueradeAddress and PassivePorts behind a load balancer or NAT gateway, and the matching security-group ports.',
@@ -108,8 +108,8 @@ export const RULE_11209_TEXT: RuleText = {
       severity: 'low',
       label: 'FTP EPRT address family mismatch',
       summary:
-        'The client asked for an IPv6 data connection over an IPv4 control connection (or the reverse). Usually a ' +
-        'dual-stack client or a proxy mixing address families.',
+        'The client asked for an IPv6 data connection over an IPv4 control connection (or the reverse). Usually a '
+        + 'dual-stack client or a proxy mixing address families.',
       runbook: [
         'Ask the user to use passive mode (EPSV) or to connect over the address family it wants data on.',
         'If it repeats from one client with varied targets, review that client like a foreign-target finding.',
