@@ -19,18 +19,35 @@ function parseDecimal(text: string, maxDigits: number): number {
 }
 
 /**
- * `h1,h2,h3,h4,p1,p2` → h1.h2.h3.h4 : p1*256+p2. Each part 0..255 in decimal (leading zeros allowed, as
- * proftpd's parser does).
+ * Reads `count` separator-delimited decimal numbers of 1-3 digits, each ≤ 255, spanning all of `text`, in one
+ * pass (this runs on every refusal line). Null on anything else.
  */
-export function decodePortArgument(argument: string): DataTarget | null {
-  const parts = argument.split(',');
-  if (parts.length !== 6) return null;
-  const bytes: number[] = [];
-  for (const part of parts) {
-    const value = parseDecimal(part, 3);
-    if (!(value <= 255)) return null;
-    bytes.push(value);
+function parseByteList(text: string, separator: number, count: number): number[] | null {
+  const values: number[] = [];
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : separator;
+    if (c >= 48 && c <= 57) {
+      if (++digits > 3) return null;
+      value = value * 10 + (c - 48);
+    } else if (c === separator && digits > 0 && value <= 255) {
+      values.push(value);
+      if (values.length > count) return null;
+      value = 0;
+      digits = 0;
+    } else {
+      return null;
+    }
   }
+  return values.length === count ? values : null;
+}
+
+/** `h1,h2,h3,h4,p1,p2` → h1.h2.h3.h4 : p1*256+p2. Each part 0..255 in decimal (leading zeros allowed, as
+ * proftpd's parser does). */
+export function decodePortArgument(argument: string): DataTarget | null {
+  const bytes = parseByteList(argument, 44, 6);
+  if (bytes === null) return null;
   const [h1, h2, h3, h4, p1, p2] = bytes as [number, number, number, number, number, number];
   return { ip: `${h1}.${h2}.${h3}.${h4}`, port: p1 * 256 + p2 };
 }
@@ -43,16 +60,21 @@ export function decodeEprtArgument(argument: string): DataTarget | null {
   if (argument.length < 7) return null;
   const delimiter = argument.charCodeAt(0);
   if (delimiter < 33 || delimiter > 126) return null;
-  const fields = argument.split(argument.charAt(0));
-  if (fields.length !== 5 || fields[0] !== '' || fields[4] !== '') return null;
-  const [, family, address, portText] = fields as [string, string, string, string, string];
-  const port = parseDecimal(portText, 5);
+  // Exactly <d>af<d>addr<d>port<d>: three more delimiters, the last one ending the argument.
+  const afterFamily = argument.indexOf(argument.charAt(0), 1);
+  const afterAddress = afterFamily < 0 ? -1 : argument.indexOf(argument.charAt(0), afterFamily + 1);
+  if (afterAddress < 0 || argument.indexOf(argument.charAt(0), afterAddress + 1) !== argument.length - 1) return null;
+  const family = afterFamily === 2 ? argument.charCodeAt(1) : 0;
+  const address = argument.slice(afterFamily + 1, afterAddress);
+  const port = parseDecimal(argument.slice(afterAddress + 1, argument.length - 1), 5);
   if (!(port <= MAX_PORT)) return null;
-  if (family === '1') {
+  if (family === 49) {
+    // af 1: IPv4
     const octets = parseIpv4(address);
-    return octets ? { ip: octets.join('.'), port } : null;
+    return octets ? { ip: `${octets[0]}.${octets[1]}.${octets[2]}.${octets[3]}`, port } : null;
   }
-  if (family === '2') {
+  if (family === 50) {
+    // af 2: IPv6
     return parseIpv6(address) ? { ip: address.toLowerCase(), port } : null;
   }
   return null;
@@ -60,15 +82,7 @@ export function decodeEprtArgument(argument: string): DataTarget | null {
 
 /** Strict dotted quad (1-3 digits per octet, each ≤ 255); null otherwise. */
 export function parseIpv4(text: string): [number, number, number, number] | null {
-  const parts = text.split('.');
-  if (parts.length !== 4) return null;
-  const octets: number[] = [];
-  for (const part of parts) {
-    const value = parseDecimal(part, 3);
-    if (!(value <= 255)) return null;
-    octets.push(value);
-  }
-  return octets as [number, number, number, number];
+  return parseByteList(text, 46, 4) as [number, number, number, number] | null;
 }
 
 function parseHexGroup(text: string): number {

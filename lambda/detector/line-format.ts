@@ -19,7 +19,16 @@ export interface ProftpdMessage {
 }
 
 const SPACE = 32;
-const MONTHS = new Set(['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']);
+const OPEN_PAREN = 40;
+const CLOSE_PAREN = 41;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+/** Month abbreviations as three lower-cased char codes packed into one number (no per-line string work). */
+const monthKey = (a: number, b: number, c: number): number => ((a | 0x20) << 16) | ((b | 0x20) << 8) | (c | 0x20);
+const MONTHS = new Set(
+  ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'].map((m) =>
+    monthKey(m.charCodeAt(0), m.charCodeAt(1), m.charCodeAt(2))),
+);
 /** JSON fields examined, in order, when an event is a JSON object (journald export, Docker, agents). */
 const JSON_MESSAGE_FIELDS = ['MESSAGE', 'message', 'log', 'msg'] as const;
 
@@ -72,7 +81,7 @@ function zone(text: string, i: number, end: number): number {
 
 /** `Mmm dd hh:mm:ss` / `Mmm  d hh:mm:ss`, optionally followed by ` yyyy`; index after it, or -1. */
 function bsdTimestamp(text: string, i: number, end: number): number {
-  if (i + 3 > end || !MONTHS.has(text.slice(i, i + 3).toLowerCase())) return -1;
+  if (i + 3 > end || !MONTHS.has(monthKey(text.charCodeAt(i), text.charCodeAt(i + 1), text.charCodeAt(i + 2)))) return -1;
   let j = skipSpaces(text, i + 3, end);
   if (j === i + 3) return -1;
   const dayStart = j;
@@ -156,11 +165,34 @@ function classifyLabel(text: string, start: number, stop: number): LabelKind | '
   return 'proftpd';
 }
 
+const REFUSED_ = 'refused ';
+
 /** True when `text` at `i` starts `Refused PORT ` or `Refused EPRT ` (keywords case-insensitive, single spaces). */
 export function startsWithRefusal(text: string, i: number): boolean {
   if (text.length - i < 14) return false;
-  const head = text.slice(i, i + 13).toLowerCase();
-  return head === 'refused port ' || head === 'refused eprt ';
+  // ASCII letters fold to lower case with `| 0x20`; the spaces are compared exactly.
+  for (let k = 0; k < 8; k++) {
+    const expected = REFUSED_.charCodeAt(k);
+    const c = text.charCodeAt(i + k);
+    if ((k === 7 ? c : c | 0x20) !== expected) return false;
+  }
+  const a = text.charCodeAt(i + 8) | 0x20;
+  const b = text.charCodeAt(i + 9) | 0x20;
+  const c = text.charCodeAt(i + 10) | 0x20;
+  const d = text.charCodeAt(i + 11) | 0x20;
+  const isPort = a === 112 && b === 111 && c === 114 && d === 116; // port
+  const isEprt = a === 101 && b === 112 && c === 114 && d === 116; // eprt
+  return (isPort || isEprt) && text.charCodeAt(i + 12) === SPACE;
+}
+
+/** End of a serverinfo group part: the first space, parenthesis or bracket at or after `i`. */
+function groupPartEnd(text: string, i: number, end: number): number {
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c === SPACE || c === OPEN_PAREN || c === CLOSE_PAREN || c === OPEN_BRACKET || c === CLOSE_BRACKET) break;
+    i++;
+  }
+  return i;
 }
 
 /**
@@ -199,29 +231,20 @@ function parseServerinfo(
         : { message: text.slice(j + 2, end), server, clientName: null, srcIp: null };
     }
   }
-  if (text[j] !== '(') return null;
+  if (text.charCodeAt(j) !== OPEN_PAREN) return null;
   // (remoteName[remoteIp]): neither part may hold a space, parenthesis or bracket.
   const nameStart = j + 1;
-  let k = nameStart;
-  while (k < end) {
-    const c = text[k];
-    if (c === '[' || c === ']' || c === '(' || c === ')' || c === ' ') break;
-    k++;
-  }
-  if (text[k] !== '[') return null;
+  const k = groupPartEnd(text, nameStart, end);
+  if (text.charCodeAt(k) !== OPEN_BRACKET) return null;
   const ipStart = k + 1;
-  let m = ipStart;
-  while (m < end) {
-    const c = text[m];
-    if (c === '[' || c === ']' || c === '(' || c === ')' || c === ' ') break;
-    m++;
-  }
-  if (text[m] !== ']' || text[m + 1] !== ')') return null;
+  const m = groupPartEnd(text, ipStart, end);
+  if (text.charCodeAt(m) !== CLOSE_BRACKET || text.charCodeAt(m + 1) !== CLOSE_PAREN) return null;
   const afterGroup = m + 2;
-  const separator = text.slice(afterGroup, afterGroup + 3);
   let messageStart: number;
-  if (separator === ' - ') messageStart = afterGroup + 3;
-  else if (separator.startsWith(': ')) messageStart = afterGroup + 2;
+  const sep0 = text.charCodeAt(afterGroup);
+  const sep1 = text.charCodeAt(afterGroup + 1);
+  if (sep0 === SPACE && sep1 === 45 && text.charCodeAt(afterGroup + 2) === SPACE) messageStart = afterGroup + 3; // ' - '
+  else if (sep0 === 58 && sep1 === SPACE) messageStart = afterGroup + 2; // ': '
   else return null;
   return {
     message: text.slice(messageStart, end),

@@ -2,7 +2,7 @@
  * Rule 11209: proftpd refused a PORT/EPRT command (DESIGN.md sections 3 and 4). Matching and classification
  * only; what the rule says to people lives in rule-11209.messages.ts.
  */
-import type { Classification, DataTarget, Finding, FtpCommand } from './finding';
+import type { Classification, DataTarget, Finding, FtpCommand, Severity } from './finding';
 import { decodeEprtArgument, decodePortArgument, isInternalAddress } from './ftp-address';
 import { lineEnd, parseProftpdLine, startsWithRefusal } from './line-format';
 import { RULE_11209_TEXT } from './rule-11209.messages';
@@ -45,9 +45,12 @@ function parseRefusal(message: string): RefusedCommand | null {
 
 const BELOW_PRIVILEGED = 1024;
 
+/** proftpd's most common reason, checked first so the usual line needs no case folding. */
+const ADDRESS_MISMATCH = 'address mismatch';
+
 /** DESIGN.md section 4, first match wins. */
 export function classify(reason: string | null, target: DataTarget | null): Classification {
-  const lowerReason = reason?.toLowerCase() ?? '';
+  const lowerReason = reason === null || reason === ADDRESS_MISMATCH ? '' : reason.toLowerCase();
   if (lowerReason.includes('bounce attack') || (target !== null && target.port < BELOW_PRIVILEGED)) {
     return 'bounce-attempt';
   }
@@ -55,6 +58,10 @@ export function classify(reason: string | null, target: DataTarget | null): Clas
   if (target === null) return 'malformed-argument';
   return isInternalAddress(target.ip) ? 'nat-misconfiguration' : 'foreign-public-target';
 }
+
+const SEVERITY_OF: Readonly<Record<Classification, Severity>> = Object.fromEntries(
+  Object.entries(RULE_11209_TEXT.classifications).map(([classification, text]) => [classification, text.severity]),
+) as Record<Classification, Severity>;
 
 /**
  * The finding for one log line, or null. Total: returns for any string, including binary junk, lone
@@ -82,7 +89,7 @@ export function detectLine(line: string): Finding | null {
     rawArgument: refusal.rawArgument,
     reason: refusal.reason,
     classification,
-    severity: RULE_11209_TEXT.classifications[classification].severity,
+    severity: SEVERITY_OF[classification],
     line: line.slice(0, lineEnd(line)),
   };
 }

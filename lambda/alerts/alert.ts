@@ -1,0 +1,94 @@
+/**
+ * The Alert contract (DESIGN.md section 5): one per log group x client IP x classification, built from the
+ * findings of one batch (or one CLI scan). This is the SNS `default` JSON; the email, Slack and Chatbot
+ * renderings are derived from it. String fields taken from log lines are raw data, not display text: the
+ * renderers sanitise them for their medium.
+ */
+import type { Classification, Finding, FtpCommand, Severity } from '../detector/finding';
+
+export type AlertCommand = FtpCommand | 'PORT/EPRT';
+
+export interface AlertSample {
+  /** CloudWatch Logs event id (or the caller's locator, e.g. `file:line` from the CLI). */
+  readonly eventId: string;
+  readonly logStream: string;
+  /** ISO-8601, from the event timestamp. */
+  readonly timestamp: string;
+  readonly finding: Finding;
+  /**
+   * True when the finding's text fields (line, names, argument) were shortened to keep the alert within SNS
+   * limits; the event id leads to the original.
+   */
+  readonly truncated: boolean;
+}
+
+export interface AlertLinks {
+  /** CloudWatch console: the log group. */
+  readonly logGroup: string;
+  /** CloudWatch console: the log stream, only when all findings come from exactly one stream. */
+  readonly logStream?: string;
+  /** Logs Insights on this log group, filtered on the client address, around the time of the alert. */
+  readonly insights: string;
+}
+
+export interface Alert {
+  readonly ruleId: '11209';
+  /** OSSEC/Wazuh level of rule 11209. */
+  readonly level: 14;
+  /** Deterministic id of this alert (group key + the event ids in it): a retried batch yields the same id. */
+  readonly id: string;
+  /** Deterministic id of the group key alone (log group, client, classification): for threading and dedup. */
+  readonly fingerprint: string;
+  /** One-line headline, display-safe: classification label, client, server. */
+  readonly title: string;
+  /** The OSSEC/Wazuh rule title, verbatim, for people who search for it. */
+  readonly ruleTitle: string;
+  /** Highest severity among the findings. */
+  readonly severity: Severity;
+  readonly classification: Classification;
+  readonly command: AlertCommand;
+  readonly logGroup: string;
+  /** Distinct log streams, sorted; capped (see logStreamsTruncated). */
+  readonly logStreams: readonly string[];
+  /** How many distinct streams were left out of logStreams. */
+  readonly logStreamsTruncated: number;
+  /** The client address as logged; null when the lines carry none. */
+  readonly srcIp: string | null;
+  /** The proftpd vhost when all findings agree on it, else null. */
+  readonly server: string | null;
+  /** Number of findings (refused commands) in this alert. */
+  readonly count: number;
+  /** ISO-8601 timestamps of the earliest and latest finding. */
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  /** Distinct data-channel targets (`ip:port`, IPv6 as `[ip]:port`) in order of first appearance; capped. */
+  readonly targets: readonly string[];
+  /** How many distinct targets were left out of targets. */
+  readonly targetsTruncated: number;
+  /** Up to five findings, earliest first, with their log event ids. */
+  readonly samples: readonly AlertSample[];
+  /** Samples removed to fit the SNS size limit (0 unless buildSnsMessage had to drop some). */
+  readonly samplesDropped: number;
+  /** True when the description was shortened to fit the SNS size limit. */
+  readonly textTruncated: boolean;
+  /** The rule's explanation followed by what this classification most likely means. */
+  readonly description: string;
+  /** What to do, in order, for this classification. */
+  readonly runbook: readonly string[];
+  readonly links: AlertLinks;
+}
+
+/** Caps applied when building alerts; exported so renderers and tests agree on them. */
+export const ALERT_LIMITS = {
+  samples: 5,
+  targets: 20,
+  logStreams: 20,
+  /** Sample lines longer than this are shortened in the alert (a refusal line is normally < 300 chars). */
+  sampleLine: 4096,
+  /** Names and other short fields taken from lines (server, client name, reason, argument). */
+  sampleField: 256,
+  /** srcIp and server as alert fields; longer values cannot be addresses or DNS names. */
+  name: 256,
+  /** Log group and stream names: CloudWatch allows 512; a little room for CLI-provided names. */
+  resourceName: 1024,
+} as const;

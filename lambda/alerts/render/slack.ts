@@ -1,0 +1,159 @@
+/**
+ * Slack Block Kit message for the webhook forwarder. Untrusted values appear only as code spans or in a code
+ * block (mrkdwn) and are cleaned, entity-escaped, defanged and capped (see sanitize.ts); trusted rule text is
+ * entity-escaped. Limits respected: header 150, section text 3000, at most 10 fields of 2000, button text 75
+ * and URL 3000, at most 50 blocks.
+ */
+import { RULE_11209_TEXT } from '../../detector/rule-11209.messages';
+import type { Alert } from '../alert';
+import { escapeSlackEntities, slackCode, slackCodeBlock, truncate } from '../sanitize';
+import {
+  classificationText,
+  clientNameOf,
+  countPhrase,
+  droppedSamplesNote,
+  moreSuffix,
+  SEVERITY_EMOJI,
+  severityTag,
+  timePhrase,
+} from './common';
+
+export const SLACK_LIMITS = {
+  header: 150,
+  sectionText: 3000,
+  fields: 10,
+  fieldText: 2000,
+  buttonText: 75,
+  buttonUrl: 3000,
+  contextText: 2000,
+  blocks: 50,
+  /** Notification fallback text: Slack truncates very long messages; this one stays short. */
+  text: 3000,
+} as const;
+
+export interface SlackMessage {
+  /** Fallback and notification text (mrkdwn). */
+  readonly text: string;
+  readonly blocks: unknown[];
+}
+
+const SAMPLE_LINE_MAX = 500;
+
+function mrkdwn(text: string, max: number = SLACK_LIMITS.sectionText): { type: 'mrkdwn'; text: string } {
+  return { type: 'mrkdwn', text: truncate(text, max) };
+}
+
+function field(label: string, value: string): { type: 'mrkdwn'; text: string } {
+  return mrkdwn(`*${label}*\n${value}`, SLACK_LIMITS.fieldText);
+}
+
+function listOf(values: readonly string[], total: number, max: number, each: number): string {
+  const shown = values.slice(0, max).map((v) => slackCode(v, each));
+  return shown.length === 0 ? 'none' : `${shown.join(', ')}${moreSuffix(shown.length, total)}`;
+}
+
+function headline(alert: Alert): string {
+  const name = clientNameOf(alert);
+  const client = alert.srcIp === null ? 'An unknown client' : `Client ${slackCode(alert.srcIp, 70)}`;
+  const alias = name !== null && name !== alert.srcIp ? ` (${slackCode(name, 120)})` : '';
+  const server = alert.server === null ? 'the FTP server' : slackCode(alert.server, 200);
+  const target = alert.targets[0];
+  const aim = target === undefined ? 'a malformed address' : slackCode(target, 70);
+  return `${client}${alias} asked ${server} to open a data connection to ${aim} (${alert.command}); proftpd refused.`;
+}
+
+function linkButtons(alert: Alert): unknown | null {
+  const candidates: Array<[string, string, string]> = [
+    ['insights', 'Logs Insights: this client', alert.links.insights],
+    ['log-group', 'Open log group', alert.links.logGroup],
+  ];
+  if (alert.links.logStream !== undefined)
+    candidates.push(['log-stream', 'Open log stream', alert.links.logStream]);
+  // A cut URL would lead nowhere: a link over the limit is left out (the email still carries it).
+  const elements = candidates
+    .filter(([, , url]) => url.length <= SLACK_LIMITS.buttonUrl)
+    .map(([id, label, url]) => ({
+      type: 'button',
+      action_id: `open-${id}`,
+      text: { type: 'plain_text', text: truncate(label, SLACK_LIMITS.buttonText), emoji: false },
+      url,
+    }));
+  return elements.length === 0 ? null : { type: 'actions', elements };
+}
+
+function samplesSection(alert: Alert): unknown | null {
+  if (alert.samples.length === 0) return null;
+  const heading = `*Sample lines* (${alert.samples.length} of ${alert.count}, earliest first)\n`;
+  const lines = alert.samples.map(
+    (s) => `${s.timestamp} ${truncate(s.logStream, 80)}\n${truncate(s.finding.line, SAMPLE_LINE_MAX)}`,
+  );
+  return {
+    type: 'section',
+    text: mrkdwn(`${heading}${slackCodeBlock(lines, SLACK_LIMITS.sectionText - heading.length)}`),
+  };
+}
+
+export function renderSlackMessage(alert: Alert): SlackMessage {
+  const text = classificationText(alert);
+  const sev = severityTag(alert.severity);
+  const emoji = SEVERITY_EMOJI[alert.severity];
+  const streamsTotal = alert.logStreams.length + alert.logStreamsTruncated;
+
+  const blocks: unknown[] = [
+    {
+      type: 'header',
+      text: {
+        type: 'plain_text',
+        text: truncate(`${emoji} [${sev}] ${text.label}`, SLACK_LIMITS.header),
+        emoji: true,
+      },
+    },
+    { type: 'section', text: mrkdwn(`${headline(alert)}\n${escapeSlackEntities(text.summary)}`) },
+    {
+      type: 'section',
+      fields: [
+        field('Client', alert.srcIp === null ? 'unknown' : slackCode(alert.srcIp, 300)),
+        field(
+          'Target',
+          alert.targets.length === 0
+            ? 'none decodable'
+            : listOf(alert.targets, alert.targets.length + alert.targetsTruncated, 5, 70),
+        ),
+        field('Server', alert.server === null ? 'not named' : slackCode(alert.server, 300)),
+        field('Log group', slackCode(alert.logGroup, 1000)),
+        field(
+          streamsTotal === 1 ? 'Log stream' : 'Log streams',
+          listOf(alert.logStreams, streamsTotal, 3, 300),
+        ),
+        field('How many', `${countPhrase(alert.count)} ${timePhrase(alert)}`),
+        field('Severity', `${sev} · ${alert.classification}`),
+        field('Command', alert.command),
+      ].slice(0, SLACK_LIMITS.fields),
+    },
+    {
+      type: 'section',
+      text: mrkdwn(
+        ['*Runbook*', ...alert.runbook.map((step, i) => `${i + 1}. ${escapeSlackEntities(step)}`)].join('\n'),
+      ),
+    },
+  ];
+  const buttons = linkButtons(alert);
+  if (buttons !== null) blocks.push(buttons);
+  const samples = samplesSection(alert);
+  if (samples !== null) blocks.push(samples);
+  const notes = [
+    `Rule ${RULE_11209_TEXT.ruleId} (OSSEC/Wazuh level ${RULE_11209_TEXT.level}): ${escapeSlackEntities(alert.ruleTitle)}`,
+    `Alert ${alert.id}`,
+  ];
+  const dropped = droppedSamplesNote(alert);
+  if (dropped !== '') notes.push(escapeSlackEntities(dropped));
+  blocks.push({ type: 'context', elements: notes.map((n) => mrkdwn(n, SLACK_LIMITS.contextText)) });
+
+  const client = alert.srcIp === null ? 'unknown client' : slackCode(alert.srcIp, 70);
+  const where = alert.server === null ? '' : ` on ${slackCode(alert.server, 120)}`;
+  const times = alert.count > 1 ? ` (x${alert.count})` : '';
+  return {
+    text: truncate(`[${sev}] ${text.label}: ${client}${where}${times}`, SLACK_LIMITS.text),
+    blocks: blocks.slice(0, SLACK_LIMITS.blocks),
+  };
+}
