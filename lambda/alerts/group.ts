@@ -3,7 +3,7 @@
  * deterministic: the same findings in any order give the same alerts, in the same order, with the same ids.
  */
 import { createHash } from 'node:crypto';
-import { type Finding, formatTarget, SEVERITY_RANK, type Severity } from '../detector/finding';
+import { type Classification, type DataTarget, type Finding, formatTarget, SEVERITY_RANK, type Severity } from '../detector/finding';
 import { RULE_11209_TEXT } from '../detector/rule-11209.messages';
 import { ALERT_LIMITS, type Alert, type AlertCommand, type AlertSample } from './alert';
 import { assertRegion, insightsUrl, logGroupUrl, logStreamUrl } from './links';
@@ -64,45 +64,6 @@ function digest(parts: readonly (string | number | null)[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
 }
 
-/** Findings usually arrive in time order already; checking is linear, sorting is not. */
-function sortByTime(group: LocatedFinding[]): void {
-  for (let i = 1; i < group.length; i++) {
-    if (compareLocated(group[i - 1] as LocatedFinding, group[i] as LocatedFinding) > 0) {
-      group.sort(compareLocated);
-      return;
-    }
-  }
-}
-
-function highestSeverity(findings: readonly LocatedFinding[]): Severity {
-  let best: Severity = 'low';
-  for (const { finding } of findings) {
-    if (SEVERITY_RANK[finding.severity] > SEVERITY_RANK[best]) best = finding.severity;
-  }
-  return best;
-}
-
-function commandOf(findings: readonly LocatedFinding[]): AlertCommand {
-  let port = false;
-  let eprt = false;
-  for (const { finding } of findings) {
-    if (finding.command === 'PORT') port = true;
-    else eprt = true;
-  }
-  return port && eprt ? 'PORT/EPRT' : eprt ? 'EPRT' : 'PORT';
-}
-
-/** The vhost when every finding names the same one (absent counts as a different answer). */
-function commonServer(findings: readonly LocatedFinding[]): string | null {
-  const first = findings[0]?.finding.server ?? null;
-  for (const { finding } of findings) if (finding.server !== first) return null;
-  return first;
-}
-
-function capNullable(value: string | null, max: number): string | null {
-  return value === null ? null : truncate(value, max);
-}
-
 /** Shortens a finding's free-text fields so one hostile megabyte line cannot crowd out the whole alert. */
 function sampleOf(located: LocatedFinding): AlertSample {
   const f = located.finding;
@@ -132,28 +93,120 @@ function sampleOf(located: LocatedFinding): AlertSample {
   };
 }
 
-function distinctTargets(findings: readonly LocatedFinding[]): string[] {
-  const seen = new Set<string>();
-  for (const { finding } of findings) if (finding.target !== null) seen.add(formatTarget(finding.target));
-  return [...seen];
+function capNullable(value: string | null, max: number): string | null {
+  return value === null ? null : truncate(value, max);
 }
 
-function buildAlert(findings: readonly LocatedFinding[], region: string): Alert {
-  // Callers pass a non-empty, time-sorted group.
-  const first = findings[0] as LocatedFinding;
-  const last = findings[findings.length - 1] as LocatedFinding;
-  const { srcIp, classification } = first.finding;
+/**
+ * Distinct values up to a bound: beyond it they are only counted, so a flood of random targets cannot grow
+ * memory without limit. The count is exact up to `MAX_TRACKED_DISTINCT`, a floor beyond.
+ */
+const MAX_TRACKED_DISTINCT = 10_000;
+
+/** One group's running aggregate: what an alert needs, without keeping every finding. */
+class GroupState {
+  count = 0;
+  severity: Severity;
+  hasPort = false;
+  hasEprt = false;
+  server: string | null;
+  serverAgrees = true;
+  first: LocatedFinding;
+  last: LocatedFinding;
+  /** The earliest findings, at most ALERT_LIMITS.samples, in time order. */
+  readonly earliest: LocatedFinding[] = [];
+  readonly streams = new Set<string>();
+  /** Distinct targets by value: IPv4 targets as one number (no string per finding), others as text. */
+  readonly targets = new Map<number | string, DataTarget>();
+
+  constructor(
+    readonly logGroup: string,
+    readonly srcIp: string | null,
+    readonly classification: Classification,
+    seed: LocatedFinding,
+  ) {
+    this.severity = seed.finding.severity;
+    this.server = seed.finding.server;
+    this.first = seed;
+    this.last = seed;
+  }
+
+  add(located: LocatedFinding): void {
+    const { finding } = located;
+    this.count++;
+    if (SEVERITY_RANK[finding.severity] > SEVERITY_RANK[this.severity]) this.severity = finding.severity;
+    if (finding.command === 'PORT') this.hasPort = true;
+    else this.hasEprt = true;
+    if (this.serverAgrees && finding.server !== this.server) this.serverAgrees = false;
+    if (compareLocated(located, this.first) < 0) this.first = located;
+    if (compareLocated(located, this.last) > 0) this.last = located;
+    this.keepIfEarliest(located);
+    if (this.streams.size < MAX_TRACKED_DISTINCT) this.streams.add(located.logStream);
+    if (finding.target !== null && this.targets.size < MAX_TRACKED_DISTINCT) {
+      const key = targetKey(finding.target);
+      if (!this.targets.has(key)) this.targets.set(key, finding.target);
+    }
+  }
+
+  private keepIfEarliest(located: LocatedFinding): void {
+    const samples = this.earliest;
+    const latest = samples[samples.length - 1];
+    if (samples.length === ALERT_LIMITS.samples && latest !== undefined && compareLocated(located, latest) >= 0) {
+      return; // the common case in a time-ordered batch: later than every kept sample
+    }
+    let at = samples.length;
+    while (at > 0 && compareLocated(located, samples[at - 1] as LocatedFinding) < 0) at--;
+    samples.splice(at, 0, located);
+    if (samples.length > ALERT_LIMITS.samples) samples.pop();
+  }
+
+  command(): AlertCommand {
+    return this.hasPort && this.hasEprt ? 'PORT/EPRT' : this.hasEprt ? 'EPRT' : 'PORT';
+  }
+}
+
+/** A number for IPv4 targets (ip and port packed, below 2^48), the formatted text otherwise. */
+function targetKey(target: DataTarget): number | string {
+  const ip = target.ip;
+  let value = 0;
+  let octet = 0;
+  let dots = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      value = value * 256 + octet;
+      octet = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      octet = octet * 10 + (c - 48);
+    } else {
+      return formatTarget(target);
+    }
+  }
+  return dots === 3 ? (value * 256 + octet) * 65_536 + target.port : formatTarget(target);
+}
+
+function compareTargetKeys(a: number | string, b: number | string): number {
+  if (typeof a === 'number') return typeof b === 'number' ? a - b : -1;
+  return typeof b === 'number' ? 1 : compareText(a, b);
+}
+
+function buildAlert(group: GroupState, region: string): Alert {
+  const { first, last, srcIp, classification } = group;
   const text = RULE_11209_TEXT.classifications[classification];
 
   // Names beyond CloudWatch's limits only come from odd callers; capped, they keep every link bounded.
-  const logGroup = truncate(first.logGroup, ALERT_LIMITS.resourceName);
-  const rawStreams = new Set<string>();
-  for (const located of findings) rawStreams.add(located.logStream);
-  const streams = [...new Set([...rawStreams].map((stream) => truncate(stream, ALERT_LIMITS.resourceName)))].sort(
+  const logGroup = truncate(group.logGroup, ALERT_LIMITS.resourceName);
+  const streams = [...new Set([...group.streams].map((stream) => truncate(stream, ALERT_LIMITS.resourceName)))].sort(
     compareText,
   );
-  const targets = distinctTargets(findings);
-  const server = commonServer(findings);
+  // Sorted by value (IPv4 numerically, before IPv6): the same findings in any order give the same list. Only
+  // the targets shown are formatted.
+  const targetKeys = [...group.targets.keys()].sort(compareTargetKeys);
+  const targets = targetKeys
+    .slice(0, ALERT_LIMITS.targets)
+    .map((key) => formatTarget(group.targets.get(key) as DataTarget));
+  const server = group.serverAgrees ? group.server : null;
 
   const insights = insightsUrl(region, logGroup, srcIp, first.timestamp, last.timestamp);
   const onlyStream = streams.length === 1 ? streams[0] : undefined;
@@ -169,27 +222,27 @@ function buildAlert(findings: readonly LocatedFinding[], region: string): Alert 
     ruleId: RULE_11209_TEXT.ruleId,
     level: RULE_11209_TEXT.level,
     // Same events, same id: a retried batch (at-least-once delivery) yields the same alert ids. Event ids are
-    // unique, so the time-sorted group's count and first and last events identify it without hashing them all.
+    // unique, so the group's count and its first and last events identify it without hashing them all.
     id: digest([
-      first.logGroup, srcIp, classification, findings.length, first.logStream, first.eventId, last.logStream, last.eventId,
+      group.logGroup, srcIp, classification, group.count, first.logStream, first.eventId, last.logStream, last.eventId,
     ]),
-    fingerprint: digest([first.logGroup, srcIp, classification]),
+    fingerprint: digest([group.logGroup, srcIp, classification]),
     title,
     ruleTitle: RULE_11209_TEXT.title,
-    severity: highestSeverity(findings),
+    severity: group.severity,
     classification,
-    command: commandOf(findings),
+    command: group.command(),
     logGroup,
     logStreams: streams.slice(0, ALERT_LIMITS.logStreams),
     logStreamsTruncated: Math.max(0, streams.length - ALERT_LIMITS.logStreams),
     srcIp: capNullable(srcIp, ALERT_LIMITS.name),
     server: capNullable(server, ALERT_LIMITS.name),
-    count: findings.length,
+    count: group.count,
     firstSeen: new Date(first.timestamp).toISOString(),
     lastSeen: new Date(last.timestamp).toISOString(),
-    targets: targets.slice(0, ALERT_LIMITS.targets),
-    targetsTruncated: Math.max(0, targets.length - ALERT_LIMITS.targets),
-    samples: findings.slice(0, ALERT_LIMITS.samples).map(sampleOf),
+    targets,
+    targetsTruncated: targetKeys.length - targets.length,
+    samples: group.earliest.map(sampleOf),
     samplesDropped: 0,
     textTruncated: false,
     description: `${RULE_11209_TEXT.description}\n\n${text.summary}`,
@@ -209,33 +262,60 @@ function compareAlerts(a: Alert, b: Alert): number {
 }
 
 /**
- * Groups findings per log group x client IP x classification. Order: severity (highest first), then log group,
- * client IP (none last), classification. Throws InvalidRegionError for a malformed region and
- * InvalidTimestampError for a timestamp that is not a time.
+ * Groups findings as they come, per log group x client IP x classification, keeping per group only what the
+ * alert shows. Memory stays bounded by the number of groups, whatever the number of findings (a flood, or a
+ * CLI backfill over weeks). The result does not depend on the order findings were added in.
  */
-export function groupFindings(findings: readonly LocatedFinding[], options: GroupOptions): Alert[] {
-  assertRegion(options.region);
-  // Nested maps keyed by the values themselves: no key strings to build per finding, and null stays apart
-  // from the string "null".
-  const byLogGroup = new Map<string, Map<string | null, Map<string, LocatedFinding[]>>>();
-  for (const located of findings) {
-    assertTimestamp(located);
-    let bySrcIp = byLogGroup.get(located.logGroup);
-    if (bySrcIp === undefined) byLogGroup.set(located.logGroup, (bySrcIp = new Map()));
-    let byClassification = bySrcIp.get(located.finding.srcIp);
-    if (byClassification === undefined) bySrcIp.set(located.finding.srcIp, (byClassification = new Map()));
-    const group = byClassification.get(located.finding.classification);
-    if (group === undefined) byClassification.set(located.finding.classification, [located]);
-    else group.push(located);
+export class AlertAccumulator {
+  private readonly groups = new Map<string, Map<string | null, Map<Classification, GroupState>>>();
+  private findingCount = 0;
+
+  /** Throws InvalidRegionError for a malformed region. */
+  constructor(private readonly options: GroupOptions) {
+    assertRegion(options.region);
   }
-  const alerts: Alert[] = [];
-  for (const bySrcIp of byLogGroup.values()) {
-    for (const byClassification of bySrcIp.values()) {
-      for (const group of byClassification.values()) {
-        sortByTime(group);
-        alerts.push(buildAlert(group, options.region));
+
+  /** Throws InvalidTimestampError for a timestamp that is not a time. */
+  add(located: LocatedFinding): void {
+    assertTimestamp(located);
+    const { logGroup } = located;
+    const { srcIp, classification } = located.finding;
+    // Nested maps keyed by the values themselves: no key string per finding, and null stays apart from "null".
+    let bySrcIp = this.groups.get(logGroup);
+    if (bySrcIp === undefined) this.groups.set(logGroup, (bySrcIp = new Map()));
+    let byClassification = bySrcIp.get(srcIp);
+    if (byClassification === undefined) bySrcIp.set(srcIp, (byClassification = new Map()));
+    let group = byClassification.get(classification);
+    if (group === undefined) {
+      group = new GroupState(logGroup, srcIp, classification, located);
+      byClassification.set(classification, group);
+    }
+    group.add(located);
+    this.findingCount++;
+  }
+
+  get findings(): number {
+    return this.findingCount;
+  }
+
+  /** The alerts so far. Order: severity (highest first), then log group, client IP (none last), classification. */
+  alerts(): Alert[] {
+    const alerts: Alert[] = [];
+    for (const bySrcIp of this.groups.values()) {
+      for (const byClassification of bySrcIp.values()) {
+        for (const group of byClassification.values()) alerts.push(buildAlert(group, this.options.region));
       }
     }
+    return alerts.sort(compareAlerts);
   }
-  return alerts.sort(compareAlerts);
+}
+
+/**
+ * Groups findings per log group x client IP x classification (see AlertAccumulator). Throws
+ * InvalidRegionError for a malformed region and InvalidTimestampError for a timestamp that is not a time.
+ */
+export function groupFindings(findings: readonly LocatedFinding[], options: GroupOptions): Alert[] {
+  const accumulator = new AlertAccumulator(options);
+  for (const located of findings) accumulator.add(located);
+  return accumulator.alerts();
 }

@@ -2,7 +2,7 @@
 export type { Alert, AlertCommand, AlertLinks, AlertSample } from './alert';
 export { ALERT_LIMITS } from './alert';
 export type { GroupOptions, LocatedFinding } from './group';
-export { groupFindings, InvalidTimestampError } from './group';
+export { AlertAccumulator, groupFindings, InvalidTimestampError } from './group';
 export { InvalidRegionError, insightsQuery, insightsUrl, logGroupUrl, logStreamUrl } from './links';
 export type { ChatbotCard } from './render/chatbot';
 export { CHATBOT_LIMITS, renderChatbotCard } from './render/chatbot';

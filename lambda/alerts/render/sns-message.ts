@@ -49,7 +49,11 @@ function utf8Bytes(text: string): number {
 }
 
 /** Bytes SNS counts against its payload limit for this entry. */
-export function snsPayloadBytes(message: SnsAlertMessage): number {
+export function snsPayloadBytes(message: {
+  readonly message: string;
+  readonly subject: string;
+  readonly messageAttributes: Readonly<Record<string, string>>;
+}): number {
   let bytes = utf8Bytes(message.message) + utf8Bytes(message.subject);
   for (const [name, value] of Object.entries(message.messageAttributes)) {
     bytes += utf8Bytes(name) + utf8Bytes(ATTRIBUTE_TYPE) + utf8Bytes(value);

@@ -1,0 +1,265 @@
+/**
+ * `npm run bench`: the speed and memory targets of DESIGN.md section 7 and issue 3, measured here and never in
+ * unit tests. Prints a table, then, as its last line, one JSON object with the headline figures. Exits 1 when a
+ * target is missed.
+ *
+ * - Pipeline ratios: in one process, interleaved, medians of many rounds: the floor every Lambda pays (base64
+ *   decode + gunzip + JSON.parse of the same payload) against our full processing with a no-op publisher, for
+ *   batches of 10,000 events with 0%, 1% and 100% refusals.
+ * - The deployed artifact: the handler bundled with the construct's own esbuild options; its size, its cold
+ *   initialisation against an empty node, and its peak RSS on the largest payload Lambda delivers
+ *   asynchronously (1 MB of base64), publishing to a loopback SNS server through the real SDK.
+ * - The CLI on a 100,000-line file.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { DETECTOR_ENTRY, LAMBDA_ESBUILD_OPTIONS, LAMBDA_NODE_OPTIONS, PROJECT_ROOT } from '../infra/bundling-options';
+import { encodeSubscriptionEvent } from '../lambda/awslogs';
+import type { PipelineDeps, processSubscriptionEvent } from '../lambda/pipeline';
+import { startLocalSnsServer } from '../scripts/local-sns/server';
+import { syntheticBatch, syntheticLines } from './synthetic-logs';
+
+const OUT = join(PROJECT_ROOT, '.bench');
+const EVENTS_PER_BATCH = 10_000;
+const ROUNDS = 41;
+const WARMUP_ROUNDS = 5;
+const ASYNC_PAYLOAD_LIMIT = 1024 * 1024;
+const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:ftp-bounce-watch-alerts';
+
+const TARGETS = { noHit: 0.5, hit: 1.1, allHit: 2.0 } as const;
+
+type BatchName = keyof typeof TARGETS;
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+};
+const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
+
+const noopDeps: PipelineDeps = {
+  publisher: { publish: async () => undefined },
+  region: 'us-east-1',
+  maxDecompressedBytes: 64 * 1024 * 1024,
+  logger: { debug: () => undefined },
+  metrics: { count: () => undefined },
+};
+
+function floor(data: string): number {
+  const parsed = JSON.parse(gunzipSync(Buffer.from(data, 'base64')).toString('utf8')) as { logEvents: unknown[] };
+  return parsed.logEvents.length;
+}
+
+/** The pipeline as the deployment bundles it (same esbuild options), so the timings are the deployed code's. */
+async function bundledPipeline(): Promise<typeof processSubscriptionEvent> {
+  const file = join(OUT, 'pipeline.js');
+  await build({ entryPoints: [join(PROJECT_ROOT, 'lambda/pipeline.ts')], outfile: file, logLevel: 'error', ...LAMBDA_ESBUILD_OPTIONS });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loading the freshly built bundle
+  return (require(file) as { processSubscriptionEvent: typeof processSubscriptionEvent }).processSubscriptionEvent;
+}
+
+async function measurePipeline() {
+  const processSubscriptionEvent = await bundledPipeline();
+  const shares: Record<BatchName, number> = { noHit: 0, hit: 0.01, allHit: 1 };
+  const batches = (Object.keys(shares) as BatchName[]).map((name) => {
+    const lines = syntheticLines({ events: EVENTS_PER_BATCH, refusalShare: shares[name] });
+    const event = encodeSubscriptionEvent(syntheticBatch(lines));
+    const rawBytes = Buffer.byteLength(JSON.stringify(syntheticBatch(lines)));
+    return { name, event, rawBytes, floor: [] as number[], full: [] as number[] };
+  });
+  for (let r = 0; r < WARMUP_ROUNDS + ROUNDS; r++) {
+    // Rotate the order each round so no batch always runs first (warm caches, GC timing).
+    for (let k = 0; k < batches.length; k++) {
+      const batch = batches[(r + k) % batches.length]!;
+      let start = process.hrtime.bigint();
+      floor(batch.event.awslogs.data);
+      const floorNs = Number(process.hrtime.bigint() - start);
+      start = process.hrtime.bigint();
+      await processSubscriptionEvent(batch.event, noopDeps);
+      const fullNs = Number(process.hrtime.bigint() - start);
+      if (r >= WARMUP_ROUNDS) {
+        batch.floor.push(floorNs / 1e6);
+        batch.full.push(fullNs / 1e6);
+      }
+    }
+  }
+  return batches.map((batch) => ({
+    name: batch.name,
+    rawBytes: batch.rawBytes,
+    base64Bytes: batch.event.awslogs.data.length,
+    floorMs: median(batch.floor),
+    fullMs: median(batch.full),
+    ratio: median(batch.full) / median(batch.floor),
+  }));
+}
+
+async function bundleHandler(): Promise<{ file: string; bytes: number; mapBytes: number }> {
+  mkdirSync(OUT, { recursive: true });
+  const file = join(OUT, 'handler.js');
+  await build({ entryPoints: [DETECTOR_ENTRY], outfile: file, logLevel: 'error', ...LAMBDA_ESBUILD_OPTIONS });
+  return { file, bytes: statSync(file).size, mapBytes: statSync(`${file}.map`).size };
+}
+
+const lambdaEnv = (extra: Record<string, string> = {}) => ({
+  ...process.env,
+  ALERT_TOPIC_ARN: TOPIC_ARN,
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
+  POWERTOOLS_LOG_LEVEL: 'ERROR',
+  LOG_LEVEL: 'ERROR',
+  ...extra,
+});
+
+/** Cold initialisation: a fresh node loading the bundle (module scope: config, SDK client) against an empty node. */
+function measureInit(bundle: string): { initMs: number; emptyNodeMs: number; loadMs: number } {
+  const time = (args: string[]) => {
+    const start = process.hrtime.bigint();
+    const result = spawnSync(process.execPath, args, { env: lambdaEnv(), stdio: 'ignore' });
+    if (result.status !== 0) throw new Error(`node ${args.join(' ')} exited ${result.status}`);
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  };
+  const empty: number[] = [];
+  const loaded: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    empty.push(time(['-e', '']));
+    loaded.push(time(['-e', `require(${JSON.stringify(bundle)})`]));
+  }
+  return { initMs: median(loaded) - median(empty), emptyNodeMs: median(empty), loadMs: median(loaded) };
+}
+
+/** The largest asynchronous payload: lines at 1% refusals until the base64 payload is just under 1 MB. */
+function largestEvent() {
+  const probe = encodeSubscriptionEvent(syntheticBatch(syntheticLines({ events: 20_000, refusalShare: 0.01 })));
+  const events = Math.floor((20_000 * ASYNC_PAYLOAD_LIMIT * 0.98) / probe.awslogs.data.length);
+  const lines = syntheticLines({ events, refusalShare: 0.01, seed: 7 });
+  const batch = syntheticBatch(lines);
+  return { event: encodeSubscriptionEvent(batch), events, rawBytes: Buffer.byteLength(JSON.stringify(batch)) };
+}
+
+/** Peak RSS of a fresh process running the bundled handler on the largest payload against a loopback SNS. */
+async function measurePeakRss(bundle: string) {
+  const largest = largestEvent();
+  const eventFile = join(OUT, 'largest-event.json');
+  writeFileSync(eventFile, JSON.stringify(largest.event));
+  const resultFile = join(OUT, 'peak-rss-result.json');
+  const sns = await startLocalSnsServer();
+  // The handler logs to stdout (as on Lambda), so the child reports through a file.
+  const child = `
+    const event = JSON.parse(require('node:fs').readFileSync(${JSON.stringify(eventFile)}, 'utf8'));
+    const { handler } = require(${JSON.stringify(bundle)});
+    handler(event, { awsRequestId: 'bench', functionName: 'bench' }).then((summary) => {
+      const result = JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, summary });
+      require('node:fs').writeFileSync(${JSON.stringify(resultFile)}, result);
+    }, (error) => { console.error(error); process.exit(1); });`;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const proc = spawn(process.execPath, ['-e', child], {
+        env: lambdaEnv({ AWS_ENDPOINT_URL_SNS: sns.endpoint }),
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      proc.on('error', reject);
+      proc.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`peak RSS child exited ${code}`))));
+    });
+    const { maxRssKb, summary } = JSON.parse(readFileSync(resultFile, 'utf8')) as {
+      maxRssKb: number;
+      summary: { alertsPublished: number };
+    };
+    return {
+      peakRssMb: maxRssKb / 1024,
+      events: largest.events,
+      base64Bytes: largest.event.awslogs.data.length,
+      rawBytes: largest.rawBytes,
+      alerts: summary.alertsPublished,
+      published: sns.published.length,
+    };
+  } finally {
+    await sns.close();
+  }
+}
+
+/** The CLI over a 100,000-line file (1% refusals), as a user runs it. */
+function measureCli() {
+  const lines = syntheticLines({ events: 100_000, refusalShare: 0.01, seed: 11 });
+  const file = join(OUT, 'cli-100k.log');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  const runs: number[] = [];
+  let findings = 0;
+  for (let i = 0; i < 5; i++) {
+    const start = process.hrtime.bigint();
+    const result = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin/ftp-bounce-watch.js'), 'scan', '--format', 'jsonl', file], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    runs.push(Number(process.hrtime.bigint() - start) / 1e6);
+    if (result.status !== 0) throw new Error(`CLI exited ${result.status}: ${result.stderr}`);
+    findings = result.stdout.split('\n').filter((line) => line.length > 0).length;
+  }
+  const empty = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin/ftp-bounce-watch.js'), 'scan', '--format', 'jsonl', '/dev/null']);
+  if (empty.status !== 0) throw new Error('CLI failed on an empty file');
+  return { lines: lines.length, findings, wallMs: median(runs), bytes: statSync(file).size };
+}
+
+async function main(): Promise<number> {
+  mkdirSync(OUT, { recursive: true });
+  const pipeline = await measurePipeline();
+  const bundle = await bundleHandler();
+  const init = measureInit(bundle.file);
+  const rss = await measurePeakRss(bundle.file);
+  const cli = measureCli();
+
+  const byName = Object.fromEntries(pipeline.map((row) => [row.name, row])) as Record<BatchName, (typeof pipeline)[number]>;
+  const hit = byName.hit;
+  const linesPerSec = EVENTS_PER_BATCH / (hit.fullMs / 1000);
+  let missed = 0;
+
+  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+  console.log(`\npipeline, ${EVENTS_PER_BATCH} events per batch, medians of ${ROUNDS} interleaved rounds`);
+  console.log('batch     refusals  raw KB  base64 KB  floor ms  ours ms  ratio  target  ');
+  for (const row of pipeline) {
+    const ok = row.ratio <= TARGETS[row.name];
+    if (!ok) missed++;
+    const share = { noHit: '0%', hit: '1%', allHit: '100%' }[row.name];
+    console.log(
+      `${row.name.padEnd(9)} ${share.padStart(8)}  ${(row.rawBytes / 1024).toFixed(0).padStart(6)}  ${(row.base64Bytes / 1024).toFixed(0).padStart(9)}`
+      + `  ${row.floorMs.toFixed(2).padStart(8)}  ${row.fullMs.toFixed(2).padStart(7)}  ${row.ratio.toFixed(2).padStart(5)}`
+      + `  ≤${TARGETS[row.name].toFixed(2)}  ${ok ? 'ok' : 'MISSED'}`,
+    );
+  }
+  console.log(`\nthroughput (1% batch, full processing): ${Math.round(linesPerSec).toLocaleString('en-US')} log events/s`);
+  console.log(`bundle (esbuild, minified, as deployed): ${(bundle.bytes / 1024).toFixed(0)} KB (+ ${(bundle.mapBytes / 1024).toFixed(0)} KB source map)`);
+  console.log(`cold init: ${init.initMs.toFixed(0)} ms over an empty node (${init.loadMs.toFixed(0)} ms vs ${init.emptyNodeMs.toFixed(0)} ms, median of 15)`);
+  console.log(
+    `peak RSS, largest async payload (${(rss.base64Bytes / 1024).toFixed(0)} KB base64, ${(rss.rawBytes / 2 ** 20).toFixed(1)} MB JSON, `
+    + `${rss.events} events, ${rss.alerts} alerts published via loopback SNS): ${rss.peakRssMb.toFixed(0)} MB`,
+  );
+  console.log(
+    `CLI: ${cli.lines.toLocaleString('en-US')} lines (${(cli.bytes / 2 ** 20).toFixed(1)} MB, ${cli.findings} findings) in ${cli.wallMs.toFixed(0)} ms wall, `
+    + `${Math.round(cli.lines / (cli.wallMs / 1000)).toLocaleString('en-US')} lines/s including process start`,
+  );
+  if (missed > 0) console.log(`\n${missed} target(s) missed`);
+
+  console.log(JSON.stringify({
+    floorMs: round(hit.floorMs),
+    ratios: { noHit: round(byName.noHit.ratio), hit: round(hit.ratio), allHit: round(byName.allHit.ratio) },
+    bundleBytes: bundle.bytes,
+    initMs: round(init.initMs, 0),
+    peakRssMb: round(rss.peakRssMb, 0),
+    linesPerSec: Math.round(linesPerSec),
+  }));
+  return missed > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,69 @@
+/**
+ * The CDK app (`cdk.json` runs it): reads the context keys documented in context.ts, builds the stack, runs the
+ * cdk-nag AwsSolutions checks. A bad context value stops synth with one line per problem naming the key.
+ */
+import { App, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { type AppConfig, ContextError, type DeployTarget, parseContext } from './context';
+import { DEFAULT_STACK_NAME } from './deployment-names';
+import { FtpBounceWatchStack } from './ftp-bounce-watch-stack';
+
+export interface BuildAppOptions {
+  /** Context on top of what the CDK CLI passes (tests use this instead of `-c`). */
+  readonly context?: Readonly<Record<string, unknown>>;
+  /** The account and Region to deploy to, when known. @default - environment-agnostic */
+  readonly target?: DeployTarget;
+  /** Where to write the cloud assembly. @default - the CLI's, or a temporary directory */
+  readonly outdir?: string;
+}
+
+export interface BuiltApp {
+  readonly app: App;
+  readonly stack: FtpBounceWatchStack;
+  readonly config: AppConfig;
+}
+
+/** Builds the app without synthesising it. Throws ContextError on bad context. */
+export function buildApp(options: BuildAppOptions = {}): BuiltApp {
+  const app = new App({
+    autoSynth: false,
+    ...(options.context && { context: { ...options.context } }),
+    ...(options.outdir && { outdir: options.outdir }),
+  });
+  const target = options.target ?? {};
+  const config = parseContext(app.node.getAllContext(), target);
+  const stack = new FtpBounceWatchStack(app, DEFAULT_STACK_NAME, {
+    ...((target.account || target.region) && { env: { account: target.account, region: target.region } }),
+    watch: {
+      logGroups: config.logGroups,
+      accountWide: config.accountWide,
+      filterPattern: config.filterPattern,
+      alertEmails: config.alertEmails,
+      ...(config.emailMinSeverity && { emailMinSeverity: config.emailMinSeverity }),
+      ...(config.operatorEmails && { operatorEmails: config.operatorEmails }),
+      ...(config.chatbot && { chatbot: config.chatbot }),
+      ...(config.slackWebhookSecretName !== undefined && { slackWebhookSecretName: config.slackWebhookSecretName }),
+    },
+  });
+  Tags.of(stack).add('application', 'ftp-bounce-watch');
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack, config };
+}
+
+function main(): void {
+  let built: BuiltApp;
+  try {
+    built = buildApp({
+      target: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    });
+  } catch (error) {
+    if (!(error instanceof ContextError)) throw error;
+    // The CLI shows this and "Subprocess exited with error 1": no stack trace for a typo.
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  built.app.synth();
+}
+
+if (require.main === module) main();

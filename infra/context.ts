@@ -1,0 +1,254 @@
+/**
+ * Reads the app's CDK context (`cdk deploy -c key=value`, or the `context` block of cdk.json) into a checked
+ * configuration. Pure: no CDK imports, so it can be table-tested and every message read as the user will see it.
+ *
+ * Keys (DESIGN.md section 5; every one is documented in docs/deploying.md):
+ *   logGroups               names or ARNs, comma-separated (or a JSON array in cdk.json)
+ *   accountWide             true | false (default false): one account-level subscription policy instead
+ *   filterPattern           CloudWatch Logs filter pattern (default DEFAULT_FILTER_PATTERN)
+ *   alertEmails             addresses, comma-separated (default none)
+ *   emailMinSeverity        low | medium | high | critical (default low: every alert)
+ *   operatorEmails          addresses for the operational alarms (default alertEmails)
+ *   slackWorkspaceId        with slackChannelId: AWS Chatbot delivery (default none)
+ *   slackChannelId
+ *   slackWebhookSecretName  Secrets Manager secret holding a Slack incoming-webhook URL (default none)
+ */
+import type { Severity } from '../lambda/detector';
+import { DEFAULT_FILTER_PATTERN } from './filter-pattern';
+import {
+  editDistance,
+  emailListProblems,
+  filterPatternProblem,
+  isSeverity,
+  type LogGroupRef,
+  parseLogGroup,
+  SEVERITIES,
+  secretNameProblem,
+  show,
+  slackChannelIdProblem,
+  slackWorkspaceIdProblem,
+} from './validation';
+
+export const CONTEXT_KEYS = [
+  'logGroups',
+  'accountWide',
+  'filterPattern',
+  'alertEmails',
+  'emailMinSeverity',
+  'operatorEmails',
+  'slackWorkspaceId',
+  'slackChannelId',
+  'slackWebhookSecretName',
+] as const;
+export type ContextKey = (typeof CONTEXT_KEYS)[number];
+
+/** The checked configuration the app hands to the stack. */
+export interface AppConfig {
+  /** Log groups to subscribe, each exactly as given (name or ARN). Empty when `accountWide`. */
+  readonly logGroups: readonly string[];
+  readonly accountWide: boolean;
+  readonly filterPattern: string;
+  readonly alertEmails: readonly string[];
+  /** Undefined: every severity is emailed. */
+  readonly emailMinSeverity?: Severity;
+  /** Undefined: the operators are the alert recipients. */
+  readonly operatorEmails?: readonly string[];
+  readonly chatbot?: { readonly slackWorkspaceId: string; readonly slackChannelId: string };
+  readonly slackWebhookSecretName?: string;
+}
+
+/** Where the stack will be deployed, when known at synth time (the CDK CLI sets it when it has credentials). */
+export interface DeployTarget {
+  readonly account?: string;
+  readonly region?: string;
+}
+
+export interface ContextProblem {
+  readonly key: string;
+  readonly message: string;
+}
+
+/** Bad context: one line per problem, each naming the key and what is expected. */
+export class ContextError extends Error {
+  override readonly name = 'ContextError';
+  constructor(
+    readonly problems: readonly ContextProblem[],
+    options?: ErrorOptions,
+  ) {
+    super(problems.map((p) => `${p.key}: ${p.message}`).join('\n'), options);
+  }
+}
+
+/**
+ * Checks the context and returns the configuration, or throws ContextError listing every problem.
+ * `context` is everything the app sees (from `app.node.getAllContext()`), including CDK's own keys, which are ignored
+ * unless they look like a misspelt key of ours.
+ */
+export function parseContext(context: Readonly<Record<string, unknown>>, target: DeployTarget = {}): AppConfig {
+  const problems: ContextProblem[] = [];
+  const problem = (key: string, message: string): void => {
+    problems.push({ key, message });
+  };
+
+  for (const key of Object.keys(context)) {
+    const suggestion = suggestKey(key);
+    if (suggestion) problem(key, `unknown context key; did you mean ${suggestion}?`);
+  }
+
+  const accountWide = readBoolean(context, 'accountWide', problem) ?? false;
+  const logGroupTexts = readList(context, 'logGroups', problem);
+  const logGroups: LogGroupRef[] = [];
+  for (const text of logGroupTexts ?? []) {
+    const parsed = parseLogGroup(text);
+    if ('problem' in parsed) problem('logGroups', parsed.problem);
+    else logGroups.push(parsed.ref);
+  }
+  checkLogGroupSet(logGroups, target, (message) => problem('logGroups', message));
+  if (accountWide && logGroupTexts !== undefined) {
+    problem('logGroups', 'remove it when accountWide=true (the account-level policy already covers every log group)');
+  }
+  if (!accountWide && logGroupTexts === undefined) {
+    problem('logGroups', 'expected log group names or ARNs, comma-separated (or set accountWide=true)');
+  }
+
+  const filterPattern = readString(context, 'filterPattern', problem) ?? DEFAULT_FILTER_PATTERN;
+  const patternProblem = filterPatternProblem(filterPattern);
+  if (patternProblem) problem('filterPattern', patternProblem);
+
+  const alertEmails = readList(context, 'alertEmails', problem) ?? [];
+  for (const message of emailListProblems(alertEmails)) problem('alertEmails', message);
+  const operatorEmails = readList(context, 'operatorEmails', problem);
+  for (const message of emailListProblems(operatorEmails ?? [])) problem('operatorEmails', message);
+
+  const minText = readString(context, 'emailMinSeverity', problem);
+  let emailMinSeverity: Severity | undefined;
+  if (minText !== undefined) {
+    const folded = minText.toLowerCase();
+    if (!isSeverity(folded)) problem('emailMinSeverity', `expected one of ${SEVERITIES.join(', ')}, got ${show(minText)}`);
+    else if (alertEmails.length === 0) problem('emailMinSeverity', 'has no effect without alertEmails; set both');
+    else emailMinSeverity = folded;
+  }
+
+  const workspace = readString(context, 'slackWorkspaceId', problem);
+  const channel = readString(context, 'slackChannelId', problem);
+  let chatbot: AppConfig['chatbot'];
+  if (workspace !== undefined && channel === undefined) {
+    problem('slackChannelId', 'expected a Slack channel ID like C0123ABCD too: slackWorkspaceId is set');
+  } else if (channel !== undefined && workspace === undefined) {
+    problem('slackWorkspaceId', 'expected a Slack workspace ID like T0123ABCD too: slackChannelId is set');
+  } else if (workspace !== undefined && channel !== undefined) {
+    const workspaceProblem = slackWorkspaceIdProblem(workspace);
+    const channelProblem = slackChannelIdProblem(channel);
+    if (workspaceProblem) problem('slackWorkspaceId', workspaceProblem);
+    if (channelProblem) problem('slackChannelId', channelProblem);
+    chatbot = { slackWorkspaceId: workspace, slackChannelId: channel };
+  }
+
+  const slackWebhookSecretName = readString(context, 'slackWebhookSecretName', problem);
+  const secretProblem = slackWebhookSecretName === undefined ? undefined : secretNameProblem(slackWebhookSecretName);
+  if (secretProblem) problem('slackWebhookSecretName', secretProblem);
+
+  if (problems.length > 0) throw new ContextError(problems);
+  return {
+    logGroups: logGroupTexts ?? [],
+    accountWide,
+    filterPattern,
+    alertEmails,
+    ...(emailMinSeverity && { emailMinSeverity }),
+    ...(operatorEmails && { operatorEmails }),
+    ...(chatbot && { chatbot }),
+    ...(slackWebhookSecretName !== undefined && { slackWebhookSecretName }),
+  };
+}
+
+/**
+ * Log groups must be distinct, and ARNs must be where the stack is: a subscription filter can only send to a
+ * function in the same account and Region.
+ */
+function checkLogGroupSet(refs: readonly LogGroupRef[], target: DeployTarget, problem: (m: string) => void): void {
+  const seen = new Set<string>();
+  for (const ref of refs) {
+    if (seen.has(ref.name)) problem(`log group ${show(ref.name)} is listed twice`);
+    seen.add(ref.name);
+  }
+  const arns = refs.flatMap((r) => (r.arn ? [r.arn] : []));
+  const first = arns[0];
+  if (!first) return;
+  const region = target.region ?? first.region;
+  const account = target.account ?? first.account;
+  const where = target.region ? 'the stack deploys to' : 'the first ARN is in';
+  for (const arn of arns) {
+    // parseLogGroup already matched each ARN's partition to its own Region, so a Region match covers the partition.
+    if (arn.region !== region) {
+      problem(`${show(arn.text)} is in ${arn.region} but ${where} ${region}; deploy one stack per Region`);
+    }
+    if (arn.account !== account) {
+      const whose = target.account ? 'the stack deploys to' : 'the first ARN is in';
+      problem(`${show(arn.text)} is in account ${arn.account} but ${whose} ${account}; subscriptions cannot cross accounts`);
+    }
+  }
+}
+
+type Report = (key: string, message: string) => void;
+
+function readString(context: Readonly<Record<string, unknown>>, key: ContextKey, problem: Report): string | undefined {
+  const value = context[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') {
+    problem(key, `expected a string, got ${show(value)}`);
+    return undefined;
+  }
+  const trimmed = value.trim();
+  if (trimmed === '') {
+    problem(key, 'expected a value, got an empty string (leave the key out instead)');
+    return undefined;
+  }
+  // A filter pattern keeps its inner spacing; the others have none to keep.
+  return key === 'filterPattern' ? value : trimmed;
+}
+
+/** A list is a comma-separated string from `-c`, or an array of strings from cdk.json. */
+function readList(context: Readonly<Record<string, unknown>>, key: ContextKey, problem: Report): string[] | undefined {
+  const value = context[key];
+  if (value === undefined) return undefined;
+  let items: string[];
+  if (typeof value === 'string') {
+    // Commas only: a space inside a value is a typo to report, not a separator to guess at.
+    items = value.split(',').map((item) => item.trim());
+  } else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+    items = value.map((v: string) => v.trim());
+  } else {
+    problem(key, `expected a comma-separated string or an array of strings, got ${show(value)}`);
+    return undefined;
+  }
+  const nonEmpty = items.filter((item) => item !== '');
+  if (nonEmpty.length === 0) {
+    problem(key, 'expected at least one value, got an empty list (leave the key out instead)');
+    return undefined;
+  }
+  return nonEmpty;
+}
+
+function readBoolean(context: Readonly<Record<string, unknown>>, key: ContextKey, problem: Report): boolean | undefined {
+  const value = context[key];
+  if (value === undefined || typeof value === 'boolean') return value;
+  if (typeof value === 'string' && /^(true|false)$/i.test(value.trim())) return value.trim().toLowerCase() === 'true';
+  problem(key, `expected true or false, got ${show(value)}`);
+  return undefined;
+}
+
+/**
+ * The known key a context key was probably meant to be, or undefined. Keys that are ours, CDK's own (`@aws-cdk/...`,
+ * `aws:cdk:...`) or simply unrelated are left alone: other tools legitimately add context.
+ */
+export function suggestKey(key: string): string | undefined {
+  if ((CONTEXT_KEYS as readonly string[]).includes(key) || key.includes(':') || key.startsWith('@')) return undefined;
+  let best: { key: string; distance: number } | undefined;
+  for (const known of CONTEXT_KEYS) {
+    const distance = editDistance(key, known);
+    if (!best || distance < best.distance) best = { key: known, distance };
+  }
+  // Up to two edits (e.g. logGroup, alertEmail, slackChanelId, accountwide) but never more than a fifth of the key.
+  const allowed = Math.min(2, Math.max(1, Math.floor((best?.key.length ?? 0) / 5)));
+  return best && best.distance <= allowed ? best.key : undefined;
+}

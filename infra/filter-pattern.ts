@@ -1,0 +1,20 @@
+/**
+ * Names and the filter pattern the deployed app uses. No CDK imports: the CLI's `status` command imports this
+ * module to recognise what the stack created, so both always agree.
+ */
+
+/**
+ * The default CloudWatch Logs filter pattern: an event is delivered when it contains either phrase
+ * (`?` means OR; each quoted term is a case-sensitive substring). proftpd always writes these exact words, and the
+ * detector re-checks every delivered line strictly, so the filter only has to be cheap and never miss.
+ */
+export const DEFAULT_FILTER_PATTERN = '?"Refused PORT" ?"Refused EPRT"';
+
+/**
+ * The name every per-log-group subscription filter gets. Stable so that `status` can find it, and so that a log
+ * group's second filter slot (CloudWatch Logs allows two) is recognisably ours.
+ */
+export const SUBSCRIPTION_FILTER_NAME = 'ftp-bounce-watch';
+
+/** The name of the account-level subscription filter policy (`accountWide=true`); one per account and Region. */
+export const ACCOUNT_POLICY_NAME = 'ftp-bounce-watch';

@@ -1,0 +1,41 @@
+/** The deployable stack: one FtpBounceWatch and the outputs operators and the CLI's `status` command read. */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { STACK_OUTPUT_KEYS } from './deployment-names';
+import { FtpBounceWatch, type FtpBounceWatchProps } from './ftp-bounce-watch';
+
+export interface FtpBounceWatchStackProps extends StackProps {
+  /** Everything about what is watched and who is told; see FtpBounceWatchProps. */
+  readonly watch: FtpBounceWatchProps;
+}
+
+export class FtpBounceWatchStack extends Stack {
+  public readonly watch: FtpBounceWatch;
+
+  constructor(scope: Construct, id: string, props: FtpBounceWatchStackProps) {
+    super(scope, id, {
+      description: 'ftp-bounce-watch: alerts on proftpd PORT/EPRT refusals (OSSEC rule 11209) from CloudWatch Logs',
+      ...props,
+    });
+    this.watch = new FtpBounceWatch(this, 'Watch', props.watch);
+    const w = this.watch;
+
+    // Output ids are the keys (CfnOutput uses its id as the output's logical name), so they stay stable.
+    const out = (key: string, value: string, description: string): void => {
+      new CfnOutput(this, key, { value, description });
+    };
+    out(STACK_OUTPUT_KEYS.alertTopicArn, w.alertTopic.topicArn, 'SNS topic carrying the alerts (subscribe here)');
+    out(STACK_OUTPUT_KEYS.operatorTopicArn, w.operatorTopic.topicArn, 'SNS topic carrying the operational alarms');
+    out(STACK_OUTPUT_KEYS.failureQueueUrl, w.failureQueue.queueUrl, 'Log batches the detector failed on after retries');
+    out(STACK_OUTPUT_KEYS.failureQueueArn, w.failureQueue.queueArn, 'ARN of the detector failure queue');
+    out(STACK_OUTPUT_KEYS.detectorFunctionName, w.detector.functionName, 'The detector Lambda function');
+    if (w.slackForwarder && w.slackForwarderFailureQueue) {
+      out(STACK_OUTPUT_KEYS.forwarderFunctionName, w.slackForwarder.functionName, 'The Slack webhook forwarder');
+      out(
+        STACK_OUTPUT_KEYS.forwarderFailureQueueUrl,
+        w.slackForwarderFailureQueue.queueUrl,
+        'Alerts the Slack forwarder could not post after retries',
+      );
+    }
+  }
+}

@@ -1,0 +1,664 @@
+/**
+ * FtpBounceWatch: the whole detection pipeline as one construct (DESIGN.md section 1). Existing log groups (or, with
+ * `accountWide`, every log group) are subscribed to the detector function, which publishes alerts to an encrypted
+ * SNS topic; email, AWS Chatbot and a Slack webhook forwarder hang off that topic; alarms watch the machinery itself.
+ */
+import * as path from 'node:path';
+import {
+  ArnFormat,
+  Aws,
+  CfnRule,
+  Duration,
+  Fn,
+  RemovalPolicy,
+  Stack,
+  Token,
+  Validations,
+  aws_chatbot as chatbot,
+  aws_cloudwatch as cloudwatch,
+  aws_cloudwatch_actions as cloudwatchActions,
+  aws_iam as iam,
+  aws_kms as kms,
+  aws_lambda as lambda,
+  aws_lambda_destinations as destinations,
+  aws_logs as logs,
+  aws_logs_destinations as logsDestinations,
+  aws_lambda_nodejs as nodejs,
+  aws_secretsmanager as secretsmanager,
+  aws_sns as sns,
+  aws_sns_subscriptions as subscriptions,
+  aws_sqs as sqs,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { createHash } from 'node:crypto';
+import type { Severity } from '../lambda/detector';
+import {
+  DETECTOR_ENTRY,
+  DETECTOR_HANDLER,
+  FORWARDER_ENTRY,
+  FORWARDER_HANDLER,
+  LAMBDA_ESBUILD_OPTIONS,
+  LAMBDA_NODE_OPTIONS,
+  PROJECT_ROOT,
+} from './bundling-options';
+import { ACCOUNT_POLICY_NAME, DEFAULT_FILTER_PATTERN, SUBSCRIPTION_FILTER_NAME } from './filter-pattern';
+import {
+  emailListProblems,
+  filterPatternProblem,
+  isSeverity,
+  parseLogGroup,
+  SEVERITIES,
+  secretNameProblem,
+  severitiesAtOrAbove,
+  show,
+  slackChannelIdProblem,
+  slackWorkspaceIdProblem,
+} from './validation';
+
+/** An AWS Chatbot Slack channel. The workspace must first be authorised once in the AWS Chatbot console. */
+export interface ChatbotSlackChannel {
+  /** The Slack workspace (team) ID shown in the AWS Chatbot console, e.g. `T0123ABCD`. */
+  readonly slackWorkspaceId: string;
+  /** The Slack channel ID, e.g. `C0123ABCD` (channel details, bottom of the About tab). */
+  readonly slackChannelId: string;
+}
+
+export interface FtpBounceWatchProps {
+  /**
+   * Existing log groups to watch: names, ARNs (same account and Region as the stack) or log group constructs. Each
+   * gets one subscription filter named `SUBSCRIPTION_FILTER_NAME` and an invoke permission scoped to that group.
+   * @default - none; `accountWide` must then be true
+   */
+  readonly logGroups?: ReadonlyArray<string | logs.ILogGroup>;
+  /**
+   * Watch every log group of the account and Region through one account-level subscription filter policy
+   * (`ACCOUNT_POLICY_NAME`) instead of per-group filters. The functions' own log groups are excluded.
+   * @default false
+   */
+  readonly accountWide?: boolean;
+  /**
+   * The CloudWatch Logs filter pattern choosing which events reach the detector.
+   * @default DEFAULT_FILTER_PATTERN (`?"Refused PORT" ?"Refused EPRT"`)
+   */
+  readonly filterPattern?: string;
+  /**
+   * Addresses subscribed to the alert topic by email (each must confirm the subscription once).
+   * @default - no email subscriptions
+   */
+  readonly alertEmails?: readonly string[];
+  /**
+   * The lowest alert severity emailed to `alertEmails` (an SNS filter policy on the `severity` attribute).
+   * @default 'low' (every alert)
+   */
+  readonly emailMinSeverity?: Severity;
+  /**
+   * Addresses that receive the operational alarms (detector errors, throttles, events in a failure queue).
+   * @default - the `alertEmails`
+   */
+  readonly operatorEmails?: readonly string[];
+  /**
+   * Deliver alerts (and the operational alarms) to a Slack channel through AWS Chatbot.
+   * @default - no Chatbot channel
+   */
+  readonly chatbot?: ChatbotSlackChannel;
+  /**
+   * The name of a Secrets Manager secret holding a Slack incoming-webhook URL (the plain URL, or JSON with a
+   * `webhookUrl` or `url` field). When set, a small forwarder function posts every alert to that webhook.
+   * @default - no webhook forwarder
+   */
+  readonly slackWebhookSecretName?: string;
+  /**
+   * The detector's memory in MB.
+   * @default 256
+   */
+  readonly detectorMemorySize?: number;
+  /**
+   * The detector's timeout.
+   * @default Duration.seconds(60)
+   */
+  readonly detectorTimeout?: Duration;
+  /**
+   * How long Lambda keeps retrying an undelivered asynchronous event before sending it to the failure queue.
+   * @default Duration.hours(6) (the maximum)
+   */
+  readonly maxEventAge?: Duration;
+  /**
+   * Retention of the functions' own log groups.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the stateful resources (KMS key, log groups, failure queues) when the stack is deleted.
+   * @default RemovalPolicy.RETAIN (evidence and undelivered events survive a `cdk destroy`)
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** Invalid props: every problem, one per line, each starting with the prop's name. */
+export class FtpBounceWatchPropsError extends Error {
+  override readonly name = 'FtpBounceWatchPropsError';
+  constructor(
+    readonly problems: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(`invalid FtpBounceWatch props:\n${problems.map((p) => `  ${p}`).join('\n')}`, options);
+  }
+}
+
+// The async invocation retries Lambda makes before an event goes to the failure destination (the maximum is 2).
+const ASYNC_RETRY_ATTEMPTS = 2;
+const ALARM_PERIOD = Duration.minutes(5);
+
+export class FtpBounceWatch extends Construct {
+  /** Encrypts both topics. */
+  public readonly key: kms.Key;
+  /** Alerts (DESIGN.md section 5): subscribe email, Chatbot, SQS, Lambda or HTTPS consumers here. */
+  public readonly alertTopic: sns.Topic;
+  /** Operational alarms about the pipeline itself. */
+  public readonly operatorTopic: sns.Topic;
+  /** The detector function (entry `lambda/handler.ts`). */
+  public readonly detector: nodejs.NodejsFunction;
+  /** The detector's own log group, with the configured retention. */
+  public readonly detectorLogGroup: logs.LogGroup;
+  /** Where a batch lands when the detector failed on it after every retry: nothing is dropped. */
+  public readonly failureQueue: sqs.Queue;
+  /** One per watched log group (empty when account-wide). */
+  public readonly subscriptionFilters: readonly logs.SubscriptionFilter[];
+  /** The account-level subscription filter policy (only when account-wide). */
+  public readonly accountPolicy?: logs.CfnAccountPolicy;
+  /** The AWS Chatbot Slack channel (only with `chatbot`). */
+  public readonly chatbotChannel?: chatbot.SlackChannelConfiguration;
+  /** The Slack webhook forwarder, its log group and failure queue (only with `slackWebhookSecretName`). */
+  public readonly slackForwarder?: nodejs.NodejsFunction;
+  public readonly slackForwarderLogGroup?: logs.LogGroup;
+  public readonly slackForwarderFailureQueue?: sqs.Queue;
+  /** The operational alarms, all notifying `operatorTopic`. */
+  public readonly alarms: readonly cloudwatch.Alarm[];
+
+  constructor(scope: Construct, id: string, props: FtpBounceWatchProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const problems = validateProps(props, stack);
+    if (problems.length > 0) throw new FtpBounceWatchPropsError(problems);
+
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    const maxEventAge = props.maxEventAge ?? Duration.hours(6);
+    const filterPattern = props.filterPattern ?? DEFAULT_FILTER_PATTERN;
+
+    // ---- Topics ------------------------------------------------------------------------------------------------
+    this.key = new kms.Key(this, 'TopicKey', {
+      description: 'FtpBounceWatch: encrypts the alert and operator SNS topics',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    // CloudWatch alarms publish to the (encrypted) operator topic as the service, so the key policy must let it use
+    // the key; the functions get their KMS permissions through their roles.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublishToEncryptedTopics',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+      }),
+    );
+
+    this.alertTopic = new sns.Topic(this, 'AlertTopic', {
+      displayName: 'FTP bounce watch',
+      masterKey: this.key,
+      enforceSSL: true,
+      // SHA256 signatures for subscribers (HTTPS endpoints, Chatbot) that verify them.
+      signatureVersion: '2',
+    });
+    this.operatorTopic = new sns.Topic(this, 'OperatorTopic', {
+      displayName: 'FTP bounce watch operations',
+      masterKey: this.key,
+      enforceSSL: true,
+      signatureVersion: '2',
+    });
+    this.operatorTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisAccountsAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.operatorTopic.topicArn],
+        // Only alarms of this account (confused-deputy protection).
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+
+    const emailFilter =
+      props.emailMinSeverity && props.emailMinSeverity !== SEVERITIES[0]
+        ? {
+            severity: sns.SubscriptionFilter.stringFilter({ allowlist: severitiesAtOrAbove(props.emailMinSeverity) }),
+          }
+        : undefined;
+    for (const email of props.alertEmails ?? []) {
+      this.alertTopic.addSubscription(
+        new subscriptions.EmailSubscription(email, emailFilter ? { filterPolicy: emailFilter } : {}),
+      );
+    }
+    for (const email of props.operatorEmails ?? props.alertEmails ?? []) {
+      this.operatorTopic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+
+    // ---- Detector ----------------------------------------------------------------------------------------------
+    this.failureQueue = this.newFailureQueue('DetectorFailureQueue', removalPolicy);
+    this.detectorLogGroup = new logs.LogGroup(this, 'DetectorLogGroup', { retention, removalPolicy });
+    const detectorRole = this.newFunctionRole('DetectorRole', this.detectorLogGroup);
+    detectorRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.alertTopic.topicArn] }),
+    );
+    // Exactly what SNS needs to encrypt a published message (no `GenerateDataKey*` wildcard).
+    this.key.grant(detectorRole, 'kms:GenerateDataKey', 'kms:Decrypt');
+
+    this.detector = new nodejs.NodejsFunction(this, 'Detector', {
+      description: 'FtpBounceWatch: finds proftpd PORT/EPRT refusals (rule 11209) and publishes alerts',
+      ...lambdaBase(DETECTOR_ENTRY, DETECTOR_HANDLER),
+      role: detectorRole,
+      logGroup: this.detectorLogGroup,
+      // Why 256 MB / 60 s: a subscription batch is at most ~1 MB gzipped, a few MB once inflated, and JSON.parse of
+      // that needs a few times its size in heap, so 128 MB is too tight at the cap. On arm64 CPU share grows with
+      // memory, and 256 MB keeps the (short, bursty) runs fast for little money. 60 s covers the slowest path: a
+      // large batch plus SNS PublishBatch retries with backoff. To be revisited against `npm run bench` figures.
+      memorySize: props.detectorMemorySize ?? 256,
+      timeout: props.detectorTimeout ?? Duration.seconds(60),
+      environment: {
+        ALERT_TOPIC_ARN: this.alertTopic.topicArn,
+        POWERTOOLS_SERVICE_NAME: 'ftp-bounce-watch',
+        POWERTOOLS_METRICS_NAMESPACE: 'FtpBounceWatch',
+        LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
+      },
+      retryAttempts: ASYNC_RETRY_ATTEMPTS,
+      maxEventAge,
+      onFailure: new destinations.SqsDestination(this.failureQueue),
+    });
+
+    // ---- Log sources -------------------------------------------------------------------------------------------
+    const filters: logs.SubscriptionFilter[] = [];
+    for (const source of props.logGroups ?? []) {
+      const logGroup = this.importLogGroup(source);
+      // The construct id derives from the log group, not its position, so reordering the list never replaces (and
+      // thereby deletes, since the name is shared) a live filter.
+      filters.push(
+        new logs.SubscriptionFilter(this, `Subscription${shortHash(logGroupKey(source))}`, {
+          logGroup,
+          destination: new logsDestinations.LambdaDestination(this.detector),
+          filterPattern: logs.FilterPattern.literal(filterPattern),
+          filterName: SUBSCRIPTION_FILTER_NAME,
+        }),
+      );
+    }
+    this.subscriptionFilters = filters;
+    this.assertArnsMatchDeployment(props, stack);
+
+    // ---- Slack -------------------------------------------------------------------------------------------------
+    if (props.slackWebhookSecretName !== undefined) {
+      const secret = secretsmanager.Secret.fromSecretNameV2(this, 'SlackWebhookSecret', props.slackWebhookSecretName);
+      this.slackForwarderFailureQueue = this.newFailureQueue('SlackForwarderFailureQueue', removalPolicy);
+      this.slackForwarderLogGroup = new logs.LogGroup(this, 'SlackForwarderLogGroup', { retention, removalPolicy });
+      const role = this.newFunctionRole('SlackForwarderRole', this.slackForwarderLogGroup);
+      secret.grantRead(role);
+      this.slackForwarder = new nodejs.NodejsFunction(this, 'SlackForwarder', {
+        description: 'FtpBounceWatch: posts alerts to a Slack incoming webhook',
+        ...lambdaBase(FORWARDER_ENTRY, FORWARDER_HANDLER),
+        role,
+        logGroup: this.slackForwarderLogGroup,
+        // One small JSON message per invocation; the time is spent waiting on Slack (bounded retries inside).
+        memorySize: 128,
+        timeout: Duration.seconds(30),
+        environment: {
+          SLACK_WEBHOOK_SECRET_NAME: props.slackWebhookSecretName,
+          POWERTOOLS_SERVICE_NAME: 'ftp-bounce-watch-slack',
+          LOG_LEVEL: 'INFO',
+          NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
+        },
+        retryAttempts: ASYNC_RETRY_ATTEMPTS,
+        maxEventAge,
+        onFailure: new destinations.SqsDestination(this.slackForwarderFailureQueue),
+      });
+      // The dead-letter queue catches what SNS itself could not hand to Lambda; the on-failure destination what the
+      // function could not post. Either way the alert is kept.
+      this.alertTopic.addSubscription(
+        new subscriptions.LambdaSubscription(this.slackForwarder, { deadLetterQueue: this.slackForwarderFailureQueue }),
+      );
+    }
+
+    // ---- Account-wide policy -----------------------------------------------------------------------------------
+    if (props.accountWide) {
+      this.accountPolicy = this.addAccountPolicy(stack, filterPattern, props.chatbot);
+    }
+
+    // ---- Alarms ------------------------------------------------------------------------------------------------
+    const alarms: cloudwatch.Alarm[] = [
+      this.newAlarm(
+        'DetectorErrorsAlarm',
+        this.detector.metricErrors({ period: ALARM_PERIOD, statistic: 'Sum' }),
+        'The FtpBounceWatch detector failed on a batch. Lambda retries it; check the detector log group.',
+      ),
+      this.newAlarm(
+        'DetectorThrottlesAlarm',
+        this.detector.metricThrottles({ period: ALARM_PERIOD, statistic: 'Sum' }),
+        'The FtpBounceWatch detector was throttled: the account or function concurrency limit is reached.',
+      ),
+      this.newAlarm(
+        'DetectorEventsDroppedAlarm',
+        this.detector.metric('AsyncEventsDropped', { period: ALARM_PERIOD, statistic: 'Sum' }),
+        'Lambda dropped detector events without delivering them to the failure queue: alerts may be lost.',
+      ),
+      this.newAlarm(
+        'DetectorFailureDestinationAlarm',
+        this.detector.metric('DestinationDeliveryFailures', { period: ALARM_PERIOD, statistic: 'Sum' }),
+        'Lambda could not put a failed detector event into the failure queue: alerts may be lost.',
+      ),
+      this.newQueueAlarm(
+        'DetectorFailureQueueAlarm',
+        this.failureQueue,
+        'Log batches the detector could not process after retries are waiting in the failure queue.',
+      ),
+    ];
+    if (this.slackForwarder && this.slackForwarderFailureQueue) {
+      alarms.push(
+        this.newAlarm(
+          'SlackForwarderErrorsAlarm',
+          this.slackForwarder.metricErrors({ period: ALARM_PERIOD, statistic: 'Sum' }),
+          'The Slack webhook forwarder failed to post an alert. Lambda retries it; check its log group.',
+        ),
+        this.newQueueAlarm(
+          'SlackForwarderFailureQueueAlarm',
+          this.slackForwarderFailureQueue,
+          'Alerts that could not be posted to Slack are waiting in the forwarder failure queue.',
+        ),
+      );
+    }
+    this.alarms = alarms;
+
+    // ---- Chatbot -----------------------------------------------------------------------------------------------
+    if (props.chatbot) {
+      this.chatbotChannel = this.addChatbot(stack, props.chatbot, alarms);
+    }
+
+    this.acknowledgeNagFindings();
+  }
+
+  private newFailureQueue(id: string, removalPolicy: RemovalPolicy): sqs.Queue {
+    return new sqs.Queue(this, id, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // The longest SQS allows: time to notice the alarm, fix the cause and redrive.
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+  }
+
+  /** A role that can write to its own log group and nothing else yet (no AWS managed policy with `*` resources). */
+  private newFunctionRole(id: string, logGroup: logs.LogGroup): iam.Role {
+    const role = new iam.Role(this, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    logGroup.grantWrite(role);
+    return role;
+  }
+
+  private importLogGroup(source: string | logs.ILogGroup): logs.ILogGroup {
+    if (typeof source !== 'string') return source;
+    const id = `LogGroup${shortHash(source)}`;
+    return source.startsWith('arn:')
+      ? logs.LogGroup.fromLogGroupArn(this, id, source)
+      : logs.LogGroup.fromLogGroupName(this, id, source);
+  }
+
+  /**
+   * Subscriptions cannot cross accounts or Regions. When the stack's environment is known, validateProps already
+   * compared; when it is not (an environment-agnostic synth), CloudFormation checks at deploy time instead.
+   */
+  private assertArnsMatchDeployment(props: FtpBounceWatchProps, stack: Stack): void {
+    const arns = (props.logGroups ?? []).flatMap((source) => {
+      if (typeof source !== 'string') return [];
+      const parsed = parseLogGroup(source);
+      return 'ref' in parsed && parsed.ref.arn ? [parsed.ref.arn] : [];
+    });
+    const first = arns[0];
+    if (!first || !(Token.isUnresolved(stack.region) || Token.isUnresolved(stack.account))) return;
+    new CfnRule(this, 'LogGroupArnsMatchDeployment', {
+      assertions: [
+        {
+          assert: Fn.conditionAnd(
+            Fn.conditionEquals(Aws.REGION, first.region),
+            Fn.conditionEquals(Aws.ACCOUNT_ID, first.account),
+          ),
+          assertDescription: `The log group ARNs given to FtpBounceWatch are in account ${first.account}, Region ${first.region}: deploy the stack there (subscriptions cannot cross accounts or Regions).`,
+        },
+      ],
+    });
+  }
+
+  private addAccountPolicy(
+    stack: Stack,
+    filterPattern: string,
+    chatbotChannel: ChatbotSlackChannel | undefined,
+  ): logs.CfnAccountPolicy {
+    const permission = new lambda.CfnPermission(this, 'AccountPolicyInvokePermission', {
+      action: 'lambda:InvokeFunction',
+      functionName: this.detector.functionArn,
+      principal: 'logs.amazonaws.com',
+      sourceAccount: stack.account,
+      sourceArn: `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*`,
+    });
+    // Log groups whose events could contain alert text, which would feed the detector its own output forever.
+    const excluded = [this.detectorLogGroup.logGroupName];
+    if (this.slackForwarderLogGroup) excluded.push(this.slackForwarderLogGroup.logGroupName);
+    if (chatbotChannel) excluded.push(`/aws/chatbot/${this.chatbotConfigurationName(stack)}`);
+    const policy = new logs.CfnAccountPolicy(this, 'AccountPolicy', {
+      policyName: ACCOUNT_POLICY_NAME,
+      policyType: 'SUBSCRIPTION_FILTER_POLICY',
+      scope: 'ALL',
+      policyDocument: stack.toJsonString({
+        DestinationArn: this.detector.functionArn,
+        FilterPattern: filterPattern,
+        Distribution: 'Random',
+      }),
+      selectionCriteria: `LogGroupName NOT IN [${excluded.map((name) => `"${name}"`).join(', ')}]`,
+    });
+    // CloudWatch Logs checks that it may invoke the destination when the policy is created.
+    policy.node.addDependency(permission);
+    return policy;
+  }
+
+  private chatbotConfigurationName(stack: Stack): string {
+    // Chatbot is a global service: the name must be unique in the account, across Regions, hence the Region (a
+    // token when the stack is environment-agnostic). Allowed characters are letters, digits, - and _.
+    const name = stack.stackName.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 100);
+    return `${name}-${stack.region}`;
+  }
+
+  private addChatbot(
+    stack: Stack,
+    channel: ChatbotSlackChannel,
+    alarms: readonly cloudwatch.Alarm[],
+  ): chatbot.SlackChannelConfiguration {
+    // The guardrail caps what the channel (and anyone typing commands in it) can do: read this stack's alarms, so
+    // alarm notifications render; nothing else. Delivering SNS notifications needs no permission at all.
+    const guardrail = new iam.ManagedPolicy(this, 'ChatbotGuardrail', {
+      description: 'FtpBounceWatch: the most an AWS Chatbot channel may do (read this stack alarms)',
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['cloudwatch:DescribeAlarms'],
+          resources: alarms.map((alarm) => alarm.alarmArn),
+        }),
+      ],
+    });
+    const role = new iam.Role(this, 'ChatbotRole', {
+      assumedBy: new iam.ServicePrincipal('chatbot.amazonaws.com'),
+      managedPolicies: [guardrail],
+    });
+    return new chatbot.SlackChannelConfiguration(this, 'ChatbotChannel', {
+      slackChannelConfigurationName: this.chatbotConfigurationName(stack),
+      slackWorkspaceId: channel.slackWorkspaceId,
+      slackChannelId: channel.slackChannelId,
+      notificationTopics: [this.alertTopic, this.operatorTopic],
+      guardrailPolicies: [guardrail],
+      role,
+      loggingLevel: chatbot.LoggingLevel.ERROR,
+    });
+  }
+
+  private newAlarm(id: string, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm {
+    return this.wireAlarm(
+      new cloudwatch.Alarm(this, id, {
+        metric,
+        alarmDescription: description,
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        // No invocations means no datapoints, which is healthy.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+  }
+
+  private newQueueAlarm(id: string, queue: sqs.Queue, description: string): cloudwatch.Alarm {
+    return this.wireAlarm(
+      new cloudwatch.Alarm(this, id, {
+        metric: queue.metricApproximateNumberOfMessagesVisible({ period: ALARM_PERIOD, statistic: 'Maximum' }),
+        alarmDescription: `${description} Inspect them, fix the cause, then redrive or delete them.`,
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        // SQS stops reporting idle queues; a gap must neither raise nor clear the alarm.
+        treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+      }),
+    );
+  }
+
+  private wireAlarm(alarm: cloudwatch.Alarm): cloudwatch.Alarm {
+    const action = new cloudwatchActions.SnsAction(this.operatorTopic);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+    return alarm;
+  }
+
+  /** cdk-nag AwsSolutions findings that are deliberate, each with its reason. */
+  private acknowledgeNagFindings(): void {
+    const queues = [this.failureQueue, this.slackForwarderFailureQueue].filter((q) => q !== undefined);
+    for (const queue of queues) {
+      Validations.of(queue).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is itself the dead-letter store: the on-failure destination of an asynchronous Lambda '
+          + 'invocation. Nothing consumes it automatically; an alarm fires on any message and an operator redrives.',
+      });
+    }
+  }
+}
+
+/** NodejsFunction settings both functions share: runtime, architecture and the bundling of bundling-options.ts. */
+function lambdaBase(entry: string, handler: string): nodejs.NodejsFunctionProps {
+  return {
+    entry,
+    handler,
+    projectRoot: PROJECT_ROOT,
+    depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+    runtime: lambda.Runtime.NODEJS_24_X,
+    architecture: lambda.Architecture.ARM_64,
+    bundling: {
+      minify: LAMBDA_ESBUILD_OPTIONS.minify,
+      sourceMap: LAMBDA_ESBUILD_OPTIONS.sourcemap,
+      target: LAMBDA_ESBUILD_OPTIONS.target,
+      format: nodejs.OutputFormat.CJS,
+      externalModules: [...LAMBDA_ESBUILD_OPTIONS.external],
+      // Bundle with the esbuild in node_modules; never fall back to Docker (offline, and the same esbuild as the
+      // benchmark).
+      forceDockerBundling: false,
+    },
+  };
+}
+
+function logGroupKey(source: string | logs.ILogGroup): string {
+  if (typeof source !== 'string') return source.node.path;
+  const parsed = parseLogGroup(source);
+  return 'ref' in parsed ? parsed.ref.name : source;
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 10);
+}
+
+/** Every prop problem, so they can be reported at once. Unresolved tokens are not checked. */
+function validateProps(props: FtpBounceWatchProps, stack: Stack): string[] {
+  const problems: string[] = [];
+  const concrete = (value: string): boolean => !Token.isUnresolved(value);
+  const logGroups = props.logGroups ?? [];
+
+  if (props.accountWide && logGroups.length > 0) {
+    problems.push('logGroups: must be empty when accountWide is true (the account-level policy covers every group)');
+  }
+  if (!props.accountWide && logGroups.length === 0) {
+    problems.push('logGroups: expected at least one log group name, ARN or construct (or set accountWide: true)');
+  }
+  const seen = new Set<string>();
+  for (const source of logGroups) {
+    if (typeof source !== 'string' || !concrete(source)) continue;
+    const parsed = parseLogGroup(source);
+    if ('problem' in parsed) {
+      problems.push(`logGroups: ${parsed.problem}`);
+      continue;
+    }
+    const { name, arn } = parsed.ref;
+    if (seen.has(name)) problems.push(`logGroups: log group ${show(name)} is listed twice`);
+    seen.add(name);
+    if (arn && concrete(stack.region) && arn.region !== stack.region) {
+      problems.push(`logGroups: ${show(arn.text)} is in ${arn.region} but the stack is in ${stack.region}`);
+    }
+    if (arn && concrete(stack.account) && arn.account !== stack.account) {
+      problems.push(`logGroups: ${show(arn.text)} is in account ${arn.account} but the stack is in ${stack.account}`);
+    }
+  }
+
+  if (props.filterPattern !== undefined && concrete(props.filterPattern)) {
+    const problem = filterPatternProblem(props.filterPattern);
+    if (problem) problems.push(`filterPattern: ${problem}`);
+  }
+  for (const [key, emails] of [
+    ['alertEmails', props.alertEmails],
+    ['operatorEmails', props.operatorEmails],
+  ] as const) {
+    for (const problem of emailListProblems((emails ?? []).filter(concrete))) problems.push(`${key}: ${problem}`);
+  }
+  if (props.emailMinSeverity !== undefined && !isSeverity(props.emailMinSeverity)) {
+    problems.push(`emailMinSeverity: expected one of ${SEVERITIES.join(', ')}, got ${show(props.emailMinSeverity)}`);
+  }
+  if (props.chatbot) {
+    const { slackWorkspaceId, slackChannelId } = props.chatbot;
+    const workspace = concrete(slackWorkspaceId) ? slackWorkspaceIdProblem(slackWorkspaceId) : undefined;
+    const channel = concrete(slackChannelId) ? slackChannelIdProblem(slackChannelId) : undefined;
+    if (workspace) problems.push(`chatbot.slackWorkspaceId: ${workspace}`);
+    if (channel) problems.push(`chatbot.slackChannelId: ${channel}`);
+  }
+  if (props.slackWebhookSecretName !== undefined && concrete(props.slackWebhookSecretName)) {
+    const problem = secretNameProblem(props.slackWebhookSecretName);
+    if (problem) problems.push(`slackWebhookSecretName: ${problem}`);
+  }
+  const memory = props.detectorMemorySize;
+  if (memory !== undefined && !Token.isUnresolved(memory) && !(Number.isInteger(memory) && memory >= 128 && memory <= 10240)) {
+    problems.push(`detectorMemorySize: expected an integer from 128 to 10240 (MB), got ${show(memory)}`);
+  }
+  const timeout = props.detectorTimeout;
+  if (timeout && !timeout.isUnresolved() && (timeout.toSeconds() < 1 || timeout.toSeconds() > 900)) {
+    problems.push(`detectorTimeout: expected 1 second to 15 minutes, got ${timeout.toHumanString()}`);
+  }
+  const age = props.maxEventAge;
+  if (age && !age.isUnresolved() && (age.toSeconds() < 60 || age.toSeconds() > 6 * 3600)) {
+    problems.push(`maxEventAge: expected 1 minute to 6 hours, got ${age.toHumanString()}`);
+  }
+  return problems;
+}

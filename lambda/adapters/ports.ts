@@ -1,0 +1,22 @@
+/**
+ * The ports the pipeline publishes through, so that the Lambda, the local run and the benchmark can each
+ * inject their own publisher (SNS, a loopback server, a no-op).
+ */
+
+import type { SnsAlertMessage as RenderedSnsMessage } from '../alerts';
+
+/**
+ * What a publisher needs of a rendered alert (`buildSnsMessage` in lambda/alerts): the same fields, with any
+ * attribute names, since which attributes exist is the renderer's business, not the transport's.
+ */
+export type SnsAlertMessage = Omit<RenderedSnsMessage, 'messageAttributes'> & {
+  readonly messageAttributes: Readonly<Record<string, string>>;
+};
+
+export interface AlertPublisher {
+  /**
+   * Publishes every message or rejects. Resolving means each message was accepted by the destination;
+   * on rejection some may have been published (the caller's retry then duplicates them: at-least-once).
+   */
+  publish(messages: readonly SnsAlertMessage[]): Promise<void>;
+}

@@ -1,0 +1,139 @@
+/**
+ * The Lambda's configuration, read from the environment once at cold start. Every variable is validated so
+ * that a bad deployment fails at init with a message naming the variable, not later on the first batch.
+ */
+import { DEFAULT_MAX_DECOMPRESSED_BYTES } from './awslogs';
+
+export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+export interface HandlerConfig {
+  /** `ALERT_TOPIC_ARN`: the standard (non-FIFO) SNS topic alerts are published to. */
+  readonly topicArn: string;
+  /** The topic's region, from its ARN: the SNS client must talk to the topic's region. */
+  readonly topicRegion: string;
+  /** `AWS_REGION`: where the function and its log groups live; used for console links in alerts. */
+  readonly region: string;
+  readonly maxDecompressedBytes: number;
+  readonly publishMaxAttempts: number;
+  readonly serviceName: string;
+  readonly metricsNamespace: string;
+  readonly logLevel: LogLevelName;
+}
+
+export const CONFIG_DEFAULTS = {
+  maxDecompressedBytes: DEFAULT_MAX_DECOMPRESSED_BYTES,
+  publishMaxAttempts: 5,
+  serviceName: 'ftp-bounce-watch',
+  metricsNamespace: 'FtpBounceWatch',
+  logLevel: 'INFO',
+} as const;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  /** The environment variable at fault. */
+  readonly variable: string;
+
+  constructor(variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.variable = variable;
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):([A-Za-z0-9_-]{1,256})(\.fifo)?$/;
+/** CloudWatch namespaces: printable ASCII from this set, at most 255, and not the reserved `AWS/` prefix. */
+const NAMESPACE = /^[A-Za-z0-9.\-_/#: ]{1,255}$/;
+
+export function readConfig(env: Env): HandlerConfig {
+  const topicArn = env.ALERT_TOPIC_ARN?.trim();
+  if (topicArn === undefined || topicArn === '') {
+    throw new ConfigError(
+      'ALERT_TOPIC_ARN',
+      'is required: the ARN of the SNS topic to publish alerts to, e.g. arn:aws:sns:eu-west-1:123456789012:ftp-alerts',
+    );
+  }
+  const arn = TOPIC_ARN.exec(topicArn);
+  if (arn === null) {
+    throw new ConfigError(
+      'ALERT_TOPIC_ARN',
+      `must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), got ${quote(topicArn)}`,
+    );
+  }
+  if (arn[4] !== undefined) {
+    throw new ConfigError(
+      'ALERT_TOPIC_ARN',
+      `must be a standard topic: FIFO topics are not supported, got ${quote(topicArn)}`,
+    );
+  }
+
+  const region = env.AWS_REGION?.trim() ?? '';
+  if (!REGION.test(region)) {
+    throw new ConfigError(
+      'AWS_REGION',
+      `must be an AWS region such as eu-west-1 (Lambda sets it), got ${quote(region)}`,
+    );
+  }
+
+  const serviceName = optional(env, 'POWERTOOLS_SERVICE_NAME') ?? CONFIG_DEFAULTS.serviceName;
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused.
+  if (serviceName.length > 255 || /[\u0000-\u001f\u007f]/.test(serviceName)) {
+    throw new ConfigError('POWERTOOLS_SERVICE_NAME', 'must be at most 255 printable characters');
+  }
+
+  const metricsNamespace = optional(env, 'POWERTOOLS_METRICS_NAMESPACE') ?? CONFIG_DEFAULTS.metricsNamespace;
+  if (!NAMESPACE.test(metricsNamespace) || metricsNamespace.startsWith('AWS/')) {
+    throw new ConfigError(
+      'POWERTOOLS_METRICS_NAMESPACE',
+      `must be 1-255 characters of A-Z a-z 0-9 . - _ / # : and space, not starting with AWS/, got ${quote(metricsNamespace)}`,
+    );
+  }
+
+  const logLevel = (optional(env, 'LOG_LEVEL') ?? CONFIG_DEFAULTS.logLevel).toUpperCase();
+  if (!isLogLevel(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got ${quote(logLevel)}`);
+  }
+
+  return {
+    topicArn,
+    topicRegion: arn[1] ?? region,
+    region,
+    maxDecompressedBytes: integer(
+      env,
+      'MAX_DECOMPRESSED_BYTES',
+      CONFIG_DEFAULTS.maxDecompressedBytes,
+      1024,
+      2 ** 30,
+    ),
+    publishMaxAttempts: integer(env, 'PUBLISH_MAX_ATTEMPTS', CONFIG_DEFAULTS.publishMaxAttempts, 1, 10),
+    serviceName,
+    metricsNamespace,
+    logLevel,
+  };
+}
+
+/** Unset and empty are the same: CloudFormation cannot easily remove a variable, only blank it. */
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got ${quote(raw)}`);
+  }
+  return value;
+}
+
+function isLogLevel(value: string): value is LogLevelName {
+  return (LOG_LEVELS as readonly string[]).includes(value);
+}
+
+function quote(value: string): string {
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+}

@@ -1,0 +1,126 @@
+/**
+ * One subscription event, end to end: decode -> detect -> group -> render -> publish. No AWS client and no
+ * environment here: the publisher, logger and metrics are injected, so the Lambda handler, the local run and
+ * the benchmark share this code.
+ */
+import type { AlertPublisher } from './adapters/ports';
+import { AlertAccumulator, buildSnsMessage } from './alerts';
+import { decodeSubscriptionEvent } from './awslogs';
+import { type Classification, detectLine } from './detector';
+
+export type PipelineMetricName =
+  | 'Batches'
+  | 'LogEvents'
+  | 'Findings'
+  | 'AlertsPublished'
+  | 'FastPathBatches'
+  | 'ControlMessages'
+  | 'DecompressedBytes';
+
+export interface PipelineMetrics {
+  /**
+   * Adds `value` to a metric. With `classification`, the value goes to a separate series carrying that one
+   * dimension (five possible values: the cardinality stays fixed).
+   */
+  count(name: PipelineMetricName, value: number, classification?: Classification): void;
+}
+
+export interface PipelineLogger {
+  debug(message: string, attributes: Record<string, unknown>): void;
+}
+
+export interface PipelineDeps {
+  readonly publisher: AlertPublisher;
+  /** For console links in alerts: the region of the log groups (the function's own). */
+  readonly region: string;
+  readonly maxDecompressedBytes: number;
+  readonly logger: PipelineLogger;
+  readonly metrics: PipelineMetrics;
+}
+
+export interface PipelineSummary {
+  readonly kind: 'data' | 'control' | 'no-candidates';
+  /** True when the batch held no refusal keyword and JSON parsing was skipped. */
+  readonly fastPath: boolean;
+  /** Null when the batch was not parsed (control message, fast path). */
+  readonly logGroup: string | null;
+  readonly logStream: string | null;
+  readonly compressedBytes: number;
+  readonly decompressedBytes: number;
+  /** Log events examined; 0 when the batch was not parsed. */
+  readonly events: number;
+  readonly findings: number;
+  readonly findingsByClassification: Readonly<Partial<Record<Classification, number>>>;
+  readonly alertsPublished: number;
+  /** The published alerts' deterministic ids (at most 20 listed), to trace an alert back to its invocation. */
+  readonly alertIds: readonly string[];
+}
+
+const LISTED_ALERT_IDS = 20;
+
+/**
+ * Processes one CloudWatch Logs subscription event. Resolves once every alert is published; rejects with
+ * `MalformedPayloadError` for an undecodable payload and with the publisher's error when alerts could not all
+ * be published. Either rejection must fail the invocation, so that Lambda retries or keeps the event.
+ */
+export async function processSubscriptionEvent(event: unknown, deps: PipelineDeps): Promise<PipelineSummary> {
+  const { metrics, logger } = deps;
+  metrics.count('Batches', 1);
+  const decoded = decodeSubscriptionEvent(event, { maxDecompressedBytes: deps.maxDecompressedBytes });
+  metrics.count('DecompressedBytes', decoded.decompressedBytes);
+  const sizes = { compressedBytes: decoded.compressedBytes, decompressedBytes: decoded.decompressedBytes };
+  const nothing = { events: 0, findings: 0, findingsByClassification: {}, alertsPublished: 0, alertIds: [] };
+
+  if (decoded.kind === 'control') {
+    metrics.count('ControlMessages', 1);
+    return { kind: 'control', fastPath: false, logGroup: null, logStream: null, ...sizes, ...nothing };
+  }
+  if (decoded.kind === 'no-candidates') {
+    metrics.count('FastPathBatches', 1);
+    metrics.count('Findings', 0);
+    return { kind: 'no-candidates', fastPath: true, logGroup: null, logStream: null, ...sizes, ...nothing };
+  }
+
+  const { logGroup, logStream, logEvents } = decoded.batch;
+  metrics.count('LogEvents', logEvents.length);
+  // Grouped as detected: only per-alert aggregates stay in memory, however many events refuse.
+  const accumulator = new AlertAccumulator({ region: deps.region });
+  const byClassification: Partial<Record<Classification, number>> = {};
+  for (const logEvent of logEvents) {
+    const finding = detectLine(logEvent.message);
+    if (finding === null) continue;
+    accumulator.add({ finding, logGroup, logStream, eventId: logEvent.id, timestamp: logEvent.timestamp });
+    byClassification[finding.classification] = (byClassification[finding.classification] ?? 0) + 1;
+  }
+  const findings = accumulator.findings;
+  metrics.count('Findings', findings);
+  for (const [classification, n] of Object.entries(byClassification) as [Classification, number][]) {
+    metrics.count('Findings', n, classification);
+  }
+
+  const alerts = accumulator.alerts();
+  logger.debug('batch scanned', {
+    logGroup,
+    logStream,
+    events: logEvents.length,
+    findings,
+    alerts: alerts.length,
+  });
+  if (alerts.length > 0) {
+    await deps.publisher.publish(alerts.map((alert) => buildSnsMessage(alert)));
+  }
+  metrics.count('AlertsPublished', alerts.length);
+
+  return {
+    kind: 'data',
+    fastPath: false,
+    logGroup,
+    logStream,
+    ...sizes,
+    events: logEvents.length,
+    findings,
+    findingsByClassification: byClassification,
+    alertsPublished: alerts.length,
+    alertIds: alerts.slice(0, LISTED_ALERT_IDS).map((alert) => alert.id),
+  };
+}

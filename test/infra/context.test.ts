@@ -1,0 +1,168 @@
+import { type AppConfig, ContextError, type DeployTarget, parseContext, suggestKey } from '../../infra/context';
+import { DEFAULT_FILTER_PATTERN } from '../../infra/filter-pattern';
+import { editDistance, parseLogGroup, severitiesAtOrAbove } from '../../infra/validation';
+
+const ARN = 'arn:aws:logs:eu-west-1:123456789012:log-group:/var/log/proftpd';
+
+function problemsOf(context: Record<string, unknown>, target?: DeployTarget): string[] {
+  try {
+    parseContext(context, target);
+  } catch (error) {
+    if (error instanceof ContextError) return error.problems.map((p) => `${p.key}: ${p.message}`);
+    throw error;
+  }
+  throw new Error('expected a ContextError');
+}
+
+describe('parseContext: accepted context', () => {
+  const cases: Array<[string, Record<string, unknown>, Partial<AppConfig>]> = [
+    [
+      'two log groups by name, comma-separated, defaults elsewhere',
+      { logGroups: '/var/log/proftpd,/aws/ec2/ftp' },
+      {
+        logGroups: ['/var/log/proftpd', '/aws/ec2/ftp'],
+        accountWide: false,
+        filterPattern: DEFAULT_FILTER_PATTERN,
+        alertEmails: [],
+      },
+    ],
+    ['spaces and a trailing comma', { logGroups: ' /a , /b, ' }, { logGroups: ['/a', '/b'] }],
+    ['a JSON array from cdk.json', { logGroups: ['/a', '/b'] }, { logGroups: ['/a', '/b'] }],
+    ['a log group ARN, with or without :*', { logGroups: `${ARN},${ARN}x:*` }, { logGroups: [ARN, `${ARN}x:*`] }],
+    ['account-wide (string true)', { accountWide: 'true' }, { accountWide: true, logGroups: [] }],
+    ['account-wide (boolean, any case)', { accountWide: true }, { accountWide: true }],
+    ['accountWide=false with log groups', { accountWide: 'FALSE', logGroups: '/a' }, { accountWide: false }],
+    ['emails', { logGroups: '/a', alertEmails: 'ops@example.com,sec+ftp@example.org' }, {
+      alertEmails: ['ops@example.com', 'sec+ftp@example.org'],
+    }],
+    ['minimum email severity, any case', { logGroups: '/a', alertEmails: 'a@example.com', emailMinSeverity: 'High' }, {
+      emailMinSeverity: 'high',
+    }],
+    ['operator emails', { logGroups: '/a', operatorEmails: 'oncall@example.com' }, {
+      operatorEmails: ['oncall@example.com'],
+    }],
+    ['chatbot', { logGroups: '/a', slackWorkspaceId: 'T0123ABCD', slackChannelId: 'C0123ABCD' }, {
+      chatbot: { slackWorkspaceId: 'T0123ABCD', slackChannelId: 'C0123ABCD' },
+    }],
+    ['webhook secret name', { logGroups: '/a', slackWebhookSecretName: 'ftp-bounce-watch/slack' }, {
+      slackWebhookSecretName: 'ftp-bounce-watch/slack',
+    }],
+    ['custom filter pattern keeps its spacing', { logGroups: '/a', filterPattern: '"Refused  PORT"' }, {
+      filterPattern: '"Refused  PORT"',
+    }],
+    ['CDK and unrelated keys are ignored', { 'logGroups': '/a', '@aws-cdk/core:newStyleStackSynthesis': true, 'aws:cdk:x': 1, 'myTeam': 'x' }, {
+      logGroups: ['/a'],
+    }],
+  ];
+  it.each(cases)('%s', (_name, context, expected) => {
+    expect(parseContext(context)).toMatchObject(expected);
+  });
+
+  it('leaves optional keys out of the config when absent', () => {
+    const config = parseContext({ logGroups: '/a' });
+    expect(Object.keys(config).sort()).toEqual(['accountWide', 'alertEmails', 'filterPattern', 'logGroups']);
+  });
+
+  it('accepts ARNs in the deployment account and Region', () => {
+    expect(parseContext({ logGroups: ARN }, { account: '123456789012', region: 'eu-west-1' }).logGroups).toEqual([ARN]);
+  });
+});
+
+describe('parseContext: rejected context names the key and what is expected', () => {
+  const cases: Array<[string, Record<string, unknown>, RegExp, DeployTarget?]> = [
+    ['nothing to watch', {}, /^logGroups: expected log group names or ARNs.*accountWide=true/],
+    ['empty log group list', { logGroups: ' , ' }, /^logGroups: expected at least one value/],
+    ['bad log group name', { logGroups: '/var/log/pro ftpd' }, /^logGroups: expected a log group name.*"\/var\/log\/pro"|^logGroups: expected a log group name/],
+    ['log group name with a bad character', { logGroups: '/var/log/proftpd$' }, /^logGroups: expected a log group name \(1-512 .*got "\/var\/log\/proftpd\$"/],
+    ['malformed ARN', { logGroups: 'arn:aws:logs:eu-west-1:12345:log-group:/a' }, /^logGroups: expected a log group ARN like arn:aws:logs:/],
+    ['ARN of the wrong partition for its Region', { logGroups: 'arn:aws:logs:cn-north-1:123456789012:log-group:/a' }, /^logGroups: .* has partition "aws", but Region cn-north-1 is in "aws-cn"/],
+    ['ARN of another Region than the stack', { logGroups: ARN }, /^logGroups: .* is in eu-west-1 but the stack deploys to us-east-1/, { region: 'us-east-1' }],
+    ['ARN of another account than the stack', { logGroups: ARN }, /^logGroups: .* is in account 123456789012 but the stack deploys to 999999999999/, { account: '999999999999' }],
+    ['ARNs of two Regions', { logGroups: `${ARN},arn:aws:logs:us-east-1:123456789012:log-group:/b` }, /^logGroups: .* is in us-east-1 but the first ARN is in eu-west-1; deploy one stack per Region/],
+    ['duplicate log group (name and ARN)', { logGroups: `/var/log/proftpd,${ARN}` }, /^logGroups: log group "\/var\/log\/proftpd" is listed twice/],
+    ['logGroups with accountWide', { logGroups: '/a', accountWide: 'true' }, /^logGroups: remove it when accountWide=true/],
+    ['accountWide not a boolean', { accountWide: 'yes' }, /^accountWide: expected true or false, got "yes"/],
+    ['bad email', { logGroups: '/a', alertEmails: 'ops@example' }, /^alertEmails: expected an email address like ops@example.com, got "ops@example"/],
+    ['email list with a space inside an address splits into a bad one', { logGroups: '/a', alertEmails: 'ops at example.com' }, /^alertEmails: expected an email address/],
+    ['duplicate email', { logGroups: '/a', alertEmails: 'a@example.com,A@example.com' }, /^alertEmails: "A@example.com" is listed twice/],
+    ['bad operator email', { logGroups: '/a', operatorEmails: 'nobody' }, /^operatorEmails: expected an email address/],
+    ['unknown severity', { logGroups: '/a', alertEmails: 'a@example.com', emailMinSeverity: 'urgent' }, /^emailMinSeverity: expected one of low, medium, high, critical, got "urgent"/],
+    ['severity without emails', { logGroups: '/a', emailMinSeverity: 'high' }, /^emailMinSeverity: has no effect without alertEmails/],
+    ['workspace without channel', { logGroups: '/a', slackWorkspaceId: 'T0123ABCD' }, /^slackChannelId: expected a Slack channel ID like C0123ABCD too: slackWorkspaceId is set/],
+    ['channel without workspace', { logGroups: '/a', slackChannelId: 'C0123ABCD' }, /^slackWorkspaceId: expected a Slack workspace ID like T0123ABCD too: slackChannelId is set/],
+    ['channel name instead of id', { logGroups: '/a', slackWorkspaceId: 'T0123ABCD', slackChannelId: '#ftp-alerts' }, /^slackChannelId: expected a Slack channel ID like C0123ABCD, got "#ftp-alerts" \(that is a channel name/],
+    ['lower-case workspace id', { logGroups: '/a', slackWorkspaceId: 't0123abcd', slackChannelId: 'C0123ABCD' }, /^slackWorkspaceId: expected the Slack workspace ID/],
+    ['secret ARN instead of name', { logGroups: '/a', slackWebhookSecretName: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbCdEf' }, /^slackWebhookSecretName: expected the secret's name, not its ARN/],
+    ['secret name with a space', { logGroups: '/a', slackWebhookSecretName: 'my secret' }, /^slackWebhookSecretName: expected a Secrets Manager secret name/],
+    ['empty string value', { logGroups: '/a', slackWebhookSecretName: '  ' }, /^slackWebhookSecretName: expected a value, got an empty string/],
+    ['empty filter pattern', { logGroups: '/a', filterPattern: '' }, /^filterPattern: expected a value, got an empty string/],
+    ['blank filter pattern', { logGroups: '/a', filterPattern: '   ' }, /^filterPattern: expected a value/],
+    ['filter pattern not a string', { logGroups: '/a', filterPattern: 42 }, /^filterPattern: expected a string, got "42"/],
+    ['list of non-strings', { logGroups: [1, 2] }, /^logGroups: expected a comma-separated string or an array of strings/],
+    ['misspelt key: singular', { logGroup: '/a' }, /^logGroup: unknown context key; did you mean logGroups\?/],
+    ['misspelt key: case', { logGroups: '/a', alertemails: 'a@example.com' }, /^alertemails: unknown context key; did you mean alertEmails\?/],
+    ['misspelt key: transposition', { logGroups: '/a', slackChanenlId: 'C0123ABCD', slackWorkspaceId: 'T0123ABCD' }, /^slackChanenlId: unknown context key; did you mean slackChannelId\?/],
+    ['misspelt key: accountwide', { accountwide: 'true' }, /^accountwide: unknown context key; did you mean accountWide\?/],
+  ];
+  // Rows padded to four values: jest would take an unfilled fourth parameter for a `done` callback.
+  const rows = cases.map(([name, context, pattern, target]) => [name, context, pattern, target] as const);
+  it.each(rows)('%s', (_name, context, pattern, target) => {
+    const problems = problemsOf(context, target);
+    expect(problems.some((p) => pattern.test(p))).toBe(true);
+    // Each problem is one line.
+    for (const p of problems) expect(p).not.toContain('\n');
+  });
+
+  it('reports every problem at once, one line each', () => {
+    const error = (() => {
+      try {
+        parseContext({ logGroups: 'bad name', alertEmails: 'x', slackWorkspaceId: 'T0123ABCD' });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ContextError);
+    const message = (error as ContextError).message;
+    expect(message.split('\n').map((line) => line.split(':')[0])).toEqual(['logGroups', 'alertEmails', 'slackChannelId']);
+  });
+});
+
+describe('suggestKey', () => {
+  it.each([
+    ['logGroup', 'logGroups'],
+    ['loggroups', 'logGroups'],
+    ['alertEmail', 'alertEmails'],
+    ['operatorEmail', 'operatorEmails'],
+    ['filterPatern', 'filterPattern'],
+    ['slackWebhookSecret', undefined],
+    ['slackWebHookSecretName', 'slackWebhookSecretName'],
+    ['emailMinSeverty', 'emailMinSeverity'],
+    ['region', undefined],
+    ['logs', undefined],
+    ['logGroups', undefined],
+    ['@aws-cdk/aws-lambda:recognizeLayerVersion', undefined],
+  ])('%s -> %s', (key, expected) => {
+    expect(suggestKey(key)).toBe(expected);
+  });
+});
+
+describe('validation helpers', () => {
+  it('measures edits case-insensitively, transpositions as one', () => {
+    expect(editDistance('logGroups', 'LOGGROUPS')).toBe(0);
+    expect(editDistance('abcd', 'abdc')).toBe(1);
+    expect(editDistance('kitten', 'sitting')).toBe(3);
+  });
+
+  it('parses a log group ARN into its parts', () => {
+    expect(parseLogGroup(`${ARN}:*`)).toEqual({
+      ref: { name: '/var/log/proftpd', arn: { text: `${ARN}:*`, partition: 'aws', region: 'eu-west-1', account: '123456789012' } },
+    });
+    expect(parseLogGroup('arn:aws-us-gov:logs:us-gov-west-1:123456789012:log-group:x')).toHaveProperty('ref');
+  });
+
+  it('lists the severities an email subscriber gets', () => {
+    expect(severitiesAtOrAbove('low')).toEqual(['low', 'medium', 'high', 'critical']);
+    expect(severitiesAtOrAbove('high')).toEqual(['high', 'critical']);
+  });
+});

@@ -1,0 +1,113 @@
+import { CONFIG_DEFAULTS, ConfigError, readConfig } from '../../lambda/config';
+
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:ftp-bounce-watch-alerts';
+const base = { ALERT_TOPIC_ARN: TOPIC, AWS_REGION: 'eu-west-1' };
+
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    readConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected readConfig to throw');
+}
+
+describe('readConfig', () => {
+  it('applies the defaults when only the required variables are set', () => {
+    expect(readConfig(base)).toEqual({
+      topicArn: TOPIC,
+      topicRegion: 'eu-west-1',
+      region: 'eu-west-1',
+      maxDecompressedBytes: 64 * 1024 * 1024,
+      publishMaxAttempts: 5,
+      serviceName: 'ftp-bounce-watch',
+      metricsNamespace: 'FtpBounceWatch',
+      logLevel: 'INFO',
+    });
+    expect(CONFIG_DEFAULTS.maxDecompressedBytes).toBe(64 * 1024 * 1024);
+  });
+
+  it('reads every optional variable', () => {
+    const config = readConfig({
+      ...base,
+      MAX_DECOMPRESSED_BYTES: '16777216',
+      PUBLISH_MAX_ATTEMPTS: '3',
+      POWERTOOLS_SERVICE_NAME: 'ftp-watch-prod',
+      POWERTOOLS_METRICS_NAMESPACE: 'Security/FtpBounceWatch',
+      LOG_LEVEL: 'debug',
+    });
+
+    expect(config).toMatchObject({
+      maxDecompressedBytes: 16_777_216,
+      publishMaxAttempts: 3,
+      serviceName: 'ftp-watch-prod',
+      metricsNamespace: 'Security/FtpBounceWatch',
+      logLevel: 'DEBUG',
+    });
+  });
+
+  it('treats empty optional variables as unset', () => {
+    expect(readConfig({ ...base, PUBLISH_MAX_ATTEMPTS: '', LOG_LEVEL: ' ' })).toMatchObject({
+      publishMaxAttempts: 5,
+      logLevel: 'INFO',
+    });
+  });
+
+  it('takes the SNS client region from the topic ARN, not from AWS_REGION', () => {
+    const config = readConfig({
+      ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:alerts',
+      AWS_REGION: 'eu-west-1',
+    });
+
+    expect(config.topicRegion).toBe('us-east-1');
+    expect(config.region).toBe('eu-west-1');
+  });
+
+  it('accepts ARNs of other partitions', () => {
+    expect(
+      readConfig({
+        ALERT_TOPIC_ARN: 'arn:aws-us-gov:sns:us-gov-west-1:123456789012:a',
+        AWS_REGION: 'us-gov-west-1',
+      }).topicRegion,
+    ).toBe('us-gov-west-1');
+  });
+
+  it.each([
+    ['missing', undefined, /ALERT_TOPIC_ARN is required/],
+    ['empty', '', /ALERT_TOPIC_ARN is required/],
+    ['an SQS queue ARN', 'arn:aws:sqs:eu-west-1:123456789012:q', /must be an SNS topic ARN/],
+    ['a topic name', 'ftp-bounce-watch-alerts', /must be an SNS topic ARN/],
+    ['a short account id', 'arn:aws:sns:eu-west-1:1234:alerts', /must be an SNS topic ARN/],
+    ['a FIFO topic', 'arn:aws:sns:eu-west-1:123456789012:alerts.fifo', /FIFO topics are not supported/],
+  ])('rejects ALERT_TOPIC_ARN when %s', (_label, value, message) => {
+    const error = configError({ ...base, ALERT_TOPIC_ARN: value });
+
+    expect(error.name).toBe('ConfigError');
+    expect(error.variable).toBe('ALERT_TOPIC_ARN');
+    expect(error.message).toMatch(message);
+  });
+
+  it.each([
+    ['AWS_REGION', undefined],
+    ['AWS_REGION', 'Ireland'],
+    ['MAX_DECOMPRESSED_BYTES', '64MiB'],
+    ['MAX_DECOMPRESSED_BYTES', '-1'],
+    ['MAX_DECOMPRESSED_BYTES', '1.5'],
+    ['MAX_DECOMPRESSED_BYTES', '100'],
+    ['MAX_DECOMPRESSED_BYTES', '99999999999'],
+    ['PUBLISH_MAX_ATTEMPTS', '0'],
+    ['PUBLISH_MAX_ATTEMPTS', '11'],
+    ['PUBLISH_MAX_ATTEMPTS', 'five'],
+    ['POWERTOOLS_SERVICE_NAME', 'bad\nname'],
+    ['POWERTOOLS_METRICS_NAMESPACE', 'AWS/Lambda'],
+    ['POWERTOOLS_METRICS_NAMESPACE', 'émoji🙂'],
+    ['LOG_LEVEL', 'verbose'],
+  ])('rejects %s=%j naming the variable', (variable, value) => {
+    const error = configError({ ...base, [variable]: value });
+
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(variable);
+    expect(error.message).not.toMatch(/\n/);
+  });
+});
