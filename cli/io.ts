@@ -1,5 +1,7 @@
 /** The CLI's view of the process, injected so commands can be tested without spawning one. */
 import type { Readable, Writable } from 'node:stream';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { SNSClient } from '@aws-sdk/client-sns';
 
 export interface CliIo {
   readonly stdin: Readable;
@@ -10,6 +12,24 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Resolves when the user asks to stop (Ctrl-C); commands that run long stop cleanly on it. */
   readonly interrupted: AbortSignal;
+  /** What the AWS-backed commands take from outside; each one left out gets its real default. */
+  readonly deps?: CommandDeps;
+}
+
+/** Injected by tests (mocked clients, a fake clock); the defaults are in cli/aws/deps.ts. */
+export interface CommandDeps {
+  /** The run's CloudWatch Logs client. Default: one client from the standard AWS configuration chain. */
+  readonly logsClient?: () => CloudWatchLogsClient;
+  /** An SNS client for the topic's Region. Default: the standard AWS configuration chain. */
+  readonly snsClient?: (region: string) => SNSClient;
+  /** Milliseconds since the epoch. */
+  readonly now?: () => number;
+  /** Waits `ms`, returning early when `signal` aborts. */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** A number in [0, 1), for backoff jitter. */
+  readonly random?: () => number;
+  /** Where `status` looks for cdk.json. Default: the process's working directory. */
+  readonly cwd?: string;
 }
 
 export function processIo(): CliIo {
@@ -39,9 +59,24 @@ export class OutputError extends Error {
   }
 }
 
-/** Bad usage or unreadable input: exit status 2 with this one-line message. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
+/** An expected failure: main prints its one-line message and exits with `exitCode`. */
+export class CliError extends Error {
+  override readonly name: string = 'CliError';
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** Bad usage or unreadable input (a file, a log group, AWS credentials): exit status 2 with this one-line message. */
+export class UsageError extends CliError {
+  override readonly name: string = 'UsageError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 2, options);
+  }
 }
 
 /** Buffers small writes into large ones and honours back-pressure, so piping 100k findings stays cheap. */

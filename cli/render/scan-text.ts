@@ -57,6 +57,8 @@ export interface ScanTotals {
   readonly sources: number;
   /** What `sources` counts: "file" or "log group". */
   readonly sourceNoun: string;
+  /** What `lines` counts; default "line" (a log group scan counts the events it fetched). */
+  readonly lineNoun?: string;
 }
 
 function plural(count: number, noun: string): string {
@@ -113,7 +115,7 @@ export class TextSummary {
   }
 
   summaryLine(totals: ScanTotals): string {
-    const scanned = `${plural(totals.lines, 'line')} of ${plural(totals.sources, totals.sourceNoun)}`;
+    const scanned = `${plural(totals.lines, totals.lineNoun ?? 'line')} of ${plural(totals.sources, totals.sourceNoun)}`;
     if (this.total === 0) return `No PORT/EPRT refusals (rule 11209) in ${scanned}.`;
     const breakdown = (Object.keys(this.bySeverity) as Severity[])
       .filter((severity) => this.bySeverity[severity] > 0)

@@ -1,5 +1,5 @@
 import { Readable, Writable } from 'node:stream';
-import type { CliIo } from '../../cli/io';
+import type { CliIo, CommandDeps } from '../../cli/io';
 
 export interface CapturedIo extends CliIo {
   readonly out: () => string;
@@ -15,10 +15,19 @@ class Capture extends Writable {
   }
 }
 
+export interface CaptureOptions {
+  readonly stdin?: Iterable<Buffer | string>;
+  /** Both stdout and stderr are terminals (default false). */
+  readonly tty?: boolean;
+  /** stderr alone is a terminal (overrides `tty` for stderr). */
+  readonly stderrTty?: boolean;
+  readonly env?: Record<string, string>;
+  /** AWS clients, clock and timers for the AWS commands. */
+  readonly deps?: CommandDeps;
+}
+
 /** An injected CLI process: stdin from the given chunks, stdout/stderr captured. */
-export function captureIo(
-  options: { stdin?: Iterable<Buffer | string>; tty?: boolean; env?: Record<string, string> } = {},
-): CapturedIo {
+export function captureIo(options: CaptureOptions = {}): CapturedIo {
   const stdout = new Capture();
   const stderr = new Capture();
   const controller = new AbortController();
@@ -27,9 +36,10 @@ export function captureIo(
     stdout,
     stderr,
     stdoutIsTty: options.tty ?? false,
-    stderrIsTty: options.tty ?? false,
+    stderrIsTty: options.stderrTty ?? options.tty ?? false,
     env: options.env ?? {},
     interrupted: controller.signal,
+    ...(options.deps && { deps: options.deps }),
     out: () => stdout.chunks.join(''),
     err: () => stderr.chunks.join(''),
     abort: () => controller.abort(),

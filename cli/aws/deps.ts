@@ -1,0 +1,77 @@
+/**
+ * The real defaults behind `CliIo.deps`: AWS clients from the standard configuration chain (credentials,
+ * Region and endpoint from the environment and the shared config files, so `AWS_PROFILE`, `AWS_REGION` and
+ * `AWS_ENDPOINT_URL_CLOUDWATCH_LOGS` all work), the system clock and real timers.
+ */
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { CliIo } from '../io';
+import { MissingRegionError } from './errors';
+
+export interface ResolvedDeps {
+  readonly logsClient: () => CloudWatchLogsClient;
+  readonly snsClient: (region: string) => SNSClient;
+  readonly now: () => number;
+  readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly random: () => number;
+  readonly cwd: string;
+}
+
+const REQUEST_TIMEOUTS = { connectionTimeout: 5_000, requestTimeout: 60_000 } as const;
+
+/** Resolves after `ms`, or as soon as `signal` aborts (the caller checks which). */
+export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function once<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => {
+    built ??= { value: build() };
+    return built.value;
+  };
+}
+
+/** The injected deps, with the real default for each one left out. The Logs client is built at most once. */
+export function resolveDeps(io: CliIo): ResolvedDeps {
+  const deps = io.deps ?? {};
+  return {
+    logsClient: once(
+      deps.logsClient
+      ?? (() =>
+        new CloudWatchLogsClient({
+          // One retry layer, ours (cli/aws/retry.ts): the SDK's own retries would multiply it and hide
+          // throttling from the progress line.
+          maxAttempts: 1,
+          requestHandler: REQUEST_TIMEOUTS,
+        })),
+    ),
+    snsClient:
+      deps.snsClient ?? ((region: string) => new SNSClient({ region, requestHandler: REQUEST_TIMEOUTS })),
+    now: deps.now ?? Date.now,
+    sleep: deps.sleep ?? sleepUnlessAborted,
+    random: deps.random ?? Math.random,
+    cwd: deps.cwd ?? process.cwd(),
+  };
+}
+
+/** The client's Region, or MissingRegionError (the SDK would only say so on the first request). */
+export async function clientRegion(client: CloudWatchLogsClient): Promise<string> {
+  let region: string | undefined;
+  try {
+    region = await client.config.region();
+  } catch (error) {
+    throw new MissingRegionError({ cause: error });
+  }
+  if (region === undefined || region === '') throw new MissingRegionError();
+  return region;
+}

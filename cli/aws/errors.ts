@@ -1,0 +1,128 @@
+/**
+ * AWS failures as one-line CLI errors (exit status 2): what went wrong, which log group, and what to do. Only
+ * errors from AWS calls come here; the original error is always kept as `cause`.
+ */
+import { UsageError } from '../io';
+
+/** What an error from the SDK looks like, read defensively: SDK errors are plain objects with a name. */
+export interface AwsErrorShape {
+  readonly name: string;
+  readonly message: string;
+  readonly fault: 'client' | 'server' | undefined;
+  readonly status: number | undefined;
+  readonly code: string | undefined;
+}
+
+export function awsErrorShape(error: unknown): AwsErrorShape {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as {
+    name?: unknown;
+    message?: unknown;
+    code?: unknown;
+    $fault?: unknown;
+    $metadata?: { httpStatusCode?: unknown };
+  };
+  const status = e.$metadata?.httpStatusCode;
+  return {
+    name: typeof e.name === 'string' ? e.name : 'Error',
+    message: typeof e.message === 'string' ? e.message : String(error),
+    fault: e.$fault === 'client' || e.$fault === 'server' ? e.$fault : undefined,
+    status: typeof status === 'number' ? status : undefined,
+    code: typeof e.code === 'string' ? e.code : undefined,
+  };
+}
+
+/** Flattens AWS's text to one short line: messages can carry newlines, and stderr gets one line. */
+export function oneLine(text: string, max = 300): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed.
+  const flat = text.replace(/[\u0000-\u001f\u007f\s]+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+export class MissingRegionError extends UsageError {
+  override readonly name: string = 'MissingRegionError';
+  constructor(options?: ErrorOptions) {
+    super(
+      'no AWS Region configured: set AWS_REGION (e.g. AWS_REGION=eu-west-1) or a region in your AWS profile',
+      options,
+    );
+  }
+}
+
+export class CredentialsError extends UsageError {
+  override readonly name: string = 'CredentialsError';
+}
+
+export class AccessDeniedError extends UsageError {
+  override readonly name: string = 'AccessDeniedError';
+}
+
+export class LogGroupNotFoundError extends UsageError {
+  override readonly name: string = 'LogGroupNotFoundError';
+  constructor(
+    readonly logGroup: string,
+    region: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `log group ${JSON.stringify(logGroup)} does not exist in ${region} (check the name, and AWS_REGION or the profile's region)`,
+      options,
+    );
+  }
+}
+
+/** Anything else AWS refused, including throttling that outlasted every retry. */
+export class AwsRequestError extends UsageError {
+  override readonly name: string = 'AwsRequestError';
+}
+
+/** The user pressed Ctrl-C while a request or a backoff was under way. */
+export class InterruptedError extends Error {
+  override readonly name = 'InterruptedError';
+}
+
+const CREDENTIAL_REJECTIONS = new Set([
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'ExpiredTokenException',
+  'ExpiredToken',
+  'InvalidClientTokenId',
+  'IncompleteSignatureException',
+  'MissingAuthenticationTokenException',
+]);
+
+export interface AwsCallContext {
+  /** The API operation, e.g. `FilterLogEvents`. */
+  readonly operation: string;
+  readonly region: string;
+  readonly logGroup?: string;
+}
+
+/** Turns an error thrown by an AWS call into the one-line CLI error for it. */
+export function cliErrorFor(error: unknown, context: AwsCallContext): UsageError {
+  if (error instanceof UsageError) return error;
+  const shape = awsErrorShape(error);
+  const on = context.logGroup === undefined ? '' : ` on log group ${JSON.stringify(context.logGroup)}`;
+  const detail = oneLine(shape.message);
+  if (shape.name === 'CredentialsProviderError') {
+    return new CredentialsError(
+      'no AWS credentials found: set AWS_PROFILE (and run `aws sso login` if it uses SSO) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+      { cause: error },
+    );
+  }
+  if (/region is missing/i.test(shape.message)) return new MissingRegionError({ cause: error });
+  if (CREDENTIAL_REJECTIONS.has(shape.name)) {
+    return new CredentialsError(`AWS rejected the credentials (${shape.name}): ${detail}`, { cause: error });
+  }
+  if (shape.name === 'AccessDeniedException' || shape.name === 'AccessDenied' || shape.status === 403) {
+    return new AccessDeniedError(
+      `access denied: ${context.operation}${on} needs the IAM permission logs:${context.operation} (${detail})`,
+      { cause: error },
+    );
+  }
+  if (shape.name === 'ResourceNotFoundException' && context.logGroup !== undefined) {
+    return new LogGroupNotFoundError(context.logGroup, context.region, { cause: error });
+  }
+  return new AwsRequestError(`CloudWatch Logs ${context.operation}${on} failed: ${shape.name}: ${detail}`, {
+    cause: error,
+  });
+}
