@@ -2,7 +2,7 @@
  * Reads the app's CDK context (`cdk deploy -c key=value`, or the `context` block of cdk.json) into a checked
  * configuration. Pure: no CDK imports, so it can be table-tested and every message read as the user will see it.
  *
- * Keys (DESIGN.md section 5; every one is documented in docs/deploying.md):
+ * Keys (DESIGN.md section 5; every one is documented in the README, "Deploying"):
  *   logGroups               names or ARNs, comma-separated (or a JSON array in cdk.json)
  *   accountWide             true | false (default false): one account-level subscription policy instead
  *   filterPattern           CloudWatch Logs filter pattern (default DEFAULT_FILTER_PATTERN)

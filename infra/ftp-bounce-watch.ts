@@ -109,7 +109,7 @@ export interface FtpBounceWatchProps {
   readonly slackWebhookSecretName?: string;
   /**
    * The detector's memory in MB.
-   * @default 256
+   * @default 512
    */
   readonly detectorMemorySize?: number;
   /**
@@ -267,11 +267,12 @@ export class FtpBounceWatch extends Construct {
       ...lambdaBase(DETECTOR_ENTRY, DETECTOR_HANDLER),
       role: detectorRole,
       logGroup: this.detectorLogGroup,
-      // Why 256 MB / 60 s: a subscription batch is at most ~1 MB gzipped, a few MB once inflated, and JSON.parse of
-      // that needs a few times its size in heap, so 128 MB is too tight at the cap. On arm64 CPU share grows with
-      // memory, and 256 MB keeps the (short, bursty) runs fast for little money. 60 s covers the slowest path: a
-      // large batch plus SNS PublishBatch retries with backoff. To be revisited against `npm run bench` figures.
-      memorySize: props.detectorMemorySize ?? 256,
+      // Why 512 MB: measured with the deployed bundle (`npm run bench` and README "Performance"), the largest
+      // asynchronous payload (1 MB of base64) peaks at 110 MB RSS for ordinary syslog and at 237 MB for the worst
+      // valid case (95,787 near-identical refusals, 22.6 MB of JSON); 256 MB would risk running out of memory on
+      // exactly the flood that matters most. 512 MB gives 2x headroom, and on Lambda CPU share grows with memory.
+      // Why 60 s: a batch takes well under a second; the rest covers SNS PublishBatch retries with backoff.
+      memorySize: props.detectorMemorySize ?? 512,
       timeout: props.detectorTimeout ?? Duration.seconds(60),
       environment: {
         ALERT_TOPIC_ARN: this.alertTopic.topicArn,

@@ -4,6 +4,7 @@
  * fine, so callers can collect every problem and report them together.
  */
 import type { Severity } from '../lambda/detector';
+import { isAwsRegion } from '../lambda/aws-names';
 
 /** Severities in ascending order. The Record forces this list to follow the detector's `Severity` union. */
 const SEVERITY_RANK: Readonly<Record<Severity, number>> = { low: 1, medium: 2, high: 3, critical: 4 };
@@ -36,7 +37,6 @@ export interface LogGroupRef {
 // CloudWatch Logs' own rules: 1-512 characters from this set.
 const LOG_GROUP_NAME = /^[.\-_/#A-Za-z0-9]{1,512}$/;
 const LOG_GROUP_ARN = /^arn:([a-z-]+):logs:([a-z0-9-]+):(\d{12}):log-group:([^:]+)(?::\*)?$/;
-const REGION = /^[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}$/;
 
 export function parseLogGroup(text: string): { ref: LogGroupRef } | { problem: string } {
   if (text.startsWith('arn:')) {
@@ -47,7 +47,7 @@ export function parseLogGroup(text: string): { ref: LogGroupRef } | { problem: s
         problem: `expected a log group ARN like arn:aws:logs:eu-west-1:123456789012:log-group:/var/log/proftpd, got ${show(text)}`,
       };
     }
-    if (!REGION.test(region)) return { problem: `${show(text)} names no valid Region (got ${show(region)})` };
+    if (!isAwsRegion(region)) return { problem: `${show(text)} names no valid Region (got ${show(region)})` };
     const expected = partitionOfRegion(region);
     if (partition !== expected) {
       return { problem: `${show(text)} has partition ${show(partition)}, but Region ${region} is in ${show(expected)}` };

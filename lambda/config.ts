@@ -3,6 +3,7 @@
  * that a bad deployment fails at init with a message naming the variable, not later on the first batch.
  */
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from './awslogs';
+import { isAwsRegion, SNS_TOPIC_ARN } from './aws-names';
 
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
@@ -42,8 +43,6 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):([A-Za-z0-9_-]{1,256})(\.fifo)?$/;
 /** CloudWatch namespaces: printable ASCII from this set, at most 255, and not the reserved `AWS/` prefix. */
 const NAMESPACE = /^[A-Za-z0-9.\-_/#: ]{1,255}$/;
 
@@ -55,7 +54,7 @@ export function readConfig(env: Env): HandlerConfig {
       'is required: the ARN of the SNS topic to publish alerts to, e.g. arn:aws:sns:eu-west-1:123456789012:ftp-alerts',
     );
   }
-  const arn = TOPIC_ARN.exec(topicArn);
+  const arn = SNS_TOPIC_ARN.exec(topicArn);
   if (arn === null) {
     throw new ConfigError(
       'ALERT_TOPIC_ARN',
@@ -70,7 +69,7 @@ export function readConfig(env: Env): HandlerConfig {
   }
 
   const region = env.AWS_REGION?.trim() ?? '';
-  if (!REGION.test(region)) {
+  if (!isAwsRegion(region)) {
     throw new ConfigError(
       'AWS_REGION',
       `must be an AWS region such as eu-west-1 (Lambda sets it), got ${quote(region)}`,

@@ -25,6 +25,7 @@ import { TextSummary, terminalSafe } from '../render/scan-text';
 import { type ScanCounters, scanLogGroupEvents } from './filter-events';
 import { assertTargetsInRegion, parseLogGroupTargets } from './log-group-ref';
 import { isoOrNull, parseTimeRange } from './time-range';
+import { SNS_TOPIC_ARN } from '../../lambda/aws-names';
 
 export interface LogGroupScanOptions {
   readonly logGroups: readonly string[];
@@ -46,18 +47,16 @@ export class AlertsNotPublishedError extends CliError {
   }
 }
 
-const TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z]{2,4}(?:-[a-z]+)+-\d{1,2}):\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
-
 /** The topic's Region (the SNS client must use it), or a UsageError explaining what an ARN looks like. */
 export function topicRegion(arn: string): string {
-  const m = TOPIC_ARN.exec(arn);
+  const m = SNS_TOPIC_ARN.exec(arn);
   if (m === null) {
     throw new UsageError(
       `--publish expects an SNS topic ARN like arn:aws:sns:eu-west-1:123456789012:ftp-bounce-watch-alerts, got ${JSON.stringify(oneLine(arn, 120))}`,
     );
   }
   // The publisher sends no MessageGroupId, which a FIFO topic requires.
-  if (m[2] !== undefined) throw new UsageError('--publish: FIFO topics are not supported; use a standard topic');
+  if (m[4] !== undefined) throw new UsageError('--publish: FIFO topics are not supported; use a standard topic');
   return m[1] as string;
 }
 

@@ -247,8 +247,8 @@ const THROTTLING_CODES = new Set([
 
 /**
  * A thrown error is retried unless SNS blamed the request (a client fault other than throttling: bad
- * parameters, missing topic, denied access, KMS key disabled), which no retry can fix. Errors without a
- * fault (connection refused or reset, timeouts) are transient.
+ * parameters, missing topic, denied access, KMS key disabled) or no credentials could be found, which no
+ * retry can fix. Other errors without a fault (connection refused or reset, timeouts) are transient.
  */
 function describeThrown(error: unknown): Omit<FailedAlert, 'id' | 'subject'> {
   const e = (typeof error === 'object' && error !== null ? error : {}) as {
@@ -262,7 +262,9 @@ function describeThrown(error: unknown): Omit<FailedAlert, 'id' | 'subject'> {
   const code = typeof e.code === 'string' && name === 'Error' ? e.code : name;
   const message = typeof e.message === 'string' ? e.message : String(error);
   const throttled = THROTTLING_CODES.has(name) || e.$metadata?.httpStatusCode === 429;
-  return { code, message, senderFault: e.$fault === 'client' && !throttled };
+  // No credentials at all is a configuration fault, raised before any request: retrying cannot fix it.
+  const unconfigured = name === 'CredentialsProviderError';
+  return { code, message, senderFault: unconfigured || (e.$fault === 'client' && !throttled) };
 }
 
 function failed(entry: Entry, code: string, message: string, senderFault: boolean): FailedAlert {

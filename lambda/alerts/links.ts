@@ -5,6 +5,7 @@
  * `'`, and inside strings every byte other than letters, digits, `.` and `-` written `*XX`.
  */
 import { toWellFormed } from './sanitize';
+import { isAwsRegion } from '../aws-names';
 
 export class InvalidRegionError extends Error {
   override readonly name = 'InvalidRegionError';
@@ -13,11 +14,9 @@ export class InvalidRegionError extends Error {
   }
 }
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-
 /** Throws InvalidRegionError unless `region` looks like an AWS region name, so no URL is built from junk. */
 export function assertRegion(region: string): void {
-  if (!REGION.test(region)) throw new InvalidRegionError(region);
+  if (!isAwsRegion(region)) throw new InvalidRegionError(region);
 }
 
 /** The console's origin for the region's partition. */

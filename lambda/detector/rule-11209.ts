@@ -10,12 +10,14 @@ import { RULE_11209_TEXT } from './rule-11209.messages';
 /**
  * Cheap pre-check, safe on a single line or a whole decompressed batch: false means no refusal can be in
  * `text`. Besides the keywords themselves it lets through JSON `\u00XX` escapes of ASCII letters and space,
- * the only way a JSON-wrapped event could spell the keywords without their letters appearing.
+ * the only way a JSON-wrapped event could spell the keywords without their letters appearing. The escape test
+ * runs only when a native `indexOf` finds `\u00` at all: one regex with both alternatives scans 3x slower.
  */
-const REFUSAL_HINT = /refused (?:port|eprt) |\\u00(?:[4-7][0-9a-f]|20)/i;
+const REFUSAL_KEYWORDS = /refused (?:port|eprt) /i;
+const ESCAPED_ASCII = /\\u00(?:[4-7][0-9a-f]|20)/i;
 
 export function mayContainRefusal(text: string): boolean {
-  return REFUSAL_HINT.test(text);
+  return REFUSAL_KEYWORDS.test(text) || (text.includes('\\u00') && ESCAPED_ASCII.test(text));
 }
 
 interface RefusedCommand {

@@ -294,6 +294,20 @@ describe('SnsAlertPublisher', () => {
     ]);
   });
 
+  it('does not retry when no credentials could be found', async () => {
+    const noCredentials = Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+    });
+    sns.on(PublishBatchCommand).rejects(noCredentials);
+    const { instance, sleeps } = publisher();
+
+    const error = await publishError(instance.publish(alerts(1)));
+
+    expect(calls()).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    expect(error.failures).toMatchObject([{ id: 'alert-0', code: 'CredentialsProviderError', senderFault: true }]);
+  });
+
   it('retries entries the response does not mention', async () => {
     sns
       .on(PublishBatchCommand)

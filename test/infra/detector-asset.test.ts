@@ -27,7 +27,7 @@ const [bundle, eventFile] = process.argv.slice(2);
 const { handler } = require(bundle);
 const event = JSON.parse(require('node:fs').readFileSync(eventFile, 'utf8'));
 const context = {
-  functionName: 'FtpBounceWatch-Detector', functionVersion: '$LATEST', memoryLimitInMB: '256',
+  functionName: 'FtpBounceWatch-Detector', functionVersion: '$LATEST', memoryLimitInMB: '512',
   invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:FtpBounceWatch-Detector',
   awsRequestId: '8f5b1c2e-0d3a-4f6e-9b7c-1a2b3c4d5e6f', logGroupName: '/aws/lambda/x', logStreamName: 'x',
   callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => 60000,

@@ -116,7 +116,7 @@ describe('defaults and wiring', () => {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
-      MemorySize: 256,
+      MemorySize: 512,
       Timeout: 60,
       Environment: {
         Variables: {
