@@ -2,34 +2,10 @@
  * AWS failures as one-line CLI errors (exit status 2): what went wrong, which log group, and what to do. Only
  * errors from AWS calls come here; the original error is always kept as `cause`.
  */
+import { awsErrorShape } from '../../lambda/adapters/aws-error';
 import { UsageError } from '../io';
 
-/** What an error from the SDK looks like, read defensively: SDK errors are plain objects with a name. */
-export interface AwsErrorShape {
-  readonly name: string;
-  readonly message: string;
-  readonly fault: 'client' | 'server' | undefined;
-  readonly status: number | undefined;
-  readonly code: string | undefined;
-}
-
-export function awsErrorShape(error: unknown): AwsErrorShape {
-  const e = (typeof error === 'object' && error !== null ? error : {}) as {
-    name?: unknown;
-    message?: unknown;
-    code?: unknown;
-    $fault?: unknown;
-    $metadata?: { httpStatusCode?: unknown };
-  };
-  const status = e.$metadata?.httpStatusCode;
-  return {
-    name: typeof e.name === 'string' ? e.name : 'Error',
-    message: typeof e.message === 'string' ? e.message : String(error),
-    fault: e.$fault === 'client' || e.$fault === 'server' ? e.$fault : undefined,
-    status: typeof status === 'number' ? status : undefined,
-    code: typeof e.code === 'string' ? e.code : undefined,
-  };
-}
+export { type AwsErrorShape, awsErrorShape } from '../../lambda/adapters/aws-error';
 
 /** Flattens AWS's text to one short line: messages can carry newlines, and stderr gets one line. */
 export function oneLine(text: string, max = 300): string {

@@ -5,6 +5,7 @@ import {
   type SNSClient,
 } from '@aws-sdk/client-sns';
 import { SNS_MAX_PAYLOAD_BYTES, snsPayloadBytes } from '../alerts';
+import { awsErrorShape } from './aws-error';
 import type { AlertPublisher, SnsAlertMessage } from './ports';
 
 /** SNS PublishBatch limits (https://docs.aws.amazon.com/sns/latest/api/API_PublishBatch.html). */
@@ -251,20 +252,12 @@ const THROTTLING_CODES = new Set([
  * retry can fix. Other errors without a fault (connection refused or reset, timeouts) are transient.
  */
 function describeThrown(error: unknown): Omit<FailedAlert, 'id' | 'subject'> {
-  const e = (typeof error === 'object' && error !== null ? error : {}) as {
-    name?: unknown;
-    message?: unknown;
-    code?: unknown;
-    $fault?: unknown;
-    $metadata?: { httpStatusCode?: unknown };
-  };
-  const name = typeof e.name === 'string' ? e.name : 'Error';
-  const code = typeof e.code === 'string' && name === 'Error' ? e.code : name;
-  const message = typeof e.message === 'string' ? e.message : String(error);
-  const throttled = THROTTLING_CODES.has(name) || e.$metadata?.httpStatusCode === 429;
+  const { name, message, fault, status, code: nodeCode } = awsErrorShape(error);
+  const code = nodeCode !== undefined && name === 'Error' ? nodeCode : name;
+  const throttled = THROTTLING_CODES.has(name) || status === 429;
   // No credentials at all is a configuration fault, raised before any request: retrying cannot fix it.
   const unconfigured = name === 'CredentialsProviderError';
-  return { code, message, senderFault: unconfigured || (e.$fault === 'client' && !throttled) };
+  return { code, message, senderFault: unconfigured || (fault === 'client' && !throttled) };
 }
 
 function failed(entry: Entry, code: string, message: string, senderFault: boolean): FailedAlert {
