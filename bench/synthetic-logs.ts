@@ -77,10 +77,27 @@ function refusalLine(rand: () => number, ms: number, pid: number, client: number
   }
 }
 
+/**
+ * An FTP bounce port scan in progress (`nmap -b`): one client has the server probe one target host, port after
+ * port, one PORT command each. This is what a stream of nothing but refusals looks like.
+ */
+function bounceScanLine(ms: number, pid: number, probe: number): string {
+  const scanner = '203.0.113.66';
+  const port = 1 + (probe % 65_535);
+  const head = `${stamp(ms)} ${HOST} proftpd[${pid}]: ftp.example.com (${scanner}[${scanner}]) - `;
+  const reason = port < 1024 ? `port ${port} below 1024, possible bounce attack` : 'address mismatch';
+  return `${head}Refused PORT 198,51,100,20,${port >> 8},${port & 255} (${reason})`;
+}
+
 export interface SyntheticBatchOptions {
   readonly events: number;
   /** Share of events that are refusals, 0..1. */
   readonly refusalShare: number;
+  /**
+   * Where the refusals come from: `clients` (default), NAT clients and the odd bouncer, a handful per hundred
+   * refusals; `scan`, one client's bounce port scan (the realistic all-refusals stream).
+   */
+  readonly refusals?: 'clients' | 'scan';
   readonly seed?: number;
 }
 
@@ -89,7 +106,7 @@ export function clientsFor(refusals: number): number {
   return Math.max(1, Math.round(Math.sqrt(refusals) / 2));
 }
 
-export function syntheticLines({ events, refusalShare, seed = 42 }: SyntheticBatchOptions): string[] {
+export function syntheticLines({ events, refusalShare, refusals = 'clients', seed = 42 }: SyntheticBatchOptions): string[] {
   const rand = random(seed);
   const start = Date.UTC(2026, 10, 20, 8, 0, 0);
   const every = refusalShare > 0 ? Math.round(1 / refusalShare) : 0;
@@ -99,7 +116,8 @@ export function syntheticLines({ events, refusalShare, seed = 42 }: SyntheticBat
     const ms = start + i * 250;
     const pid = 1000 + Math.floor(rand() * 30000);
     const client = 1 + Math.floor(rand() * clients);
-    lines.push(every > 0 && i % every === 0 ? refusalLine(rand, ms, pid, client) : ordinaryLine(rand, ms, pid));
+    if (every === 0 || i % every !== 0) lines.push(ordinaryLine(rand, ms, pid));
+    else lines.push(refusals === 'scan' ? bounceScanLine(ms, 4242, i / every) : refusalLine(rand, ms, pid, client));
   }
   return lines;
 }

@@ -3,7 +3,7 @@
  * deterministic: the same findings in any order give the same alerts, in the same order, with the same ids.
  */
 import { createHash } from 'node:crypto';
-import { type Classification, type DataTarget, type Finding, formatTarget, SEVERITY_RANK, type Severity } from '../detector/finding';
+import { type Classification, type Finding, formatTarget, SEVERITY_RANK, type Severity } from '../detector/finding';
 import { RULE_11209_TEXT } from '../detector/rule-11209.messages';
 import { ALERT_LIMITS, type Alert, type AlertCommand, type AlertSample } from './alert';
 import { assertRegion, insightsUrl, logGroupUrl, logStreamUrl } from './links';
@@ -116,8 +116,9 @@ class GroupState {
   /** The earliest findings, at most ALERT_LIMITS.samples, in time order. */
   readonly earliest: LocatedFinding[] = [];
   readonly streams = new Set<string>();
-  /** Distinct targets by value: IPv4 targets as one number (no string per finding), others as text. */
-  readonly targets = new Map<number | string, DataTarget>();
+  /** Distinct targets: ports per IP, so a finding adds no new string or boxed number (a scan has thousands). */
+  readonly targets = new Map<string, Set<number>>();
+  targetCount = 0;
 
   constructor(
     readonly logGroup: string,
@@ -142,9 +143,14 @@ class GroupState {
     if (compareLocated(located, this.last) > 0) this.last = located;
     this.keepIfEarliest(located);
     if (this.streams.size < MAX_TRACKED_DISTINCT) this.streams.add(located.logStream);
-    if (finding.target !== null && this.targets.size < MAX_TRACKED_DISTINCT) {
-      const key = targetKey(finding.target);
-      if (!this.targets.has(key)) this.targets.set(key, finding.target);
+    if (finding.target !== null && this.targetCount < MAX_TRACKED_DISTINCT) {
+      const { ip, port } = finding.target;
+      let ports = this.targets.get(ip);
+      if (ports === undefined) this.targets.set(ip, (ports = new Set()));
+      if (!ports.has(port)) {
+        ports.add(port);
+        this.targetCount++;
+      }
     }
   }
 
@@ -165,30 +171,38 @@ class GroupState {
   }
 }
 
-/** A number for IPv4 targets (ip and port packed, below 2^48), the formatted text otherwise. */
-function targetKey(target: DataTarget): number | string {
-  const ip = target.ip;
-  let value = 0;
-  let octet = 0;
-  let dots = 0;
-  for (let i = 0; i < ip.length; i++) {
-    const c = ip.charCodeAt(i);
-    if (c === 46) {
-      value = value * 256 + octet;
-      octet = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57) {
-      octet = octet * 10 + (c - 48);
-    } else {
-      return formatTarget(target);
-    }
-  }
-  return dots === 3 ? (value * 256 + octet) * 65_536 + target.port : formatTarget(target);
+/** IPv4 addresses sort numerically, before any other address; others by text. */
+function compareIps(a: string, b: string): number {
+  const x = ipv4Number(a);
+  const y = ipv4Number(b);
+  if (x !== null && y !== null) return x - y;
+  if (x !== null) return -1;
+  if (y !== null) return 1;
+  return compareText(a, b);
 }
 
-function compareTargetKeys(a: number | string, b: number | string): number {
-  if (typeof a === 'number') return typeof b === 'number' ? a - b : -1;
-  return typeof b === 'number' ? 1 : compareText(a, b);
+function ipv4Number(ip: string): number | null {
+  const parts = ip.split('.');
+  if (parts.length !== 4) return null;
+  let value = 0;
+  for (const part of parts) {
+    const octet = Number(part);
+    if (part === '' || !Number.isInteger(octet) || octet < 0 || octet > 255) return null;
+    value = value * 256 + octet;
+  }
+  return value;
+}
+
+/** The first `limit` targets in order (IP, then port), formatted. */
+function shownTargets(targets: ReadonlyMap<string, ReadonlySet<number>>, limit: number): string[] {
+  const shown: string[] = [];
+  for (const ip of [...targets.keys()].sort(compareIps)) {
+    for (const port of [...(targets.get(ip) as ReadonlySet<number>)].sort((a, b) => a - b)) {
+      if (shown.length === limit) return shown;
+      shown.push(formatTarget({ ip, port }));
+    }
+  }
+  return shown;
 }
 
 function buildAlert(group: GroupState, region: string): Alert {
@@ -200,12 +214,8 @@ function buildAlert(group: GroupState, region: string): Alert {
   const streams = [...new Set([...group.streams].map((stream) => truncate(stream, ALERT_LIMITS.resourceName)))].sort(
     compareText,
   );
-  // Sorted by value (IPv4 numerically, before IPv6): the same findings in any order give the same list. Only
-  // the targets shown are formatted.
-  const targetKeys = [...group.targets.keys()].sort(compareTargetKeys);
-  const targets = targetKeys
-    .slice(0, ALERT_LIMITS.targets)
-    .map((key) => formatTarget(group.targets.get(key) as DataTarget));
+  // Sorted by value (IPv4 numerically, before IPv6): the same findings in any order give the same list.
+  const targets = shownTargets(group.targets, ALERT_LIMITS.targets);
   const server = group.serverAgrees ? group.server : null;
 
   const insights = insightsUrl(region, logGroup, srcIp, first.timestamp, last.timestamp);
@@ -241,7 +251,7 @@ function buildAlert(group: GroupState, region: string): Alert {
     firstSeen: new Date(first.timestamp).toISOString(),
     lastSeen: new Date(last.timestamp).toISOString(),
     targets,
-    targetsTruncated: targetKeys.length - targets.length,
+    targetsTruncated: group.targetCount - targets.length,
     samples: group.earliest.map(sampleOf),
     samplesDropped: 0,
     textTruncated: false,

@@ -4,6 +4,12 @@
  */
 import type { DataTarget } from './finding';
 
+/** A decoded argument, and whether its address is in NAT-style space (computed from the parsed numbers). */
+export interface DecodedTarget {
+  readonly target: DataTarget;
+  readonly internal: boolean;
+}
+
 const MAX_PORT = 65_535;
 
 /** Parses a decimal run of 1..maxDigits digits from `text`; returns NaN on anything else. */
@@ -45,18 +51,18 @@ function parseByteList(text: string, separator: number, count: number): number[]
 
 /** `h1,h2,h3,h4,p1,p2` → h1.h2.h3.h4 : p1*256+p2. Each part 0..255 in decimal (leading zeros allowed, as
  * proftpd's parser does). */
-export function decodePortArgument(argument: string): DataTarget | null {
+export function decodePortArgument(argument: string): DecodedTarget | null {
   const bytes = parseByteList(argument, 44, 6);
   if (bytes === null) return null;
   const [h1, h2, h3, h4, p1, p2] = bytes as [number, number, number, number, number, number];
-  return { ip: `${h1}.${h2}.${h3}.${h4}`, port: p1 * 256 + p2 };
+  return { target: { ip: `${h1}.${h2}.${h3}.${h4}`, port: p1 * 256 + p2 }, internal: isInternalIpv4(h1, h2) };
 }
 
 /**
  * `<d>af<d>addr<d>port<d>` with any delimiter in ASCII 33..126 (RFC 2428 section 2). af 1 needs an IPv4
  * address, af 2 an IPv6 one; anything else, or a port outside 0..65535, is not decodable.
  */
-export function decodeEprtArgument(argument: string): DataTarget | null {
+export function decodeEprtArgument(argument: string): DecodedTarget | null {
   if (argument.length < 7) return null;
   const delimiter = argument.charCodeAt(0);
   if (delimiter < 33 || delimiter > 126) return null;
@@ -71,11 +77,13 @@ export function decodeEprtArgument(argument: string): DataTarget | null {
   if (family === 49) {
     // af 1: IPv4
     const octets = parseIpv4(address);
-    return octets ? { ip: `${octets[0]}.${octets[1]}.${octets[2]}.${octets[3]}`, port } : null;
+    if (octets === null) return null;
+    return { target: { ip: `${octets[0]}.${octets[1]}.${octets[2]}.${octets[3]}`, port }, internal: isInternalIpv4(octets[0], octets[1]) };
   }
   if (family === 50) {
     // af 2: IPv6
-    return parseIpv6(address) ? { ip: address.toLowerCase(), port } : null;
+    const groups = parseIpv6(address);
+    return groups ? { target: { ip: address.toLowerCase(), port }, internal: isInternalIpv6(groups) } : null;
   }
   return null;
 }
@@ -133,7 +141,8 @@ export function parseIpv6(text: string): number[] | null {
   return [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
 }
 
-function isInternalIpv4([a, b]: readonly [number, number, number, number]): boolean {
+/** True for IPv4 space a NAT'd client would announce, by its first two octets. */
+function isInternalIpv4(a: number, b: number): boolean {
   return (
     a === 10 // RFC 1918
     || (a === 172 && b >= 16 && b <= 31) // RFC 1918
@@ -145,26 +154,13 @@ function isInternalIpv4([a, b]: readonly [number, number, number, number]): bool
 }
 
 /**
- * True for addresses a NAT'd client would announce: RFC 1918, loopback, link-local, CGNAT (100.64/10),
- * IPv6 loopback, link-local (fe80::/10), unique-local (fc00::/7), and IPv4-mapped forms of the IPv4 ranges.
+ * True for IPv6 addresses a NAT'd client would announce: loopback, link-local (fe80::/10), unique-local
+ * (fc00::/7), and IPv4-mapped forms of the IPv4 ranges.
  */
-export function isInternalAddress(ip: string): boolean {
-  const v4 = parseIpv4(ip);
-  if (v4) return isInternalIpv4(v4);
-  const v6 = parseIpv6(ip);
-  if (!v6) return false;
-  const [g0, g1, g2, g3, g4, g5, g6, g7] = v6 as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+function isInternalIpv6(groups: readonly number[]): boolean {
+  const [g0, g1, g2, g3, g4, g5, g6, g7] = groups as [number, number, number, number, number, number, number, number];
   const upperZero = g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0;
   if (upperZero && g5 === 0 && g6 === 0 && g7 === 1) return true; // ::1
-  if (upperZero && g5 === 0xffff) return isInternalIpv4([g6 >> 8, g6 & 0xff, g7 >> 8, g7 & 0xff]);
+  if (upperZero && g5 === 0xffff) return isInternalIpv4(g6 >> 8, g6 & 0xff); // IPv4-mapped
   return (g0 & 0xffc0) === 0xfe80 || (g0 & 0xfe00) === 0xfc00;
 }

@@ -3,7 +3,7 @@
  * only; what the rule says to people lives in rule-11209.messages.ts.
  */
 import type { Classification, DataTarget, Finding, FtpCommand, Severity } from './finding';
-import { decodeEprtArgument, decodePortArgument, isInternalAddress } from './ftp-address';
+import { decodeEprtArgument, decodePortArgument } from './ftp-address';
 import { lineEnd, parseProftpdLine, startsWithRefusal } from './line-format';
 import { RULE_11209_TEXT } from './rule-11209.messages';
 
@@ -26,23 +26,25 @@ interface RefusedCommand {
   readonly reason: string | null;
 }
 
-/** `Refused PORT <arg>[ (<reason>)]` at the start of proftpd's message; the argument is one non-empty token. */
-function parseRefusal(message: string): RefusedCommand | null {
-  if (!startsWithRefusal(message, 0)) return null;
-  const command: FtpCommand = message.charCodeAt(8) === 80 || message.charCodeAt(8) === 112 ? 'PORT' : 'EPRT';
-  let argumentEnd = 13;
-  while (argumentEnd < message.length) {
-    const c = message.charCodeAt(argumentEnd);
+/** `Refused PORT <arg>[ (<reason>)]` starting at `start`; the argument is one non-empty token. */
+function parseRefusal(text: string, start: number, end: number): RefusedCommand | null {
+  if (!startsWithRefusal(text, start)) return null;
+  const commandInitial = text.charCodeAt(start + 8) | 0x20;
+  const command: FtpCommand = commandInitial === 112 ? 'PORT' : 'EPRT';
+  const argumentStart = start + 13;
+  let argumentEnd = argumentStart;
+  while (argumentEnd < end) {
+    const c = text.charCodeAt(argumentEnd);
     if (c === 32 || c === 9) break;
     argumentEnd++;
   }
-  if (argumentEnd === 13) return null;
+  if (argumentEnd === argumentStart) return null;
   let reason: string | null = null;
-  if (message.startsWith(' (', argumentEnd)) {
-    const close = message.indexOf(')', argumentEnd + 2);
-    if (close > argumentEnd + 2) reason = message.slice(argumentEnd + 2, close);
+  if (text.charCodeAt(argumentEnd) === 32 && text.charCodeAt(argumentEnd + 1) === 40) {
+    const close = text.indexOf(')', argumentEnd + 2);
+    if (close > argumentEnd + 2 && close < end) reason = text.slice(argumentEnd + 2, close);
   }
-  return { command, rawArgument: message.slice(13, argumentEnd), reason };
+  return { command, rawArgument: text.slice(argumentStart, argumentEnd), reason };
 }
 
 const BELOW_PRIVILEGED = 1024;
@@ -50,15 +52,15 @@ const BELOW_PRIVILEGED = 1024;
 /** proftpd's most common reason, checked first so the usual line needs no case folding. */
 const ADDRESS_MISMATCH = 'address mismatch';
 
-/** DESIGN.md section 4, first match wins. */
-export function classify(reason: string | null, target: DataTarget | null): Classification {
+/** DESIGN.md section 4, first match wins. `internal`: the target is in NAT-style space (see ftp-address.ts). */
+export function classify(reason: string | null, target: DataTarget | null, internal: boolean): Classification {
   const lowerReason = reason === null || reason === ADDRESS_MISMATCH ? '' : reason.toLowerCase();
   if (lowerReason.includes('bounce attack') || (target !== null && target.port < BELOW_PRIVILEGED)) {
     return 'bounce-attempt';
   }
   if (lowerReason === 'ipv4/ipv6 address mismatch') return 'address-family-mismatch';
   if (target === null) return 'malformed-argument';
-  return isInternalAddress(target.ip) ? 'nat-misconfiguration' : 'foreign-public-target';
+  return internal ? 'nat-misconfiguration' : 'foreign-public-target';
 }
 
 const SEVERITY_OF: Readonly<Record<Classification, Severity>> = Object.fromEntries(
@@ -73,13 +75,14 @@ export function detectLine(line: string): Finding | null {
   if (!mayContainRefusal(line)) return null;
   const parsed = parseProftpdLine(line);
   if (parsed === null) return null;
-  const refusal = parseRefusal(parsed.message);
+  const refusal = parseRefusal(parsed.text, parsed.messageStart, parsed.messageEnd);
   if (refusal === null) return null;
-  const target =
+  const decoded =
     refusal.command === 'PORT'
       ? decodePortArgument(refusal.rawArgument)
       : decodeEprtArgument(refusal.rawArgument);
-  const classification = classify(refusal.reason, target);
+  const target = decoded?.target ?? null;
+  const classification = classify(refusal.reason, target, decoded?.internal ?? false);
   return {
     ruleId: RULE_11209_TEXT.ruleId,
     level: RULE_11209_TEXT.level,
