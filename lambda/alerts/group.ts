@@ -171,32 +171,45 @@ class GroupState {
   }
 }
 
-/** IPv4 addresses sort numerically, before any other address; others by text. */
-function compareIps(a: string, b: string): number {
-  const x = ipv4Number(a);
-  const y = ipv4Number(b);
-  if (x !== null && y !== null) return x - y;
-  if (x !== null) return -1;
-  if (y !== null) return 1;
-  return compareText(a, b);
+/** IPv4 addresses sort numerically, before any other address; others by text. Keys computed once per IP. */
+function sortIps(ips: Iterable<string>): string[] {
+  const keyed = [...ips].map((ip) => ({ ip, v4: ipv4Number(ip) }));
+  keyed.sort((a, b) => {
+    if (a.v4 !== null && b.v4 !== null) return a.v4 - b.v4;
+    if (a.v4 !== null) return -1;
+    if (b.v4 !== null) return 1;
+    return compareText(a.ip, b.ip);
+  });
+  return keyed.map(({ ip }) => ip);
 }
 
+/** A dotted quad as one number, or null for anything else (IPv6). */
 function ipv4Number(ip: string): number | null {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return null;
   let value = 0;
-  for (const part of parts) {
-    const octet = Number(part);
-    if (part === '' || !Number.isInteger(octet) || octet < 0 || octet > 255) return null;
-    value = value * 256 + octet;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i <= ip.length; i++) {
+    const c = i < ip.length ? ip.charCodeAt(i) : 46;
+    if (c >= 48 && c <= 57 && digits < 3) {
+      octet = octet * 10 + (c - 48);
+      digits++;
+    } else if (c === 46 && digits > 0 && octet <= 255) {
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else {
+      return null;
+    }
   }
-  return value;
+  return dots === 4 ? value : null;
 }
 
 /** The first `limit` targets in order (IP, then port), formatted. */
 function shownTargets(targets: ReadonlyMap<string, ReadonlySet<number>>, limit: number): string[] {
   const shown: string[] = [];
-  for (const ip of [...targets.keys()].sort(compareIps)) {
+  for (const ip of sortIps(targets.keys())) {
     for (const port of [...(targets.get(ip) as ReadonlySet<number>)].sort((a, b) => a - b)) {
       if (shown.length === limit) return shown;
       shown.push(formatTarget({ ip, port }));

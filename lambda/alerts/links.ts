@@ -51,11 +51,17 @@ export function logStreamUrl(region: string, logGroup: string, logStream: string
 }
 
 /** A string value inside queryDetail: `'` then each byte outside [A-Za-z0-9.-] as `*XX`. */
+/** Bytes kept as they are in the console's `*XX` encoding: A-Z, a-z, 0-9, `.` and `-`. */
+function isPlainByte(byte: number): boolean {
+  return (
+    (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || (byte >= 48 && byte <= 57) || byte === 46 || byte === 45
+  );
+}
+
 function insightsString(value: string): string {
   let out = '\'';
   for (const byte of Buffer.from(toWellFormed(value), 'utf8')) {
-    const c = String.fromCharCode(byte);
-    out += /[A-Za-z0-9.-]/.test(c) ? c : `*${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    out += isPlainByte(byte) ? String.fromCharCode(byte) : `*${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
 }

@@ -105,8 +105,15 @@ export function truncateAtBoundary(text: string, maxLength: number): string {
  * Makes untrusted text displayable: well-formed, no control or invisible characters, capped. Only a prefix of
  * a huge input is examined, so a megabyte line costs no more than a short one.
  */
+/**
+ * Printable ASCII only: nothing for cleanText to replace (no control, line-break, invisible or surrogate
+ * character lies in 0x20-0x7E), so such text, the usual case for addresses, names and log lines, only needs capping.
+ */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 export function cleanText(text: string, options: CleanOptions): string {
   const { maxLength, multiline = false } = options;
+  if (PRINTABLE_ASCII.test(text)) return truncate(text, maxLength);
   // Every replacement below maps one or more input units to one output unit, so the output is never longer
   // than the input: looking at maxLength + 2 units is enough to know whether the result must be cut.
   const examined = text.length > maxLength + 2 ? text.slice(0, maxLength + 2) : text;
