@@ -2,17 +2,10 @@
  * AWS failures as one-line CLI errors (exit status 2): what went wrong, which log group, and what to do. Only
  * errors from AWS calls come here; the original error is always kept as `cause`.
  */
-import { awsErrorShape } from '../../lambda/adapters/aws-error';
+import { awsErrorShape, oneLine } from '../../lambda/adapters/aws-error';
 import { UsageError } from '../io';
 
-export { type AwsErrorShape, awsErrorShape } from '../../lambda/adapters/aws-error';
-
-/** Flattens AWS's text to one short line: messages can carry newlines, and stderr gets one line. */
-export function oneLine(text: string, max = 300): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed.
-  const flat = text.replace(/[\u0000-\u001f\u007f\s]+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
+export { type AwsErrorShape, awsErrorShape, oneLine } from '../../lambda/adapters/aws-error';
 
 export class MissingRegionError extends UsageError {
   override readonly name: string = 'MissingRegionError';

@@ -21,7 +21,7 @@ import { InterruptedError, oneLine } from '../aws/errors';
 import { BufferedWriter, CliError, type CliIo, UsageError } from '../io';
 import { renderAlertsText } from '../render/alerts-text';
 import { formatElapsed, ProgressLine } from '../render/progress';
-import { TextSummary, terminalSafe } from '../render/scan-text';
+import { plural, TextSummary, terminalSafe } from '../render/scan-text';
 import { type ScanCounters, scanLogGroupEvents } from './filter-events';
 import { assertTargetsInRegion, parseLogGroupTargets } from './log-group-ref';
 import { isoOrNull, parseTimeRange } from './time-range';
@@ -58,10 +58,6 @@ export function topicRegion(arn: string): string {
   // The publisher sends no MessageGroupId, which a FIFO topic requires.
   if (m[4] !== undefined) throw new UsageError('--publish: FIFO topics are not supported; use a standard topic');
   return m[1] as string;
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function buildAlerts(located: readonly LocatedFinding[], region: string): Alert[] {

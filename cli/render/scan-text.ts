@@ -61,7 +61,7 @@ export interface ScanTotals {
   readonly lineNoun?: string;
 }
 
-function plural(count: number, noun: string): string {
+export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 

@@ -27,3 +27,10 @@ export function awsErrorShape(error: unknown): AwsErrorShape {
     code: typeof e.code === 'string' ? e.code : undefined,
   };
 }
+
+/** Flattens AWS's text to one short line: messages can carry newlines, and logs and stderr get one line. */
+export function oneLine(text: string, max = 300): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed.
+  const flat = text.replace(/[\u0000-\u001f\u007f\s]+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}

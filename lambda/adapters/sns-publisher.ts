@@ -5,7 +5,7 @@ import {
   type SNSClient,
 } from '@aws-sdk/client-sns';
 import { SNS_MAX_PAYLOAD_BYTES, snsPayloadBytes } from '../alerts';
-import { awsErrorShape } from './aws-error';
+import { awsErrorShape, oneLine } from './aws-error';
 import type { AlertPublisher, SnsAlertMessage } from './ports';
 
 /** SNS PublishBatch limits (https://docs.aws.amazon.com/sns/latest/api/API_PublishBatch.html). */
@@ -266,10 +266,4 @@ function failed(entry: Entry, code: string, message: string, senderFault: boolea
 
 function entryIndex(id: string): number {
   return Number(id.slice('alert-'.length));
-}
-
-function oneLine(text: string, max: number): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed.
-  const flat = text.replace(/[\u0000-\u001f\u007f\s]+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

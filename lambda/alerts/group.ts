@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type Classification, type Finding, formatTarget, SEVERITY_RANK, type Severity } from '../detector/finding';
+import { parseIpv4 } from '../detector/ftp-address';
 import { RULE_11209_TEXT } from '../detector/rule-11209.messages';
 import { ALERT_LIMITS, type Alert, type AlertCommand, type AlertSample } from './alert';
 import { assertRegion, insightsUrl, logGroupUrl, logStreamUrl } from './links';
@@ -185,25 +186,8 @@ function sortIps(ips: Iterable<string>): string[] {
 
 /** A dotted quad as one number, or null for anything else (IPv6). */
 function ipv4Number(ip: string): number | null {
-  let value = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i <= ip.length; i++) {
-    const c = i < ip.length ? ip.charCodeAt(i) : 46;
-    if (c >= 48 && c <= 57 && digits < 3) {
-      octet = octet * 10 + (c - 48);
-      digits++;
-    } else if (c === 46 && digits > 0 && octet <= 255) {
-      value = value * 256 + octet;
-      octet = 0;
-      digits = 0;
-      dots++;
-    } else {
-      return null;
-    }
-  }
-  return dots === 4 ? value : null;
+  const octets = parseIpv4(ip);
+  return octets === null ? null : ((octets[0] * 256 + octets[1]) * 256 + octets[2]) * 256 + octets[3];
 }
 
 /** The first `limit` targets in order (IP, then port), formatted. */
