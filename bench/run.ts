@@ -59,9 +59,9 @@ const noopDeps: PipelineDeps = {
  * during (and billed to) the next. Needs `--expose-gc` (the npm script passes it).
  */
 function collectGarbage(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
+  const gc = (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) => void }).gc;
   if (gc === undefined) throw new Error('run through `npm run bench` (node --expose-gc)');
-  gc();
+  gc({ type: 'minor' });
 }
 
 function floor(data: string): number {

@@ -6,7 +6,7 @@
 import type { AlertPublisher } from './adapters/ports';
 import { AlertAccumulator, buildSnsMessage } from './alerts';
 import { decodeSubscriptionEvent } from './awslogs';
-import { type Classification, detectLine } from './detector';
+import { type Classification, createLineDetector } from './detector';
 
 export type PipelineMetricName =
   | 'Batches'
@@ -86,6 +86,7 @@ export async function processSubscriptionEvent(event: unknown, deps: PipelineDep
   // Grouped as detected: only per-alert aggregates stay in memory, however many events refuse.
   const accumulator = new AlertAccumulator({ region: deps.region });
   const byClassification: Partial<Record<Classification, number>> = {};
+  const detectLine = createLineDetector();
   for (const logEvent of logEvents) {
     const finding = detectLine(logEvent.message);
     if (finding === null) continue;

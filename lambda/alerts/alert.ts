@@ -61,7 +61,7 @@ export interface Alert {
   /** ISO-8601 timestamps of the earliest and latest finding. */
   readonly firstSeen: string;
   readonly lastSeen: string;
-  /** Distinct data-channel targets (`ip:port`, IPv6 as `[ip]:port`) in order of first appearance; capped. */
+  /** Distinct data-channel targets (`ip:port`, IPv6 as `[ip]:port`): IPv4 numerically, then IPv6, each by port; capped. */
   readonly targets: readonly string[];
   /** How many distinct targets were left out of targets. */
   readonly targetsTruncated: number;

@@ -104,6 +104,55 @@ function capNullable(value: string | null, max: number): string | null {
  */
 const MAX_TRACKED_DISTINCT = 10_000;
 
+/**
+ * Distinct ports of one target host: a Set while few, then a 65,536-bit map (8 KB), which takes a port in
+ * constant time and lists them in order without sorting. A bounce scan probes thousands of ports of one host.
+ * The switch comes late enough that hostile input cannot make bitmaps cost more than 16 bytes per finding.
+ */
+class PortSet {
+  private static readonly BITMAP_AFTER = 512;
+  private few: Set<number> | null = new Set();
+  private bits: Uint32Array | null = null;
+
+  /** Adds `port` (0..65535); true when it was not there yet. */
+  add(port: number): boolean {
+    const bits = this.bits;
+    if (bits !== null) {
+      const word = port >>> 5;
+      const mask = 1 << (port & 31);
+      if (((bits[word] as number) & mask) !== 0) return false;
+      bits[word] = (bits[word] as number) | mask;
+      return true;
+    }
+    const few = this.few as Set<number>;
+    if (few.has(port)) return false;
+    few.add(port);
+    if (few.size > PortSet.BITMAP_AFTER) {
+      const map = new Uint32Array(2048);
+      for (const p of few) map[p >>> 5] = (map[p >>> 5] as number) | (1 << (p & 31));
+      this.bits = map;
+      this.few = null;
+    }
+    return true;
+  }
+
+  /** Up to `limit` ports, ascending. */
+  lowest(limit: number): number[] {
+    if (this.few !== null) return [...this.few].sort((a, b) => a - b).slice(0, limit);
+    const bits = this.bits as Uint32Array;
+    const ports: number[] = [];
+    for (let word = 0; word < bits.length && ports.length < limit; word++) {
+      let w = bits[word] as number;
+      while (w !== 0 && ports.length < limit) {
+        const bit = 31 - Math.clz32(w & -w);
+        ports.push(word * 32 + bit);
+        w &= w - 1;
+      }
+    }
+    return ports;
+  }
+}
+
 /** One group's running aggregate: what an alert needs, without keeping every finding. */
 class GroupState {
   count = 0;
@@ -117,8 +166,10 @@ class GroupState {
   /** The earliest findings, at most ALERT_LIMITS.samples, in time order. */
   readonly earliest: LocatedFinding[] = [];
   readonly streams = new Set<string>();
+  /** The stream added last: a batch has one, so the set is consulted once per batch rather than per finding. */
+  private lastStream: string | null = null;
   /** Distinct targets: ports per IP, so a finding adds no new string or boxed number (a scan has thousands). */
-  readonly targets = new Map<string, Set<number>>();
+  readonly targets = new Map<string, PortSet>();
   targetCount = 0;
 
   constructor(
@@ -143,15 +194,15 @@ class GroupState {
     if (compareLocated(located, this.first) < 0) this.first = located;
     if (compareLocated(located, this.last) > 0) this.last = located;
     this.keepIfEarliest(located);
-    if (this.streams.size < MAX_TRACKED_DISTINCT) this.streams.add(located.logStream);
+    if (located.logStream !== this.lastStream && this.streams.size < MAX_TRACKED_DISTINCT) {
+      this.streams.add(located.logStream);
+      this.lastStream = located.logStream;
+    }
     if (finding.target !== null && this.targetCount < MAX_TRACKED_DISTINCT) {
       const { ip, port } = finding.target;
       let ports = this.targets.get(ip);
-      if (ports === undefined) this.targets.set(ip, (ports = new Set()));
-      if (!ports.has(port)) {
-        ports.add(port);
-        this.targetCount++;
-      }
+      if (ports === undefined) this.targets.set(ip, (ports = new PortSet()));
+      if (ports.add(port)) this.targetCount++;
     }
   }
 
@@ -191,13 +242,11 @@ function ipv4Number(ip: string): number | null {
 }
 
 /** The first `limit` targets in order (IP, then port), formatted. */
-function shownTargets(targets: ReadonlyMap<string, ReadonlySet<number>>, limit: number): string[] {
+function shownTargets(targets: ReadonlyMap<string, PortSet>, limit: number): string[] {
   const shown: string[] = [];
   for (const ip of sortIps(targets.keys())) {
-    for (const port of [...(targets.get(ip) as ReadonlySet<number>)].sort((a, b) => a - b)) {
-      if (shown.length === limit) return shown;
-      shown.push(formatTarget({ ip, port }));
-    }
+    if (shown.length === limit) break;
+    for (const port of (targets.get(ip) as PortSet).lowest(limit - shown.length)) shown.push(formatTarget({ ip, port }));
   }
   return shown;
 }
@@ -275,6 +324,8 @@ function compareAlerts(a: Alert, b: Alert): number {
  */
 export class AlertAccumulator {
   private readonly groups = new Map<string, Map<string | null, Map<Classification, GroupState>>>();
+  /** The group added to last: consecutive findings mostly share one (a session, a scan). */
+  private lastGroup: GroupState | null = null;
   private findingCount = 0;
 
   /** Throws InvalidRegionError for a malformed region. */
@@ -287,6 +338,12 @@ export class AlertAccumulator {
     assertTimestamp(located);
     const { logGroup } = located;
     const { srcIp, classification } = located.finding;
+    const last = this.lastGroup;
+    if (last !== null && last.srcIp === srcIp && last.classification === classification && last.logGroup === logGroup) {
+      last.add(located);
+      this.findingCount++;
+      return;
+    }
     // Nested maps keyed by the values themselves: no key string per finding, and null stays apart from "null".
     let bySrcIp = this.groups.get(logGroup);
     if (bySrcIp === undefined) this.groups.set(logGroup, (bySrcIp = new Map()));
@@ -298,6 +355,7 @@ export class AlertAccumulator {
       byClassification.set(classification, group);
     }
     group.add(located);
+    this.lastGroup = group;
     this.findingCount++;
   }
 

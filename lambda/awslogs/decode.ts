@@ -78,11 +78,20 @@ function subscriptionData(event: unknown): string {
 const CONTROL_MESSAGE_MAX_CHARS = 16 * 1024;
 
 /**
- * zlib's output chunk: its 16 KiB default costs a native round trip per chunk plus a final copy; sized to the
- * expected output (logs inflate ~7x) it saves ~20% of gunzip on a 2 MB batch (measured in `npm run bench`).
+ * zlib's output chunk. Its 16 KiB default costs a native round trip per chunk plus a final copy of them all.
+ * A gzip stream's trailer states the uncompressed size (ISIZE, modulo 2^32), so one chunk of that size plus
+ * one byte holds the whole output and zlib returns it without copying (an exactly full chunk would make zlib
+ * allocate a second one). ISIZE is only a hint from the sender: it is capped by what the stream could inflate
+ * to (deflate's maximum ratio is 1032:1) and by the size cap; if it lies, zlib simply takes more chunks.
+ * Measured in `npm run bench`: ~25% less gunzip time than the default on a 2 MB batch.
  */
-function outputChunkSize(compressedBytes: number): number {
-  return Math.min(4 * 1024 * 1024, Math.max(64 * 1024, compressedBytes * 8));
+const DEFLATE_MAX_RATIO = 1032;
+const MIN_CHUNK = 64 * 1024;
+
+function outputChunkSize(compressed: Buffer, maxOutputLength: number): number {
+  const stated = compressed.length >= 18 ? compressed.readUInt32LE(compressed.length - 4) : 0;
+  const bound = Math.min(compressed.length * DEFLATE_MAX_RATIO, maxOutputLength);
+  return Math.max(MIN_CHUNK, Math.min(stated, bound) + 1);
 }
 
 function gunzip(compressed: Buffer, maxOutputLength: number): Buffer {
@@ -91,7 +100,7 @@ function gunzip(compressed: Buffer, maxOutputLength: number): Buffer {
     throw new MalformedPayloadError('not-gzip', `payload (${compressed.length} bytes) has no gzip header`);
   }
   try {
-    return gunzipSync(compressed, { maxOutputLength, chunkSize: outputChunkSize(compressed.length) });
+    return gunzipSync(compressed, { maxOutputLength, chunkSize: outputChunkSize(compressed, maxOutputLength) });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === 'ERR_BUFFER_TOO_LARGE') {

@@ -24,45 +24,71 @@ function parseDecimal(text: string, maxDigits: number): number {
   return value;
 }
 
+/** Scratch for the numbers of one argument: one per module, so decoding a line allocates no array. */
+const scratch = new Uint8Array(6);
+
 /**
- * Reads `count` separator-delimited decimal numbers of 1-3 digits, each ≤ 255, spanning all of `text`, in one
- * pass (this runs on every refusal line). Null on anything else.
+ * Reads `count` separator-delimited decimal numbers of 1-3 digits, each ≤ 255, spanning all of `text`, into
+ * `scratch`, in one pass (this runs on every refusal line). False on anything else.
  */
-function parseByteList(text: string, separator: number, count: number): number[] | null {
-  const values: number[] = [];
+function readByteList(text: string, separator: number, count: number): boolean {
+  let found = 0;
   let value = 0;
   let digits = 0;
   for (let i = 0; i <= text.length; i++) {
     const c = i < text.length ? text.charCodeAt(i) : separator;
     if (c >= 48 && c <= 57) {
-      if (++digits > 3) return null;
+      if (++digits > 3) return false;
       value = value * 10 + (c - 48);
     } else if (c === separator && digits > 0 && value <= 255) {
-      values.push(value);
-      if (values.length > count) return null;
+      if (found === count) return false;
+      scratch[found++] = value;
       value = 0;
       digits = 0;
     } else {
-      return null;
+      return false;
     }
   }
-  return values.length === count ? values : null;
+  return found === count;
+}
+
+/**
+ * The last IPv4 target formatted, by its four octets packed in one number. A bounce scan names one target
+ * host thousands of times: the cache gives every finding the same string instead of formatting it again.
+ */
+export class Ipv4TextCache {
+  private key = -1;
+  private text = '';
+
+  format(a: number, b: number, c: number, d: number): string {
+    const key = ((a * 256 + b) * 256 + c) * 256 + d;
+    if (key !== this.key) {
+      this.key = key;
+      this.text = `${a}.${b}.${c}.${d}`;
+    }
+    return this.text;
+  }
 }
 
 /** `h1,h2,h3,h4,p1,p2` → h1.h2.h3.h4 : p1*256+p2. Each part 0..255 in decimal (leading zeros allowed, as
  * proftpd's parser does). */
-export function decodePortArgument(argument: string): DecodedTarget | null {
-  const bytes = parseByteList(argument, 44, 6);
-  if (bytes === null) return null;
-  const [h1, h2, h3, h4, p1, p2] = bytes as [number, number, number, number, number, number];
-  return { target: { ip: `${h1}.${h2}.${h3}.${h4}`, port: p1 * 256 + p2 }, internal: isInternalIpv4(h1, h2) };
+export function decodePortArgument(argument: string, ipCache: Ipv4TextCache | null = null): DecodedTarget | null {
+  if (!readByteList(argument, 44, 6)) return null;
+  // Indexed reads: destructuring a typed array would go through its iterator.
+  const h1 = scratch[0] as number;
+  const h2 = scratch[1] as number;
+  const h3 = scratch[2] as number;
+  const h4 = scratch[3] as number;
+  const port = (scratch[4] as number) * 256 + (scratch[5] as number);
+  const ip = ipCache === null ? `${h1}.${h2}.${h3}.${h4}` : ipCache.format(h1, h2, h3, h4);
+  return { target: { ip, port }, internal: isInternalIpv4(h1, h2) };
 }
 
 /**
  * `<d>af<d>addr<d>port<d>` with any delimiter in ASCII 33..126 (RFC 2428 section 2). af 1 needs an IPv4
  * address, af 2 an IPv6 one; anything else, or a port outside 0..65535, is not decodable.
  */
-export function decodeEprtArgument(argument: string): DecodedTarget | null {
+export function decodeEprtArgument(argument: string, ipCache: Ipv4TextCache | null = null): DecodedTarget | null {
   if (argument.length < 7) return null;
   const delimiter = argument.charCodeAt(0);
   if (delimiter < 33 || delimiter > 126) return null;
@@ -76,9 +102,13 @@ export function decodeEprtArgument(argument: string): DecodedTarget | null {
   if (!(port <= MAX_PORT)) return null;
   if (family === 49) {
     // af 1: IPv4
-    const octets = parseIpv4(address);
-    if (octets === null) return null;
-    return { target: { ip: `${octets[0]}.${octets[1]}.${octets[2]}.${octets[3]}`, port }, internal: isInternalIpv4(octets[0], octets[1]) };
+    if (!readByteList(address, 46, 4)) return null;
+    const a = scratch[0] as number;
+    const b = scratch[1] as number;
+    const c = scratch[2] as number;
+    const d = scratch[3] as number;
+    const ip = ipCache === null ? `${a}.${b}.${c}.${d}` : ipCache.format(a, b, c, d);
+    return { target: { ip, port }, internal: isInternalIpv4(a, b) };
   }
   if (family === 50) {
     // af 2: IPv6
@@ -90,7 +120,8 @@ export function decodeEprtArgument(argument: string): DecodedTarget | null {
 
 /** Strict dotted quad (1-3 digits per octet, each ≤ 255); null otherwise. */
 export function parseIpv4(text: string): [number, number, number, number] | null {
-  return parseByteList(text, 46, 4) as [number, number, number, number] | null;
+  if (!readByteList(text, 46, 4)) return null;
+  return [scratch[0] as number, scratch[1] as number, scratch[2] as number, scratch[3] as number];
 }
 
 function parseHexGroup(text: string): number {

@@ -1,6 +1,6 @@
 /** Rule 11209 detector: pure, no AWS, no I/O. The only entry points other modules use. */
 export type { Classification, DataTarget, Finding, FtpCommand, Severity } from './finding';
 export { formatTarget, SEVERITY_RANK } from './finding';
-export { detectLine, mayContainRefusal } from './rule-11209';
+export { createLineDetector, detectLine, type LineDetector, mayContainRefusal } from './rule-11209';
 export type { ClassificationText, RuleText } from './rule-11209.messages';
 export { RULE_11209_TEXT } from './rule-11209.messages';

@@ -287,10 +287,41 @@ export function lineEnd(text: string): number {
   return end;
 }
 
+/**
+ * The header of the last line parsed through a serverinfo: the text from after its timestamp up to proftpd's
+ * message (`host proftpd[pid]: vhost (name[ip]) - `) and what it parsed to. The lines of one FTP session
+ * repeat that header, so a flood of refusals (a bounce scan) is one native string comparison per line
+ * instead of a parse, and its findings share the same server and client strings.
+ *
+ * Sound because everything the parse reads from the header lies inside it: tokens end at spaces within it,
+ * the serverinfo ends at its separator, and the separator's final space is the header's last character.
+ * The one path that reads past its region, a label followed directly by the message (where the spaces
+ * before the message are skipped), is never remembered. `test/unit/detector/memo.test.ts` checks the
+ * results equal a fresh parse's, line after line, on generated input.
+ */
+export class HeaderMemo {
+  header = '';
+  server: string | null = null;
+  clientName: string | null = null;
+  srcIp: string | null = null;
+
+  remember(text: string, start: number, parsed: ProftpdMessage): void {
+    this.header = text.slice(start, parsed.messageStart);
+    this.server = parsed.server;
+    this.clientName = parsed.clientName;
+    this.srcIp = parsed.srcIp;
+  }
+}
+
 /** A plain text line: `[<PRI>][timestamp ][host ]label serverinfo sep message`, or a bare `serverinfo - message`. */
-function parsePlainLine(text: string): ProftpdMessage | null {
+function parsePlainLine(text: string, memo: HeaderMemo | null): ProftpdMessage | null {
   const end = lineEnd(text);
   const start = skipPriorityAndTimestamp(text, skipSpaces(text, 0, end), end);
+  // A slice compared with === (O(1) slice, then a memory comparison): startsWith(x, position) is ~3x slower.
+  if (memo !== null && memo.header.length > 0 && text.slice(start, start + memo.header.length) === memo.header) {
+    const { server, clientName, srcIp } = memo;
+    return { text, messageStart: start + memo.header.length, messageEnd: end, server, clientName, srcIp };
+  }
   const firstEnd = tokenEnd(text, start, end);
   if (firstEnd === start) return null;
   let label = classifyLabel(text, start, firstEnd);
@@ -301,10 +332,19 @@ function parsePlainLine(text: string): ProftpdMessage | null {
     const secondEnd = tokenEnd(text, secondStart, end);
     label = secondEnd > secondStart ? classifyLabel(text, secondStart, secondEnd) : null;
     afterLabel = secondEnd;
-    if (label === null) return parseServerinfo(text, start, end, true); // proftpd's stderr: bare serverinfo
+    if (label === null) {
+      // proftpd's stderr: bare serverinfo
+      const bare = parseServerinfo(text, start, end, true);
+      if (bare !== null && memo !== null) memo.remember(text, start, bare);
+      return bare;
+    }
   }
   if (label === 'other') return null;
-  return parseAfterLabel(text, skipSpaces(text, afterLabel, end), end, label === 'role');
+  const serverinfoStart = skipSpaces(text, afterLabel, end);
+  const parsed = parseAfterLabel(text, serverinfoStart, end, label === 'role');
+  // Only a serverinfo header is remembered: a message right after the label starts at serverinfoStart.
+  if (parsed !== null && memo !== null && parsed.messageStart > serverinfoStart) memo.remember(text, start, parsed);
+  return parsed;
 }
 
 function isProftpdIdentifier(identifier: string): boolean {
@@ -331,15 +371,18 @@ function parseJsonEvent(text: string): ProftpdMessage | null {
     const value = record[field];
     if (typeof value !== 'string') continue;
     const parsed =
-      identifier === undefined ? parsePlainLine(value) : parseAfterLabel(value, 0, lineEnd(value), false);
+      identifier === undefined ? parsePlainLine(value, null) : parseAfterLabel(value, 0, lineEnd(value), false);
     if (parsed && startsWithRefusal(parsed.text, parsed.messageStart)) return parsed;
   }
   return null;
 }
 
-/** The proftpd message of `line` with its client details, or null when the line is not a proftpd line. */
-export function parseProftpdLine(line: string): ProftpdMessage | null {
+/**
+ * The proftpd message of `line` with its client details, or null when the line is not a proftpd line. With a
+ * memo, consecutive lines with the same header are recognised without parsing it again (same result).
+ */
+export function parseProftpdLine(line: string, memo: HeaderMemo | null = null): ProftpdMessage | null {
   const first = skipSpaces(line, 0, line.length);
   if (line[first] === '{') return parseJsonEvent(line);
-  return parsePlainLine(line);
+  return parsePlainLine(line, memo);
 }

@@ -3,8 +3,8 @@
  * only; what the rule says to people lives in rule-11209.messages.ts.
  */
 import type { Classification, DataTarget, Finding, FtpCommand, Severity } from './finding';
-import { decodeEprtArgument, decodePortArgument } from './ftp-address';
-import { lineEnd, parseProftpdLine, startsWithRefusal } from './line-format';
+import { decodeEprtArgument, decodePortArgument, Ipv4TextCache } from './ftp-address';
+import { HeaderMemo, lineEnd, parseProftpdLine, startsWithRefusal } from './line-format';
 import { RULE_11209_TEXT } from './rule-11209.messages';
 
 /**
@@ -26,6 +26,10 @@ interface RefusedCommand {
   readonly reason: string | null;
 }
 
+/** proftpd's most common reason, checked first so the usual line needs no case folding. */
+const ADDRESS_MISMATCH = 'address mismatch';
+const ADDRESS_MISMATCH_GROUP = ` (${ADDRESS_MISMATCH})`;
+
 /** `Refused PORT <arg>[ (<reason>)]` starting at `start`; the argument is one non-empty token. */
 function parseRefusal(text: string, start: number, end: number): RefusedCommand | null {
   if (!startsWithRefusal(text, start)) return null;
@@ -40,7 +44,11 @@ function parseRefusal(text: string, start: number, end: number): RefusedCommand 
   }
   if (argumentEnd === argumentStart) return null;
   let reason: string | null = null;
-  if (text.charCodeAt(argumentEnd) === 32 && text.charCodeAt(argumentEnd + 1) === 40) {
+  const mismatchEnd = argumentEnd + ADDRESS_MISMATCH_GROUP.length;
+  // A slice compared with ===, not startsWith(x, position): V8 runs that form several times slower.
+  if (mismatchEnd <= end && text.slice(argumentEnd, mismatchEnd) === ADDRESS_MISMATCH_GROUP) {
+    reason = ADDRESS_MISMATCH; // the same text as the slice below, without a new string per line
+  } else if (text.charCodeAt(argumentEnd) === 32 && text.charCodeAt(argumentEnd + 1) === 40) {
     const close = text.indexOf(')', argumentEnd + 2);
     if (close > argumentEnd + 2 && close < end) reason = text.slice(argumentEnd + 2, close);
   }
@@ -48,9 +56,6 @@ function parseRefusal(text: string, start: number, end: number): RefusedCommand 
 }
 
 const BELOW_PRIVILEGED = 1024;
-
-/** proftpd's most common reason, checked first so the usual line needs no case folding. */
-const ADDRESS_MISMATCH = 'address mismatch';
 
 /** DESIGN.md section 4, first match wins. `internal`: the target is in NAT-style space (see ftp-address.ts). */
 export function classify(reason: string | null, target: DataTarget | null, internal: boolean): Classification {
@@ -67,20 +72,23 @@ const SEVERITY_OF: Readonly<Record<Classification, Severity>> = Object.fromEntri
   Object.entries(RULE_11209_TEXT.classifications).map(([classification, text]) => [classification, text.severity]),
 ) as Record<Classification, Severity>;
 
-/**
- * The finding for one log line, or null. Total: returns for any string, including binary junk, lone
- * surrogates and megabyte lines, in time linear in the line's length.
- */
-export function detectLine(line: string): Finding | null {
+/** What a detector remembers from line to line; results never depend on it (see createLineDetector). */
+interface DetectorMemo {
+  readonly header: HeaderMemo;
+  readonly targetIp: Ipv4TextCache;
+}
+
+function detect(line: string, memo: DetectorMemo | null): Finding | null {
   if (!mayContainRefusal(line)) return null;
-  const parsed = parseProftpdLine(line);
+  const parsed = parseProftpdLine(line, memo?.header ?? null);
   if (parsed === null) return null;
   const refusal = parseRefusal(parsed.text, parsed.messageStart, parsed.messageEnd);
   if (refusal === null) return null;
+  const ipCache = memo?.targetIp ?? null;
   const decoded =
     refusal.command === 'PORT'
-      ? decodePortArgument(refusal.rawArgument)
-      : decodeEprtArgument(refusal.rawArgument);
+      ? decodePortArgument(refusal.rawArgument, ipCache)
+      : decodeEprtArgument(refusal.rawArgument, ipCache);
   const target = decoded?.target ?? null;
   const classification = classify(refusal.reason, target, decoded?.internal ?? false);
   return {
@@ -97,4 +105,25 @@ export function detectLine(line: string): Finding | null {
     severity: SEVERITY_OF[classification],
     line: line.slice(0, lineEnd(line)),
   };
+}
+
+/**
+ * The finding for one log line, or null. Total: returns for any string, including binary junk, lone
+ * surrogates and megabyte lines, in time linear in the line's length.
+ */
+export function detectLine(line: string): Finding | null {
+  return detect(line, null);
+}
+
+export type LineDetector = (line: string) => Finding | null;
+
+/**
+ * A detector for a stream of lines (a batch, a file): each result equals `detectLine`'s for the same line, in
+ * any order. It remembers the previous line's header and target host, so the lines of one session, and
+ * above all a flood of refusals from one scanner, skip most of the parsing and share their strings (which
+ * also makes grouping them cheaper). Use one per stream; it is not for concurrent use.
+ */
+export function createLineDetector(): LineDetector {
+  const memo: DetectorMemo = { header: new HeaderMemo(), targetIp: new Ipv4TextCache() };
+  return (line) => detect(line, memo);
 }

@@ -135,7 +135,7 @@ describe('groupFindings: one alert', () => {
     expect(alertOf([located(finding()), located(finding())]).server).toBe('ftp.example.com');
   });
 
-  it('lists distinct targets in order of appearance, capped, counting the rest', () => {
+  it('lists distinct targets in address order, capped, counting the rest', () => {
     const findings = Array.from({ length: 30 }, (_, i) =>
       located(finding({ argument: portArgument(`203.0.113.${i % 25}`, 2000) }), { timestamp: T0 + i }),
     );
@@ -151,6 +151,24 @@ describe('groupFindings: one alert', () => {
     expect(new Set(alert.targets).size).toBe(alert.targets.length);
     // 25 distinct IPv4 targets + one IPv6 target; the malformed argument has none.
     expect(alert.targetsTruncated).toBe(6);
+  });
+
+  it('lists the lowest ports of a scanned host in order, however many and in whatever order they came', () => {
+    // A bounce port scan: 600 ports of one host (beyond the point where ports are kept as a bitmap), shuffled,
+    // each twice, and a second host with a few ports.
+    const ports = Array.from({ length: 600 }, (_, i) => ((i * 7919) % 600) + 2000);
+    const findings = [...ports, ...ports].map((port, i) =>
+      located(finding({ argument: portArgument('203.0.113.9', port) }), { timestamp: T0 + i }));
+    findings.push(located(finding({ argument: portArgument('198.51.100.1', 4000) }), { timestamp: T0 }));
+
+    const alert = alertOf(findings);
+
+    expect(alert.targets).toEqual([
+      '198.51.100.1:4000',
+      ...Array.from({ length: ALERT_LIMITS.targets - 1 }, (_, i) => `203.0.113.9:${2000 + i}`),
+    ]);
+    expect(alert.targetsTruncated).toBe(601 - ALERT_LIMITS.targets);
+    expect(alert.count).toBe(1201);
   });
 
   it('formats IPv6 targets with brackets', () => {

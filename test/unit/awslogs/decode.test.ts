@@ -230,6 +230,16 @@ describe('decodeSubscriptionEvent: malformed payloads', () => {
     expect((error.cause as Error).name).toBe('RangeError');
   });
 
+  it('rejects a stream whose trailer misstates its size as corrupt, whatever size it claims', () => {
+    // The trailer's size only sizes the output buffer; zlib still checks it against what was inflated.
+    for (const claimed of [0, 1, 0xffff_ffff]) {
+      const gz = gzipSync(JSON.stringify(dataBatch([REFUSAL])));
+      gz.writeUInt32LE(claimed, gz.length - 4);
+
+      expectMalformed(eventOfBytes(gz), 'corrupt-gzip');
+    }
+  });
+
   it('accepts a payload exactly at the cap', () => {
     const json = JSON.stringify(dataBatch([REFUSAL]));
 
