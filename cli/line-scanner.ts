@@ -3,7 +3,7 @@
  * a refusal (the common case) are only counted, never split into lines.
  */
 import { StringDecoder } from 'node:string_decoder';
-import { detectLine, type Finding, mayContainRefusal } from '../lambda/detector';
+import { createLineDetector, type Finding, mayContainRefusal } from '../lambda/detector';
 
 /** A longer line is examined on its first this-many characters (no proftpd line comes close). */
 export const MAX_LINE_CHARS = 1024 * 1024;
@@ -39,6 +39,7 @@ export async function scanLines(
   // The unfinished last line of the previous chunk; `carryTruncated` when it outgrew MAX_LINE_CHARS.
   let carry = '';
   let carryTruncated = false;
+  const detectLine = createLineDetector();
 
   const examine = async (line: string): Promise<void> => {
     counts.lines++;

@@ -42,6 +42,11 @@ export interface PipelineSummary {
   readonly kind: 'data' | 'control' | 'no-candidates';
   /** True when the batch held no refusal keyword and JSON parsing was skipped. */
   readonly fastPath: boolean;
+  /**
+   * Events parsed and examined: all of them, or on the sparse path only those holding a refusal keyword
+   * (the others were counted). 0 when the batch was not parsed.
+   */
+  readonly examinedEvents: number;
   /** Null when the batch was not parsed (control message, fast path). */
   readonly logGroup: string | null;
   readonly logStream: string | null;
@@ -69,7 +74,7 @@ export async function processSubscriptionEvent(event: unknown, deps: PipelineDep
   const decoded = decodeSubscriptionEvent(event, { maxDecompressedBytes: deps.maxDecompressedBytes });
   metrics.count('DecompressedBytes', decoded.decompressedBytes);
   const sizes = { compressedBytes: decoded.compressedBytes, decompressedBytes: decoded.decompressedBytes };
-  const nothing = { events: 0, findings: 0, findingsByClassification: {}, alertsPublished: 0, alertIds: [] };
+  const nothing = { events: 0, examinedEvents: 0, findings: 0, findingsByClassification: {}, alertsPublished: 0, alertIds: [] };
 
   if (decoded.kind === 'control') {
     metrics.count('ControlMessages', 1);
@@ -82,7 +87,7 @@ export async function processSubscriptionEvent(event: unknown, deps: PipelineDep
   }
 
   const { logGroup, logStream, logEvents } = decoded.batch;
-  metrics.count('LogEvents', logEvents.length);
+  metrics.count('LogEvents', decoded.eventCount);
   // Grouped as detected: only per-alert aggregates stay in memory, however many events refuse.
   const accumulator = new AlertAccumulator({ region: deps.region });
   const byClassification: Partial<Record<Classification, number>> = {};
@@ -103,7 +108,8 @@ export async function processSubscriptionEvent(event: unknown, deps: PipelineDep
   logger.debug('batch scanned', {
     logGroup,
     logStream,
-    events: logEvents.length,
+    events: decoded.eventCount,
+    examinedEvents: logEvents.length,
     findings,
     alerts: alerts.length,
   });
@@ -118,7 +124,8 @@ export async function processSubscriptionEvent(event: unknown, deps: PipelineDep
     logGroup,
     logStream,
     ...sizes,
-    events: logEvents.length,
+    events: decoded.eventCount,
+    examinedEvents: logEvents.length,
     findings,
     findingsByClassification: byClassification,
     alertsPublished: alerts.length,

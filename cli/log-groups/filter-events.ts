@@ -5,7 +5,7 @@
  */
 import { type CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import type { LocatedFinding } from '../../lambda/alerts';
-import { detectLine } from '../../lambda/detector';
+import { createLineDetector } from '../../lambda/detector';
 import { type CallOptions, callAws } from '../aws/call';
 import type { LogGroupTarget } from './log-group-ref';
 import type { TimeRange } from './time-range';
@@ -36,6 +36,7 @@ export async function scanLogGroupEvents(target: LogGroupTarget, scan: FilterSca
   const group =
     target.identifier === target.name ? { logGroupName: target.name } : { logGroupIdentifier: target.identifier };
   let nextToken: string | undefined;
+  const detectLine = createLineDetector();
   do {
     const request = new FilterLogEventsCommand({
       ...group,

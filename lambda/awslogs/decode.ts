@@ -2,6 +2,7 @@ import { isAscii } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
 import { mayContainRefusal } from '../detector';
 import { decodeBase64Strict } from './base64';
+import { decodeCandidateEvents } from './candidates';
 import { MalformedPayloadError } from './errors';
 import type { DecodedBatch, LogEvent, LogsBatch } from './types';
 
@@ -57,6 +58,16 @@ export function decodeSubscriptionEvent(event: unknown, options: DecodeOptions =
     return { kind: 'no-candidates', ...sizes };
   }
 
+  // The sparse path: few keywords, so only the events holding one are parsed (see candidates.ts).
+  if (!maybeControl) {
+    const sparse = decodeCandidateEvents(text);
+    if (sparse !== null) {
+      if (sparse.batch.messageType === 'CONTROL_MESSAGE') return { kind: 'control', ...sizes };
+      const batch = validateBatch(sparse.batch);
+      return { kind: 'data', batch, candidatesOnly: true, eventCount: sparse.eventCount, ...sizes };
+    }
+  }
+
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -64,7 +75,8 @@ export function decodeSubscriptionEvent(event: unknown, options: DecodeOptions =
     throw new MalformedPayloadError('not-json', 'decompressed payload is not valid JSON', { cause: error });
   }
   if (isRecord(parsed) && parsed.messageType === 'CONTROL_MESSAGE') return { kind: 'control', ...sizes };
-  return { kind: 'data', batch: validateBatch(parsed), ...sizes };
+  const batch = validateBatch(parsed);
+  return { kind: 'data', batch, candidatesOnly: false, eventCount: batch.logEvents.length, ...sizes };
 }
 
 function subscriptionData(event: unknown): string {

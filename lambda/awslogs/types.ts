@@ -29,7 +29,14 @@ export type DecodedBatch =
   | { readonly kind: 'control'; readonly compressedBytes: number; readonly decompressedBytes: number }
   | {
     readonly kind: 'data';
+    /**
+     * The batch. When `candidatesOnly`, its `logEvents` are only the events whose text holds a refusal
+     * keyword (the sparse path: no other event can be a finding, so the others were counted, not parsed).
+     */
     readonly batch: LogsBatch;
+    readonly candidatesOnly: boolean;
+    /** All the events of the batch, parsed or only counted. */
+    readonly eventCount: number;
     readonly compressedBytes: number;
     readonly decompressedBytes: number;
   }

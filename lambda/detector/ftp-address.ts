@@ -28,15 +28,15 @@ function parseDecimal(text: string, maxDigits: number): number {
 const scratch = new Uint8Array(6);
 
 /**
- * Reads `count` separator-delimited decimal numbers of 1-3 digits, each ≤ 255, spanning all of `text`, into
- * `scratch`, in one pass (this runs on every refusal line). False on anything else.
+ * Reads `count` separator-delimited decimal numbers of 1-3 digits, each ≤ 255, spanning all of `text` from
+ * `start` to `end`, into `scratch`, in one pass (this runs on every refusal line). False on anything else.
  */
-function readByteList(text: string, separator: number, count: number): boolean {
+function readByteList(text: string, separator: number, count: number, start = 0, end = text.length): boolean {
   let found = 0;
   let value = 0;
   let digits = 0;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : separator;
+  for (let i = start; i <= end; i++) {
+    const c = i < end ? text.charCodeAt(i) : separator;
     if (c >= 48 && c <= 57) {
       if (++digits > 3) return false;
       value = value * 10 + (c - 48);
@@ -70,10 +70,18 @@ export class Ipv4TextCache {
   }
 }
 
-/** `h1,h2,h3,h4,p1,p2` → h1.h2.h3.h4 : p1*256+p2. Each part 0..255 in decimal (leading zeros allowed, as
- * proftpd's parser does). */
-export function decodePortArgument(argument: string, ipCache: Ipv4TextCache | null = null): DecodedTarget | null {
-  if (!readByteList(argument, 44, 6)) return null;
+/**
+ * `h1,h2,h3,h4,p1,p2` → h1.h2.h3.h4 : p1*256+p2. Each part 0..255 in decimal (leading zeros allowed, as
+ * proftpd's parser does). The argument is `text` from `start` to `end` (all of it by default): the detector
+ * decodes it in place in the log line.
+ */
+export function decodePortArgument(
+  text: string,
+  ipCache: Ipv4TextCache | null = null,
+  start = 0,
+  end = text.length,
+): DecodedTarget | null {
+  if (!readByteList(text, 44, 6, start, end)) return null;
   // Indexed reads: destructuring a typed array would go through its iterator.
   const h1 = scratch[0] as number;
   const h2 = scratch[1] as number;

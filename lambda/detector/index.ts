@@ -1,6 +1,13 @@
 /** Rule 11209 detector: pure, no AWS, no I/O. The only entry points other modules use. */
 export type { Classification, DataTarget, Finding, FtpCommand, Severity } from './finding';
 export { formatTarget, SEVERITY_RANK } from './finding';
-export { createLineDetector, detectLine, type LineDetector, mayContainRefusal } from './rule-11209';
+export {
+  createLineDetector,
+  detectLine,
+  hasEscapedAscii,
+  type LineDetector,
+  mayContainRefusal,
+  refusalKeywords,
+} from './rule-11209';
 export type { ClassificationText, RuleText } from './rule-11209.messages';
 export { RULE_11209_TEXT } from './rule-11209.messages';

@@ -17,12 +17,27 @@ const REFUSAL_KEYWORDS = /refused (?:port|eprt) /i;
 const ESCAPED_ASCII = /\\u00(?:[4-7][0-9a-f]|20)/i;
 
 export function mayContainRefusal(text: string): boolean {
-  return REFUSAL_KEYWORDS.test(text) || (text.includes('\\u00') && ESCAPED_ASCII.test(text));
+  return REFUSAL_KEYWORDS.test(text) || hasEscapedAscii(text);
+}
+
+/** True when JSON text holds `\u00XX` escapes of ASCII letters or space: keywords could hide in them. */
+export function hasEscapedAscii(text: string): boolean {
+  return text.includes('\\u00') && ESCAPED_ASCII.test(text);
+}
+
+/**
+ * A new global pattern for every place the keywords occur, for a caller that walks them with `lastIndex`.
+ * Everywhere a refusal can be, one of these occurs, unless hasEscapedAscii is true.
+ */
+export function refusalKeywords(): RegExp {
+  return new RegExp(REFUSAL_KEYWORDS.source, 'gi');
 }
 
 interface RefusedCommand {
   readonly command: FtpCommand;
-  readonly rawArgument: string;
+  /** The argument is `text` from argumentStart to argumentEnd. */
+  readonly argumentStart: number;
+  readonly argumentEnd: number;
   readonly reason: string | null;
 }
 
@@ -52,7 +67,7 @@ function parseRefusal(text: string, start: number, end: number): RefusedCommand 
     const close = text.indexOf(')', argumentEnd + 2);
     if (close > argumentEnd + 2 && close < end) reason = text.slice(argumentEnd + 2, close);
   }
-  return { command, rawArgument: text.slice(argumentStart, argumentEnd), reason };
+  return { command, argumentStart, argumentEnd, reason };
 }
 
 const BELOW_PRIVILEGED = 1024;
@@ -85,10 +100,12 @@ function detect(line: string, memo: DetectorMemo | null): Finding | null {
   const refusal = parseRefusal(parsed.text, parsed.messageStart, parsed.messageEnd);
   if (refusal === null) return null;
   const ipCache = memo?.targetIp ?? null;
+  const { text } = parsed;
+  const rawArgument = text.slice(refusal.argumentStart, refusal.argumentEnd);
   const decoded =
     refusal.command === 'PORT'
-      ? decodePortArgument(refusal.rawArgument, ipCache)
-      : decodeEprtArgument(refusal.rawArgument, ipCache);
+      ? decodePortArgument(text, ipCache, refusal.argumentStart, refusal.argumentEnd)
+      : decodeEprtArgument(rawArgument, ipCache);
   const target = decoded?.target ?? null;
   const classification = classify(refusal.reason, target, decoded?.internal ?? false);
   return {
@@ -99,7 +116,7 @@ function detect(line: string, memo: DetectorMemo | null): Finding | null {
     clientName: parsed.clientName,
     server: parsed.server,
     target,
-    rawArgument: refusal.rawArgument,
+    rawArgument,
     reason: refusal.reason,
     classification,
     severity: SEVERITY_OF[classification],

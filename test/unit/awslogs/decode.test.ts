@@ -64,15 +64,23 @@ function expectMalformed(
 }
 
 describe('decodeSubscriptionEvent: data messages', () => {
-  it('returns the validated batch when a refusal keyword is present', () => {
+  it('returns the header and only the events holding a keyword from a batch in CloudWatch\'s layout', () => {
+    const payload = dataBatch([ORDINARY, REFUSAL, ORDINARY, REFUSAL, ORDINARY]);
+
+    const decoded = decodeSubscriptionEvent(eventOf(payload)) as Extract<DecodedBatch, { kind: 'data' }>;
+
+    expect(decoded).toMatchObject({ kind: 'data', candidatesOnly: true, eventCount: 5 });
+    const events = payload.logEvents as unknown[];
+    expect(decoded.batch).toEqual({ ...payload, logEvents: [events[1], events[3]] });
+  });
+
+  it('returns every event, validated, from a batch in another layout', () => {
     const payload = dataBatch([ORDINARY, REFUSAL]);
 
-    const decoded = decodeSubscriptionEvent(eventOf(payload));
+    const decoded = decodeSubscriptionEvent(eventOfText(JSON.stringify(payload, null, 1))) as Extract<DecodedBatch, { kind: 'data' }>;
 
-    expect(decoded.kind).toBe('data');
-    const { batch } = decoded as Extract<DecodedBatch, { kind: 'data' }>;
-    expect(batch).toEqual(payload);
-    expect(batch.logEvents[1]?.message).toBe(REFUSAL);
+    expect(decoded).toMatchObject({ kind: 'data', candidatesOnly: false, eventCount: 2 });
+    expect(decoded.batch).toEqual(payload);
   });
 
   it('reports compressed and decompressed sizes', () => {
@@ -293,19 +301,30 @@ describe('decodeSubscriptionEvent: malformed payloads', () => {
       withRefusal({
         logEvents: [
           { id: '1', timestamp: 1, message: REFUSAL },
-          { id: '2', timestamp: 2, message: null },
+          { message: null, id: '2', timestamp: 2 },
         ],
       }),
     ],
   ])('rejects %s as wrong shape', (_label, payload) => {
-    expectMalformed(eventOf(payload), 'wrong-shape');
+    // Indented JSON is parsed whole, so every event is validated.
+    expectMalformed(eventOfText(JSON.stringify(payload, null, 1)), 'wrong-shape');
   });
 
   it('names the offending event in a wrong-shape message', () => {
     const payload = dataBatch([REFUSAL, REFUSAL, REFUSAL]);
     (payload.logEvents as Record<string, unknown>[])[2] = { id: '3', timestamp: 3, message: 42 };
 
-    expect(decodeError(eventOf(payload)).message).toContain('logEvents[2].message');
+    expect(decodeError(eventOfText(JSON.stringify(payload, null, 1))).message).toContain('logEvents[2].message');
+  });
+
+  it('validates the events it parses on the sparse path, and only those', () => {
+    const badCandidate = withRefusal({ logEvents: [{ id: '1', timestamp: 253_402_300_800_000, message: REFUSAL }] });
+    const badOther = dataBatch([REFUSAL]);
+    (badOther.logEvents as unknown[]).push({ id: '2', timestamp: 2, message: 42 });
+
+    expectMalformed(eventOf(badCandidate), 'wrong-shape');
+    // Like the no-keyword fast path: an event no keyword occurs in cannot be a finding, and is not parsed.
+    expect(decodeSubscriptionEvent(eventOf(badOther))).toMatchObject({ kind: 'data', candidatesOnly: true });
   });
 
   it('treats a nonsensical cap as a programming error, not a malformed payload', () => {

@@ -1,0 +1,118 @@
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { type DecodedBatch, decodeSubscriptionEvent } from '../../../lambda/awslogs';
+import { detectLine } from '../../../lambda/detector';
+
+/**
+ * The sparse path parses only the events a keyword occurs in. Whatever the messages hold (quotes,
+ * backslashes, control characters, braces, the event layout itself, keywords in JSON-wrapped lines), it
+ * must find exactly the findings that parsing every event finds, and count every event.
+ */
+const REFUSAL = 'May 29 18:49:42 h proftpd[1]: srv (c[85.103.107.214]) - Refused PORT 192,168,1,33,4,83 (address mismatch)';
+const PIECES = [
+  REFUSAL,
+  'Refused EPRT |1|10.0.0.1|4000| ',
+  'refused port ',
+  '{"id":"1","timestamp":2,"message":"',
+  '"},{"id":"',
+  '"logEvents":[',
+  ']}',
+  '"',
+  '\\',
+  '\\"',
+  '\n',
+  '\u0000',
+  '\u001b[0m',
+  '{',
+  '}',
+  'é',
+  '\u2028',
+];
+const message = fc.oneof(
+  fc.constant(REFUSAL),
+  fc.constant(JSON.stringify({ SYSLOG_IDENTIFIER: 'proftpd', MESSAGE: 'srv (c[1.2.3.4]) - Refused PORT 1,2,3,4,5,6' })),
+  fc.array(fc.oneof(fc.constantFrom(...PIECES), fc.string()), { maxLength: 8 }).map((parts) => parts.join('')),
+);
+const batch = fc.record({
+  logGroup: fc.constantFrom('/ftp/proftpd', '/refused port /x', 'a"b'),
+  messages: fc.array(message, { minLength: 1, maxLength: 40 }),
+  policyLevel: fc.constantFrom(undefined, 'ACCOUNT_LEVEL_POLICY'),
+});
+
+function payloadOf({ logGroup, messages, policyLevel }: { logGroup: string; messages: string[]; policyLevel?: string }) {
+  return {
+    messageType: 'DATA_MESSAGE',
+    owner: '123456789012',
+    logGroup,
+    logStream: 'i-0abc',
+    subscriptionFilters: ['ftp-bounce-watch'],
+    logEvents: messages.map((text, i) => ({ id: `3795306213450752${String(i).padStart(40, '0')}`, timestamp: 1_717_000_000_000 + i, message: text })),
+    ...(policyLevel !== undefined && { policyLevel }),
+  };
+}
+
+const findingsOf = (events: readonly { id: string; message: string }[]) =>
+  events.flatMap((event) => {
+    const finding = detectLine(event.message);
+    return finding === null ? [] : [{ id: event.id, finding }];
+  });
+
+describe('decodeSubscriptionEvent: the sparse path', () => {
+  it('finds what parsing every event finds, and counts every event', () => {
+    fc.assert(
+      fc.property(batch, (generated) => {
+        const payload = payloadOf(generated);
+        const decoded = decodeSubscriptionEvent({ awslogs: { data: gzipSync(JSON.stringify(payload)).toString('base64') } });
+        if (decoded.kind !== 'data') {
+          expect(findingsOf(payload.logEvents)).toEqual([]);
+          return;
+        }
+        const { batch: decodedBatch, eventCount } = decoded;
+        expect(eventCount).toBe(payload.logEvents.length);
+        expect(findingsOf(decodedBatch.logEvents)).toEqual(findingsOf(payload.logEvents));
+        expect({ ...decodedBatch, logEvents: [] }).toEqual({ ...payload, logEvents: [] });
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it.each([
+    ['a trailing backslash', `${REFUSAL} \\`],
+    ['quotes and an escaped backslash before a quote', `${REFUSAL} "a\\"b"`],
+    ['the event layout itself', `${REFUSAL} "},{"id":"9","timestamp":1,"message":"x`],
+    ['control characters', `${REFUSAL}\u0000\u001b[0m\n`],
+    ['a JSON-wrapped line', JSON.stringify({ MESSAGE: REFUSAL })],
+  ])('parses a candidate message holding %s exactly, on the sparse path', (_name, tricky) => {
+    const ordinary = 'May 29 18:49:42 h sshd[1]: Accepted publickey for ec2-user \\';
+    const payload = payloadOf({ logGroup: '/ftp', messages: [ordinary, tricky, ordinary, tricky, ordinary] });
+
+    const decoded = decodeSubscriptionEvent({ awslogs: { data: gzipSync(JSON.stringify(payload)).toString('base64') } });
+
+    expect(decoded).toMatchObject({ kind: 'data', candidatesOnly: true, eventCount: 5 });
+    const events = (decoded as Extract<DecodedBatch, { kind: 'data' }>).batch.logEvents;
+    expect(events).toEqual([payload.logEvents[1], payload.logEvents[3]]);
+  });
+
+  it('takes the sparse path on a typical batch, and parses everything when a keyword could hide in an escape', () => {
+    const ordinary = 'May 29 18:49:42 h sshd[1]: Accepted publickey for ec2-user';
+    const payload = payloadOf({ logGroup: '/ftp', messages: [ordinary, REFUSAL, ordinary] });
+    const event = (text: string) => ({ awslogs: { data: gzipSync(text).toString('base64') } });
+    const data = (decoded: DecodedBatch) => decoded as Extract<DecodedBatch, { kind: 'data' }>;
+
+    const sparse = data(decodeSubscriptionEvent(event(JSON.stringify(payload))));
+    const escaped = data(decodeSubscriptionEvent(event(JSON.stringify(payload).replace('Refused', '\\u0052efused'))));
+
+    expect(sparse).toMatchObject({ candidatesOnly: true, eventCount: 3 });
+    expect(sparse.batch.logEvents.map((e) => e.message)).toEqual([REFUSAL]);
+    expect(escaped).toMatchObject({ candidatesOnly: false, eventCount: 3 });
+    expect(escaped.batch.logEvents[1]?.message).toBe(REFUSAL);
+  });
+
+  it('parses everything when the keywords are too many for the sparse path to pay', () => {
+    const payload = payloadOf({ logGroup: '/ftp', messages: Array.from({ length: 200 }, () => REFUSAL) });
+
+    const decoded = decodeSubscriptionEvent({ awslogs: { data: gzipSync(JSON.stringify(payload)).toString('base64') } });
+
+    expect(decoded).toMatchObject({ kind: 'data', candidatesOnly: false, eventCount: 200 });
+  });
+});
