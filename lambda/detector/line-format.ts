@@ -58,13 +58,16 @@ function digits(text: string, i: number, count: number, end: number): number {
 
 /** `hh:mm:ss` with an optional `.frac` or `,mmm`; index after it, or -1. */
 function clock(text: string, i: number, end: number): number {
+  // Char codes rather than text[j]: this runs on every candidate line, and text[j] makes a string.
   let j = digits(text, i, 2, end);
-  if (j < 0 || text[j] !== ':') return -1;
+  if (j < 0 || text.charCodeAt(j) !== 58) return -1; // ':'
   j = digits(text, j + 1, 2, end);
-  if (j < 0 || text[j] !== ':') return -1;
+  if (j < 0 || text.charCodeAt(j) !== 58) return -1;
   j = digits(text, j + 1, 2, end);
   if (j < 0) return -1;
-  if ((text[j] === '.' || text[j] === ',') && isDigit(text.charCodeAt(j + 1))) {
+  const separator = text.charCodeAt(j);
+  if ((separator === 46 || separator === 44) && isDigit(text.charCodeAt(j + 1))) {
+    // `.frac` or `,mmm`
     j++;
     while (j < end && isDigit(text.charCodeAt(j))) j++;
   }

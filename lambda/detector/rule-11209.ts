@@ -33,23 +33,28 @@ export function refusalKeywords(): RegExp {
   return new RegExp(REFUSAL_KEYWORDS.source, 'gi');
 }
 
-interface RefusedCommand {
-  readonly command: FtpCommand;
-  /** The argument is `text` from argumentStart to argumentEnd. */
-  readonly argumentStart: number;
-  readonly argumentEnd: number;
-  readonly reason: string | null;
-}
+/**
+ * What parseRefusal found. One per module, overwritten by each call: a refusal line then allocates only its
+ * finding, which matters in a flood of them (detection is synchronous, so no call can interleave).
+ */
+const refusal: { command: FtpCommand; argumentStart: number; argumentEnd: number; reason: string | null } = {
+  command: 'PORT',
+  argumentStart: 0,
+  argumentEnd: 0,
+  reason: null,
+};
 
 /** proftpd's most common reason, checked first so the usual line needs no case folding. */
 const ADDRESS_MISMATCH = 'address mismatch';
 const ADDRESS_MISMATCH_GROUP = ` (${ADDRESS_MISMATCH})`;
 
-/** `Refused PORT <arg>[ (<reason>)]` starting at `start`; the argument is one non-empty token. */
-function parseRefusal(text: string, start: number, end: number): RefusedCommand | null {
-  if (!startsWithRefusal(text, start)) return null;
+/**
+ * `Refused PORT <arg>[ (<reason>)]` starting at `start`, the argument one non-empty token. True when found,
+ * with the parts in `refusal`.
+ */
+function parseRefusal(text: string, start: number, end: number): boolean {
+  if (!startsWithRefusal(text, start)) return false;
   const commandInitial = text.charCodeAt(start + 8) | 0x20;
-  const command: FtpCommand = commandInitial === 112 ? 'PORT' : 'EPRT';
   const argumentStart = start + 13;
   let argumentEnd = argumentStart;
   while (argumentEnd < end) {
@@ -57,7 +62,7 @@ function parseRefusal(text: string, start: number, end: number): RefusedCommand 
     if (c === 32 || c === 9) break;
     argumentEnd++;
   }
-  if (argumentEnd === argumentStart) return null;
+  if (argumentEnd === argumentStart) return false;
   let reason: string | null = null;
   const mismatchEnd = argumentEnd + ADDRESS_MISMATCH_GROUP.length;
   // A slice compared with ===, not startsWith(x, position): V8 runs that form several times slower.
@@ -67,7 +72,11 @@ function parseRefusal(text: string, start: number, end: number): RefusedCommand 
     const close = text.indexOf(')', argumentEnd + 2);
     if (close > argumentEnd + 2 && close < end) reason = text.slice(argumentEnd + 2, close);
   }
-  return { command, argumentStart, argumentEnd, reason };
+  refusal.command = commandInitial === 112 ? 'PORT' : 'EPRT';
+  refusal.argumentStart = argumentStart;
+  refusal.argumentEnd = argumentEnd;
+  refusal.reason = reason;
+  return true;
 }
 
 const BELOW_PRIVILEGED = 1024;
@@ -97,27 +106,27 @@ function detect(line: string, memo: DetectorMemo | null): Finding | null {
   if (!mayContainRefusal(line)) return null;
   const parsed = parseProftpdLine(line, memo?.header ?? null);
   if (parsed === null) return null;
-  const refusal = parseRefusal(parsed.text, parsed.messageStart, parsed.messageEnd);
-  if (refusal === null) return null;
-  const ipCache = memo?.targetIp ?? null;
   const { text } = parsed;
-  const rawArgument = text.slice(refusal.argumentStart, refusal.argumentEnd);
+  if (!parseRefusal(text, parsed.messageStart, parsed.messageEnd)) return null;
+  const { command, argumentStart, argumentEnd, reason } = refusal;
+  const ipCache = memo?.targetIp ?? null;
+  const rawArgument = text.slice(argumentStart, argumentEnd);
   const decoded =
-    refusal.command === 'PORT'
-      ? decodePortArgument(text, ipCache, refusal.argumentStart, refusal.argumentEnd)
+    command === 'PORT'
+      ? decodePortArgument(text, ipCache, argumentStart, argumentEnd)
       : decodeEprtArgument(rawArgument, ipCache);
   const target = decoded?.target ?? null;
-  const classification = classify(refusal.reason, target, decoded?.internal ?? false);
+  const classification = classify(reason, target, decoded?.internal ?? false);
   return {
     ruleId: RULE_11209_TEXT.ruleId,
     level: RULE_11209_TEXT.level,
-    command: refusal.command,
+    command,
     srcIp: parsed.srcIp,
     clientName: parsed.clientName,
     server: parsed.server,
     target,
     rawArgument,
-    reason: refusal.reason,
+    reason,
     classification,
     severity: SEVERITY_OF[classification],
     line: line.slice(0, lineEnd(line)),
