@@ -79,7 +79,22 @@ async function bundledPipeline(): Promise<typeof processSubscriptionEvent> {
   return (require(file) as { processSubscriptionEvent: typeof processSubscriptionEvent }).processSubscriptionEvent;
 }
 
-async function measurePipeline(processSubscriptionEvent: Awaited<ReturnType<typeof bundledPipeline>>) {
+type BundledPipeline = Awaited<ReturnType<typeof bundledPipeline>>;
+
+/** The floor, then our processing, of one payload, back to back, each after a GC of `gcType`. */
+async function timePair(processSubscriptionEvent: BundledPipeline, event: ReturnType<typeof encodeSubscriptionEvent>, gcType: 'minor' | 'major') {
+  collectGarbage(gcType);
+  let start = process.hrtime.bigint();
+  floor(event.awslogs.data);
+  const floorNs = Number(process.hrtime.bigint() - start);
+  collectGarbage(gcType);
+  start = process.hrtime.bigint();
+  const summary = await processSubscriptionEvent(event, noopDeps);
+  const fullNs = Number(process.hrtime.bigint() - start);
+  return { floorMs: floorNs / 1e6, fullMs: fullNs / 1e6, ratio: fullNs / floorNs, alerts: summary.alertsPublished };
+}
+
+async function measurePipeline(processSubscriptionEvent: BundledPipeline) {
   const batches = (Object.keys(BATCHES) as BatchName[]).map((name) => {
     const { share, refusals } = BATCHES[name];
     const lines = syntheticLines({ events: EVENTS_PER_BATCH, refusalShare: share, refusals });
@@ -91,19 +106,12 @@ async function measurePipeline(processSubscriptionEvent: Awaited<ReturnType<type
     // Rotate the order each round so no batch always runs first (warm caches, GC timing).
     for (let k = 0; k < batches.length; k++) {
       const batch = batches[(r + k) % batches.length]!;
-      collectGarbage();
-      let start = process.hrtime.bigint();
-      floor(batch.event.awslogs.data);
-      const floorNs = Number(process.hrtime.bigint() - start);
-      collectGarbage();
-      start = process.hrtime.bigint();
-      const summary = await processSubscriptionEvent(batch.event, noopDeps);
-      const fullNs = Number(process.hrtime.bigint() - start);
-      batch.alerts = summary.alertsPublished;
+      const pair = await timePair(processSubscriptionEvent, batch.event, 'minor');
+      batch.alerts = pair.alerts;
       if (r >= WARMUP_ROUNDS) {
-        batch.floor.push(floorNs / 1e6);
-        batch.full.push(fullNs / 1e6);
-        batch.ratios.push(fullNs / floorNs);
+        batch.floor.push(pair.floorMs);
+        batch.full.push(pair.fullMs);
+        batch.ratios.push(pair.ratio);
       }
     }
   }
@@ -127,25 +135,15 @@ async function measurePipeline(processSubscriptionEvent: Awaited<ReturnType<type
  * full GC before every invocation, so this is shown as the worst case, not held to a target. Measured after
  * the interleaved rounds because it disturbs whatever runs next.
  */
-async function measureAfterFullGc(processSubscriptionEvent: Awaited<ReturnType<typeof bundledPipeline>>) {
+async function measureAfterFullGc(processSubscriptionEvent: BundledPipeline) {
   const event = encodeSubscriptionEvent(syntheticBatch(syntheticLines({ events: EVENTS_PER_BATCH, refusalShare: 1, refusals: 'scan' })));
-  const floors: number[] = [];
-  const fulls: number[] = [];
-  const ratios: number[] = [];
-  for (let r = 0; r < 21; r++) {
-    collectGarbage('major');
-    let start = process.hrtime.bigint();
-    floor(event.awslogs.data);
-    const floorNs = Number(process.hrtime.bigint() - start);
-    collectGarbage('major');
-    start = process.hrtime.bigint();
-    await processSubscriptionEvent(event, noopDeps);
-    const fullNs = Number(process.hrtime.bigint() - start);
-    floors.push(floorNs / 1e6);
-    fulls.push(fullNs / 1e6);
-    ratios.push(fullNs / floorNs);
-  }
-  return { floorMs: median(floors), fullMs: median(fulls), ratio: median(ratios) };
+  const pairs = [];
+  for (let r = 0; r < 21; r++) pairs.push(await timePair(processSubscriptionEvent, event, 'major'));
+  return {
+    floorMs: median(pairs.map((p) => p.floorMs)),
+    fullMs: median(pairs.map((p) => p.fullMs)),
+    ratio: median(pairs.map((p) => p.ratio)),
+  };
 }
 
 async function bundleHandler(): Promise<{ file: string; bytes: number; mapBytes: number }> {

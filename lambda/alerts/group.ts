@@ -338,12 +338,18 @@ export class AlertAccumulator {
     assertTimestamp(located);
     const { logGroup } = located;
     const { srcIp, classification } = located.finding;
-    const last = this.lastGroup;
-    if (last !== null && last.srcIp === srcIp && last.classification === classification && last.logGroup === logGroup) {
-      last.add(located);
-      this.findingCount++;
-      return;
+    let group = this.lastGroup;
+    if (group === null || group.srcIp !== srcIp || group.classification !== classification || group.logGroup !== logGroup) {
+      group = this.groupFor(located);
+      this.lastGroup = group;
     }
+    group.add(located);
+    this.findingCount++;
+  }
+
+  private groupFor(located: LocatedFinding): GroupState {
+    const { logGroup } = located;
+    const { srcIp, classification } = located.finding;
     // Nested maps keyed by the values themselves: no key string per finding, and null stays apart from "null".
     let bySrcIp = this.groups.get(logGroup);
     if (bySrcIp === undefined) this.groups.set(logGroup, (bySrcIp = new Map()));
@@ -354,9 +360,7 @@ export class AlertAccumulator {
       group = new GroupState(logGroup, srcIp, classification, located);
       byClassification.set(classification, group);
     }
-    group.add(located);
-    this.lastGroup = group;
-    this.findingCount++;
+    return group;
   }
 
   get findings(): number {

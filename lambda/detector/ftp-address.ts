@@ -82,14 +82,18 @@ export function decodePortArgument(
   end = text.length,
 ): DecodedTarget | null {
   if (!readByteList(text, 44, 6, start, end)) return null;
+  return ipv4TargetFromScratch((scratch[4] as number) * 256 + (scratch[5] as number), ipCache);
+}
+
+/** The target whose four octets readByteList just left in `scratch`. */
+function ipv4TargetFromScratch(port: number, ipCache: Ipv4TextCache | null): DecodedTarget {
   // Indexed reads: destructuring a typed array would go through its iterator.
-  const h1 = scratch[0] as number;
-  const h2 = scratch[1] as number;
-  const h3 = scratch[2] as number;
-  const h4 = scratch[3] as number;
-  const port = (scratch[4] as number) * 256 + (scratch[5] as number);
-  const ip = ipCache === null ? `${h1}.${h2}.${h3}.${h4}` : ipCache.format(h1, h2, h3, h4);
-  return { target: { ip, port }, internal: isInternalIpv4(h1, h2) };
+  const a = scratch[0] as number;
+  const b = scratch[1] as number;
+  const c = scratch[2] as number;
+  const d = scratch[3] as number;
+  const ip = ipCache === null ? `${a}.${b}.${c}.${d}` : ipCache.format(a, b, c, d);
+  return { target: { ip, port }, internal: isInternalIpv4(a, b) };
 }
 
 /**
@@ -110,13 +114,7 @@ export function decodeEprtArgument(argument: string, ipCache: Ipv4TextCache | nu
   if (!(port <= MAX_PORT)) return null;
   if (family === 49) {
     // af 1: IPv4
-    if (!readByteList(address, 46, 4)) return null;
-    const a = scratch[0] as number;
-    const b = scratch[1] as number;
-    const c = scratch[2] as number;
-    const d = scratch[3] as number;
-    const ip = ipCache === null ? `${a}.${b}.${c}.${d}` : ipCache.format(a, b, c, d);
-    return { target: { ip, port }, internal: isInternalIpv4(a, b) };
+    return readByteList(address, 46, 4) ? ipv4TargetFromScratch(port, ipCache) : null;
   }
   if (family === 50) {
     // af 2: IPv6
