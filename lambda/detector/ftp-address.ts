@@ -28,28 +28,39 @@ function parseDecimal(text: string, maxDigits: number): number {
 const scratch = new Uint8Array(6);
 
 /**
- * Reads `count` separator-delimited decimal numbers of 1-3 digits, each ≤ 255, spanning all of `text` from
- * `start` to `end`, into `scratch`, in one pass (this runs on every refusal line). False on anything else.
+ * Reads separator-delimited decimal numbers from `start` into `scratch`, in one pass (this runs on every
+ * refusal line), up to the first character that is neither a digit nor the separator, or up to `end`.
+ * Returns the index it stopped at when it read exactly `count` numbers of 1-3 digits, each ≤ 255; otherwise
+ * `-1 - ` that index, so that a caller still learns where the list ended.
  */
-function readByteList(text: string, separator: number, count: number, start = 0, end = text.length): boolean {
+function readByteList(text: string, separator: number, count: number, start: number, end: number): number {
   let found = 0;
   let value = 0;
   let digits = 0;
-  for (let i = start; i <= end; i++) {
-    const c = i < end ? text.charCodeAt(i) : separator;
+  let valid = true;
+  let i = start;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) {
-      if (++digits > 3) return false;
+      digits++;
       value = value * 10 + (c - 48);
-    } else if (c === separator && digits > 0 && value <= 255) {
-      if (found === count) return false;
-      scratch[found++] = value;
+    } else if (c === separator) {
+      if (digits === 0 || digits > 3 || value > 255 || found === count) valid = false;
+      else scratch[found++] = value;
       value = 0;
       digits = 0;
     } else {
-      return false;
+      break;
     }
   }
-  return found === count;
+  if (digits === 0 || digits > 3 || value > 255 || found === count) valid = false;
+  else scratch[found++] = value;
+  return valid && found === count ? i : -1 - i;
+}
+
+/** True when all of `text` is a valid list of `count` numbers (see readByteList), left in `scratch`. */
+function isByteList(text: string, separator: number, count: number): boolean {
+  return readByteList(text, separator, count, 0, text.length) === text.length;
 }
 
 /**
@@ -71,17 +82,22 @@ export class Ipv4TextCache {
 }
 
 /**
- * `h1,h2,h3,h4,p1,p2` → h1.h2.h3.h4 : p1*256+p2. Each part 0..255 in decimal (leading zeros allowed, as
- * proftpd's parser does). The argument is `text` from `start` to `end` (all of it by default): the detector
- * decodes it in place in the log line.
+ * Reads a PORT argument, `h1,h2,h3,h4,p1,p2` (each part 0..255 in decimal, leading zeros allowed, as
+ * proftpd's parser does), in place in a log line: from `start` up to the first character that cannot belong
+ * to it, or `end`. Returns that index when what was read is a valid argument, otherwise `-1 - ` that index.
+ * The caller learns where the argument's digits end and whether they decode in the same pass; when the
+ * whole argument token was valid, `portTargetJustRead` gives its target.
  */
-export function decodePortArgument(
-  text: string,
-  ipCache: Ipv4TextCache | null = null,
-  start = 0,
-  end = text.length,
-): DecodedTarget | null {
-  if (!readByteList(text, 44, 6, start, end)) return null;
+export function readPortArgument(text: string, start: number, end: number): number {
+  return readByteList(text, 44, 6, start, end);
+}
+
+/**
+ * The target of the PORT argument readPortArgument has just read validly: its numbers wait in this module's
+ * scratch, so the two calls go together with no other decoding in between (detection is synchronous).
+ * h1.h2.h3.h4 : p1*256+p2.
+ */
+export function portTargetJustRead(ipCache: Ipv4TextCache | null): DecodedTarget {
   return ipv4TargetFromScratch((scratch[4] as number) * 256 + (scratch[5] as number), ipCache);
 }
 
@@ -114,7 +130,7 @@ export function decodeEprtArgument(argument: string, ipCache: Ipv4TextCache | nu
   if (!(port <= MAX_PORT)) return null;
   if (family === 49) {
     // af 1: IPv4
-    return readByteList(address, 46, 4) ? ipv4TargetFromScratch(port, ipCache) : null;
+    return isByteList(address, 46, 4) ? ipv4TargetFromScratch(port, ipCache) : null;
   }
   if (family === 50) {
     // af 2: IPv6
@@ -126,7 +142,7 @@ export function decodeEprtArgument(argument: string, ipCache: Ipv4TextCache | nu
 
 /** Strict dotted quad (1-3 digits per octet, each ≤ 255); null otherwise. */
 export function parseIpv4(text: string): [number, number, number, number] | null {
-  if (!readByteList(text, 46, 4)) return null;
+  if (!isByteList(text, 46, 4)) return null;
   return [scratch[0] as number, scratch[1] as number, scratch[2] as number, scratch[3] as number];
 }
 

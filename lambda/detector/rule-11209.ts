@@ -3,8 +3,8 @@
  * only; what the rule says to people lives in rule-11209.messages.ts.
  */
 import type { Classification, DataTarget, Finding, FtpCommand, Severity } from './finding';
-import { decodeEprtArgument, decodePortArgument, Ipv4TextCache } from './ftp-address';
-import { HeaderMemo, lineEnd, parseProftpdLine, startsWithRefusal } from './line-format';
+import { type DecodedTarget, decodeEprtArgument, Ipv4TextCache, portTargetJustRead, readPortArgument } from './ftp-address';
+import { HeaderMemo, lineEnd, parseProftpdLine, parseRememberedHeader, startsWithRefusal } from './line-format';
 import { RULE_11209_TEXT } from './rule-11209.messages';
 
 /**
@@ -36,13 +36,25 @@ export function refusalKeywords(): RegExp {
 /**
  * What parseRefusal found. One per module, overwritten by each call: a refusal line then allocates only its
  * finding, which matters in a flood of them (detection is synchronous, so no call can interleave).
+ * `portDecoded`: a PORT argument read validly, its target waiting in portTargetJustRead.
  */
-const refusal: { command: FtpCommand; argumentStart: number; argumentEnd: number; reason: string | null } = {
-  command: 'PORT',
-  argumentStart: 0,
-  argumentEnd: 0,
-  reason: null,
-};
+const refusal: {
+  command: FtpCommand;
+  argumentStart: number;
+  argumentEnd: number;
+  reason: string | null;
+  portDecoded: boolean;
+} = { command: 'PORT', argumentStart: 0, argumentEnd: 0, reason: null, portDecoded: false };
+
+/** Index of the first space or tab at or after `i`, or `end`: where the argument token ends. */
+function argumentTokenEnd(text: string, i: number, end: number): number {
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9) break;
+    i++;
+  }
+  return i;
+}
 
 /** proftpd's most common reason, checked first so the usual line needs no case folding. */
 const ADDRESS_MISMATCH = 'address mismatch';
@@ -54,47 +66,63 @@ const ADDRESS_MISMATCH_GROUP = ` (${ADDRESS_MISMATCH})`;
  */
 function parseRefusal(text: string, start: number, end: number): boolean {
   if (!startsWithRefusal(text, start)) return false;
-  const commandInitial = text.charCodeAt(start + 8) | 0x20;
+  const isPort = (text.charCodeAt(start + 8) | 0x20) === 112; // `p`
   const argumentStart = start + 13;
-  let argumentEnd = argumentStart;
-  while (argumentEnd < end) {
-    const c = text.charCodeAt(argumentEnd);
-    if (c === 32 || c === 9) break;
-    argumentEnd++;
+  let argumentEnd: number;
+  let portDecoded = false;
+  if (isPort) {
+    // The argument is read as PORT numbers as far as it goes; the token is scanned on only if more follows.
+    const read = readPortArgument(text, argumentStart, end);
+    const stop = read >= 0 ? read : -1 - read;
+    argumentEnd = argumentTokenEnd(text, stop, end);
+    portDecoded = read >= 0 && argumentEnd === read;
+  } else {
+    argumentEnd = argumentTokenEnd(text, argumentStart, end);
   }
   if (argumentEnd === argumentStart) return false;
   let reason: string | null = null;
   const mismatchEnd = argumentEnd + ADDRESS_MISMATCH_GROUP.length;
-  // A slice compared with ===, not startsWith(x, position): V8 runs that form several times slower.
-  if (mismatchEnd <= end && text.slice(argumentEnd, mismatchEnd) === ADDRESS_MISMATCH_GROUP) {
+  // indexOf at the expected position: no new string, and a miss stops at the end of the line.
+  if (mismatchEnd <= end && text.indexOf(ADDRESS_MISMATCH_GROUP, argumentEnd) === argumentEnd) {
     reason = ADDRESS_MISMATCH; // the same text as the slice below, without a new string per line
   } else if (text.charCodeAt(argumentEnd) === 32 && text.charCodeAt(argumentEnd + 1) === 40) {
     const close = text.indexOf(')', argumentEnd + 2);
     if (close > argumentEnd + 2 && close < end) reason = text.slice(argumentEnd + 2, close);
   }
-  refusal.command = commandInitial === 112 ? 'PORT' : 'EPRT';
+  refusal.command = isPort ? 'PORT' : 'EPRT';
   refusal.argumentStart = argumentStart;
   refusal.argumentEnd = argumentEnd;
   refusal.reason = reason;
+  refusal.portDecoded = portDecoded;
   return true;
 }
 
 const BELOW_PRIVILEGED = 1024;
 
-/** DESIGN.md section 4, first match wins. `internal`: the target is in NAT-style space (see ftp-address.ts). */
-export function classify(reason: string | null, target: DataTarget | null, internal: boolean): Classification {
-  const lowerReason = reason === null || reason === ADDRESS_MISMATCH ? '' : reason.toLowerCase();
-  if (lowerReason.includes('bounce attack') || (target !== null && target.port < BELOW_PRIVILEGED)) {
-    return 'bounce-attempt';
-  }
-  if (lowerReason === 'ipv4/ipv6 address mismatch') return 'address-family-mismatch';
-  if (target === null) return 'malformed-argument';
-  return internal ? 'nat-misconfiguration' : 'foreign-public-target';
+interface Verdict {
+  readonly classification: Classification;
+  readonly severity: Severity;
 }
 
-const SEVERITY_OF: Readonly<Record<Classification, Severity>> = Object.fromEntries(
-  Object.entries(RULE_11209_TEXT.classifications).map(([classification, text]) => [classification, text.severity]),
-) as Record<Classification, Severity>;
+/** Each classification with its severity from the rule's text, one object each (a finding points to one). */
+const VERDICTS = Object.fromEntries(
+  Object.entries(RULE_11209_TEXT.classifications).map(([classification, text]) => [
+    classification,
+    { classification, severity: text.severity },
+  ]),
+) as Readonly<Record<Classification, Verdict>>;
+
+/** DESIGN.md section 4, first match wins. `internal`: the target is in NAT-style space (see ftp-address.ts). */
+function classify(reason: string | null, target: DataTarget | null, internal: boolean): Verdict {
+  // Constant keys: each branch is a plain property load, where a table indexed by a variable one is not.
+  const lowerReason = reason === null || reason === ADDRESS_MISMATCH ? '' : reason.toLowerCase();
+  if (lowerReason.includes('bounce attack') || (target !== null && target.port < BELOW_PRIVILEGED)) {
+    return VERDICTS['bounce-attempt'];
+  }
+  if (lowerReason === 'ipv4/ipv6 address mismatch') return VERDICTS['address-family-mismatch'];
+  if (target === null) return VERDICTS['malformed-argument'];
+  return internal ? VERDICTS['nat-misconfiguration'] : VERDICTS['foreign-public-target'];
+}
 
 /** What a detector remembers from line to line; results never depend on it (see createLineDetector). */
 interface DetectorMemo {
@@ -103,20 +131,23 @@ interface DetectorMemo {
 }
 
 function detect(line: string, memo: DetectorMemo | null): Finding | null {
-  if (!mayContainRefusal(line)) return null;
-  const parsed = parseProftpdLine(line, memo?.header ?? null);
-  if (parsed === null) return null;
+  // A remembered header first: such a line needs no keyword pre-check, its message is right there.
+  let parsed = memo === null ? null : parseRememberedHeader(line, memo.header);
+  if (parsed === null) {
+    if (!mayContainRefusal(line)) return null;
+    parsed = parseProftpdLine(line, memo?.header ?? null);
+    if (parsed === null) return null;
+  }
   const { text } = parsed;
   if (!parseRefusal(text, parsed.messageStart, parsed.messageEnd)) return null;
-  const { command, argumentStart, argumentEnd, reason } = refusal;
+  const { command, argumentStart, argumentEnd, reason, portDecoded } = refusal;
   const ipCache = memo?.targetIp ?? null;
   const rawArgument = text.slice(argumentStart, argumentEnd);
-  const decoded =
-    command === 'PORT'
-      ? decodePortArgument(text, ipCache, argumentStart, argumentEnd)
-      : decodeEprtArgument(rawArgument, ipCache);
-  const target = decoded?.target ?? null;
-  const classification = classify(reason, target, decoded?.internal ?? false);
+  let decoded: DecodedTarget | null;
+  if (command === 'PORT') decoded = portDecoded ? portTargetJustRead(ipCache) : null;
+  else decoded = decodeEprtArgument(rawArgument, ipCache);
+  const target = decoded === null ? null : decoded.target;
+  const { classification, severity } = classify(reason, target, decoded !== null && decoded.internal);
   return {
     ruleId: RULE_11209_TEXT.ruleId,
     level: RULE_11209_TEXT.level,
@@ -128,7 +159,7 @@ function detect(line: string, memo: DetectorMemo | null): Finding | null {
     rawArgument,
     reason,
     classification,
-    severity: SEVERITY_OF[classification],
+    severity,
     line: line.slice(0, lineEnd(line)),
   };
 }

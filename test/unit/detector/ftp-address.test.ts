@@ -17,8 +17,23 @@ describe('PORT argument decoding: h1,h2,h3,h4,p1,p2 → h1.h2.h3.h4 : p1*256+p2'
     ['192,168,1,34,206,0x1', null],
     ['1000,1,1,1,1,1', null],
     ['192.168.1.34.206.55', null],
+    ['192,168,1,34,206,55x', null],
+    ['192,168,1,34,206,55,', null],
+    ['x192,168,1,34,206,55', null],
+    ['0001,1,1,1,1,1', null],
   ])('%s → %j', (argument, expected) => {
     expect(target('PORT', argument)).toEqual(expected);
+  });
+
+  // The argument is read as numbers as far as it goes: the token must still end where a space or tab does.
+  it.each([
+    ['Refused PORT 1,2,3,4,5,6x9 (address mismatch)', '1,2,3,4,5,6x9', null],
+    ['Refused PORT 1,2,3,4,5,6,7,8 (address mismatch)', '1,2,3,4,5,6,7,8', null],
+    ['Refused PORT 1,2,3,4,5,6\t(address mismatch)', '1,2,3,4,5,6', { ip: '1.2.3.4', port: 1286 }],
+    ['Refused PORT 1,2,3,4,5,6', '1,2,3,4,5,6', { ip: '1.2.3.4', port: 1286 }],
+    ['Refused PORT 1,2,3,4,5,6\r\n', '1,2,3,4,5,6', { ip: '1.2.3.4', port: 1286 }],
+  ])('%j: argument %j → %j', (message, rawArgument, expected) => {
+    expect(detectLine(`proftpd[1]: s (c[198.51.100.4]) - ${message}`)).toMatchObject({ rawArgument, target: expected });
   });
 });
 
