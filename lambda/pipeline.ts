@@ -90,15 +90,14 @@ export async function processSubscriptionEvent(event: unknown, deps: PipelineDep
   metrics.count('LogEvents', decoded.eventCount);
   // Grouped as detected: only per-alert aggregates stay in memory, however many events refuse.
   const accumulator = new AlertAccumulator({ region: deps.region });
-  const byClassification: Partial<Record<Classification, number>> = {};
   const detectLine = createLineDetector();
   for (const logEvent of logEvents) {
     const finding = detectLine(logEvent.message);
     if (finding === null) continue;
     accumulator.add({ finding, logGroup, logStream, eventId: logEvent.id, timestamp: logEvent.timestamp });
-    byClassification[finding.classification] = (byClassification[finding.classification] ?? 0) + 1;
   }
   const findings = accumulator.findings;
+  const byClassification = accumulator.findingsByClassification();
   metrics.count('Findings', findings);
   for (const [classification, n] of Object.entries(byClassification) as [Classification, number][]) {
     metrics.count('Findings', n, classification);

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type Classification, type Finding, formatTarget, SEVERITY_RANK, type Severity } from '../detector/finding';
-import { parseIpv4 } from '../detector/ftp-address';
+import { ipv4Value } from '../detector/ftp-address';
 import { RULE_11209_TEXT } from '../detector/rule-11209.messages';
 import { ALERT_LIMITS, type Alert, type AlertCommand, type AlertSample } from './alert';
 import { assertRegion, insightsUrl, logGroupUrl, logStreamUrl } from './links';
@@ -153,6 +153,72 @@ class PortSet {
   }
 }
 
+/**
+ * Distinct targets of one group, as ports per host. A host's only port is kept as a plain number, a PortSet
+ * from its second one: a flood of random targets names most hosts once, a scan one host thousands of times.
+ * The host strings are the findings' own (a scan's is the detector's one shared string).
+ */
+class TargetSet {
+  private readonly byHost = new Map<string, number | PortSet>();
+  size = 0;
+
+  /** Adds `ip:port`; true when it was not there yet. */
+  add(ip: string, port: number): boolean {
+    const known = this.byHost.get(ip);
+    if (known === undefined) {
+      this.byHost.set(ip, port);
+    } else if (typeof known === 'number') {
+      if (known === port) return false;
+      const ports = new PortSet();
+      ports.add(known);
+      ports.add(port);
+      this.byHost.set(ip, ports);
+    } else if (!known.add(port)) {
+      return false;
+    }
+    this.size++;
+    return true;
+  }
+
+  /** The first `limit` targets in order: IPv4 hosts numerically, then other hosts by text; then by port. */
+  lowest(limit: number): string[] {
+    const shown: string[] = [];
+    for (const ip of lowestHosts(this.byHost.keys(), limit)) {
+      const ports = this.byHost.get(ip) as number | PortSet;
+      for (const port of typeof ports === 'number' ? [ports] : ports.lowest(limit - shown.length)) {
+        shown.push(formatTarget({ ip, port }));
+      }
+      if (shown.length === limit) break;
+    }
+    return shown;
+  }
+}
+
+/** Host order: IPv4 numerically, before any other address; others by text. */
+function compareHosts(a: { ip: string; v4: number }, b: { ip: string; v4: number }): number {
+  if (a.v4 >= 0 && b.v4 >= 0) return a.v4 - b.v4;
+  if (a.v4 >= 0) return -1;
+  if (b.v4 >= 0) return 1;
+  return compareText(a.ip, b.ip);
+}
+
+/**
+ * The first `limit` hosts in host order. Each host shows at least one target, so no other host can be shown;
+ * picked in one pass (a flood names thousands of hosts, an alert shows a few) rather than sorting them all.
+ */
+function lowestHosts(ips: Iterable<string>, limit: number): string[] {
+  const kept: { ip: string; v4: number }[] = [];
+  for (const ip of ips) {
+    const host = { ip, v4: ipv4Value(ip) };
+    if (kept.length === limit && compareHosts(host, kept[limit - 1] as { ip: string; v4: number }) >= 0) continue;
+    let at = kept.length;
+    while (at > 0 && compareHosts(host, kept[at - 1] as { ip: string; v4: number }) < 0) at--;
+    kept.splice(at, 0, host);
+    if (kept.length > limit) kept.pop();
+  }
+  return kept.map(({ ip }) => ip);
+}
+
 /** One group's running aggregate: what an alert needs, without keeping every finding. */
 class GroupState {
   count = 0;
@@ -168,9 +234,7 @@ class GroupState {
   readonly streams = new Set<string>();
   /** The stream added last: a batch has one, so the set is consulted once per batch rather than per finding. */
   private lastStream: string | null = null;
-  /** Distinct targets: ports per IP, so a finding adds no new string or boxed number (a scan has thousands). */
-  readonly targets = new Map<string, PortSet>();
-  targetCount = 0;
+  readonly targets = new TargetSet();
 
   constructor(
     readonly logGroup: string,
@@ -187,7 +251,8 @@ class GroupState {
   add(located: LocatedFinding): void {
     const { finding } = located;
     this.count++;
-    if (SEVERITY_RANK[finding.severity] > SEVERITY_RANK[this.severity]) this.severity = finding.severity;
+    const { severity } = finding;
+    if (severity !== this.severity && SEVERITY_RANK[severity] > SEVERITY_RANK[this.severity]) this.severity = severity;
     if (finding.command === 'PORT') this.hasPort = true;
     else this.hasEprt = true;
     if (this.serverAgrees && finding.server !== this.server) this.serverAgrees = false;
@@ -198,11 +263,8 @@ class GroupState {
       this.streams.add(located.logStream);
       this.lastStream = located.logStream;
     }
-    if (finding.target !== null && this.targetCount < MAX_TRACKED_DISTINCT) {
-      const { ip, port } = finding.target;
-      let ports = this.targets.get(ip);
-      if (ports === undefined) this.targets.set(ip, (ports = new PortSet()));
-      if (ports.add(port)) this.targetCount++;
+    if (finding.target !== null && this.targets.size < MAX_TRACKED_DISTINCT) {
+      this.targets.add(finding.target.ip, finding.target.port);
     }
   }
 
@@ -223,34 +285,6 @@ class GroupState {
   }
 }
 
-/** IPv4 addresses sort numerically, before any other address; others by text. Keys computed once per IP. */
-function sortIps(ips: Iterable<string>): string[] {
-  const keyed = [...ips].map((ip) => ({ ip, v4: ipv4Number(ip) }));
-  keyed.sort((a, b) => {
-    if (a.v4 !== null && b.v4 !== null) return a.v4 - b.v4;
-    if (a.v4 !== null) return -1;
-    if (b.v4 !== null) return 1;
-    return compareText(a.ip, b.ip);
-  });
-  return keyed.map(({ ip }) => ip);
-}
-
-/** A dotted quad as one number, or null for anything else (IPv6). */
-function ipv4Number(ip: string): number | null {
-  const octets = parseIpv4(ip);
-  return octets === null ? null : ((octets[0] * 256 + octets[1]) * 256 + octets[2]) * 256 + octets[3];
-}
-
-/** The first `limit` targets in order (IP, then port), formatted. */
-function shownTargets(targets: ReadonlyMap<string, PortSet>, limit: number): string[] {
-  const shown: string[] = [];
-  for (const ip of sortIps(targets.keys())) {
-    if (shown.length === limit) break;
-    for (const port of (targets.get(ip) as PortSet).lowest(limit - shown.length)) shown.push(formatTarget({ ip, port }));
-  }
-  return shown;
-}
-
 function buildAlert(group: GroupState, region: string): Alert {
   const { first, last, srcIp, classification } = group;
   const text = RULE_11209_TEXT.classifications[classification];
@@ -261,7 +295,7 @@ function buildAlert(group: GroupState, region: string): Alert {
     compareText,
   );
   // Sorted by value (IPv4 numerically, before IPv6): the same findings in any order give the same list.
-  const targets = shownTargets(group.targets, ALERT_LIMITS.targets);
+  const targets = group.targets.lowest(ALERT_LIMITS.targets);
   const server = group.serverAgrees ? group.server : null;
 
   const insights = insightsUrl(region, logGroup, srcIp, first.timestamp, last.timestamp);
@@ -297,7 +331,7 @@ function buildAlert(group: GroupState, region: string): Alert {
     firstSeen: new Date(first.timestamp).toISOString(),
     lastSeen: new Date(last.timestamp).toISOString(),
     targets,
-    targetsTruncated: group.targetCount - targets.length,
+    targetsTruncated: group.targets.size - targets.length,
     samples: group.earliest.map(sampleOf),
     samplesDropped: 0,
     textTruncated: false,
@@ -365,6 +399,19 @@ export class AlertAccumulator {
 
   get findings(): number {
     return this.findingCount;
+  }
+
+  /** The findings so far per classification (only those that occurred), counted from the groups. */
+  findingsByClassification(): Partial<Record<Classification, number>> {
+    const counts: Partial<Record<Classification, number>> = {};
+    for (const bySrcIp of this.groups.values()) {
+      for (const byClassification of bySrcIp.values()) {
+        for (const group of byClassification.values()) {
+          counts[group.classification] = (counts[group.classification] ?? 0) + group.count;
+        }
+      }
+    }
+    return counts;
   }
 
   /** The alerts so far. Order: severity (highest first), then log group, client IP (none last), classification. */

@@ -36,14 +36,15 @@ export interface CandidateEvents {
 
 /** The candidate events of `text` with the batch header, or null when the whole text must be parsed. */
 export function decodeCandidateEvents(text: string): CandidateEvents | null {
-  if (hasEscapedAscii(text)) return null; // a keyword could be spelled with escapes: examine every event
   const keyAt = text.indexOf(EVENTS_KEY);
   const eventsStart = keyAt + EVENTS_KEY.length;
   const eventsEnd = text.lastIndexOf(']');
   if (keyAt < 0 || eventsEnd < eventsStart) return null;
   const maxCandidates = Math.max(MIN_CANDIDATES, Math.floor(text.length / CHARS_PER_CANDIDATE));
+  // Keywords first: a dense batch gives up after the first few hundred, without a scan of the whole text.
   const hits = keywordsIn(text, eventsStart, eventsEnd, maxCandidates);
   if (hits === null) return null;
+  if (hasEscapedAscii(text)) return null; // a keyword could be spelled with escapes: examine every event
 
   const header = parseHeader(text, keyAt, eventsEnd);
   if (header === null) return null;

@@ -146,6 +146,12 @@ export function parseIpv4(text: string): [number, number, number, number] | null
   return [scratch[0] as number, scratch[1] as number, scratch[2] as number, scratch[3] as number];
 }
 
+/** A strict dotted quad as one number (its order is the addresses' order), or -1 for anything else. */
+export function ipv4Value(text: string): number {
+  if (!isByteList(text, 46, 4)) return -1;
+  return (((scratch[0] as number) * 256 + (scratch[1] as number)) * 256 + (scratch[2] as number)) * 256 + (scratch[3] as number);
+}
+
 function parseHexGroup(text: string): number {
   if (text.length === 0 || text.length > 4) return Number.NaN;
   let value = 0;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { ALERT_LIMITS } from '../../../lambda/alerts/alert';
-import { groupFindings, InvalidTimestampError, type LocatedFinding } from '../../../lambda/alerts/group';
+import { AlertAccumulator, groupFindings, InvalidTimestampError, type LocatedFinding } from '../../../lambda/alerts/group';
 import { InvalidRegionError } from '../../../lambda/alerts/links';
 import { RULE_11209_TEXT } from '../../../lambda/detector';
 import { alertOf, finding, located, portArgument, REGION, T0 } from './builders';
@@ -34,6 +34,26 @@ describe('groupFindings: keys', () => {
       ['/b', '198.51.100.4', 'foreign-public-target', 1],
       ['/a', '198.51.100.4', 'nat-misconfiguration', 1],
     ]);
+  });
+
+  it('counts findings per classification across groups', () => {
+    const accumulator = new AlertAccumulator({ region: REGION });
+    for (const each of [
+      located(finding(), { logGroup: '/a' }),
+      located(finding({ client: '198.51.100.5' }), { logGroup: '/a' }),
+      located(finding(), { logGroup: '/b' }),
+      located(finding(NAT), { logGroup: '/a' }),
+      located(finding(BOUNCE), { logGroup: '/a' }),
+      located(finding(BOUNCE), { logGroup: '/a' }),
+    ]) {
+      accumulator.add(each);
+    }
+    expect(accumulator.findings).toBe(6);
+    expect(accumulator.findingsByClassification()).toEqual({
+      'foreign-public-target': 3,
+      'nat-misconfiguration': 1,
+      'bounce-attempt': 2,
+    });
   });
 
   it('orders by severity, then log group, then client (none last)', () => {
@@ -169,6 +189,50 @@ describe('groupFindings: one alert', () => {
     ]);
     expect(alert.targetsTruncated).toBe(601 - ALERT_LIMITS.targets);
     expect(alert.count).toBe(1201);
+  });
+
+  it('lists any mix of hosts and ports as sorting all distinct targets would (property)', () => {
+    // More hosts than an alert shows, so that some are left out; IPv4 in several /8s, and IPv6.
+    const HOSTS = [
+      ...Array.from({ length: 24 }, (_, i) => `${[203, 10, 198][i % 3]}.0.${i * 9}.${250 - i}`),
+      '2001:db8::1',
+      '2001:db8::a',
+      'fe80::1',
+    ];
+    const target = fc.tuple(fc.constantFrom(...HOSTS), fc.integer({ min: 1024, max: 1040 }));
+    fc.assert(
+      fc.property(fc.array(target, { minLength: 1, maxLength: 80 }), (targets) => {
+        const findings = targets.map(([ip, port], i) => {
+          const argument = ip.includes(':') ? `|2|${ip}|${port}|` : portArgument(ip, port);
+          return located(finding({ command: ip.includes(':') ? 'EPRT' : 'PORT', argument }, { classification: 'foreign-public-target' }), {
+            timestamp: T0 + i,
+          });
+        });
+        const hostRank = (ip: string) => (ip.includes(':') ? 0 : 1);
+        const ipv4 = (ip: string) => ip.split('.').reduce((value, octet) => value * 256 + Number(octet), 0);
+        const distinct = [...new Map(targets.map(([ip, port]) => [`${ip} ${port}`, { ip, port }])).values()].sort(
+          (a, b) =>
+            hostRank(b.ip) - hostRank(a.ip)
+            || (hostRank(a.ip) === 1 ? ipv4(a.ip) - ipv4(b.ip) : a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0)
+            || a.port - b.port,
+        );
+        const expected = distinct.slice(0, ALERT_LIMITS.targets).map(({ ip, port }) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`));
+
+        const alert = alertOf(findings);
+
+        expect(alert.targets).toEqual(expected);
+        expect(alert.targetsTruncated).toBe(distinct.length - expected.length);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('lists the lowest of a flood of hosts that came highest first', () => {
+    const hosts = Array.from({ length: 300 }, (_, i) => `10.0.${Math.floor((299 - i) / 256)}.${(299 - i) % 256}`);
+    const alert = alertOf(hosts.map((ip, i) => located(finding({ argument: portArgument(ip, 5000) }), { timestamp: T0 + i })));
+
+    expect(alert.targets).toEqual(Array.from({ length: ALERT_LIMITS.targets }, (_, i) => `10.0.0.${i}:5000`));
+    expect(alert.targetsTruncated).toBe(300 - ALERT_LIMITS.targets);
   });
 
   it('formats IPv6 targets with brackets', () => {
