@@ -45,8 +45,10 @@ function skipSpaces(text: string, i: number, end: number): number {
 }
 
 function tokenEnd(text: string, i: number, end: number): number {
-  while (i < end && text.charCodeAt(i) !== SPACE) i++;
-  return i;
+  // A native search: the header's tokens are read on every line whose header is not the remembered one.
+  if (i >= end) return i;
+  const space = text.indexOf(' ', i);
+  return space === -1 || space > end ? end : space;
 }
 
 /** Index after `count` digits at `i`, or -1. */
@@ -155,11 +157,12 @@ function classifyLabel(text: string, start: number, stop: number): LabelKind | '
     return null; // a bare word: a host name, not a label
   }
   if (nameEnd === start) return null;
-  const name = text.slice(start, nameEnd);
-  if (name === 'session' || name === 'daemon') return 'role';
-  if (name.slice(0, 7).toLowerCase() !== 'proftpd') return 'other';
-  for (let k = 7; k < name.length; k++) {
-    const c = name.charCodeAt(k);
+  if (nameEnd - start < 7 || !isProftpdPrefix(text, start)) {
+    const name = text.slice(start, nameEnd);
+    return name === 'session' || name === 'daemon' ? 'role' : 'other';
+  }
+  for (let k = start + 7; k < nameEnd; k++) {
+    const c = text.charCodeAt(k);
     // Characters a program name can have after the prefix; `[`, `(`, quotes etc. mean it is not one.
     const ok =
       (c >= 48 && c <= 57)
@@ -171,6 +174,14 @@ function classifyLabel(text: string, start: number, stop: number): LabelKind | '
     if (!ok) return 'other';
   }
   return 'proftpd';
+}
+
+const PROFTPD = 'proftpd';
+
+/** True when `text` at `i` starts with `proftpd` in any case. */
+function isProftpdPrefix(text: string, i: number): boolean {
+  for (let k = 0; k < 7; k++) if ((text.charCodeAt(i + k) | 0x20) !== PROFTPD.charCodeAt(k)) return false;
+  return true;
 }
 
 const REFUSED_ = 'refused ';
