@@ -7,6 +7,7 @@ import { type CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/clie
 import type { LocatedFinding } from '../../lambda/alerts';
 import { createLineDetector } from '../../lambda/detector';
 import { type CallOptions, callAws } from '../aws/call';
+import { pages } from '../aws/pages';
 import type { LogGroupTarget } from './log-group-ref';
 import type { TimeRange } from './time-range';
 
@@ -35,9 +36,9 @@ export async function scanLogGroupEvents(target: LogGroupTarget, scan: FilterSca
   // Names go as logGroupName; ARNs as logGroupIdentifier, the only field that takes one.
   const group =
     target.identifier === target.name ? { logGroupName: target.name } : { logGroupIdentifier: target.identifier };
-  let nextToken: string | undefined;
   const detectLine = createLineDetector();
-  do {
+  // An empty page with a token is normal: CloudWatch Logs searched a slice of the range and found nothing.
+  const listing = pages((nextToken) => {
     const request = new FilterLogEventsCommand({
       ...group,
       startTime: scan.range.startTime,
@@ -45,7 +46,9 @@ export async function scanLogGroupEvents(target: LogGroupTarget, scan: FilterSca
       filterPattern: scan.filterPattern,
       ...(nextToken !== undefined && { nextToken }),
     });
-    const page = await callAws(context, (abortSignal) => scan.client.send(request, { abortSignal }), scan.call);
+    return callAws(context, (abortSignal) => scan.client.send(request, { abortSignal }), scan.call);
+  });
+  for await (const page of listing) {
     scan.counters.pages++;
     for (const event of page.events ?? []) {
       scan.counters.events++;
@@ -62,7 +65,5 @@ export async function scanLogGroupEvents(target: LogGroupTarget, scan: FilterSca
       });
     }
     await scan.onPage?.();
-    // An empty page with a token is normal: CloudWatch Logs searched a slice of the range and found nothing.
-    nextToken = page.nextToken === '' ? undefined : page.nextToken;
-  } while (nextToken !== undefined);
+  }
 }

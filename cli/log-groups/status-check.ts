@@ -19,6 +19,7 @@ import {
 import { ACCOUNT_POLICY_NAME, SUBSCRIPTION_FILTER_NAME } from '../../infra/filter-pattern';
 import { type CallOptions, callAws } from '../aws/call';
 import { AccessDeniedError, awsErrorShape, oneLine } from '../aws/errors';
+import { pages } from '../aws/pages';
 import type { LogGroupTarget } from './log-group-ref';
 import { isoOrNull } from './time-range';
 
@@ -84,34 +85,32 @@ interface AccountPolicy {
 
 async function findLogGroup(target: LogGroupTarget, check: StatusCheck): Promise<LogGroup | undefined> {
   const context = { operation: 'DescribeLogGroups', region: check.region };
-  let nextToken: string | undefined;
-  do {
-    // A prefix query is the only lookup by name; the exact name is the first match, the rest are neighbours.
+  // A prefix query is the only lookup by name; the exact name is the first match, the rest are neighbours.
+  const listing = pages((nextToken) => {
     const request = new DescribeLogGroupsCommand({
       logGroupNamePrefix: target.name,
       ...(nextToken !== undefined && { nextToken }),
     });
-    const page = await callAws(context, (abortSignal) => check.client.send(request, { abortSignal }), check.call);
+    return callAws(context, (abortSignal) => check.client.send(request, { abortSignal }), check.call);
+  });
+  for await (const page of listing) {
     const match = page.logGroups?.find((group) => group.logGroupName === target.name);
     if (match !== undefined) return match;
-    nextToken = page.nextToken === '' ? undefined : page.nextToken;
-  } while (nextToken !== undefined);
+  }
   return undefined;
 }
 
 async function subscriptionFilters(target: LogGroupTarget, check: StatusCheck): Promise<SubscriptionFilter[]> {
   const context = { operation: 'DescribeSubscriptionFilters', region: check.region, logGroup: target.name };
   const filters: SubscriptionFilter[] = [];
-  let nextToken: string | undefined;
-  do {
+  const listing = pages((nextToken) => {
     const request = new DescribeSubscriptionFiltersCommand({
       logGroupName: target.name,
       ...(nextToken !== undefined && { nextToken }),
     });
-    const page = await callAws(context, (abortSignal) => check.client.send(request, { abortSignal }), check.call);
-    filters.push(...(page.subscriptionFilters ?? []));
-    nextToken = page.nextToken === '' ? undefined : page.nextToken;
-  } while (nextToken !== undefined);
+    return callAws(context, (abortSignal) => check.client.send(request, { abortSignal }), check.call);
+  });
+  for await (const page of listing) filters.push(...(page.subscriptionFilters ?? []));
   return filters;
 }
 
