@@ -194,8 +194,14 @@ class TargetSet {
   }
 }
 
+/** A target host with its IPv4 value (-1 for any other address). */
+interface Host {
+  readonly ip: string;
+  readonly v4: number;
+}
+
 /** Host order: IPv4 numerically, before any other address; others by text. */
-function compareHosts(a: { ip: string; v4: number }, b: { ip: string; v4: number }): number {
+function compareHosts(a: Host, b: Host): number {
   if (a.v4 >= 0 && b.v4 >= 0) return a.v4 - b.v4;
   if (a.v4 >= 0) return -1;
   if (b.v4 >= 0) return 1;
@@ -207,12 +213,12 @@ function compareHosts(a: { ip: string; v4: number }, b: { ip: string; v4: number
  * picked in one pass (a flood names thousands of hosts, an alert shows a few) rather than sorting them all.
  */
 function lowestHosts(ips: Iterable<string>, limit: number): string[] {
-  const kept: { ip: string; v4: number }[] = [];
+  const kept: Host[] = [];
   for (const ip of ips) {
     const host = { ip, v4: ipv4Value(ip) };
-    if (kept.length === limit && compareHosts(host, kept[limit - 1] as { ip: string; v4: number }) >= 0) continue;
+    if (kept.length === limit && compareHosts(host, kept[limit - 1] as Host) >= 0) continue;
     let at = kept.length;
-    while (at > 0 && compareHosts(host, kept[at - 1] as { ip: string; v4: number }) < 0) at--;
+    while (at > 0 && compareHosts(host, kept[at - 1] as Host) < 0) at--;
     kept.splice(at, 0, host);
     if (kept.length > limit) kept.pop();
   }
