@@ -327,28 +327,42 @@ export class HeaderMemo {
   }
 }
 
+/** Where a plain line's header starts: after its optional priority and timestamp. */
+function plainHeaderStart(text: string): number {
+  const end = lineEnd(text);
+  return skipPriorityAndTimestamp(text, skipSpaces(text, 0, end), end);
+}
+
 /**
- * The proftpd message of `line` when its header is the one `memo` remembers, else null (then parse it with
- * parseProftpdLine). The result is the one parseProftpdLine would give; it costs the timestamp and one
- * string comparison.
+ * Where `line`'s header starts, after its optional priority and timestamp, or -1 for a JSON event. Given to
+ * parseRememberedHeader and then, if needed, to parseProftpdLine, the timestamp is read once.
  */
-export function parseRememberedHeader(line: string, memo: HeaderMemo): ProftpdMessage | null {
+export function headerStart(line: string): number {
+  const first = skipSpaces(line, 0, line.length);
+  return line.charCodeAt(first) === 123 ? -1 : plainHeaderStart(line); // `{`
+}
+
+/**
+ * The proftpd message of `line`, whose header starts at `start` (headerStart, not -1), when that header is the
+ * one `memo` remembers; else null (then parse it with parseProftpdLine). The result is the one
+ * parseProftpdLine would give; it costs one string comparison.
+ */
+export function parseRememberedHeader(line: string, start: number, memo: HeaderMemo): ProftpdMessage | null {
   const { header } = memo;
   if (header.length === 0) return null;
   const end = lineEnd(line);
-  const first = skipSpaces(line, 0, end);
-  if (line.charCodeAt(first) === 123) return null; // `{`: a JSON event, never remembered
-  const start = skipPriorityAndTimestamp(line, first, end);
   const messageStart = start + header.length;
   // A slice compared with === (O(1) slice, then a memory comparison): startsWith(x, position) is ~3x slower.
   if (messageStart > end || line.slice(start, messageStart) !== header) return null;
   return { text: line, messageStart, messageEnd: end, server: memo.server, clientName: memo.clientName, srcIp: memo.srcIp };
 }
 
-/** A plain text line: `[<PRI>][timestamp ][host ]label serverinfo sep message`, or a bare `serverinfo - message`. */
-function parsePlainLine(text: string, memo: HeaderMemo | null): ProftpdMessage | null {
+/**
+ * A plain text line: `[<PRI>][timestamp ][host ]label serverinfo sep message`, or a bare `serverinfo -
+ * message`, whose header starts at `start` (plainHeaderStart).
+ */
+function parsePlainLine(text: string, start: number, memo: HeaderMemo | null): ProftpdMessage | null {
   const end = lineEnd(text);
-  const start = skipPriorityAndTimestamp(text, skipSpaces(text, 0, end), end);
   const firstEnd = tokenEnd(text, start, end);
   if (firstEnd === start) return null;
   let label = classifyLabel(text, start, firstEnd);
@@ -398,7 +412,9 @@ function parseJsonEvent(text: string): ProftpdMessage | null {
     const value = record[field];
     if (typeof value !== 'string') continue;
     const parsed =
-      identifier === undefined ? parsePlainLine(value, null) : parseAfterLabel(value, 0, lineEnd(value), false);
+      identifier === undefined
+        ? parsePlainLine(value, plainHeaderStart(value), null)
+        : parseAfterLabel(value, 0, lineEnd(value), false);
     if (parsed && startsWithRefusal(parsed.text, parsed.messageStart)) return parsed;
   }
   return null;
@@ -406,10 +422,13 @@ function parseJsonEvent(text: string): ProftpdMessage | null {
 
 /**
  * The proftpd message of `line` with its client details, or null when the line is not a proftpd line. With a
- * memo, a header that parseRememberedHeader can recognise on later lines is remembered in it.
+ * memo, a header that parseRememberedHeader can recognise on later lines is remembered in it. `start`: the
+ * line's headerStart, when already known.
  */
-export function parseProftpdLine(line: string, memo: HeaderMemo | null = null): ProftpdMessage | null {
-  const first = skipSpaces(line, 0, line.length);
-  if (line.charCodeAt(first) === 123) return parseJsonEvent(line); // `{`
-  return parsePlainLine(line, memo);
+export function parseProftpdLine(
+  line: string,
+  memo: HeaderMemo | null = null,
+  start = headerStart(line),
+): ProftpdMessage | null {
+  return start < 0 ? parseJsonEvent(line) : parsePlainLine(line, start, memo);
 }

@@ -4,7 +4,7 @@
  */
 import type { Classification, DataTarget, Finding, FtpCommand, Severity } from './finding';
 import { type DecodedTarget, decodeEprtArgument, Ipv4TextCache, portTargetJustRead, readPortArgument } from './ftp-address';
-import { HeaderMemo, lineEnd, parseProftpdLine, parseRememberedHeader, startsWithRefusal } from './line-format';
+import { HeaderMemo, headerStart, lineEnd, parseProftpdLine, parseRememberedHeader, startsWithRefusal } from './line-format';
 import { RULE_11209_TEXT } from './rule-11209.messages';
 
 /**
@@ -131,11 +131,13 @@ interface DetectorMemo {
 }
 
 function detect(line: string, memo: DetectorMemo | null): Finding | null {
-  // A remembered header first: such a line needs no keyword pre-check, its message is right there.
-  let parsed = memo === null ? null : parseRememberedHeader(line, memo.header);
+  // A remembered header first: such a line needs no keyword pre-check, its message is right there. The
+  // timestamp is read once, for this and, if the header is another, for the full parse.
+  const start = memo === null ? undefined : headerStart(line);
+  let parsed = memo !== null && start !== undefined && start >= 0 ? parseRememberedHeader(line, start, memo.header) : null;
   if (parsed === null) {
     if (!mayContainRefusal(line)) return null;
-    parsed = parseProftpdLine(line, memo?.header ?? null);
+    parsed = parseProftpdLine(line, memo?.header ?? null, start);
     if (parsed === null) return null;
   }
   const { text } = parsed;
