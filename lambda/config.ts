@@ -4,6 +4,7 @@
  */
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from './awslogs';
 import { isAwsRegion, SNS_TOPIC_ARN } from './aws-names';
+import { INCIDENT_DEFAULTS, INCIDENT_LIMITS, type IncidentSettings, MINUTE_MS } from './incidents/settings';
 
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
@@ -20,6 +21,13 @@ export interface HandlerConfig {
   readonly serviceName: string;
   readonly metricsNamespace: string;
   readonly logLevel: LogLevelName;
+  /**
+   * `INCIDENT_TABLE_NAME`: alert memory's DynamoDB table (the stack always sets it). Null when unset: every
+   * batch is judged alone, as before incidents existed.
+   */
+  readonly incidentTable: string | null;
+  /** Alert memory's settings (ALERT_WINDOW_MINUTES, LOW_SEVERITY, ...), defaults where unset. */
+  readonly incidents: IncidentSettings;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -110,6 +118,52 @@ export function readConfig(env: Env): HandlerConfig {
     serviceName,
     metricsNamespace,
     logLevel,
+    incidentTable: tableName(env),
+    incidents: readIncidentSettings(env),
+  };
+}
+
+/** DynamoDB table names: 3-255 of A-Z a-z 0-9 _ - . */
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+
+function tableName(env: Env): string | null {
+  const name = optional(env, 'INCIDENT_TABLE_NAME');
+  if (name === undefined) return null;
+  if (!TABLE_NAME.test(name)) {
+    throw new ConfigError('INCIDENT_TABLE_NAME', `must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ - .), got ${quote(name)}`);
+  }
+  return name;
+}
+
+/** Alert memory's knobs; the same ranges as the CDK context keys that set them. */
+export function readIncidentSettings(env: Env): IncidentSettings {
+  const d = INCIDENT_DEFAULTS;
+  const L = INCIDENT_LIMITS;
+  const low = (optional(env, 'LOW_SEVERITY') ?? d.lowSeverity).toLowerCase();
+  if (low !== 'digest' && low !== 'immediate') {
+    throw new ConfigError('LOW_SEVERITY', `must be digest or immediate, got ${quote(low)}`);
+  }
+  return {
+    windowMs:
+      integer(env, 'ALERT_WINDOW_MINUTES', d.windowMs / MINUTE_MS, L.windowMinutes.min, L.windowMinutes.max) * MINUTE_MS,
+    lowSeverity: low,
+    digestIntervalMs:
+      integer(
+        env,
+        'DIGEST_INTERVAL_MINUTES',
+        d.digestIntervalMs / MINUTE_MS,
+        L.digestIntervalMinutes.min,
+        L.digestIntervalMinutes.max,
+      ) * MINUTE_MS,
+    maxNewIncidentsPerHour: integer(
+      env,
+      'MAX_NEW_INCIDENTS_PER_HOUR',
+      d.maxNewIncidentsPerHour,
+      L.maxNewIncidentsPerHour.min,
+      L.maxNewIncidentsPerHour.max,
+    ),
+    scanPorts: integer(env, 'SCAN_PORTS', d.scanPorts, L.scanPorts.min, L.scanPorts.max),
+    scanHosts: integer(env, 'SCAN_HOSTS', d.scanHosts, L.scanHosts.min, L.scanHosts.max),
   };
 }
 

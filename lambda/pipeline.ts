@@ -7,6 +7,7 @@ import type { AlertPublisher } from './adapters/ports';
 import { AlertAccumulator, buildSnsMessage } from './alerts';
 import { decodeSubscriptionEvent } from './awslogs';
 import { type Classification, createLineDetector } from './detector';
+import { BatchEvidence, type IncidentMemory } from './incidents';
 
 export type PipelineMetricName =
   | 'Batches'
@@ -15,7 +16,10 @@ export type PipelineMetricName =
   | 'AlertsPublished'
   | 'FastPathBatches'
   | 'ControlMessages'
-  | 'DecompressedBytes';
+  | 'DecompressedBytes'
+  | 'StateStoreUnavailable'
+  | 'BatchesReplayed'
+  | 'IncidentsFolded';
 
 export interface PipelineMetrics {
   /**
@@ -36,6 +40,15 @@ export interface PipelineDeps {
   readonly maxDecompressedBytes: number;
   readonly logger: PipelineLogger;
   readonly metrics: PipelineMetrics;
+  /**
+   * Alert memory (DESIGN.md section 8). Absent: every batch is judged alone and its alerts are published as
+   * they are (memory `off`).
+   */
+  readonly memory?: {
+    readonly incidents: IncidentMemory;
+    /** The decision clock: wall time in the Lambda, the log's own time in a replay. */
+    readonly now: () => number;
+  };
 }
 
 export interface PipelineSummary {
@@ -59,6 +72,10 @@ export interface PipelineSummary {
   readonly alertsPublished: number;
   /** The published alerts' deterministic ids (at most 20 listed), to trace an alert back to its invocation. */
   readonly alertIds: readonly string[];
+  /** `on`: alert memory decided; `off`: no memory configured; `unavailable`: the store failed, sent unsuppressed. */
+  readonly memory: 'on' | 'off' | 'unavailable';
+  /** Clients of this batch whose part had been applied before: a retried batch (nothing counted twice). */
+  readonly replayedClients: number;
 }
 
 const LISTED_ALERT_IDS = 20;
@@ -74,7 +91,16 @@ export async function processSubscriptionEvent(event: unknown, deps: PipelineDep
   const decoded = decodeSubscriptionEvent(event, { maxDecompressedBytes: deps.maxDecompressedBytes });
   metrics.count('DecompressedBytes', decoded.decompressedBytes);
   const sizes = { compressedBytes: decoded.compressedBytes, decompressedBytes: decoded.decompressedBytes };
-  const nothing = { events: 0, examinedEvents: 0, findings: 0, findingsByClassification: {}, alertsPublished: 0, alertIds: [] };
+  const nothing = {
+    events: 0,
+    examinedEvents: 0,
+    findings: 0,
+    findingsByClassification: {},
+    alertsPublished: 0,
+    alertIds: [],
+    memory: deps.memory === undefined ? ('off' as const) : ('on' as const),
+    replayedClients: 0,
+  };
 
   if (decoded.kind === 'control') {
     metrics.count('ControlMessages', 1);
@@ -86,15 +112,17 @@ export async function processSubscriptionEvent(event: unknown, deps: PipelineDep
     return { kind: 'no-candidates', fastPath: true, logGroup: null, logStream: null, ...sizes, ...nothing };
   }
 
-  const { logGroup, logStream, logEvents } = decoded.batch;
+  const { logGroup, logStream, logEvents, owner } = decoded.batch;
   metrics.count('LogEvents', decoded.eventCount);
   // Grouped as detected: only per-alert aggregates stay in memory, however many events refuse.
-  const accumulator = new AlertAccumulator({ region: deps.region });
+  const accumulator = new AlertAccumulator({ region: deps.region, account: owner });
+  const evidence = deps.memory === undefined ? null : new BatchEvidence();
   const detectLine = createLineDetector();
   for (const logEvent of logEvents) {
     const finding = detectLine(logEvent.message);
     if (finding === null) continue;
     accumulator.add({ finding, logGroup, logStream, eventId: logEvent.id, timestamp: logEvent.timestamp });
+    evidence?.add(logGroup, finding.srcIp, finding.classification, finding.target);
   }
   const findings = accumulator.findings;
   const byClassification = accumulator.findingsByClassification();
@@ -112,10 +140,21 @@ export async function processSubscriptionEvent(event: unknown, deps: PipelineDep
     findings,
     alerts: alerts.length,
   });
-  if (alerts.length > 0) {
+  let published: readonly { readonly id: string }[] = alerts;
+  let memory: PipelineSummary['memory'] = 'off';
+  let replayedClients = 0;
+  if (deps.memory !== undefined && evidence !== null) {
+    const outcome = await deps.memory.incidents.handleBatch(alerts, evidence, owner, deps.region, deps.memory.now());
+    published = outcome.published;
+    memory = outcome.failOpen ? 'unavailable' : 'on';
+    replayedClients = outcome.replayed;
+    if (outcome.failOpen) metrics.count('StateStoreUnavailable', 1);
+    if (outcome.replayed > 0) metrics.count('BatchesReplayed', 1);
+    if (outcome.folded > 0) metrics.count('IncidentsFolded', outcome.folded);
+  } else if (alerts.length > 0) {
     await deps.publisher.publish(alerts.map((alert) => buildSnsMessage(alert)));
   }
-  metrics.count('AlertsPublished', alerts.length);
+  metrics.count('AlertsPublished', published.length);
 
   return {
     kind: 'data',
@@ -127,7 +166,9 @@ export async function processSubscriptionEvent(event: unknown, deps: PipelineDep
     examinedEvents: logEvents.length,
     findings,
     findingsByClassification: byClassification,
-    alertsPublished: alerts.length,
-    alertIds: alerts.slice(0, LISTED_ALERT_IDS).map((alert) => alert.id),
+    alertsPublished: published.length,
+    alertIds: published.slice(0, LISTED_ALERT_IDS).map((alert) => alert.id),
+    memory,
+    replayedClients,
   };
 }

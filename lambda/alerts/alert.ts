@@ -8,6 +8,69 @@ import type { Classification, Finding, FtpCommand, Severity } from '../detector/
 
 export type AlertCommand = FtpCommand | 'PORT/EPRT';
 
+/**
+ * What an alert is about: a finding's classification, or `bounce-scan`, which no single line has: a client
+ * that aimed at many ports or hosts within one window (DESIGN.md section 8).
+ */
+export type AlertClassification = Classification | 'bounce-scan';
+
+/**
+ * Which message of an incident this is (DESIGN.md section 8): `new` opens it, `escalation` opens a more severe
+ * one for a client that already had one, `update` closes a window in which more findings arrived, `digest`
+ * lists low-severity incidents (or those folded by the flood guard) over an interval.
+ */
+export type AlertKind = 'new' | 'update' | 'escalation' | 'digest';
+
+/**
+ * Whether alert memory decided this message: `on` (the state store was used), `off` (no state store
+ * configured: each batch judged alone, as before incidents), `unavailable` (the store could not be reached, so
+ * the alert was sent without suppression: fail open).
+ */
+export type AlertMemory = 'on' | 'off' | 'unavailable';
+
+/** A target with how many findings aimed at it. */
+export interface TargetCount {
+  readonly target: string;
+  readonly count: number;
+}
+
+/** The totals of an incident's window, carried by updates (and by escalations to a scan). */
+export interface WindowTotals {
+  /** Refusals in this window. */
+  readonly count: number;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  /** Distinct `ip:port` targets and distinct ports in the window; `+` in `distinctCapped` when more were not tracked. */
+  readonly distinctTargets: number;
+  readonly distinctPorts: number;
+  readonly distinctHosts: number;
+  readonly distinctCapped: boolean;
+  /** The most aimed-at targets, most first. */
+  readonly topTargets: readonly TargetCount[];
+}
+
+/** One line of a digest: an incident and what it did during the digest's interval. */
+export interface DigestEntry {
+  readonly incidentId: string;
+  readonly logGroup: string;
+  readonly srcIp: string | null;
+  readonly classification: AlertClassification;
+  readonly severity: Severity;
+  readonly count: number;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  /** The most aimed-at targets, most first (at most five). */
+  readonly topTargets: readonly TargetCount[];
+}
+
+export interface AlertDigest {
+  /** `low-severity`: the periodic digest of low incidents; `flood-guard`: new incidents beyond the hourly cap. */
+  readonly reason: 'low-severity' | 'flood-guard';
+  readonly entries: readonly DigestEntry[];
+  /** Entries left out of `entries` (the digest lists the most severe and busiest first). */
+  readonly entriesTruncated: number;
+}
+
 export interface AlertSample {
   /** CloudWatch Logs event id (or the caller's locator, e.g. `file:line` from the CLI). */
   readonly eventId: string;
@@ -45,7 +108,7 @@ export interface Alert {
   readonly ruleTitle: string;
   /** Highest severity among the findings. */
   readonly severity: Severity;
-  readonly classification: Classification;
+  readonly classification: AlertClassification;
   readonly command: AlertCommand;
   readonly logGroup: string;
   /** Distinct log streams, sorted; capped (see logStreamsTruncated). */
@@ -76,6 +139,23 @@ export interface Alert {
   /** What to do, in order, for this classification. */
   readonly runbook: readonly string[];
   readonly links: AlertLinks;
+  /** The AWS account the log group belongs to (the batch's `owner`); null when unknown (a local file scan). */
+  readonly account: string | null;
+  /** The AWS Region of the log group. */
+  readonly region: string;
+  /** The incident this message belongs to: identical on every message of one incident (threads on it). */
+  readonly incidentId: string;
+  readonly kind: AlertKind;
+  /** The incident window this message covers (ISO-8601). Without memory: the alert's first and last finding. */
+  readonly windowStart: string;
+  readonly windowEnd: string;
+  readonly alertMemory: AlertMemory;
+  /** Updates: every refusal of the incident so far (count is the window's); otherwise equal to count. */
+  readonly incidentTotal: number;
+  /** Updates and scans: the window's totals. */
+  readonly window?: WindowTotals;
+  /** Digests only. */
+  readonly digest?: AlertDigest;
 }
 
 /** Caps applied when building alerts; exported so renderers and tests agree on them. */

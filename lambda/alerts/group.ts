@@ -20,8 +20,10 @@ export interface LocatedFinding {
 }
 
 export interface GroupOptions {
-  /** AWS region for console links, e.g. `eu-west-1`. */
+  /** AWS region of the log groups, for console links and the alert's `region`, e.g. `eu-west-1`. */
   readonly region: string;
+  /** AWS account of the log groups (the batch's `owner`); null or absent when unknown (a local file). */
+  readonly account?: string | null;
 }
 
 export class InvalidTimestampError extends Error {
@@ -291,7 +293,9 @@ class GroupState {
   }
 }
 
-function buildAlert(group: GroupState, region: string): Alert {
+function buildAlert(group: GroupState, options: GroupOptions): Alert {
+  const { region } = options;
+  const account = options.account ?? null;
   const { first, last, srcIp, classification } = group;
   const text = RULE_11209_TEXT.classifications[classification];
 
@@ -344,7 +348,35 @@ function buildAlert(group: GroupState, region: string): Alert {
     description: `${RULE_11209_TEXT.description}\n\n${text.summary}`,
     runbook: [...text.runbook],
     links,
+    account,
+    region,
+    // Without alert memory every batch stands alone; the id still names the incident key, so threads hold.
+    incidentId: incidentIdOf(account, region, group.logGroup, srcIp, classification),
+    kind: 'new',
+    windowStart: new Date(first.timestamp).toISOString(),
+    windowEnd: new Date(last.timestamp).toISOString(),
+    alertMemory: 'off',
+    incidentTotal: group.count,
   };
+}
+
+/**
+ * The incident id of a key (DESIGN.md section 8: account, region, log group, client, classification), for
+ * alerts judged without memory. With memory an incident id also names when the incident opened.
+ */
+export function incidentIdOf(
+  account: string | null,
+  region: string,
+  logGroup: string,
+  srcIp: string | null,
+  classification: string,
+): string {
+  return digest(['incident', account, region, logGroup, srcIp, classification]);
+}
+
+/** A deterministic 32-hex id for any list of parts (JSON-encoded, so no two lists collide). */
+export function idOf(parts: readonly (string | number | null)[]): string {
+  return digest(parts);
 }
 
 function compareAlerts(a: Alert, b: Alert): number {
@@ -425,7 +457,7 @@ export class AlertAccumulator {
     const alerts: Alert[] = [];
     for (const bySrcIp of this.groups.values()) {
       for (const byClassification of bySrcIp.values()) {
-        for (const group of byClassification.values()) alerts.push(buildAlert(group, this.options.region));
+        for (const group of byClassification.values()) alerts.push(buildAlert(group, this.options));
       }
     }
     return alerts.sort(compareAlerts);

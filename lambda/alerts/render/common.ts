@@ -2,13 +2,16 @@
 import type { Severity } from '../../detector/finding';
 import { type ClassificationText, RULE_11209_TEXT } from '../../detector/rule-11209.messages';
 import type { Alert } from '../alert';
+import { BOUNCE_SCAN_TEXT } from '../incident.messages';
 
 export function severityTag(severity: Severity): string {
   return severity.toUpperCase();
 }
 
 export function classificationText(alert: Alert): ClassificationText {
-  return RULE_11209_TEXT.classifications[alert.classification];
+  return alert.classification === 'bounce-scan'
+    ? BOUNCE_SCAN_TEXT
+    : RULE_11209_TEXT.classifications[alert.classification];
 }
 
 /** Slack emoji shortcode per severity (Slack and Chatbot render them; they are plain ASCII elsewhere). */

@@ -48,7 +48,30 @@ function subjectWording(alert: Alert): SubjectWording {
       return { lead: `FTP ${cmd} address-family mismatch`, short: 'FTP EPRT mismatch', showTarget: false };
     case 'malformed-argument':
       return { lead: `Malformed FTP ${cmd}`, short: 'Bad FTP cmd', showTarget: false };
+    case 'bounce-scan':
+      return { lead: `FTP ${cmd} bounce scan`, short: 'FTP bounce scan', showTarget: false };
   }
+}
+
+/**
+ * With alert memory, every message of one incident carries the same subject, so mail clients thread them:
+ * built only from what the incident key fixes (severity, classification, client, log group), never from
+ * counts, targets or the kind of message. `[HIGH] FTP data channel aimed at a third party: 198.51.100.4 in
+ * /var/log/proftpd`, at most 99 characters; the log group is cut first, the client last.
+ */
+function incidentSubject(alert: Alert): string {
+  const sev = `[${severityTag(alert.severity)}]`;
+  if (alert.kind === 'digest' && alert.digest !== undefined) {
+    const n = alert.digest.entries.length + alert.digest.entriesTruncated;
+    const what = alert.digest.reason === 'flood-guard' ? 'new FTP refusal incidents beyond the hourly cap' : 'low-severity FTP refusal incidents';
+    return cleanLine(`${sev} Digest: ${n} ${what} (${alert.windowEnd.slice(0, 16).replace('T', ' ')} UTC)`, SUBJECT_MAX_LENGTH);
+  }
+  const label = classificationText(alert).label;
+  const client = emailSafe(alert.srcIp ?? 'unknown client', 60);
+  const head = `${sev} ${label}: ${client}`;
+  const room = SUBJECT_MAX_LENGTH - head.length - ' in '.length;
+  if (room < 8) return cleanLine(head, SUBJECT_MAX_LENGTH);
+  return `${head} in ${emailSafe(alert.logGroup, room)}`;
 }
 
 /**
@@ -58,6 +81,7 @@ function subjectWording(alert: Alert): SubjectWording {
  * non-address "client" is cut only as a last resort).
  */
 export function renderSubject(alert: Alert): string {
+  if (alert.alertMemory !== 'off' || alert.kind === 'digest') return incidentSubject(alert);
   const words = subjectWording(alert);
   const sev = `[${severityTag(alert.severity)}]`;
   const client = emailSafe(alert.srcIp ?? 'unknown client', 60);

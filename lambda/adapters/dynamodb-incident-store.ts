@@ -1,0 +1,260 @@
+/**
+ * Alert memory's state in DynamoDB (one on-demand table; schema below, created by infra). Conditional writes
+ * only, no transactions: each client record carries a version, and a write succeeds only on the version it
+ * read. Every SDK failure other than a lost condition becomes StateStoreError, on which memory fails open.
+ *
+ * Items (partition key `pk`, string):
+ * - `C#<client id>`: a client record: `version` (N), `state` (S, the ClientState as JSON), `dueAt` (N) and
+ *   `dueShard` (S, "due") while anything is due (the sparse `due` index: partition `dueShard`, sort
+ *   `dueAt`, projection ALL), `expiresAt` (N, TTL in epoch seconds).
+ * - `F#<account>#<region>#<hour start>`: the flood guard's counter `used` (N) for that hour.
+ * - `S#<alert id>`: a digest that was published (so a repeated sweep does not send it twice).
+ */
+import {
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { clientId, dueAt, isIdle } from '../incidents';
+import type { ClientKey, ClientState, IncidentStore, StoredClient } from '../incidents';
+import { StateStoreError } from '../incidents/store';
+import { awsErrorShape, oneLine } from './aws-error';
+
+/** The index the sweep queries: only records with something due are in it. */
+export const DUE_INDEX_NAME = 'due';
+export const DUE_SHARD = 'due';
+
+/** DynamoDB's item limit is 400 KB; beyond this a state is slimmed (sample lines of queued messages). */
+const MAX_STATE_BYTES = 350_000;
+const DAY_S = 86_400;
+/** Records stay this long after their last write: past the applied-batch memory (7 h) and a digest (7 d). */
+const RECORD_TTL_S = 9 * DAY_S;
+const SENT_TTL_S = 2 * DAY_S;
+/** BatchGetItem takes 100 keys, BatchWriteItem 25 items. */
+const BATCH_GET_MAX = 100;
+const BATCH_WRITE_MAX = 25;
+/** Rounds for unprocessed keys and items (DynamoDB returns them under throttling), with backoff. */
+const UNPROCESSED_ROUNDS = 5;
+
+export interface DynamoDbIncidentStoreOptions {
+  /** Injected in tests to skip real waiting. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return awsErrorShape(error).name === 'ConditionalCheckFailedException';
+}
+
+function storeError(operation: string, error: unknown): StateStoreError {
+  const shape = awsErrorShape(error);
+  return new StateStoreError(`state table ${operation} failed: ${shape.name}: ${oneLine(shape.message, 200)}`, {
+    cause: error,
+  });
+}
+
+function clientPk(key: ClientKey): string {
+  return `C#${clientId(key)}`;
+}
+
+function numberOf(value: AttributeValue | undefined): number | undefined {
+  return value?.N === undefined ? undefined : Number(value.N);
+}
+
+/** Bounded serialisation: queued messages lose their sample lines before the state could exceed an item. */
+function serialise(state: ClientState): string {
+  let json = JSON.stringify(state);
+  if (Buffer.byteLength(json) <= MAX_STATE_BYTES) return json;
+  const slim: ClientState = {
+    ...state,
+    outbox: state.outbox.map((e) => ({
+      ...e,
+      alert: { ...e.alert, samples: [], samplesDropped: e.alert.samplesDropped + e.alert.samples.length },
+    })),
+  };
+  json = JSON.stringify(slim);
+  if (Buffer.byteLength(json) <= MAX_STATE_BYTES) return json;
+  throw new StateStoreError(`client state of ${Buffer.byteLength(json)} bytes exceeds the item budget`);
+}
+
+function decodeRecord(item: Record<string, AttributeValue>): StoredClient {
+  const version = numberOf(item.version);
+  const json = item.state?.S;
+  if (version === undefined || json === undefined) {
+    throw new StateStoreError(`state table item ${oneLine(item.pk?.S ?? '?', 80)} has no version or state`);
+  }
+  try {
+    return { version, state: JSON.parse(json) as ClientState };
+  } catch (error) {
+    throw new StateStoreError(`state table item ${oneLine(item.pk?.S ?? '?', 80)} holds invalid JSON`, { cause: error });
+  }
+}
+
+export class DynamoDbIncidentStore implements IncidentStore {
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    options: DynamoDbIncidentStoreOptions = {},
+  ) {
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  async load(keys: readonly ClientKey[]): Promise<Map<string, StoredClient>> {
+    const found = new Map<string, StoredClient>();
+    const pks = [...new Set(keys.map(clientPk))];
+    for (let i = 0; i < pks.length; i += BATCH_GET_MAX) {
+      for (const item of await this.batchGet(pks.slice(i, i + BATCH_GET_MAX))) {
+        const record = decodeRecord(item);
+        found.set(clientId(record.state.key), record);
+      }
+    }
+    return found;
+  }
+
+  async save(state: ClientState, expectedVersion: number): Promise<number | null> {
+    const version = expectedVersion + 1;
+    const due = dueAt(state);
+    const lastActivity = state.applied.reduce((latest, a) => Math.max(latest, a.at), 0);
+    const item: Record<string, AttributeValue> = {
+      pk: { S: clientPk(state.key) },
+      version: { N: String(version) },
+      state: { S: serialise(state) },
+      // Idle records are kept only for their applied-batch ids; active ones until well after their last due.
+      expiresAt: {
+        N: String(Math.ceil(Math.max(due ?? 0, lastActivity, Date.now()) / 1000) + (isIdle(state) ? DAY_S : RECORD_TTL_S)),
+      },
+    };
+    if (due !== null) {
+      item.dueAt = { N: String(due) };
+      item.dueShard = { S: DUE_SHARD };
+    }
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :expected',
+          ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } } }),
+        }),
+      );
+      return version;
+    } catch (error) {
+      if (isConditionFailure(error)) return null;
+      throw storeError('PutItem', error);
+    }
+  }
+
+  async due(now: number, limit: number): Promise<StoredClient[]> {
+    try {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: DUE_INDEX_NAME,
+          KeyConditionExpression: 'dueShard = :shard AND dueAt <= :now',
+          ExpressionAttributeValues: { ':shard': { S: DUE_SHARD }, ':now': { N: String(Math.min(now, Number.MAX_SAFE_INTEGER)) } },
+          ScanIndexForward: true,
+          Limit: limit,
+        }),
+      );
+      return (page.Items ?? []).map(decodeRecord);
+    } catch (error) {
+      if (error instanceof StateStoreError) throw error;
+      throw storeError('Query', error);
+    }
+  }
+
+  async reserveNewIncidents(account: string, region: string, hourStart: number, wanted: number, max: number): Promise<number> {
+    const pk = `F#${account}#${region}#${hourStart}`;
+    try {
+      for (let round = 0; round < UNPROCESSED_ROUNDS; round++) {
+        const current = await this.client.send(
+          new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: pk } }, ConsistentRead: true }),
+        );
+        const used = numberOf(current.Item?.used) ?? 0;
+        const granted = Math.max(0, Math.min(wanted, max - used));
+        if (granted === 0) return 0;
+        try {
+          await this.client.send(
+            new UpdateItemCommand({
+              TableName: this.tableName,
+              Key: { pk: { S: pk } },
+              UpdateExpression: 'SET used = :next, expiresAt = :expires',
+              ConditionExpression: used === 0 ? 'attribute_not_exists(used) OR used = :zero' : 'used = :used',
+              ExpressionAttributeValues: {
+                ':next': { N: String(used + granted) },
+                ':expires': { N: String(Math.ceil(hourStart / 1000) + 2 * 3600) },
+                ...(used === 0 ? { ':zero': { N: '0' } } : { ':used': { N: String(used) } }),
+              },
+            }),
+          );
+          return granted;
+        } catch (error) {
+          if (!isConditionFailure(error)) throw error;
+        }
+      }
+    } catch (error) {
+      throw storeError('flood counter update', error);
+    }
+    // Contended beyond reason: grant nothing, so the new incidents fold into the hour's digest (nothing lost).
+    return 0;
+  }
+
+  async sent(alertIds: readonly string[]): Promise<Set<string>> {
+    const sent = new Set<string>();
+    const pks = [...new Set(alertIds)].map((id) => `S#${id}`);
+    for (let i = 0; i < pks.length; i += BATCH_GET_MAX) {
+      for (const item of await this.batchGet(pks.slice(i, i + BATCH_GET_MAX))) {
+        const pk = item.pk?.S;
+        if (pk !== undefined) sent.add(pk.slice(2));
+      }
+    }
+    return sent;
+  }
+
+  async markSent(alertIds: readonly string[], now: number): Promise<void> {
+    const expires = String(Math.ceil(now / 1000) + SENT_TTL_S);
+    const puts = [...new Set(alertIds)].map((id) => ({
+      PutRequest: { Item: { pk: { S: `S#${id}` }, expiresAt: { N: expires } } },
+    }));
+    for (let i = 0; i < puts.length; i += BATCH_WRITE_MAX) {
+      let pending = puts.slice(i, i + BATCH_WRITE_MAX);
+      for (let round = 0; pending.length > 0; round++) {
+        if (round === UNPROCESSED_ROUNDS) throw new StateStoreError(`${pending.length} sent-markers left unprocessed`);
+        if (round > 0) await this.sleep(50 * 2 ** round);
+        try {
+          const result = await this.client.send(
+            new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }),
+          );
+          pending = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof pending;
+        } catch (error) {
+          throw storeError('BatchWriteItem', error);
+        }
+      }
+    }
+  }
+
+  private async batchGet(pks: readonly string[]): Promise<Record<string, AttributeValue>[]> {
+    const items: Record<string, AttributeValue>[] = [];
+    let keys = pks.map((pk) => ({ pk: { S: pk } }));
+    for (let round = 0; keys.length > 0; round++) {
+      if (round === UNPROCESSED_ROUNDS) throw new StateStoreError(`${keys.length} keys left unprocessed by BatchGetItem`);
+      if (round > 0) await this.sleep(50 * 2 ** round);
+      try {
+        const result = await this.client.send(
+          new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        items.push(...(result.Responses?.[this.tableName] ?? []));
+        keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
+      } catch (error) {
+        throw storeError('BatchGetItem', error);
+      }
+    }
+    return items;
+  }
+}

@@ -1,0 +1,564 @@
+/**
+ * The decisions of alert memory (DESIGN.md section 8), as pure functions: (state, findings, now) -> (new state,
+ * messages). No I/O and no clock: the caller passes `now` (wall time in the Lambda, the log's own time in a
+ * backfill), so a replay decides exactly what the deployment would have.
+ *
+ * - A finding of a new key opens an incident and is announced at once (`new`; `escalation` when the client
+ *   already had a less severe incident open).
+ * - Later findings are counted; when the window ends with more findings since the last message, one `update`.
+ * - Upward only, per client: findings go to the client's open incident of their classification, else to its
+ *   most severe open incident when that is more severe; a `bounce-scan` takes every later finding of the
+ *   client and absorbs its other incidents.
+ * - Low severity in `digest` mode, and new incidents beyond the flood guard's hourly slots, are listed in a
+ *   digest instead of announced one by one.
+ */
+import { type Alert, type AlertClassification, type AlertKind, ALERT_LIMITS, type TargetCount, type WindowTotals } from '../alerts/alert';
+import { idOf } from '../alerts/group';
+import { BOUNCE_SCAN_TEXT } from '../alerts/incident.messages';
+import { insightsUrl, logGroupUrl } from '../alerts/links';
+import { formatTarget, SEVERITY_RANK, type Severity } from '../detector/finding';
+import { RULE_11209_TEXT } from '../detector/rule-11209.messages';
+import type { ClassGroup, ClientBatch, TargetTally } from './evidence';
+import { HOUR_MS, type IncidentSettings, SCAN_PORT_FLOOR } from './settings';
+import {
+  type ClientState,
+  type DigestReason,
+  emptyClient,
+  emptyWindow,
+  type IncidentState,
+  type OutboxEntry,
+  type PendingDigestLine,
+  STATE_LIMITS,
+  type WindowState,
+} from './state';
+
+export interface BatchDecision {
+  readonly state: ClientState;
+  /** False when the batch was applied before (a retry): the state is the one passed in, unchanged. */
+  readonly changed: boolean;
+  /** New-incident messages this batch wanted to send (flood guard accounting), folded or not. */
+  readonly wantedSlots: number;
+  /** Of those, how many were sent (the rest were folded into the hour's flood digest). */
+  readonly usedSlots: number;
+}
+
+const TOP_TARGETS = 5;
+
+function copyState(state: ClientState): ClientState {
+  return structuredClone(state);
+}
+
+function severityOf(classification: AlertClassification): Severity {
+  return classification === 'bounce-scan' ? 'critical' : RULE_11209_TEXT.classifications[classification].severity;
+}
+
+function rank(severity: Severity): number {
+  return SEVERITY_RANK[severity];
+}
+
+/** A digest bucket's end: buckets are aligned to the epoch, so a 24 h digest goes out at 00:00 UTC. */
+export function bucketEnd(now: number, interval: number): number {
+  return (Math.floor(now / interval) + 1) * interval;
+}
+
+function addTallyToWindow(window: WindowState, tally: TargetTally, count: number, first: number, last: number): void {
+  window.count += count;
+  window.firstSeen = window.firstSeen === null ? first : Math.min(window.firstSeen, first);
+  window.lastSeen = window.lastSeen === null ? last : Math.max(window.lastSeen, last);
+  let tallied = 0;
+  for (const [ip, ports] of tally.byHost) {
+    for (const [port, n] of ports) {
+      tallied += n;
+      const target = formatTarget({ ip, port });
+      const seen = window.targets[target];
+      if (seen !== undefined) window.targets[target] = seen + n;
+      else if (Object.keys(window.targets).length < STATE_LIMITS.trackedTargets) window.targets[target] = n;
+      else window.untracked += n;
+    }
+  }
+  window.untracked += Math.max(0, count - tallied);
+}
+
+function mergeWindow(into: WindowState, from: WindowState): void {
+  into.count += from.count;
+  if (from.firstSeen !== null) into.firstSeen = Math.min(into.firstSeen ?? from.firstSeen, from.firstSeen);
+  if (from.lastSeen !== null) into.lastSeen = Math.max(into.lastSeen ?? from.lastSeen, from.lastSeen);
+  for (const [target, n] of Object.entries(from.targets)) {
+    const seen = into.targets[target];
+    if (seen !== undefined) into.targets[target] = seen + n;
+    else if (Object.keys(into.targets).length < STATE_LIMITS.trackedTargets) into.targets[target] = n;
+    else into.untracked += n;
+  }
+  into.untracked += from.untracked;
+}
+
+/** `1.2.3.4:21` / `[2001:db8::1]:21` -> host and port. */
+function splitTarget(target: string): { host: string; port: number } {
+  const at = target.lastIndexOf(':');
+  const host = target.slice(0, at);
+  return { host: host.startsWith('[') ? host.slice(1, -1) : host, port: Number(target.slice(at + 1)) };
+}
+
+export function windowTotals(window: WindowState): WindowTotals {
+  const entries = Object.entries(window.targets);
+  const hosts = new Set<string>();
+  const ports = new Set<number>();
+  for (const [target] of entries) {
+    const { host, port } = splitTarget(target);
+    hosts.add(host);
+    ports.add(port);
+  }
+  const top: TargetCount[] = entries
+    .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, TOP_TARGETS)
+    .map(([target, count]) => ({ target, count }));
+  return {
+    count: window.count,
+    firstSeen: new Date(window.firstSeen ?? 0).toISOString(),
+    lastSeen: new Date(window.lastSeen ?? 0).toISOString(),
+    distinctTargets: entries.length,
+    distinctPorts: ports.size,
+    distinctHosts: hosts.size,
+    distinctCapped: entries.length >= STATE_LIMITS.trackedTargets && window.untracked > 0,
+    topTargets: top,
+  };
+}
+
+function sortedTargets(targets: Readonly<Record<string, number>>, limit: number): string[] {
+  const keyed = Object.keys(targets).map((target) => {
+    const { host, port } = splitTarget(target);
+    const v4 = /^\d+\.\d+\.\d+\.\d+$/.test(host) ? host.split('.').reduce((n, o) => n * 256 + Number(o), 0) : -1;
+    return { target, host, port, v4 };
+  });
+  keyed.sort((a, b) => {
+    if (a.v4 >= 0 && b.v4 >= 0 && a.v4 !== b.v4) return a.v4 - b.v4;
+    if ((a.v4 >= 0) !== (b.v4 >= 0)) return a.v4 >= 0 ? -1 : 1;
+    if (a.host !== b.host) return a.host < b.host ? -1 : 1;
+    return a.port - b.port;
+  });
+  return keyed.slice(0, limit).map(({ target }) => target);
+}
+
+function incidentLinks(key: ClientState['key'], from: number, to: number): Alert['links'] {
+  return {
+    logGroup: logGroupUrl(key.region, key.logGroup),
+    insights: insightsUrl(key.region, key.logGroup, key.srcIp, from, to),
+  };
+}
+
+function textOf(classification: AlertClassification) {
+  return classification === 'bounce-scan' ? BOUNCE_SCAN_TEXT : RULE_11209_TEXT.classifications[classification];
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/**
+ * An incident message built on a batch's alert (new, escalation): the batch's samples and targets, with the
+ * incident's identity. The alert id names incident, window and kind, so a retry yields the same id.
+ */
+function announce(incident: IncidentState, base: Alert, kind: AlertKind, key: ClientState['key']): Alert {
+  const text = textOf(incident.classification);
+  const totals = incident.classification === 'bounce-scan' ? windowTotals(incident.window) : undefined;
+  const count = incident.classification === 'bounce-scan' ? incident.window.count : base.count;
+  const targets = totals === undefined ? base.targets : sortedTargets(incident.window.targets, ALERT_LIMITS.targets);
+  const targetsTruncated =
+    totals === undefined ? base.targetsTruncated : Math.max(0, totals.distinctTargets - targets.length);
+  const firstSeen = totals === undefined ? base.firstSeen : totals.firstSeen;
+  const lastSeen = totals === undefined ? base.lastSeen : totals.lastSeen;
+  return {
+    ...base,
+    id: idOf(['alert', incident.id, incident.windowStart, kind]),
+    fingerprint: idOf(['incident-key', key.account, key.region, key.logGroup, key.srcIp, incident.classification]),
+    title: base.title.replace(textOf(base.classification).label, text.label),
+    severity: incident.severity,
+    classification: incident.classification,
+    count,
+    firstSeen,
+    lastSeen,
+    targets,
+    targetsTruncated,
+    description: `${RULE_11209_TEXT.description}\n\n${text.summary}`,
+    runbook: [...text.runbook],
+    account: key.account,
+    region: key.region,
+    incidentId: incident.id,
+    kind,
+    windowStart: iso(incident.windowStart),
+    windowEnd: iso(incident.windowEnd),
+    alertMemory: 'on',
+    incidentTotal: incident.total,
+    ...(totals === undefined ? {} : { window: totals }),
+  };
+}
+
+/** The update at a window's end: the window's totals, no samples (the Insights link finds the lines). */
+function update(incident: IncidentState, key: ClientState['key']): Alert {
+  const text = textOf(incident.classification);
+  const totals = windowTotals(incident.window);
+  const first = incident.window.firstSeen ?? incident.windowStart;
+  const last = incident.window.lastSeen ?? incident.windowEnd;
+  const targets = sortedTargets(incident.window.targets, ALERT_LIMITS.targets);
+  const who = key.srcIp ?? 'unknown client';
+  return {
+    ruleId: RULE_11209_TEXT.ruleId,
+    level: RULE_11209_TEXT.level,
+    id: idOf(['alert', incident.id, incident.windowStart, 'update']),
+    fingerprint: idOf(['incident-key', key.account, key.region, key.logGroup, key.srcIp, incident.classification]),
+    title: `${text.label}: ${who}${incident.server === null ? '' : ` on ${incident.server}`}`.slice(0, 200),
+    ruleTitle: RULE_11209_TEXT.title,
+    severity: incident.severity,
+    classification: incident.classification,
+    command: incident.command,
+    logGroup: key.logGroup,
+    logStreams: [...incident.logStreams].sort(),
+    logStreamsTruncated: 0,
+    srcIp: key.srcIp,
+    server: incident.server,
+    count: incident.window.count,
+    firstSeen: iso(first),
+    lastSeen: iso(last),
+    targets,
+    targetsTruncated: Math.max(0, totals.distinctTargets - targets.length),
+    samples: [],
+    samplesDropped: 0,
+    textTruncated: false,
+    description: `${RULE_11209_TEXT.description}\n\n${text.summary}`,
+    runbook: [...text.runbook],
+    links: incidentLinks(key, first, last),
+    account: key.account,
+    region: key.region,
+    incidentId: incident.id,
+    kind: 'update',
+    windowStart: iso(incident.windowStart),
+    windowEnd: iso(incident.windowEnd),
+    alertMemory: 'on',
+    incidentTotal: incident.total,
+    window: totals,
+  };
+}
+
+function addDigestLine(
+  state: ClientState,
+  incident: IncidentState,
+  reason: DigestReason,
+  end: number,
+  count: number,
+  first: number,
+  last: number,
+  targets: Readonly<Record<string, number>>,
+): void {
+  let line = state.digests.find((d) => d.incidentId === incident.id && d.bucketEnd === end && d.reason === reason);
+  if (line === undefined) {
+    line = {
+      reason,
+      bucketEnd: end,
+      incidentId: incident.id,
+      classification: incident.classification,
+      severity: incident.severity,
+      count: 0,
+      firstSeen: first,
+      lastSeen: last,
+      targets: {},
+    };
+    state.digests.push(line);
+  }
+  line.count += count;
+  line.firstSeen = Math.min(line.firstSeen, first);
+  line.lastSeen = Math.max(line.lastSeen, last);
+  for (const [target, n] of Object.entries(targets)) {
+    const seen = line.targets[target];
+    if (seen !== undefined) line.targets[target] = seen + n;
+    else if (Object.keys(line.targets).length < STATE_LIMITS.digestTargets) line.targets[target] = n;
+  }
+}
+
+function digestBucket(reason: DigestReason, now: number, settings: IncidentSettings): number {
+  return bucketEnd(now, reason === 'flood-guard' ? HOUR_MS : settings.digestIntervalMs);
+}
+
+/**
+ * Ends every window that is over at `now`: an update when findings arrived since the last message, then the
+ * next window if the incident was active in this one, else the incident closes. Also ends the scan window.
+ */
+export function rollWindows(state: ClientState, now: number, settings: IncidentSettings, origin: string): void {
+  const open: IncidentState[] = [];
+  for (const incident of state.incidents) {
+    let alive = true;
+    while (alive && incident.windowEnd <= now) {
+      if (incident.mode === 'alert' && incident.sinceMessage > 0) {
+        state.outbox.push({ alert: update(incident, state.key), origin, createdAt: now });
+        incident.sinceMessage = 0;
+      }
+      if (incident.window.count > 0) {
+        incident.windowStart = incident.windowEnd;
+        incident.windowEnd += settings.windowMs;
+        incident.window = emptyWindow();
+      } else {
+        alive = false;
+      }
+    }
+    if (alive) open.push(incident);
+  }
+  state.incidents = open;
+  if (state.scan !== null && state.scan.windowStart + settings.windowMs <= now) state.scan = null;
+}
+
+function openIncident(
+  state: ClientState,
+  classification: AlertClassification,
+  now: number,
+  settings: IncidentSettings,
+  base: Alert,
+): IncidentState {
+  const incident: IncidentState = {
+    id: idOf(['incident', state.key.account, state.key.region, state.key.logGroup, state.key.srcIp, classification, now]),
+    classification,
+    severity: severityOf(classification),
+    openedAt: now,
+    windowStart: now,
+    windowEnd: now + settings.windowMs,
+    total: 0,
+    firstSeen: Date.parse(base.firstSeen),
+    lastSeen: Date.parse(base.lastSeen),
+    sinceMessage: 0,
+    window: emptyWindow(),
+    mode: 'alert',
+    digestReason: null,
+    server: base.server,
+    logStreams: [],
+    command: base.command,
+  };
+  state.incidents.push(incident);
+  return incident;
+}
+
+/** The incident a finding of this severity goes to, upward only (see the module comment). */
+function routeOf(state: ClientState, classification: AlertClassification): IncidentState | null {
+  const scan = state.incidents.find((i) => i.classification === 'bounce-scan');
+  if (scan !== undefined) return scan;
+  const same = state.incidents.find((i) => i.classification === classification);
+  if (same !== undefined) return same;
+  const severity = severityOf(classification);
+  let best: IncidentState | null = null;
+  for (const incident of state.incidents) {
+    if (rank(incident.severity) > rank(severity) && (best === null || rank(incident.severity) > rank(best.severity))) {
+      best = incident;
+    }
+  }
+  return best;
+}
+
+function countInto(
+  state: ClientState,
+  incident: IncidentState,
+  group: ClassGroup,
+  now: number,
+  settings: IncidentSettings,
+  announced: boolean,
+): void {
+  const { alert, tally } = group;
+  const first = Date.parse(alert.firstSeen);
+  const last = Date.parse(alert.lastSeen);
+  incident.total += alert.count;
+  incident.firstSeen = Math.min(incident.firstSeen, first);
+  incident.lastSeen = Math.max(incident.lastSeen, last);
+  if (!announced) incident.sinceMessage += alert.count;
+  const before = { ...incident.window.targets };
+  addTallyToWindow(incident.window, tally, alert.count, first, last);
+  for (const stream of alert.logStreams) {
+    if (incident.logStreams.length >= STATE_LIMITS.streams) break;
+    if (!incident.logStreams.includes(stream)) incident.logStreams.push(stream);
+  }
+  if (incident.command !== alert.command) incident.command = 'PORT/EPRT';
+  if (incident.mode === 'digest' && incident.digestReason !== null) {
+    const added: Record<string, number> = {};
+    for (const [target, n] of Object.entries(incident.window.targets)) {
+      const delta = n - (before[target] ?? 0);
+      if (delta > 0) added[target] = delta;
+    }
+    const end = digestBucket(incident.digestReason, now, settings);
+    addDigestLine(state, incident, incident.digestReason, end, alert.count, first, last, added);
+  }
+}
+
+/** Adds a batch's service-port targets to the client's scan tracking; true when the thresholds are reached. */
+function trackScan(state: ClientState, groups: readonly ClassGroup[], now: number, settings: IncidentSettings): boolean {
+  const scan = (state.scan ??= { windowStart: now, ports: {}, pairs: 0 });
+  for (const { tally } of groups) {
+    for (const [host, ports] of tally.byHost) {
+      let known = scan.ports[host];
+      for (const port of ports.keys()) {
+        if (port >= SCAN_PORT_FLOOR && known !== undefined) continue;
+        if (known === undefined) {
+          if (scan.pairs >= STATE_LIMITS.scanPairs) return true;
+          scan.ports[host] = known = [];
+        }
+        if (port >= SCAN_PORT_FLOOR || known.includes(port)) continue;
+        if (scan.pairs >= STATE_LIMITS.scanPairs) return true;
+        known.push(port);
+        scan.pairs++;
+      }
+    }
+  }
+  const hosts = Object.keys(scan.ports);
+  return hosts.length >= settings.scanHosts || hosts.some((h) => (scan.ports[h]?.length ?? 0) >= settings.scanPorts);
+}
+
+/** The batch's alerts of one client merged into one base for a scan announcement. */
+function scanBase(groups: readonly ClassGroup[]): Alert {
+  const sorted = [...groups].sort((a, b) => rank(b.alert.severity) - rank(a.alert.severity));
+  const head = (sorted[0] as ClassGroup).alert;
+  const samples = sorted
+    .flatMap((g) => g.alert.samples)
+    .sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0))
+    .slice(0, ALERT_LIMITS.samples);
+  const streams = [...new Set(sorted.flatMap((g) => g.alert.logStreams))].sort();
+  const commands = new Set(sorted.map((g) => g.alert.command));
+  return {
+    ...head,
+    samples,
+    logStreams: streams.slice(0, ALERT_LIMITS.logStreams),
+    command: commands.size === 1 ? head.command : 'PORT/EPRT',
+  };
+}
+
+/**
+ * Applies one client's part of a batch. `slots` is how many new-incident messages the flood guard still
+ * allows (Infinity to find out how many are wanted). Messages go to the state's outbox with `origin` =
+ * the batch id; the caller publishes them, then removes them.
+ */
+export function applyBatch(
+  previous: ClientState | null,
+  batch: ClientBatch,
+  now: number,
+  settings: IncidentSettings,
+  slots: number,
+): BatchDecision {
+  if (previous !== null && previous.applied.some((a) => a.id === batch.batchId)) {
+    return { state: previous, changed: false, wantedSlots: 0, usedSlots: 0 };
+  }
+  const state = previous === null ? emptyClient(batch.key) : copyState(previous);
+  const origin = batch.batchId;
+  rollWindows(state, now, settings, origin);
+  state.applied = state.applied.filter((a) => now - a.at < STATE_LIMITS.appliedMs).slice(-(STATE_LIMITS.appliedCount - 1));
+  state.applied.push({ id: batch.batchId, at: now });
+
+  const hadOpen = state.incidents.length > 0;
+  const opened: Array<{ incident: IncidentState; base: Alert; kind: AlertKind }> = [];
+  const groups = [...batch.groups].sort(
+    (a, b) => rank(b.alert.severity) - rank(a.alert.severity) || (a.alert.classification < b.alert.classification ? -1 : 1),
+  );
+  for (const group of groups) {
+    const { alert } = group;
+    let incident = routeOf(state, alert.classification);
+    let announced = false;
+    if (incident === null) {
+      const lowerOpen = state.incidents.some((i) => rank(i.severity) < rank(alert.severity));
+      incident = openIncident(state, alert.classification, now, settings, alert);
+      if (alert.severity === 'low' && settings.lowSeverity === 'digest') {
+        incident.mode = 'digest';
+        incident.digestReason = 'low-severity';
+      } else {
+        opened.push({ incident, base: alert, kind: lowerOpen ? 'escalation' : 'new' });
+        announced = true;
+      }
+    }
+    countInto(state, incident, group, now, settings, announced);
+  }
+
+  if (!state.incidents.some((i) => i.classification === 'bounce-scan') && trackScan(state, groups, now, settings)) {
+    const base = scanBase(groups);
+    const scan = openIncident(state, 'bounce-scan', now, settings, base);
+    // Absorb: the scan tells the whole story of this window; the others are not reported again.
+    for (const other of state.incidents) {
+      if (other === scan) continue;
+      mergeWindow(scan.window, other.window);
+      scan.total += other.window.count;
+      scan.firstSeen = Math.min(scan.firstSeen, other.firstSeen);
+      scan.lastSeen = Math.max(scan.lastSeen, other.lastSeen);
+      for (const stream of other.logStreams) {
+        if (scan.logStreams.length < STATE_LIMITS.streams && !scan.logStreams.includes(stream)) scan.logStreams.push(stream);
+      }
+    }
+    const absorbed = new Set(state.incidents.filter((i) => i !== scan).map((i) => i.id));
+    state.incidents = [scan];
+    state.digests = state.digests.filter((d) => !absorbed.has(d.incidentId));
+    state.scan = null;
+    const kept = opened.filter((o) => !absorbed.has(o.incident.id));
+    opened.length = 0;
+    opened.push(...kept);
+    opened.unshift({ incident: scan, base, kind: hadOpen || opened.length > 0 || absorbed.size > 0 ? 'escalation' : 'new' });
+  }
+
+  // The flood guard: announcements beyond the hour's slots are folded into its digest, never dropped.
+  opened.sort((a, b) => rank(b.incident.severity) - rank(a.incident.severity));
+  let used = 0;
+  for (const { incident, base, kind } of opened) {
+    if (used < slots) {
+      used++;
+      state.outbox.push({ alert: announce(incident, base, kind, state.key), origin, createdAt: now });
+    } else {
+      incident.mode = 'digest';
+      incident.digestReason = 'flood-guard';
+      addDigestLine(
+        state,
+        incident,
+        'flood-guard',
+        digestBucket('flood-guard', now, settings),
+        incident.window.count,
+        incident.window.firstSeen ?? now,
+        incident.window.lastSeen ?? now,
+        incident.window.targets,
+      );
+    }
+  }
+  return { state, changed: true, wantedSlots: opened.length, usedSlots: used };
+}
+
+/** When a state next needs the sweep: a window end, a digest, or an outbox entry left unsent. Null: never. */
+export function dueAt(state: ClientState): number | null {
+  let due = Infinity;
+  for (const incident of state.incidents) due = Math.min(due, incident.windowEnd);
+  for (const line of state.digests) due = Math.min(due, line.bucketEnd);
+  for (const entry of state.outbox) due = Math.min(due, entry.createdAt + STATE_LIMITS.outboxGraceMs);
+  return Number.isFinite(due) ? due : null;
+}
+
+/** True when the state holds nothing but applied-batch ids (kept for idempotency until they expire). */
+export function isIdle(state: ClientState): boolean {
+  return state.incidents.length === 0 && state.digests.length === 0 && state.outbox.length === 0;
+}
+
+export interface SweepDecision {
+  readonly state: ClientState;
+  /** Digest lines due at `now`, to be listed (the caller removes them once the digest is published). */
+  readonly dueDigests: readonly PendingDigestLine[];
+  /** Outbox entries the sweep must publish: its own, and entries a failed invocation left past the grace. */
+  readonly toPublish: readonly OutboxEntry[];
+}
+
+/** The sweep's part for one client: roll windows (updates into the outbox), and say what is due. */
+export function sweepClient(previous: ClientState, now: number, settings: IncidentSettings, origin: string): SweepDecision {
+  const state = copyState(previous);
+  rollWindows(state, now, settings, origin);
+  const dueDigests = state.digests.filter((d) => d.bucketEnd <= now);
+  const toPublish = state.outbox.filter(
+    (e) => e.origin === origin || e.createdAt + STATE_LIMITS.outboxGraceMs <= now,
+  );
+  return { state, dueDigests, toPublish };
+}
+
+/** Removes published outbox entries (by alert id) and listed digest lines; pure, on a copy. */
+export function withoutSent(
+  previous: ClientState,
+  sentAlertIds: ReadonlySet<string>,
+  listedDigests: readonly PendingDigestLine[] = [],
+): ClientState {
+  const state = copyState(previous);
+  state.outbox = state.outbox.filter((e) => !sentAlertIds.has(e.alert.id));
+  const listed = new Set(listedDigests.map((d) => `${d.reason}|${d.bucketEnd}|${d.incidentId}`));
+  state.digests = state.digests.filter((d) => !listed.has(`${d.reason}|${d.bucketEnd}|${d.incidentId}`));
+  return state;
+}

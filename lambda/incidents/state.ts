@@ -1,0 +1,135 @@
+/**
+ * What alert memory keeps between invocations: one record per client (account, region, log group, client
+ * IP), holding that client's open incidents (one per classification), its scan tracking, the digest lines it
+ * owes, the messages decided but not yet confirmed sent (the outbox), and the batches already applied (so a
+ * retried batch changes nothing). One record per client, not per incident, because escalation, absorption
+ * and scans are decided per client, and one conditional write per client keeps those decisions atomic
+ * without transactions. Plain JSON data: the stores serialise it as it is.
+ */
+import type { Alert, AlertClassification, AlertCommand } from '../alerts/alert';
+import type { Severity } from '../detector/finding';
+
+export interface ClientKey {
+  /** The batch's `owner`. */
+  readonly account: string;
+  readonly region: string;
+  readonly logGroup: string;
+  readonly srcIp: string | null;
+}
+
+/** Findings of one window of an incident. */
+export interface WindowState {
+  count: number;
+  firstSeen: number | null;
+  lastSeen: number | null;
+  /** `ip:port` -> findings, for at most MAX_TRACKED_TARGETS targets. */
+  targets: Record<string, number>;
+  /** Findings whose target was not tracked (the map was full): the distinct counts are then floors. */
+  untracked: number;
+}
+
+export type DigestReason = 'low-severity' | 'flood-guard';
+
+export interface IncidentState {
+  /** Names the key and when it opened: a key that closes and opens again is a new incident. */
+  id: string;
+  classification: AlertClassification;
+  severity: Severity;
+  openedAt: number;
+  windowStart: number;
+  windowEnd: number;
+  /** Every finding of the incident, all windows. */
+  total: number;
+  firstSeen: number;
+  lastSeen: number;
+  /** Findings counted since the last message about this incident: an update is owed when positive. */
+  sinceMessage: number;
+  window: WindowState;
+  /** `alert`: messages per incident; `digest`: listed in a digest instead (low severity, or folded by the flood guard). */
+  mode: 'alert' | 'digest';
+  digestReason: DigestReason | null;
+  /** The vhost of the first finding (null when absent). */
+  server: string | null;
+  /** Up to MAX_STREAMS distinct log streams, first seen first. */
+  logStreams: string[];
+  command: AlertCommand;
+}
+
+/** What one incident did within one digest bucket. */
+export interface PendingDigestLine {
+  reason: DigestReason;
+  /** The bucket's end (ms): the digest is due then. */
+  bucketEnd: number;
+  incidentId: string;
+  classification: AlertClassification;
+  severity: Severity;
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  targets: Record<string, number>;
+}
+
+/** Distinct service ports per target host within the client's scan window. */
+export interface ScanState {
+  windowStart: number;
+  ports: Record<string, number[]>;
+  /** Host:port pairs tracked, across hosts (bounded by MAX_SCAN_PAIRS). */
+  pairs: number;
+}
+
+export interface OutboxEntry {
+  readonly alert: Alert;
+  /** Who publishes it: the batch that decided it (its retries too), or the sweep. */
+  readonly origin: string;
+  readonly createdAt: number;
+}
+
+export interface AppliedBatch {
+  readonly id: string;
+  readonly at: number;
+}
+
+export interface ClientState {
+  readonly key: ClientKey;
+  incidents: IncidentState[];
+  scan: ScanState | null;
+  digests: PendingDigestLine[];
+  outbox: OutboxEntry[];
+  applied: AppliedBatch[];
+}
+
+/** A state as a store holds it: the version is what a conditional write compares. */
+export interface StoredClient {
+  readonly state: ClientState;
+  /** 1 for the first write; a write expecting 0 creates the record. */
+  readonly version: number;
+}
+
+export const STATE_LIMITS = {
+  /** Targets with counts per window; beyond them findings are counted, not itemised. */
+  trackedTargets: 256,
+  streams: 5,
+  /** Targets kept per digest line. */
+  digestTargets: 20,
+  /** Host:port pairs tracked for scan detection; reaching this many distinct service targets is a scan anyway. */
+  scanPairs: 4096,
+  /**
+   * Applied batch ids are kept this long: Lambda retries an asynchronous event for at most 6 hours
+   * (MaximumEventAgeInSeconds), so an older id cannot come back except by a manual redrive.
+   */
+  appliedMs: 7 * 60 * 60 * 1000,
+  appliedCount: 500,
+  /**
+   * An outbox entry older than this was left by an invocation that failed to publish it and whose retries
+   * ran out: the sweep sends it, so nothing decided is lost. Lambda's two retries come within ~3 minutes.
+   */
+  outboxGraceMs: 15 * 60 * 1000,
+} as const;
+
+export function emptyWindow(): WindowState {
+  return { count: 0, firstSeen: null, lastSeen: null, targets: {}, untracked: 0 };
+}
+
+export function emptyClient(key: ClientKey): ClientState {
+  return { key, incidents: [], scan: null, digests: [], outbox: [], applied: [] };
+}

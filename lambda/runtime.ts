@@ -1,0 +1,164 @@
+/**
+ * The Lambda runtime, built once per container (cold start): configuration read and validated, SDK clients,
+ * logger and metrics created, alert memory wired. `handler.ts` (the detector) and `sweep-handler.ts` (the
+ * scheduled sweep) are one line each on top of this; the local run builds it with a clock that follows the
+ * log's own time. Failures are logged in one line, counted, and rethrown: the invocation then fails, Lambda
+ * retries it, and finally keeps the event at the on-failure destination.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { Context } from 'aws-lambda';
+import { AlertPublishError, SnsAlertPublisher } from './adapters';
+import { DynamoDbIncidentStore } from './adapters/dynamodb-incident-store';
+import { buildSnsMessage } from './alerts';
+import { MalformedPayloadError } from './awslogs';
+import { ConfigError, type HandlerConfig, readConfig } from './config';
+import { IncidentConflictError, IncidentMemory, type SweepOutcome } from './incidents';
+import { type PipelineMetrics, type PipelineSummary, processSubscriptionEvent } from './pipeline';
+
+export interface RuntimeOptions {
+  /** The decision clock; wall time by default. */
+  readonly now?: () => number;
+}
+
+export interface Runtime {
+  readonly config: HandlerConfig;
+  /** The detector: one CloudWatch Logs subscription event. */
+  detect(event: unknown, context: Context): Promise<PipelineSummary>;
+  /** The scheduled sweep: window ends, digests, messages left unsent. Requires the incident table. */
+  sweep(event: unknown, context: Context): Promise<SweepSummary>;
+}
+
+export interface SweepSummary {
+  readonly records: number;
+  readonly published: number;
+  readonly kinds: Readonly<Record<string, number>>;
+}
+
+/** Per-attempt limits for every AWS call: a stalled connection fails fast and the SDK retries it. */
+const REQUEST_HANDLER = { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true } as const;
+
+export function createRuntime(env: Readonly<Record<string, string | undefined>>, options: RuntimeOptions = {}): Runtime {
+  const config = readConfig(env);
+  const now = options.now ?? Date.now;
+  const logger = new Logger({ serviceName: config.serviceName, logLevel: config.logLevel });
+  const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: config.serviceName });
+
+  const pipelineMetrics: PipelineMetrics = {
+    count(name, value, classification) {
+      const unit = name === 'DecompressedBytes' ? MetricUnit.Bytes : MetricUnit.Count;
+      if (classification === undefined) {
+        metrics.addMetric(name, unit, value);
+      } else {
+        // A single metric carries its own dimension set, so the classification does not leak onto the others.
+        metrics.singleMetric().addDimension('classification', classification).addMetric(name, unit, value);
+      }
+    },
+  };
+
+  const sns = new SNSClient({ region: config.topicRegion, requestHandler: REQUEST_HANDLER, maxAttempts: 3 });
+  const publisher = new SnsAlertPublisher(sns, config.topicArn, {
+    maxAttempts: config.publishMaxAttempts,
+    onRetry: ({ attempt, entries, delayMs }) => {
+      metrics.addMetric('PublishRetries', MetricUnit.Count, entries);
+      logger.warn('retrying alerts SNS did not accept', { attempt, entries, delayMs });
+    },
+  });
+
+  let incidents: IncidentMemory | null = null;
+  if (config.incidentTable === null) {
+    logger.warn('alert memory off: INCIDENT_TABLE_NAME is not set, so every batch is judged alone (no incidents)');
+  } else {
+    const dynamodb = new DynamoDBClient({ region: config.region, requestHandler: REQUEST_HANDLER, maxAttempts: 3 });
+    incidents = new IncidentMemory({
+      store: new DynamoDbIncidentStore(dynamodb, config.incidentTable),
+      publisher,
+      settings: config.incidents,
+      render: (alert) => buildSnsMessage(alert),
+      events: {
+        storeUnavailable: (error, phase) => {
+          // Fail open: the alerts go out unsuppressed and say so; this line and the metric say why.
+          logger.error('alert memory unavailable: publishing without suppression', { phase, error: error.message });
+        },
+        conflict: (attempt) => {
+          metrics.addMetric('StateWriteConflicts', MetricUnit.Count, 1);
+          logger.debug('state write lost a race; deciding again', { attempt });
+        },
+        cleanupFailed: (error) => {
+          metrics.addMetric('OutboxCleanupFailures', MetricUnit.Count, 1);
+          logger.warn('published alerts not removed from the outbox; a later sweep may send them again', {
+            error: error instanceof Error ? error.message : String(error),
+          });
+        },
+      },
+    });
+  }
+  const memory = incidents === null ? undefined : { incidents, now };
+
+  async function detect(event: unknown, context: Context): Promise<PipelineSummary> {
+    logger.addContext(context);
+    try {
+      const summary = await processSubscriptionEvent(event, {
+        publisher,
+        region: config.region,
+        maxDecompressedBytes: config.maxDecompressedBytes,
+        logger,
+        metrics: pipelineMetrics,
+        ...(memory === undefined ? {} : { memory }),
+      });
+      logger.info('batch processed', { summary });
+      return summary;
+    } catch (error) {
+      logFailure(error);
+      throw error;
+    } finally {
+      // Also on failure: the MalformedBatches and retry counts matter most then.
+      metrics.publishStoredMetrics();
+    }
+  }
+
+  async function sweep(_event: unknown, context: Context): Promise<SweepSummary> {
+    logger.addContext(context);
+    if (incidents === null) {
+      throw new ConfigError('INCIDENT_TABLE_NAME', 'is required by the sweep function: the alert memory table');
+    }
+    try {
+      const outcome: SweepOutcome = await incidents.sweep(now());
+      const kinds: Record<string, number> = {};
+      for (const alert of outcome.published) kinds[alert.kind] = (kinds[alert.kind] ?? 0) + 1;
+      metrics.addMetric('SweepRecords', MetricUnit.Count, outcome.records);
+      metrics.addMetric('AlertsPublished', MetricUnit.Count, outcome.published.length);
+      const summary = { records: outcome.records, published: outcome.published.length, kinds };
+      logger.info('sweep done', { summary });
+      return summary;
+    } catch (error) {
+      logFailure(error);
+      throw error;
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  }
+
+  function logFailure(error: unknown): void {
+    if (error instanceof MalformedPayloadError) {
+      metrics.addMetric('MalformedBatches', MetricUnit.Count, 1);
+      // The message and reason only: the cause may quote the (untrusted) payload.
+      logger.error('malformed subscription payload', { reason: error.reason, error: error.message });
+    } else if (error instanceof AlertPublishError) {
+      metrics.addMetric('AlertsUnpublished', MetricUnit.Count, error.failures.length);
+      logger.error('alerts not published', {
+        error: error.message,
+        failures: error.failures.map(({ id, code, senderFault }) => ({ id, code, senderFault })),
+      });
+    } else if (error instanceof IncidentConflictError) {
+      metrics.addMetric('StateWriteConflicts', MetricUnit.Count, 1);
+      logger.error('alert memory: conflicting writers; the batch will be retried', { error: error.message });
+    } else {
+      logger.error('invocation failed', error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  return { config, detect, sweep };
+}
