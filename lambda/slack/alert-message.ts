@@ -18,7 +18,9 @@ export class AlertMessageError extends Error {
 }
 
 const SEVERITIES = new Set(['low', 'medium', 'high', 'critical']);
-const CLASSIFICATIONS = new Set(Object.keys(RULE_11209_TEXT.classifications));
+const CLASSIFICATIONS = new Set([...Object.keys(RULE_11209_TEXT.classifications), 'bounce-scan']);
+const KINDS = new Set(['new', 'update', 'escalation', 'digest']);
+const MEMORY = new Set(['on', 'off', 'unavailable']);
 
 type Json = Record<string, unknown>;
 
@@ -43,6 +45,49 @@ function isHttpsUrl(value: unknown): value is string {
     // Not a URL at all: the caller reports the field.
     return false;
   }
+}
+
+type Fail = (field: string, expected: string) => never;
+
+function checkTargetCounts(value: unknown, field: string, fail: Fail): void {
+  if (!Array.isArray(value)) return fail(field, 'an array');
+  value.forEach((t: unknown, i) => {
+    if (!isObject(t) || typeof t.target !== 'string' || !isCount(t.count)) fail(`${field}[${i}]`, '{target, count}');
+  });
+  return undefined;
+}
+
+function checkWindow(window: unknown, fail: Fail): void {
+  if (!isObject(window)) return fail('window', 'an object');
+  for (const field of ['count', 'distinctTargets', 'distinctPorts', 'distinctHosts'] as const) {
+    if (!isCount(window[field])) fail(`window.${field}`, 'a non-negative integer');
+  }
+  if (typeof window.distinctCapped !== 'boolean') fail('window.distinctCapped', 'a boolean');
+  checkTargetCounts(window.topTargets, 'window.topTargets', fail);
+  return undefined;
+}
+
+function checkDigest(digest: unknown, fail: Fail): void {
+  if (!isObject(digest)) return fail('digest', 'an object');
+  if (digest.reason !== 'low-severity' && digest.reason !== 'flood-guard') fail('digest.reason', 'low-severity or flood-guard');
+  if (!isCount(digest.entriesTruncated)) fail('digest.entriesTruncated', 'a non-negative integer');
+  if (!Array.isArray(digest.entries)) return fail('digest.entries', 'an array');
+  digest.entries.forEach((entry: unknown, i) => {
+    const at = `digest.entries[${i}]`;
+    if (!isObject(entry)) return fail(at, 'an object');
+    for (const field of ['incidentId', 'logGroup', 'firstSeen', 'lastSeen'] as const) {
+      if (typeof entry[field] !== 'string') fail(`${at}.${field}`, 'a string');
+    }
+    if (entry.srcIp !== null && typeof entry.srcIp !== 'string') fail(`${at}.srcIp`, 'a string or null');
+    if (typeof entry.classification !== 'string' || !CLASSIFICATIONS.has(entry.classification)) {
+      fail(`${at}.classification`, 'a known classification');
+    }
+    if (typeof entry.severity !== 'string' || !SEVERITIES.has(entry.severity)) fail(`${at}.severity`, 'a known severity');
+    if (!isCount(entry.count)) fail(`${at}.count`, 'a non-negative integer');
+    checkTargetCounts(entry.topTargets, `${at}.topTargets`, fail);
+    return undefined;
+  });
+  return undefined;
 }
 
 export function parseAlertMessage(message: string): Alert {
@@ -79,6 +124,22 @@ export function parseAlertMessage(message: string): Alert {
   for (const field of ['logStreams', 'targets', 'runbook'] as const) {
     if (!isStringArray(value[field])) fail(field, 'an array of strings');
   }
+
+  for (const field of ['incidentId', 'region'] as const) {
+    if (typeof value[field] !== 'string') fail(field, 'a string');
+  }
+  if (value.account !== null && typeof value.account !== 'string') fail('account', 'a string or null');
+  if (typeof value.kind !== 'string' || !KINDS.has(value.kind)) fail('kind', 'new, update, escalation or digest');
+  if (typeof value.alertMemory !== 'string' || !MEMORY.has(value.alertMemory)) fail('alertMemory', 'on, off or unavailable');
+  for (const field of ['windowStart', 'windowEnd'] as const) {
+    if (typeof value[field] !== 'string' || Number.isNaN(Date.parse(value[field] as string))) {
+      fail(field, 'an ISO-8601 timestamp');
+    }
+  }
+  if (!isCount(value.incidentTotal)) fail('incidentTotal', 'a non-negative integer');
+  if (value.window !== undefined) checkWindow(value.window, fail);
+  if (value.digest !== undefined) checkDigest(value.digest, fail);
+  if (value.kind === 'digest' && value.digest === undefined) fail('digest', 'an object (kind is digest)');
 
   const links = value.links;
   if (!isObject(links)) return fail('links', 'an object');

@@ -1,4 +1,5 @@
 import { CONFIG_DEFAULTS, ConfigError, readConfig } from '../../lambda/config';
+import { INCIDENT_DEFAULTS } from '../../lambda/incidents';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:ftp-bounce-watch-alerts';
 const base = { ALERT_TOPIC_ARN: TOPIC, AWS_REGION: 'eu-west-1' };
@@ -24,6 +25,8 @@ describe('readConfig', () => {
       serviceName: 'ftp-bounce-watch',
       metricsNamespace: 'FtpBounceWatch',
       logLevel: 'INFO',
+      incidentTable: null,
+      incidents: INCIDENT_DEFAULTS,
     });
     expect(CONFIG_DEFAULTS.maxDecompressedBytes).toBe(64 * 1024 * 1024);
   });
@@ -44,6 +47,29 @@ describe('readConfig', () => {
       serviceName: 'ftp-watch-prod',
       metricsNamespace: 'Security/FtpBounceWatch',
       logLevel: 'DEBUG',
+    });
+  });
+
+  it('reads alert memory\'s table and settings', () => {
+    const config = readConfig({
+      ...base,
+      INCIDENT_TABLE_NAME: 'ftp-bounce-watch-incidents',
+      ALERT_WINDOW_MINUTES: '30',
+      LOW_SEVERITY: 'Immediate',
+      DIGEST_INTERVAL_MINUTES: '60',
+      MAX_NEW_INCIDENTS_PER_HOUR: '5',
+      SCAN_PORTS: '20',
+      SCAN_HOSTS: '3',
+    });
+
+    expect(config.incidentTable).toBe('ftp-bounce-watch-incidents');
+    expect(config.incidents).toEqual({
+      windowMs: 30 * 60_000,
+      lowSeverity: 'immediate',
+      digestIntervalMs: 3_600_000,
+      maxNewIncidentsPerHour: 5,
+      scanPorts: 20,
+      scanHosts: 3,
     });
   });
 
@@ -103,6 +129,17 @@ describe('readConfig', () => {
     ['POWERTOOLS_METRICS_NAMESPACE', 'AWS/Lambda'],
     ['POWERTOOLS_METRICS_NAMESPACE', 'émoji🙂'],
     ['LOG_LEVEL', 'verbose'],
+    ['INCIDENT_TABLE_NAME', 'ab'],
+    ['INCIDENT_TABLE_NAME', 'table/with/slashes'],
+    ['ALERT_WINDOW_MINUTES', '4'],
+    ['ALERT_WINDOW_MINUTES', '1441'],
+    ['ALERT_WINDOW_MINUTES', '1h'],
+    ['LOW_SEVERITY', 'later'],
+    ['DIGEST_INTERVAL_MINUTES', '59'],
+    ['DIGEST_INTERVAL_MINUTES', '10081'],
+    ['MAX_NEW_INCIDENTS_PER_HOUR', '0'],
+    ['SCAN_PORTS', '1'],
+    ['SCAN_HOSTS', '1001'],
   ])('rejects %s=%j naming the variable', (variable, value) => {
     const error = configError({ ...base, [variable]: value });
 

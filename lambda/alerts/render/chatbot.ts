@@ -16,7 +16,11 @@ import {
   clientNameOf,
   countPhrase,
   droppedSamplesNote,
+  incidentRows,
+  kindTag,
   moreSuffix,
+  pluralise,
+  shortTime,
   SEVERITY_EMOJI,
   severityTag,
   timePhrase,
@@ -67,7 +71,27 @@ function targetsLine(alert: Alert): string {
   return `*Target* ${shown.join(', ')}${moreSuffix(shown.length, alert.targets.length + alert.targetsTruncated)}`;
 }
 
+/** A digest card: the incidents listed, one line each. */
+function digestDescriptionOf(alert: Alert): string {
+  const entries = alert.digest?.entries ?? [];
+  const more = alert.digest?.entriesTruncated ?? 0;
+  const head = [
+    `*${pluralise(entries.length + more, 'incident')}*, ${countPhrase(alert.count)}, `
+    + `${shortTime(alert.windowStart)} to ${shortTime(alert.windowEnd)} UTC`,
+    escapeSlackEntities(alert.description.slice(alert.description.lastIndexOf('\n') + 1)),
+    '',
+  ];
+  const lines = entries.map(
+    (e) =>
+      `• ${e.srcIp === null ? 'unknown client' : slackCode(e.srcIp, 70)} in ${slackCode(e.logGroup, 120)}: `
+      + `${e.count} (${e.classification})${e.topTargets[0] === undefined ? '' : ` → ${slackCode(e.topTargets[0].target, 64)}`}`,
+  );
+  const tail = more > 0 ? [`… and ${more} more`] : [];
+  return truncate([...head, ...lines, ...tail].join('\n'), CHATBOT_LIMITS.description);
+}
+
 function descriptionOf(alert: Alert): string {
+  if (alert.kind === 'digest') return digestDescriptionOf(alert);
   const text = classificationText(alert);
   const name = clientNameOf(alert);
   const client = alert.srcIp === null ? 'unknown (not in the log line)' : slackCode(alert.srcIp, 70);
@@ -83,6 +107,7 @@ function descriptionOf(alert: Alert): string {
     `*Log group* ${slackCode(alert.logGroup, 300)}${streamPart}`,
     `*How many* ${countPhrase(alert.count)} ${timePhrase(alert)}`,
     `*Severity* ${severityTag(alert.severity)} · ${alert.classification} · ${alert.command}`,
+    ...incidentRows(alert, slackCode).map(([label, value]) => `*${label}* ${escapeIncidentValue(label, value)}`),
     '',
     escapeSlackEntities(text.summary),
   ].join('\n');
@@ -97,6 +122,11 @@ function descriptionOf(alert: Alert): string {
   // Samples only when a useful amount fits; the head alone is bounded well below the limit.
   const block = samples.length > 0 && room >= 120 ? `${heading}${slackCodeBlock(samples, room)}` : '';
   return truncate(`${head}${block}${tail}`, CHATBOT_LIMITS.description);
+}
+
+/** Incident rows carry our own text (escaped here) and untrusted targets (already code spans). */
+function escapeIncidentValue(label: string, value: string): string {
+  return label === 'Top targets' ? value : escapeSlackEntities(value);
 }
 
 function nextStepsOf(alert: Alert): string[] {
@@ -114,10 +144,9 @@ export function renderChatbotCard(alert: Alert): ChatbotCard {
   const text = classificationText(alert);
   const sev = severityTag(alert.severity);
   const client = alert.srcIp === null ? 'unknown client' : slackCode(alert.srcIp, 70);
-  const title = truncate(
-    `${SEVERITY_EMOJI[alert.severity]} [${sev}] ${text.label}: ${client}`,
-    CHATBOT_LIMITS.title,
-  );
+  const lead = alert.alertMemory === 'off' ? '' : `${kindTag(alert)} · `;
+  const subject = alert.kind === 'digest' ? escapeSlackEntities(alert.title) : `${text.label}: ${client}`;
+  const title = truncate(`${SEVERITY_EMOJI[alert.severity]} [${sev}] ${lead}${subject}`, CHATBOT_LIMITS.title);
   const context: Record<string, string> = {
     ruleId: alert.ruleId,
     severity: alert.severity,
@@ -130,6 +159,10 @@ export function renderChatbotCard(alert: Alert): ChatbotCard {
     firstSeen: alert.firstSeen,
     lastSeen: alert.lastSeen,
     alertId: alert.id,
+    incidentId: alert.incidentId,
+    kind: alert.kind,
+    account: alert.account ?? 'unknown',
+    region: alert.region,
   };
   return {
     version: '1.0',
@@ -145,10 +178,10 @@ export function renderChatbotCard(alert: Alert): ChatbotCard {
       ),
     },
     metadata: {
-      // One thread per log group x client x classification: repeats of the same story stay together.
-      threadId: `ftp-bounce-watch-${alert.fingerprint}`,
+      // One thread per incident: its first alert, escalations, updates stay together (DESIGN.md section 8).
+      threadId: `ftp-bounce-watch-${alert.incidentId}`,
       summary: slackSafe(
-        `[${sev}] ${text.label} from ${alert.srcIp ?? 'unknown client'}`,
+        alert.kind === 'digest' ? `[${sev}] ${alert.title}` : `[${sev}] ${text.label} from ${alert.srcIp ?? 'unknown client'}`,
         CHATBOT_LIMITS.summary,
       ),
       eventType: `rule-11209-${alert.classification}`,

@@ -2,7 +2,7 @@
 import type { Severity } from '../../detector/finding';
 import { type ClassificationText, RULE_11209_TEXT } from '../../detector/rule-11209.messages';
 import type { Alert } from '../alert';
-import { BOUNCE_SCAN_TEXT } from '../incident.messages';
+import { BOUNCE_SCAN_TEXT, KIND_TEXT, MEMORY_TEXT } from '../incident.messages';
 
 export function severityTag(severity: Severity): string {
   return severity.toUpperCase();
@@ -54,4 +54,40 @@ export function droppedSamplesNote(alert: Alert): string {
 
 export function pluralise(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** "NEW", "UPDATE", ...: the kind of incident message, for titles. */
+export function kindTag(alert: Alert): string {
+  return KIND_TEXT[alert.kind].tag;
+}
+
+/** `2024-05-01 10:00` (UTC, minutes): window bounds read better without seconds and milliseconds. */
+export function shortTime(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+}
+
+/**
+ * The incident facts every medium shows, as label/value rows; `code` formats untrusted values for the medium
+ * (targets come from log lines). Empty for alerts judged without memory, except the note that memory is off.
+ */
+export function incidentRows(alert: Alert, code: (text: string, max: number) => string): Array<[string, string]> {
+  const rows: Array<[string, string]> = [];
+  if (alert.alertMemory === 'off') return rows;
+  rows.push(['Incident', `${alert.incidentId} (${KIND_TEXT[alert.kind].lead.toLowerCase()})`]);
+  rows.push(['Window', `${shortTime(alert.windowStart)} to ${shortTime(alert.windowEnd)} UTC`]);
+  const w = alert.window;
+  if (w !== undefined) {
+    const plus = w.distinctCapped ? '+' : '';
+    rows.push([
+      'This window',
+      `${countPhrase(w.count)}; ${pluralise(w.distinctTargets, 'target')}${plus} on ${pluralise(w.distinctHosts, 'host')}${plus}, `
+      + `${pluralise(w.distinctPorts, 'distinct port')}${plus}`,
+    ]);
+    if (w.topTargets.length > 0) {
+      rows.push(['Top targets', w.topTargets.map((t) => `${code(t.target, 64)} x${t.count}`).join(', ')]);
+    }
+  }
+  if (alert.kind !== 'new') rows.push(['Since it opened', countPhrase(alert.incidentTotal)]);
+  if (alert.alertMemory === 'unavailable') rows.push(['Alert memory', MEMORY_TEXT.unavailable]);
+  return rows;
 }

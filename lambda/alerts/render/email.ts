@@ -11,8 +11,12 @@ import {
   clientNameOf,
   countPhrase,
   droppedSamplesNote,
+  incidentRows,
+  kindTag,
   moreSuffix,
+  pluralise,
   severityTag,
+  shortTime,
   timePhrase,
 } from './common';
 
@@ -169,12 +173,66 @@ function sampleLines(alert: Alert): string[] {
   return lines;
 }
 
+function updateHeadline(alert: Alert): string {
+  const client = emailSafe(alert.srcIp ?? 'an unknown client', 64);
+  const where = alert.server === null ? 'the FTP server' : emailSafe(alert.server, 120);
+  const w = alert.window;
+  const during = w === undefined ? countPhrase(alert.count) : countPhrase(w.count);
+  return `The incident is still going on: ${client} had ${during} refused by ${where} in this window `
+    + `(${countPhrase(alert.incidentTotal)} since the incident opened).`;
+}
+
+/** A digest lists incidents, not one client: its own body. */
+function renderDigestBody(alert: Alert): string {
+  const digest = alert.digest;
+  const text = classificationText(alert);
+  const out: string[] = [];
+  const entries = digest?.entries ?? [];
+  const total = entries.length + (digest?.entriesTruncated ?? 0);
+  out.push(
+    `[${severityTag(alert.severity)}] ${kindTag(alert)} · ${alert.title}`,
+    '',
+    `${pluralise(total, 'incident')}, ${countPhrase(alert.count)}, `
+    + `between ${shortTime(alert.windowStart)} and ${shortTime(alert.windowEnd)} UTC.`,
+    alert.description.slice(alert.description.lastIndexOf('\n') + 1),
+    '',
+  );
+  for (const [i, entry] of entries.entries()) {
+    const targets = entry.topTargets.map((t) => `${emailSafe(t.target, 64)} x${t.count}`).join(', ');
+    out.push(
+      `${i + 1}. ${emailSafe(entry.srcIp ?? 'unknown client', 64)} in ${emailSafe(entry.logGroup, 200)}: `
+      + `${countPhrase(entry.count)} (${entry.classification}, ${severityTag(entry.severity)}), `
+      + `${shortTime(entry.firstSeen)} to ${shortTime(entry.lastSeen)}`,
+      `   targets: ${targets === '' ? 'none decodable' : targets}`,
+      `   incident ${entry.incidentId}`,
+    );
+  }
+  if ((digest?.entriesTruncated ?? 0) > 0) out.push(`... and ${digest?.entriesTruncated} more (the least busy).`);
+  out.push('', 'WHAT TO DO', ...alert.runbook.map((step, n) => `${n + 1}. ${step}`));
+  out.push('', `Logs Insights: ${alert.links.insights}`);
+  out.push(
+    '',
+    '--',
+    `Rule ${RULE_11209_TEXT.ruleId} (OSSEC/Wazuh level ${RULE_11209_TEXT.level}): ${alert.ruleTitle}`,
+    `Digest ${alert.id} · ${text.label} · account ${alert.account ?? 'unknown'} · ${alert.region} · sent by ftp-bounce-watch`,
+  );
+  return `${out.join('\n')}\n`;
+}
+
 export function renderEmailBody(alert: Alert): string {
+  if (alert.kind === 'digest') return renderDigestBody(alert);
   const text = classificationText(alert);
   const firstStep = alert.runbook[0] ?? text.runbook[0] ?? '';
   const out: string[] = [];
 
-  out.push(`[${severityTag(alert.severity)}] ${text.label}`, '', headline(alert), text.summary, '');
+  const lead = alert.alertMemory === 'off' ? '' : `${kindTag(alert)} · `;
+  out.push(
+    `[${severityTag(alert.severity)}] ${lead}${text.label}`,
+    '',
+    alert.kind === 'update' ? updateHeadline(alert) : headline(alert),
+    text.summary,
+    '',
+  );
   out.push(
     ...labelled([
       ['Client', emailSafe(alert.srcIp ?? 'unknown (not in the log line)', FIELD_MAX)],
@@ -185,6 +243,7 @@ export function renderEmailBody(alert: Alert): string {
       ['How many', `${countPhrase(alert.count)} ${timePhrase(alert)}`],
       ['Severity', `${severityTag(alert.severity)} (${alert.classification})`],
       ['Do first', firstStep],
+      ...incidentRows(alert, emailSafe),
     ]),
   );
 

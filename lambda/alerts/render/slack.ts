@@ -12,7 +12,11 @@ import {
   clientNameOf,
   countPhrase,
   droppedSamplesNote,
+  incidentRows,
+  kindTag,
   moreSuffix,
+  pluralise,
+  shortTime,
   SEVERITY_EMOJI,
   severityTag,
   timePhrase,
@@ -93,7 +97,62 @@ function samplesSection(alert: Alert): unknown | null {
   };
 }
 
+function renderDigestMessage(alert: Alert): SlackMessage {
+  const sev = severityTag(alert.severity);
+  const entries = alert.digest?.entries ?? [];
+  const more = alert.digest?.entriesTruncated ?? 0;
+  const lines = entries.map(
+    (e, i) =>
+      `${i + 1}. ${e.srcIp === null ? 'unknown client' : slackCode(e.srcIp, 70)} in ${slackCode(e.logGroup, 200)}: `
+      + `${countPhrase(e.count)} (${e.classification})`
+      + `${e.topTargets.length === 0 ? '' : ` → ${e.topTargets.slice(0, 3).map((t) => slackCode(t.target, 64)).join(', ')}`}`,
+  );
+  // Entries are split over sections so no section passes Slack's 3,000 characters; blocks are capped at 50.
+  const sections: unknown[] = [];
+  let chunk: string[] = [];
+  for (const line of lines) {
+    if (chunk.join('\n').length + line.length + 1 > SLACK_LIMITS.sectionText - 50) {
+      sections.push({ type: 'section', text: mrkdwn(chunk.join('\n')) });
+      chunk = [];
+    }
+    chunk.push(line);
+  }
+  if (chunk.length > 0) sections.push({ type: 'section', text: mrkdwn(chunk.join('\n')) });
+  const summary =
+    `*${pluralise(entries.length + more, 'incident')}*, ${countPhrase(alert.count)}, `
+    + `${shortTime(alert.windowStart)} to ${shortTime(alert.windowEnd)} UTC\n`
+    + escapeSlackEntities(alert.description.slice(alert.description.lastIndexOf('\n') + 1));
+  const blocks: unknown[] = [
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: truncate(`${SEVERITY_EMOJI[alert.severity]} [${sev}] ${kindTag(alert)} · ${alert.title}`, SLACK_LIMITS.header), emoji: true },
+    },
+    { type: 'section', text: mrkdwn(summary) },
+    ...sections.slice(0, SLACK_LIMITS.blocks - 4),
+    {
+      type: 'section',
+      text: mrkdwn(['*What to do*', ...alert.runbook.map((step, i) => `${i + 1}. ${escapeSlackEntities(step)}`)].join('\n')),
+    },
+    {
+      type: 'context',
+      elements: [mrkdwn(`Digest ${alert.id}${more > 0 ? ` · ${more} more incidents not listed` : ''}`, SLACK_LIMITS.contextText)],
+    },
+  ];
+  return { text: truncate(`[${sev}] ${kindTag(alert)} · ${alert.title}`, SLACK_LIMITS.text), blocks };
+}
+
+/** The incident's facts (memory on or unavailable) as one section; nothing without memory. */
+function incidentSection(alert: Alert): unknown[] {
+  const rows = incidentRows(alert, slackCode);
+  if (rows.length === 0) return [];
+  const text = rows
+    .map(([label, value]) => `*${label}* ${label === 'Top targets' ? value : escapeSlackEntities(value)}`)
+    .join('\n');
+  return [{ type: 'section', text: mrkdwn(text) }];
+}
+
 export function renderSlackMessage(alert: Alert): SlackMessage {
+  if (alert.kind === 'digest') return renderDigestMessage(alert);
   const text = classificationText(alert);
   const sev = severityTag(alert.severity);
   const emoji = SEVERITY_EMOJI[alert.severity];
@@ -104,7 +163,10 @@ export function renderSlackMessage(alert: Alert): SlackMessage {
       type: 'header',
       text: {
         type: 'plain_text',
-        text: truncate(`${emoji} [${sev}] ${text.label}`, SLACK_LIMITS.header),
+        text: truncate(
+          `${emoji} [${sev}] ${alert.alertMemory === 'off' ? '' : `${kindTag(alert)} · `}${text.label}`,
+          SLACK_LIMITS.header,
+        ),
         emoji: true,
       },
     },
@@ -130,6 +192,7 @@ export function renderSlackMessage(alert: Alert): SlackMessage {
         field('Command', alert.command),
       ].slice(0, SLACK_LIMITS.fields),
     },
+    ...incidentSection(alert),
     {
       type: 'section',
       text: mrkdwn(

@@ -51,7 +51,7 @@ describe('Chatbot custom notification', () => {
         keywords: ['rule-11209', 'high', 'foreign-public-target', 'PORT'],
       },
       metadata: {
-        threadId: `ftp-bounce-watch-${alert.fingerprint}`,
+        threadId: `ftp-bounce-watch-${alert.incidentId}`,
         summary: '[HIGH] FTP data channel aimed at a third party from 198.51.100.4',
         eventType: 'rule-11209-foreign-public-target',
         relatedResources: ['/ftp/proftpd'],
