@@ -50,6 +50,7 @@ function digestAlert(lines: readonly KeyedDigestLine[], settings: IncidentSettin
     (a, b) =>
       SEVERITY_RANK[b.line.severity] - SEVERITY_RANK[a.line.severity]
       || b.line.count - a.line.count
+      || a.line.firstSeen - b.line.firstSeen
       || (a.line.incidentId < b.line.incidentId ? -1 : 1),
   );
   const head = sorted[0] as KeyedDigestLine;

@@ -445,7 +445,9 @@ export function applyBatch(
   state.applied = state.applied.filter((a) => now - a.at < STATE_LIMITS.appliedMs).slice(-(STATE_LIMITS.appliedCount - 1));
   state.applied.push({ id: batch.batchId, at: now });
 
-  const hadOpen = state.incidents.length > 0;
+  // Escalation means "more severe than what you were told": only announced incidents count.
+  const announcedBefore = (severity: Severity): boolean =>
+    state.incidents.some((i) => i.mode === 'alert' && rank(i.severity) < rank(severity));
   const opened: Array<{ incident: IncidentState; base: Alert; kind: AlertKind }> = [];
   const groups = [...batch.groups].sort(
     (a, b) => rank(b.alert.severity) - rank(a.alert.severity) || (a.alert.classification < b.alert.classification ? -1 : 1),
@@ -455,13 +457,13 @@ export function applyBatch(
     let incident = routeOf(state, alert.classification);
     let announced = false;
     if (incident === null) {
-      const lowerOpen = state.incidents.some((i) => rank(i.severity) < rank(alert.severity));
+      const escalates = announcedBefore(alert.severity);
       incident = openIncident(state, alert.classification, now, settings, alert);
       if (alert.severity === 'low' && settings.lowSeverity === 'digest') {
         incident.mode = 'digest';
         incident.digestReason = 'low-severity';
       } else {
-        opened.push({ incident, base: alert, kind: lowerOpen ? 'escalation' : 'new' });
+        opened.push({ incident, base: alert, kind: escalates ? 'escalation' : 'new' });
         announced = true;
       }
     }
@@ -470,6 +472,8 @@ export function applyBatch(
 
   if (!state.incidents.some((i) => i.classification === 'bounce-scan') && trackScan(state, groups, now, settings)) {
     const base = scanBase(groups);
+    const announced = new Set(opened.map((o) => o.incident.id));
+    const escalates = state.incidents.some((i) => i.mode === 'alert' && !announced.has(i.id));
     const scan = openIncident(state, 'bounce-scan', now, settings, base);
     // Absorb: the scan tells the whole story of this window; the others are not reported again.
     for (const other of state.incidents) {
@@ -489,7 +493,7 @@ export function applyBatch(
     const kept = opened.filter((o) => !absorbed.has(o.incident.id));
     opened.length = 0;
     opened.push(...kept);
-    opened.unshift({ incident: scan, base, kind: hadOpen || opened.length > 0 || absorbed.size > 0 ? 'escalation' : 'new' });
+    opened.unshift({ incident: scan, base, kind: escalates ? 'escalation' : 'new' });
   }
 
   // The flood guard: announcements beyond the hour's slots are folded into its digest, never dropped.
