@@ -1,0 +1,207 @@
+/**
+ * A whole deployment on loopback, on the log's own clock: the REAL Lambda runtime (detector and sweep, built
+ * by lambda/runtime.ts), the real DynamoDB client against an embedded DynamoDB-compatible server (dynalite),
+ * the real SNS client against the loopback SNS server. Log streams are cut into batches as the CloudWatch
+ * agent ships them; each batch is one invocation of the detector; the sweep runs every 5 minutes of log time;
+ * at the end the clock runs on until every window has closed and every digest has gone out.
+ *
+ * Used by `npm start` (scripts/local-run.ts) and the end-to-end tests, so both exercise the same path.
+ */
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import { agentBatches, type AgentBatch, type TimedLine } from '../cli/replay/agent-batches';
+import { replay } from '../cli/replay/replay-clock';
+import { DynamoDbIncidentStore } from '../lambda/adapters/dynamodb-incident-store';
+import { encodeSubscriptionEvent } from '../lambda/awslogs';
+import { dueAt } from '../lambda/incidents';
+import type { PipelineSummary } from '../lambda/pipeline';
+import { createRuntime } from '../lambda/runtime';
+import { createIncidentTable, startLocalDynamoDb } from './local-dynamodb';
+import { type ReceivedEntry, startLocalSnsServer } from './local-sns/server';
+
+export const LOCAL_ACCOUNT = '123456789012';
+const TABLE = 'ftp-bounce-watch-local-incidents';
+const FUNCTION_NAME = 'ftp-bounce-watch-local';
+
+export interface LogStreamInput {
+  readonly logGroup: string;
+  readonly logStream: string;
+  readonly lines: readonly TimedLine[];
+}
+
+export interface LocalDeploymentOptions {
+  /** Environment the stack would set from CDK context (ALERT_WINDOW_MINUTES, LOW_SEVERITY, ...). */
+  readonly settingsEnv?: Readonly<Record<string, string>>;
+  /** False: no incident table (alert memory off), every batch judged alone. Default true. */
+  readonly memory?: boolean;
+  /** Deliver every batch twice, as a retried invocation would. */
+  readonly redeliver?: boolean;
+  readonly region?: string;
+  /** Called after each detector invocation, and after each sweep that published something. */
+  readonly onInvocation?: (report: InvocationReport) => void;
+}
+
+export interface InvocationReport {
+  readonly kind: 'detector' | 'sweep';
+  readonly at: number;
+  readonly batch?: { readonly logGroup: string; readonly logStream: string; readonly events: number };
+  readonly summary?: PipelineSummary;
+  /** Entries the SNS server accepted during this invocation. */
+  readonly published: readonly ReceivedEntry[];
+}
+
+export interface LocalDeploymentReport {
+  readonly invocations: number;
+  readonly sweeps: number;
+  readonly published: readonly ReceivedEntry[];
+  /** Log time at which the replay ended (everything due had been sent). */
+  readonly endedAt: number;
+}
+
+/** Thrown when the handler or the sweep fails: the replay stops there, as a stuck deployment would alert. */
+export class LocalInvocationError extends Error {
+  override readonly name = 'LocalInvocationError';
+}
+
+function fakeContext(region: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: FUNCTION_NAME,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${FUNCTION_NAME}`,
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${FUNCTION_NAME}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+interface StreamBatch extends AgentBatch {
+  readonly logGroup: string;
+  readonly logStream: string;
+}
+
+/** Points the SDK at loopback with fake credentials; nothing here can reach AWS. Returns a restore function. */
+function loopbackEnvironment(vars: Record<string, string | undefined>): () => void {
+  const saved = { ...process.env };
+  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', 'INCIDENT_TABLE_NAME']) {
+    delete process.env[name];
+  }
+  for (const [name, value] of Object.entries(vars)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  return () => {
+    process.env = saved;
+  };
+}
+
+export async function replayLocalDeployment(
+  streams: readonly LogStreamInput[],
+  options: LocalDeploymentOptions = {},
+): Promise<LocalDeploymentReport> {
+  const region = options.region ?? 'eu-west-1';
+  const memory = options.memory ?? true;
+  const topicArn = `arn:aws:sns:${region}:${LOCAL_ACCOUNT}:ftp-bounce-watch-local`;
+  const sns = await startLocalSnsServer({ topicArn });
+  const dynamo = memory ? await startLocalDynamoDb() : null;
+  const restore = loopbackEnvironment({
+    AWS_REGION: region,
+    AWS_ENDPOINT_URL_SNS: sns.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo?.endpoint,
+    AWS_ACCESS_KEY_ID: 'AKIDLOCALRUN',
+    AWS_SECRET_ACCESS_KEY: 'local-run-not-a-secret',
+    ALERT_TOPIC_ARN: topicArn,
+    INCIDENT_TABLE_NAME: memory ? TABLE : undefined,
+    // Quiet defaults for a readable terminal; the caller's own settings win.
+    LOG_LEVEL: process.env.LOG_LEVEL || 'ERROR',
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED || 'true',
+    ...options.settingsEnv,
+  });
+  let dynamodb: DynamoDBClient | null = null;
+  try {
+    let store: DynamoDbIncidentStore | null = null;
+    if (dynamo !== null) {
+      dynamodb = new DynamoDBClient({ region, endpoint: dynamo.endpoint });
+      await createIncidentTable(dynamodb, TABLE);
+      store = new DynamoDbIncidentStore(dynamodb, TABLE);
+    }
+    let clock = 0;
+    const runtime = createRuntime(process.env, { now: () => clock });
+    const batches: StreamBatch[] = streams.flatMap((s) =>
+      agentBatches(s.lines).map((b) => ({ ...b, logGroup: s.logGroup, logStream: s.logStream })),
+    );
+    let invocations = 0;
+    let sweeps = 0;
+
+    const endedAt = await replay<StreamBatch>(batches, {
+      runBatch: async (batch, now) => {
+        clock = now;
+        const event = encodeSubscriptionEvent({
+          messageType: 'DATA_MESSAGE',
+          owner: LOCAL_ACCOUNT,
+          logGroup: batch.logGroup,
+          logStream: batch.logStream,
+          subscriptionFilters: ['ftp-bounce-watch-local'],
+          logEvents: batch.events.map((e) => ({ id: e.id, timestamp: e.timestamp, message: e.message })),
+        });
+        for (let delivery = 0; delivery < (options.redeliver === true ? 2 : 1); delivery++) {
+          const before = sns.published.length;
+          let summary: PipelineSummary;
+          try {
+            summary = await runtime.detect(event, fakeContext(region));
+          } catch (error) {
+            throw new LocalInvocationError(`the detector failed on ${batch.logStream}: ${describe(error)}`, { cause: error });
+          }
+          invocations++;
+          options.onInvocation?.({
+            kind: 'detector',
+            at: now,
+            batch: { logGroup: batch.logGroup, logStream: batch.logStream, events: batch.events.length },
+            summary,
+            published: sns.published.slice(before),
+          });
+        }
+      },
+      sweep: async (now) => {
+        if (!memory) return;
+        clock = now;
+        const before = sns.published.length;
+        try {
+          await runtime.sweep({}, fakeContext(region));
+        } catch (error) {
+          throw new LocalInvocationError(`the sweep failed: ${describe(error)}`, { cause: error });
+        }
+        sweeps++;
+        if (sns.published.length > before) {
+          options.onInvocation?.({ kind: 'sweep', at: now, published: sns.published.slice(before) });
+        }
+      },
+      nextDue: async () => {
+        if (store === null) return null;
+        const [next] = await store.due(Number.MAX_SAFE_INTEGER, 1);
+        return next === undefined ? null : dueAt(next.state);
+      },
+    });
+    return { invocations, sweeps, published: [...sns.published], endedAt };
+  } finally {
+    restore();
+    dynamodb?.destroy();
+    await Promise.all([sns.close(), dynamo?.close()]);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** CloudWatch event ids are 56-digit decimal strings ordered by time; unique per event. */
+export function cloudWatchEventId(timestamp: number, streamIndex: number, lineIndex: number): string {
+  const value = BigInt(timestamp) * 10n ** 43n + BigInt(streamIndex) * 10n ** 20n + BigInt(lineIndex);
+  return value.toString().padStart(56, '0');
+}

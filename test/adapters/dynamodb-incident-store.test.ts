@@ -1,0 +1,164 @@
+/**
+ * The DynamoDB state store against dynalite (a DynamoDB-compatible server, in process, on loopback) through
+ * the real SDK client: conditional writes, the due index, the flood counter, sent markers, and the same
+ * alert-memory behaviour as the in-memory store, races included.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbIncidentStore } from '../../lambda/adapters/dynamodb-incident-store';
+import { clientId, type ClientKey, emptyClient, StateStoreError } from '../../lambda/incidents';
+import { createIncidentTable, type LocalDynamoDb, startLocalDynamoDb } from '../../scripts/local-dynamodb';
+import { Deployment, MIN, T0 } from '../support/deployment';
+
+let dynamo: LocalDynamoDb;
+let client: DynamoDBClient;
+let tableSeq = 0;
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamoDb();
+  client = new DynamoDBClient({
+    region: 'eu-west-1',
+    endpoint: dynamo.endpoint,
+    credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+});
+
+afterAll(async () => {
+  client.destroy();
+  await dynamo.close();
+});
+
+async function freshStore(): Promise<DynamoDbIncidentStore> {
+  const name = `incidents-${++tableSeq}`;
+  await createIncidentTable(client, name);
+  return new DynamoDbIncidentStore(client, name);
+}
+
+const KEY: ClientKey = { account: '123456789012', region: 'eu-west-1', logGroup: '/ftp', srcIp: '198.51.100.9' };
+const PUBLIC = { client: '198.51.100.9', target: '203.0.113.7' } as const;
+
+describe('DynamoDbIncidentStore', () => {
+  it('creates a record only when none exists, and updates only the version it read', async () => {
+    const store = await freshStore();
+    const state = emptyClient(KEY);
+
+    const created = await store.save(state, 0);
+    const createdAgain = await store.save(state, 0);
+    const updated = await store.save({ ...state, applied: [{ id: 'b1', at: T0 }] }, 1);
+    const stale = await store.save(state, 1);
+    const loaded = await store.load([KEY]);
+
+    expect([created, createdAgain, updated, stale]).toEqual([1, null, 2, null]);
+    expect(loaded.get(clientId(KEY))).toEqual({ version: 2, state: { ...state, applied: [{ id: 'b1', at: T0 }] } });
+  });
+
+  it('finds due records through the index, earliest first, and drops records with nothing due from it', async () => {
+    const store = await freshStore();
+    const d = new Deployment({}, store);
+    await d.batch(T0, [{ ...PUBLIC, port: 4000 }]);
+    await d.batch(T0 + 10 * MIN, [{ ...PUBLIC, client: '198.51.100.10', port: 4000 }]);
+
+    const before = await store.due(T0 + 59 * MIN, 10);
+    const due = await store.due(T0 + 75 * MIN, 10);
+
+    expect(before).toEqual([]);
+    expect(due.map((r) => r.state.key.srcIp)).toEqual(['198.51.100.9', '198.51.100.10']);
+  });
+
+  it('grants flood-guard slots up to the hour\'s maximum, per account and hour', async () => {
+    const store = await freshStore();
+
+    const grants = [
+      await store.reserveNewIncidents('111111111111', 'eu-west-1', T0, 2, 3),
+      await store.reserveNewIncidents('111111111111', 'eu-west-1', T0, 2, 3),
+      await store.reserveNewIncidents('111111111111', 'eu-west-1', T0, 1, 3),
+      await store.reserveNewIncidents('222222222222', 'eu-west-1', T0, 1, 3),
+      await store.reserveNewIncidents('111111111111', 'eu-west-1', T0 + 60 * MIN, 1, 3),
+    ];
+
+    expect(grants).toEqual([2, 1, 0, 1, 1]);
+  });
+
+  it('never grants more than the maximum to concurrent reservations', async () => {
+    const store = await freshStore();
+
+    const grants = await Promise.all(Array.from({ length: 8 }, () => store.reserveNewIncidents('1', 'eu-west-1', T0, 1, 5)));
+
+    expect(grants.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(5);
+  });
+
+  it('remembers which digests were sent', async () => {
+    const store = await freshStore();
+
+    await store.markSent(['d1', 'd2'], T0);
+
+    expect(await store.sent(['d1', 'd3', 'd2'])).toEqual(new Set(['d1', 'd2']));
+  });
+
+  it('slims queued messages rather than exceed DynamoDB\'s 400 KB item size', async () => {
+    const store = await freshStore();
+    const d = new Deployment();
+    const huge = 'x'.repeat(4000);
+    await d.batch(T0, Array.from({ length: 5 }, (_, i) => ({ ...PUBLIC, port: 25, reason: huge, offset: i })));
+    const alert = d.publisher.alerts[0];
+    if (alert === undefined) throw new Error('no alert');
+    const outbox = Array.from({ length: 20 }, (_, i) => ({ alert: { ...alert, id: `a${i}` }, origin: 'b', createdAt: T0 }));
+    expect(JSON.stringify(outbox).length).toBeGreaterThan(400_000);
+
+    const version = await store.save({ ...emptyClient(KEY), outbox }, 0);
+    const loaded = (await store.load([KEY])).get(clientId(KEY));
+
+    expect(version).toBe(1);
+    expect(loaded?.state.outbox).toHaveLength(20);
+    expect(loaded?.state.outbox[0]?.alert.samples).toEqual([]);
+    expect(loaded?.state.outbox[0]?.alert.samplesDropped).toBe(alert.samples.length);
+  });
+
+  it('turns a missing table into StateStoreError (memory then fails open)', async () => {
+    const store = new DynamoDbIncidentStore(client, 'no-such-table');
+
+    await expect(store.load([KEY])).rejects.toBeInstanceOf(StateStoreError);
+    await expect(store.save(emptyClient(KEY), 0)).rejects.toThrow(/state table PutItem failed: ResourceNotFoundException/);
+  });
+});
+
+describe('alert memory on DynamoDB', () => {
+  it('publishes one first alert when two invocations of the same incident race (conditional writes)', async () => {
+    const store = await freshStore();
+    const d = new Deployment({}, store);
+    const events = Array.from({ length: 4 }, (_, i) => d.event(T0, [{ ...PUBLIC, port: 4000 + i }]));
+
+    await Promise.all(events.map((e, i) => d.process(e, T0 + i)));
+    const [update] = await d.sweep(T0 + 60 * MIN);
+
+    expect(d.stream.filter((k) => k.startsWith('new/'))).toEqual(['new/foreign-public-target']);
+    expect(update?.incidentTotal).toBe(4);
+  });
+
+  it('behaves as the in-memory store does over a whole incident: new, silent counts, update, redelivery', async () => {
+    const store = await freshStore();
+    const d = new Deployment({}, store);
+    const first = d.event(T0, [{ ...PUBLIC, port: 4000 }]);
+
+    await d.process(first, T0);
+    await d.batch(T0 + 5 * MIN, [{ ...PUBLIC, port: 4001 }]);
+    await d.process(first, T0 + 6 * MIN); // redelivered
+    await d.sweep(T0 + 60 * MIN);
+
+    expect(d.stream).toEqual(['new/foreign-public-target', 'update/foreign-public-target']);
+    expect(d.publisher.alerts[1]?.incidentTotal).toBe(2);
+  });
+
+  it('sends a pending digest once, from the due index', async () => {
+    const store = await freshStore();
+    const d = new Deployment({}, store);
+    await d.batch(T0, [{ port: 50_000 }]);
+
+    const boundary = Date.UTC(2024, 4, 2);
+    const digest = await d.sweep(boundary);
+    const again = await d.sweep(boundary + 5 * MIN);
+
+    expect(digest.map((a) => a.kind)).toEqual(['digest']);
+    expect(again).toEqual([]);
+  });
+});
