@@ -1,30 +1,39 @@
 /**
- * The main job without AWS: `tsx scripts/local-run.ts [--out FILE] [FILE ...]` (default: examples/*.log).
+ * The main job without AWS: `npm start -- [options] [FILE ...]` (default: examples/*.log).
  *
- * Each file is one log stream of the log group `/local/<directory name>`. Its lines are packed into genuine
- * CloudWatch Logs subscription events (gzip + base64 of the documented JSON, at most 10,000 events or 1 MiB
- * per batch, like CloudWatch), and the REAL Lambda handler is invoked on each one, with the real SNS client
- * pointed at a loopback SNS server through `AWS_ENDPOINT_URL_SNS` and fake credentials. Every alert the
- * server receives is printed as its email and its Slack (AWS Chatbot card) rendering, and its JSON (the
- * `default` key) is appended as one line to out/alerts.jsonl.
+ * Each file is one log stream of the log group `/local/<directory name>`, replayed as a deployment would see
+ * it (scripts/local-deployment.ts): batches as the CloudWatch agent ships them (one per ~5 s of the lines' own
+ * time), each one invocation of the REAL detector, with alert memory in an embedded DynamoDB-compatible server
+ * and alerts published to a loopback SNS server, on a clock that follows the log, so an hour of log replays in
+ * seconds and window ends, updates and digests happen as they would. Every published message is shown as its
+ * email; its JSON (the SNS `default` key) is appended to out/alerts.jsonl. A table of what was sent ends it.
  *
  * Exit status: 0 when every batch was processed, 1 when the handler failed, 2 on bad usage or unreadable input.
  */
-import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import type { Context } from 'aws-lambda';
-import { encodeSubscriptionEvent, type LogEvent, type LogsBatch } from '../lambda/awslogs';
-import type { PipelineSummary } from '../lambda/pipeline';
-import { type ReceivedEntry, startLocalSnsServer } from './local-sns/server';
+import type { TimedLine } from '../cli/replay/agent-batches';
+import { ContextSettingError, settingsEnvFromContext } from '../cli/replay/context-settings';
+import type { Alert } from '../lambda/alerts';
+import {
+  cloudWatchEventId,
+  type InvocationReport,
+  LocalInvocationError,
+  type LogStreamInput,
+  replayLocalDeployment,
+} from './local-deployment';
+import { lineTimestamp } from './line-time';
+import type { ReceivedEntry } from './local-sns/server';
 
-const USAGE = 'usage: tsx scripts/local-run.ts [--out FILE] [FILE ...]   (default: examples/*.log)';
-const ACCOUNT = '123456789012';
-/** CloudWatch's own limits for one subscription batch. */
-const MAX_BATCH_EVENTS = 10_000;
-const MAX_BATCH_BYTES = 1024 * 1024;
-/** PutLogEvents counts 26 bytes of overhead per event. */
-const EVENT_OVERHEAD_BYTES = 26;
+const USAGE = [
+  'usage: npm start -- [options] [FILE ...]   (default: examples/*.log)',
+  '  -c KEY=VALUE   alert memory settings, as `cdk deploy -c`: alertWindow, lowSeverity, digestInterval,',
+  '                 maxNewIncidentsPerHour, scanPorts, scanHosts',
+  '  --jsonl        print only the published alerts (their JSON, one per line) on stdout',
+  '  --redeliver    deliver every batch twice, as a retried invocation would (nothing must be sent twice)',
+  '  --no-memory    judge every batch alone, without alert memory (as before incidents)',
+  '  --out FILE     append each published alert\'s JSON to FILE (default out/alerts.jsonl)',
+].join('\n');
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -38,30 +47,44 @@ class InputError extends Error {
 interface Options {
   readonly files: readonly string[];
   readonly out: string;
+  readonly jsonl: boolean;
+  readonly redeliver: boolean;
+  readonly memory: boolean;
+  readonly context: Readonly<Record<string, string>>;
 }
 
-interface LogFile {
-  readonly path: string;
-  readonly lines: readonly string[];
-}
-
-function parseArgs(args: readonly string[]): Options {
+function parseArgs(args: readonly string[]): Options | 'help' {
   const files: string[] = [];
+  const context: Record<string, string> = {};
   let out = join('out', 'alerts.jsonl');
+  let jsonl = false;
+  let redeliver = false;
+  let memory = true;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? '';
-    if (arg === '-h' || arg === '--help') throw new UsageError(USAGE);
+    if (arg === '-h' || arg === '--help') return 'help';
     if (arg === '--out') {
       const value = args[++i];
       if (value === undefined || value === '') throw new UsageError('--out needs a file name');
       out = value;
+    } else if (arg === '-c' || arg === '--context') {
+      const value = args[++i] ?? '';
+      const at = value.indexOf('=');
+      if (at <= 0) throw new UsageError(`${arg} needs KEY=VALUE, got ${JSON.stringify(value)}`);
+      context[value.slice(0, at)] = value.slice(at + 1);
+    } else if (arg === '--jsonl') {
+      jsonl = true;
+    } else if (arg === '--redeliver') {
+      redeliver = true;
+    } else if (arg === '--no-memory') {
+      memory = false;
     } else if (arg.startsWith('-') && arg !== '-') {
       throw new UsageError(`unknown option ${arg}`);
     } else {
       files.push(arg);
     }
   }
-  return { files: files.length > 0 ? files : defaultFiles(), out };
+  return { files: files.length > 0 ? files : defaultFiles(), out, jsonl, redeliver, memory, context };
 }
 
 function defaultFiles(): string[] {
@@ -77,7 +100,7 @@ function defaultFiles(): string[] {
 }
 
 /** Reads every file before anything runs, so that a typo fails fast with exit 2 and no partial output. */
-function readLogFile(path: string): LogFile {
+function readStream(path: string, index: number, now: number): LogStreamInput {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -85,186 +108,125 @@ function readLogFile(path: string): LogFile {
     throw new InputError(`cannot read ${path}: ${describe(error)}`);
   }
   // CloudWatch never delivers empty events; the agent drops blank lines.
-  return { path, lines: text.split('\n').filter((line) => line.replace(/\r$/, '').length > 0) };
-}
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const ISO_STAMP = /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,3}))?/;
-const SYSLOG_STAMP = /^(?:<\d{1,3}>)?([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d):(\d\d):(\d\d)/;
-
-/**
- * The event time CloudWatch would carry: the agent parses the line's own timestamp (read as UTC here).
- * Syslog stamps have no year: the current one, or the previous one if that would put the line in the future.
- */
-function lineTimestamp(line: string, now: number): number | null {
-  const iso = ISO_STAMP.exec(line);
-  if (iso !== null) {
-    const [, y, mo, d, h, mi, s, fraction] = iso;
-    const ms = Number((fraction ?? '0').padEnd(3, '0'));
-    const t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
-    return Number.isFinite(t) ? t : null;
-  }
-  const syslog = SYSLOG_STAMP.exec(line);
-  if (syslog !== null) {
-    const month = MONTHS.indexOf(syslog[1] ?? '');
-    if (month < 0) return null;
-    const [day, h, mi, s] = syslog.slice(2).map(Number) as number[];
-    const year = new Date(now).getUTCFullYear();
-    const t = Date.UTC(year, month, day, h, mi, s);
-    return t > now + 86_400_000 ? Date.UTC(year - 1, month, day, h, mi, s) : t;
-  }
-  return null;
-}
-
-/** Splits one file into subscription batches, as CloudWatch would deliver its stream. */
-function toBatches(file: LogFile, fileIndex: number, now: number): LogsBatch[] {
-  const logGroup = `/local/${basename(dirname(resolve(file.path)))}`;
-  const logStream = basename(file.path);
-  const batches: LogsBatch[] = [];
-  let events: LogEvent[] = [];
-  let bytes = 0;
+  const messages = text.split('\n').filter((line) => line.replace(/\r$/, '').length > 0);
+  const lines: TimedLine[] = [];
   let previous = now;
-  file.lines.forEach((message, lineIndex) => {
+  for (const [lineIndex, message] of messages.entries()) {
+    // Lines without a timestamp of their own take the previous line's.
     const timestamp = lineTimestamp(message, now) ?? previous;
     previous = timestamp;
-    const size = Buffer.byteLength(message) + EVENT_OVERHEAD_BYTES;
-    if (events.length === MAX_BATCH_EVENTS || (events.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
-      batches.push(batch(logGroup, logStream, events));
-      events = [];
-      bytes = 0;
-    }
-    events.push({ id: eventId(timestamp, fileIndex, lineIndex), timestamp, message });
-    bytes += size;
-  });
-  if (events.length > 0) batches.push(batch(logGroup, logStream, events));
-  return batches;
-}
-
-function batch(logGroup: string, logStream: string, logEvents: LogEvent[]): LogsBatch {
-  return {
-    messageType: 'DATA_MESSAGE',
-    owner: ACCOUNT,
-    logGroup,
-    logStream,
-    subscriptionFilters: ['ftp-bounce-watch-local'],
-    logEvents,
-  };
-}
-
-/** CloudWatch event ids are 56-digit decimal strings, ordered by event time; unique per event. */
-function eventId(timestamp: number, fileIndex: number, lineIndex: number): string {
-  const value = BigInt(timestamp) * 10n ** 43n + BigInt(fileIndex) * 10n ** 20n + BigInt(lineIndex);
-  return value.toString().padStart(56, '0');
-}
-
-function fakeContext(): Context {
-  const functionName = 'ftp-bounce-watch-local';
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${process.env.AWS_REGION}:${ACCOUNT}:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
-/** Environment for the real handler: loopback SNS, fake credentials, nothing that could reach AWS. */
-function configureEnvironment(endpoint: string, topicArn: string): void {
-  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS']) {
-    delete process.env[name];
+    lines.push({ message, timestamp, id: cloudWatchEventId(timestamp, index, lineIndex) });
   }
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_SNS: endpoint,
-    AWS_ACCESS_KEY_ID: 'AKIDLOCALRUN',
-    AWS_SECRET_ACCESS_KEY: 'local-run-not-a-secret',
-    ALERT_TOPIC_ARN: topicArn,
-  });
-  // Quiet defaults for a readable terminal; the caller's own settings win.
-  if (!process.env.LOG_LEVEL) process.env.LOG_LEVEL = 'WARN';
-  if (!process.env.POWERTOOLS_METRICS_DISABLED) process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  return { logGroup: `/local/${basename(dirname(resolve(path)))}`, logStream: basename(path), lines };
 }
 
 const RULE = '─'.repeat(100);
 
-function printAlert(entry: ReceivedEntry, index: number, out: string): void {
-  const body = JSON.parse(entry.message) as { default?: string; email?: string; https?: string };
-  const alert = JSON.parse(body.default ?? '{}') as Record<string, unknown>;
-  console.log(`\n${RULE}\nAlert ${index} · ${String(alert.severity).toUpperCase()} · ${alert.classification} · ${alert.srcIp}`);
-  console.log(`${RULE}\n── Email ──\nSubject: ${entry.subject ?? ''}\n\n${body.email ?? ''}`);
-  console.log(`\n── Slack (AWS Chatbot custom notification, SNS "https" key) ──`);
-  console.log(JSON.stringify(JSON.parse(body.https ?? '{}'), null, 2));
-  appendFileSync(out, `${JSON.stringify(alert)}\n`);
+function alertOf(entry: ReceivedEntry): Alert {
+  const body = JSON.parse(entry.message) as { default?: string };
+  return JSON.parse(body.default ?? '{}') as Alert;
 }
 
-function summaryLine(path: string, batchNumber: number, batches: number, summary: PipelineSummary): string {
-  const part = batches > 1 ? ` (batch ${batchNumber}/${batches})` : '';
-  if (summary.fastPath) return `${path}${part}: no refusal keyword, skipped (fast path)`;
-  const classes = Object.entries(summary.findingsByClassification)
-    .map(([name, n]) => `${name} ${n}`)
-    .join(', ');
-  return (
-    `${path}${part}: ${summary.events} events, ${summary.findings} findings`
-    + `${classes ? ` (${classes})` : ''}, ${summary.alertsPublished} alerts`
-  );
+function printMessage(entry: ReceivedEntry, index: number, at: number): void {
+  const body = JSON.parse(entry.message) as { email?: string };
+  const alert = alertOf(entry);
+  const when = new Date(at).toISOString().slice(0, 19).replace('T', ' ');
+  console.log(`\n${RULE}\nMessage ${index} · sent at ${when} (log time) · ${alert.kind.toUpperCase()} · ${alert.severity.toUpperCase()} · ${alert.classification}`);
+  console.log(`${RULE}\nSubject: ${entry.subject ?? ''}\n\n${body.email ?? ''}`);
+}
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? text : text + ' '.repeat(width - text.length);
+}
+
+function summaryTable(alerts: readonly Alert[], invocations: number, sweeps: number, options: Options): string {
+  const count = (pick: (a: Alert) => string, values: readonly string[]): string =>
+    values.map((v) => `${v} ${alerts.filter((a) => pick(a) === v).length}`).join(' · ');
+  const lines = [
+    '',
+    RULE,
+    `Invocations: ${invocations} detector${options.redeliver ? ' (every batch delivered twice)' : ''}, ${sweeps} sweeps`,
+    `Messages:    ${alerts.length}${options.memory ? '' : ' (alert memory off)'}`,
+    `  by kind:     ${count((a) => a.kind, ['new', 'escalation', 'update', 'digest'])}`,
+    `  by severity: ${count((a) => a.severity, ['critical', 'high', 'medium', 'low'])}`,
+  ];
+  const incidents = new Map<string, Alert[]>();
+  for (const alert of alerts) incidents.set(alert.incidentId, [...(incidents.get(alert.incidentId) ?? []), alert]);
+  if (incidents.size > 0) {
+    lines.push('Per incident:', `  ${pad('client', 24)}${pad('classification', 26)}${pad('refusals', 10)}messages`);
+    for (const list of incidents.values()) {
+      const head = list[0] as Alert;
+      const client = head.kind === 'digest' ? `(digest of ${head.digest?.entries.length ?? 0})` : (head.srcIp ?? 'unknown');
+      const total = Math.max(...list.map((a) => a.incidentTotal));
+      lines.push(`  ${pad(client.slice(0, 23), 24)}${pad(head.classification, 26)}${pad(String(total), 10)}${list.map((a) => a.kind).join(', ')}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+function detectorLine(report: InvocationReport): string | null {
+  const s = report.summary;
+  if (s === undefined || report.batch === undefined || s.findings === 0) return null;
+  const when = new Date(report.at).toISOString().slice(11, 19);
+  return `${when} ${report.batch.logStream}: ${report.batch.events} events, ${s.findings} findings, ${report.published.length} sent`
+    + `${s.replayedClients > 0 ? ' (redelivered: nothing counted twice)' : ''}`;
 }
 
 async function main(args: readonly string[]): Promise<number> {
   let options: Options;
-  let files: LogFile[];
+  let streams: LogStreamInput[];
+  let settingsEnv: Record<string, string>;
   try {
-    options = parseArgs(args);
-    files = options.files.map(readLogFile);
-    mkdirSync(dirname(resolve(options.out)), { recursive: true });
-  } catch (error) {
-    if (error instanceof UsageError && error.message === USAGE) {
+    const parsed = parseArgs(args);
+    if (parsed === 'help') {
       console.log(USAGE);
       return 0;
     }
+    options = parsed;
+    settingsEnv = settingsEnvFromContext(options.context);
+    const now = Date.now();
+    streams = options.files.map((file, i) => readStream(file, i, now));
+    mkdirSync(dirname(resolve(options.out)), { recursive: true });
+  } catch (error) {
     console.error(`local-run: ${describe(error)}`);
     if (error instanceof UsageError) console.error(USAGE);
-    if (error instanceof UsageError || error instanceof InputError) return 2;
+    if (error instanceof UsageError || error instanceof InputError || error instanceof ContextSettingError) return 2;
     throw error;
   }
 
-  const region = /^[a-z]{2}(-[a-z]+)+-\d$/.test(process.env.AWS_REGION ?? '') ? process.env.AWS_REGION : 'eu-west-1';
-  process.env.AWS_REGION = region;
-  const topicArn = `arn:aws:sns:${region}:${ACCOUNT}:ftp-bounce-watch-local`;
-  const sns = await startLocalSnsServer({ topicArn });
+  let printed = 0;
   try {
-    configureEnvironment(sns.endpoint, topicArn);
-    // Loaded only now: the handler reads its configuration from the environment when its module loads.
-    const { handler } = await import('../lambda/handler.js');
-    const now = Date.now();
-    let printed = 0;
-    for (const [fileIndex, file] of files.entries()) {
-      const batches = toBatches(file, fileIndex, now);
-      if (batches.length === 0) console.log(`\n${file.path}: empty, nothing to send`);
-      for (const [i, logsBatch] of batches.entries()) {
-        let summary: PipelineSummary;
-        try {
-          summary = await handler(encodeSubscriptionEvent(logsBatch), fakeContext());
-        } catch (error) {
-          console.error(`local-run: ${file.path}: the handler failed: ${describe(error)}`);
-          return 1;
+    const report = await replayLocalDeployment(streams, {
+      settingsEnv,
+      memory: options.memory,
+      redeliver: options.redeliver,
+      region: /^[a-z]{2}(-[a-z]+)+-\d$/.test(process.env.AWS_REGION ?? '') ? process.env.AWS_REGION : 'eu-west-1',
+      onInvocation: (invocation) => {
+        if (!options.jsonl) {
+          const line = invocation.kind === 'detector' ? detectorLine(invocation) : `${new Date(invocation.at).toISOString().slice(11, 19)} sweep: ${invocation.published.length} sent`;
+          if (line !== null) console.log(`\n${line}`);
         }
-        console.log(`\n${summaryLine(file.path, i + 1, batches.length, summary)}`);
-        for (const entry of sns.published.slice(printed)) printAlert(entry, ++printed, options.out);
-      }
+        for (const entry of invocation.published) {
+          const alert = alertOf(entry);
+          appendFileSync(options.out, `${JSON.stringify(alert)}\n`);
+          if (options.jsonl) console.log(JSON.stringify(alert));
+          else printMessage(entry, ++printed, invocation.at);
+        }
+      },
+    });
+    if (!options.jsonl) {
+      console.log(summaryTable(report.published.map(alertOf), report.invocations, report.sweeps, options));
+      const absolute = resolve(options.out);
+      const inside = relative(process.cwd(), absolute);
+      console.log(`JSON of each message appended to ${inside.startsWith('..') ? absolute : inside}`);
     }
-    const absolute = resolve(options.out);
-    const inside = relative(process.cwd(), absolute);
-    const where = inside.startsWith('..') ? absolute : inside;
-    console.log(`\n${printed} alert${printed === 1 ? '' : 's'} published to the local SNS topic; JSON appended to ${where}`);
     return 0;
-  } finally {
-    await sns.close();
+  } catch (error) {
+    if (error instanceof LocalInvocationError) {
+      console.error(`local-run: ${error.message}`);
+      return 1;
+    }
+    throw error;
   }
 }
 
@@ -274,7 +236,7 @@ function describe(error: unknown): string {
   // fs errors repeat the path in their message; a short reason reads better after "cannot read <path>:".
   const reason = typeof code === 'string' ? FS_REASONS[code] : undefined;
   if (reason !== undefined) return reason;
-  return ['Error', 'UsageError', 'InputError'].includes(error.name) ? error.message : `${error.name}: ${error.message}`;
+  return ['Error', 'UsageError', 'InputError', 'ContextSettingError'].includes(error.name) ? error.message : `${error.name}: ${error.message}`;
 }
 
 const FS_REASONS: Readonly<Record<string, string>> = {

@@ -1,11 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { natHour } from '../support/scenarios';
 
-// `npm start`'s job, run as the user runs it: a child process, the real handler, the loopback SNS server.
+// `npm start`'s job, run as the user runs it: a child process, the real runtime, dynalite, the loopback SNS.
 const ROOT = join(__dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+jest.setTimeout(120_000);
 
 /** The caller's environment minus what would change the output, and without the SDK's Node 20 notice. */
 function childEnv(): NodeJS.ProcessEnv {
@@ -19,10 +22,18 @@ function localRun(args: string[]) {
   const result = spawnSync(TSX, ['scripts/local-run.ts', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: 100_000,
     env: childEnv(),
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function jsonLines(text: string): Array<Record<string, unknown>> {
+  return text
+    .trimEnd()
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 let dir: string;
@@ -33,48 +44,52 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('scripts/local-run.ts', () => {
-  it('prints the email and Slack renderings and appends one JSON line per alert', () => {
+describe('scripts/local-run.ts (npm start)', () => {
+  it('replays examples/ as a deployment: emails as sent, a closing table, JSON appended', () => {
     const out = join(dir, 'alerts.jsonl');
 
-    const { status, stdout, stderr } = localRun(['--out', out, 'examples/ftp1-syslog.log']);
+    const { status, stdout, stderr } = localRun(['--out', out]);
 
     expect(stderr).toBe('');
     expect(status).toBe(0);
-    expect(stdout).toMatch(/^examples\/ftp1-syslog\.log: 15 events, 6 findings .*, 4 alerts$/m);
-    expect(stdout).toMatch(/^Subject: \[CRITICAL\] .*203\.0\.113\.80:25/m);
-    expect(stdout).toContain('"source": "custom"');
-    expect(stdout).toContain(`4 alerts published to the local SNS topic; JSON appended to ${out}`);
-    const alerts = readFileSync(out, 'utf8')
-      .trimEnd()
-      .split('\n')
-      .map((line) => JSON.parse(line));
-    expect(alerts).toHaveLength(4);
-    expect(alerts.map((a) => a.classification).sort()).toEqual([
-      'address-family-mismatch',
-      'bounce-attempt',
-      'foreign-public-target',
-      'nat-misconfiguration',
-    ]);
-    expect(alerts.every((a) => a.logGroup === '/local/examples' && a.ruleId === '11209')).toBe(true);
+    expect(stdout).toMatch(/^Subject: \[CRITICAL\] FTP bounce attempt: 198\.51\.100\.23 in \/local\/examples$/m);
+    expect(stdout).toMatch(/^Message \d+ · sent at .* · DIGEST · LOW/m);
+    expect(stdout).toMatch(/^Invocations: 13 detector, \d+ sweeps$/m);
+    expect(stdout).toMatch(/^ {2}by kind: {5}new 2 · escalation 0 · update 2 · digest 1$/m);
+    const alerts = jsonLines(readFileSync(out, 'utf8'));
+    expect(alerts.map((a) => a.kind)).toEqual(['new', 'update', 'new', 'update', 'digest']);
+    expect(alerts.every((a) => a.ruleId === '11209' && a.alertMemory === 'on' && a.account === '123456789012')).toBe(true);
   });
 
-  it('appends to an existing output file', () => {
-    const out = join(dir, 'alerts.jsonl');
+  it('prints only the alerts\' JSON with --jsonl, and the same with --redeliver (nothing sent twice)', () => {
+    const once = localRun(['--jsonl', '--out', join(dir, 'a.jsonl')]);
+    const twice = localRun(['--jsonl', '--redeliver', '--out', join(dir, 'b.jsonl')]);
 
-    localRun(['--out', out, 'examples/ftp2-systemlog.log']);
-    localRun(['--out', out, 'examples/ftp2-systemlog.log']);
-
-    expect(readFileSync(out, 'utf8').trimEnd().split('\n')).toHaveLength(6);
+    expect(once.status).toBe(0);
+    expect(jsonLines(once.stdout).map((a) => a.id)).toEqual(jsonLines(twice.stdout).map((a) => a.id));
+    expect(jsonLines(once.stdout)).toHaveLength(5);
   });
 
-  it('exits 2 with a one-line error for a missing file, before sending anything', () => {
-    const out = join(dir, 'alerts.jsonl');
+  it('takes the deployment\'s context keys: an hour of a NAT client with lowSeverity=immediate is two messages', () => {
+    const log = join(dir, 'nat.log');
+    writeFileSync(log, `${natHour().map((l) => l.message).join('\n')}\n`);
 
-    const { status, stdout, stderr } = localRun(['--out', out, 'examples/ftp1-syslog.log', 'no-such.log']);
+    const digest = localRun(['--jsonl', '--out', join(dir, 'a.jsonl'), log]);
+    const immediate = localRun(['--jsonl', '-c', 'lowSeverity=immediate', '--out', join(dir, 'b.jsonl'), log]);
+
+    expect(jsonLines(digest.stdout).map((a) => a.kind)).toEqual(['digest']);
+    expect(jsonLines(immediate.stdout).map((a) => a.kind)).toEqual(['new', 'update']);
+  });
+
+  it.each([
+    [['-c', 'alertWindow=3m'], /^local-run: alertWindow must be a duration from 5m to 24h/],
+    [['-c', 'colour=blue'], /^local-run: unknown context key "colour"/],
+    [['examples/ftp1-syslog.log', 'no-such.log'], /^local-run: cannot read no-such.log: no such file or directory$/],
+  ])('exits 2 with a one-line error for %j, before sending anything', (args, message) => {
+    const { status, stdout, stderr } = localRun(['--out', join(dir, 'x.jsonl'), ...args]);
 
     expect(status).toBe(2);
-    expect(stderr).toBe('local-run: cannot read no-such.log: no such file or directory\n');
+    expect(stderr.split('\n')[0]).toMatch(message);
     expect(stdout).toBe('');
   });
 });

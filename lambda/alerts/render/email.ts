@@ -185,7 +185,6 @@ function updateHeadline(alert: Alert): string {
 /** A digest lists incidents, not one client: its own body. */
 function renderDigestBody(alert: Alert): string {
   const digest = alert.digest;
-  const text = classificationText(alert);
   const out: string[] = [];
   const entries = digest?.entries ?? [];
   const total = entries.length + (digest?.entriesTruncated ?? 0);
@@ -214,7 +213,7 @@ function renderDigestBody(alert: Alert): string {
     '',
     '--',
     `Rule ${RULE_11209_TEXT.ruleId} (OSSEC/Wazuh level ${RULE_11209_TEXT.level}): ${alert.ruleTitle}`,
-    `Digest ${alert.id} · ${text.label} · account ${alert.account ?? 'unknown'} · ${alert.region} · sent by ftp-bounce-watch`,
+    `Digest ${alert.id} · account ${alert.account ?? 'unknown'} · ${alert.region} · sent by ftp-bounce-watch`,
   );
   return `${out.join('\n')}\n`;
 }
