@@ -41,6 +41,8 @@ Log group options:
                         ${DEFAULT_FILTER_PATTERN}
   --alerts              Print the alerts the deployed function would have sent for these findings
                         (the email text; with --format jsonl, the alert JSON). Nothing is sent.
+  -c KEY=VALUE          Alert memory settings for --alerts, as given to \`cdk deploy -c\`: alertWindow,
+                        lowSeverity, digestInterval, maxNewIncidentsPerHour, scanPorts, scanHosts
   --publish TOPIC_ARN   Also send those alerts to this SNS topic (e.g. the stack's AlertTopicArn
                         output), for a deliberate backfill. Needs sns:Publish.
 
@@ -111,6 +113,17 @@ function describeFsError(error: unknown): string {
   }
 }
 
+/** `-c KEY=VALUE` pairs (alert memory's context keys, as `cdk deploy -c`). */
+function contextPairs(pairs: readonly string[]): Record<string, string> {
+  const context: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new UsageError(`-c needs KEY=VALUE, got ${JSON.stringify(pair)} (see 'ftp-bounce-watch scan --help')`);
+    context[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return context;
+}
+
 export async function runScan(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('scan', argv, {
     'format': { type: 'string' },
@@ -121,6 +134,7 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
     'filter-pattern': { type: 'string' },
     'alerts': { type: 'boolean' },
     'publish': { type: 'string' },
+    'context': { type: 'string', short: 'c', multiple: true },
   });
   if (values.help) {
     io.stdout.write(SCAN_USAGE);
@@ -145,11 +159,12 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
         format,
         alerts: values.alerts === true,
         publish: values.publish,
+        context: contextPairs(values.context ?? []),
       },
       io,
     );
   }
-  const misplaced = (['since', 'until', 'filter-pattern', 'alerts', 'publish'] as const).find(
+  const misplaced = (['since', 'until', 'filter-pattern', 'alerts', 'publish', 'context'] as const).find(
     (option) => values[option] !== undefined,
   );
   if (misplaced !== undefined) {

@@ -4,10 +4,13 @@
  * findings (or, with --alerts, the alerts the function would have sent; with --publish, sends them).
  */
 import { AlertPublishError, SnsAlertPublisher } from '../../lambda/adapters';
+import { ConfigError } from '../../lambda/config';
+import type { IncidentSettings } from '../../lambda/incidents';
+import { ContextSettingError, settingsFromContext } from '../replay/context-settings';
+import { replayFindings } from '../replay/backfill';
 import {
   type Alert,
   buildSnsMessage,
-  groupFindings,
   InvalidRegionError,
   InvalidTimestampError,
   type LocatedFinding,
@@ -37,6 +40,8 @@ export interface LogGroupScanOptions {
   readonly alerts: boolean;
   /** Send the alerts to this SNS topic (implies alerts). */
   readonly publish: string | undefined;
+  /** Alert memory's context keys (`-c alertWindow=90m`), as the deployment takes them. */
+  readonly context?: Readonly<Record<string, string>>;
 }
 
 /** Some alerts could not be published: exit status 1 (the scan itself worked). */
@@ -60,15 +65,30 @@ export function topicRegion(arn: string): string {
   return m[1] as string;
 }
 
-function buildAlerts(located: readonly LocatedFinding[], region: string): Alert[] {
+/**
+ * The messages the deployment would have sent: the findings replayed through alert memory on their own clock
+ * (cli/replay/backfill.ts), so incidents, updates, scans and digests come out as they would have.
+ */
+async function buildAlerts(
+  located: readonly LocatedFinding[],
+  region: string,
+  account: string,
+  settings: IncidentSettings,
+): Promise<Alert[]> {
   try {
-    return groupFindings(located, { region });
+    return await replayFindings(located, { region, account, settings });
   } catch (error) {
     if (error instanceof InvalidRegionError || error instanceof InvalidTimestampError) {
       throw new UsageError(`cannot build alerts: ${error.message}`, { cause: error });
     }
     throw error;
   }
+}
+
+/** The log groups' account, when every target is an ARN of one account; empty when unknown. */
+function accountOf(targets: ReturnType<typeof parseLogGroupTargets>): string {
+  const accounts = new Set(targets.map((t) => /^arn:[^:]+:logs:[^:]*:(\d{12}):/.exec(t.identifier)?.[1] ?? ''));
+  return accounts.size === 1 ? ([...accounts][0] ?? '') : '';
 }
 
 export async function runLogGroupScan(options: LogGroupScanOptions, io: CliIo): Promise<number> {
@@ -82,6 +102,13 @@ export async function runLogGroupScan(options: LogGroupScanOptions, io: CliIo): 
   if (patternProblem) throw new UsageError(`--filter-pattern: ${patternProblem}`);
   const snsRegion = options.publish === undefined ? undefined : topicRegion(options.publish);
   const wantAlerts = options.alerts || options.publish !== undefined;
+  let settings: IncidentSettings;
+  try {
+    settings = settingsFromContext(options.context ?? {});
+  } catch (error) {
+    if (error instanceof ContextSettingError || error instanceof ConfigError) throw new UsageError(`-c: ${error.message}`, { cause: error });
+    throw error;
+  }
 
   const client = deps.logsClient();
   const region = await clientRegion(client);
@@ -162,7 +189,7 @@ export async function runLogGroupScan(options: LogGroupScanOptions, io: CliIo): 
     return 0;
   }
 
-  const alerts = buildAlerts(located, region);
+  const alerts = await buildAlerts(located, region, accountOf(targets), settings);
   if (options.format === 'jsonl') {
     for (const alert of alerts) await out.write(`${renderAlertJson(alert)}\n`);
   } else {
@@ -171,7 +198,8 @@ export async function runLogGroupScan(options: LogGroupScanOptions, io: CliIo): 
     await out.write(
       alerts.length === 0
         ? `No alerts: no PORT/EPRT refusals (rule 11209) in ${scope}.\n${searched}\n`
-        : `${plural(alerts.length, 'alert')} from ${plural(located.length, 'finding')} in ${scope}.${sent}\n${searched}\n`,
+        : `${plural(alerts.length, 'message')} (as alert memory would have sent them) from `
+          + `${plural(located.length, 'finding')} in ${scope}.${sent}\n${searched}\n`,
     );
   }
   await out.flush();

@@ -109,7 +109,7 @@ function digestAlert(lines: readonly KeyedDigestLine[], settings: IncidentSettin
       logGroup: logGroupUrl(region, head.key.logGroup),
       insights: insightsUrl(region, head.key.logGroup, null, first, last),
     },
-    account,
+    account: account === '' ? null : account,
     region,
     incidentId: id,
     kind: 'digest',

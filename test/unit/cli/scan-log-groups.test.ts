@@ -9,7 +9,7 @@ import {
 import { PublishBatchCommand } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DEFAULT_FILTER_PATTERN } from '../../../infra/filter-pattern';
-import { buildSnsMessage, groupFindings, type LocatedFinding } from '../../../lambda/alerts';
+import { buildSnsMessage } from '../../../lambda/alerts';
 import { detectLine } from '../../../lambda/detector';
 import { main } from '../../../cli/main';
 import { captureIo } from '../../support/cli-io';
@@ -31,11 +31,6 @@ function arrange(options: { tty?: boolean; stderrTty?: boolean } = {}) {
 
 const meta = { $metadata: {} };
 
-function findingOf(line: string) {
-  const finding = detectLine(line);
-  if (finding === null) throw new Error(`fixture line is no finding: ${line}`);
-  return finding;
-}
 const throttling = () => new ThrottlingException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } });
 
 describe('scan --log-group: fetching', () => {
@@ -341,24 +336,48 @@ describe('scan --log-group: progress and Ctrl-C', () => {
 });
 
 describe('scan --log-group --alerts / --publish', () => {
+  // A NAT client twice (20 minutes apart) and a bounce attempt: with alert memory, the bounce is announced at
+  // once and the NAT client waits for the day's low-severity digest, as the deployment would have done.
   const events = [event(NAT, 50), event(BOUNCE, 40, 'i-0def/proftpd.log'), event(NAT, 30)];
-  const located: LocatedFinding[] = events.map((e) => ({
-    finding: findingOf(e.message ?? ''),
-    logGroup: GROUP,
-    logStream: e.logStreamName ?? '',
-    eventId: e.eventId ?? '',
-    timestamp: e.timestamp ?? 0,
-  }));
-  const expectedAlerts = groupFindings(located, { region: REGION });
 
-  it('prints the alerts the function would send, as alert JSON with --format jsonl', async () => {
+  it('prints the messages the deployment would have sent, as alert JSON with --format jsonl', async () => {
     const { logs, io, snsMock } = arrange();
     logs.on(FilterLogEventsCommand).resolves({ ...meta, events });
 
     expect(await main(['scan', '--alerts', '--format', 'jsonl', '--log-group', GROUP], io)).toBe(0);
 
-    expect(jsonl(io.out())).toEqual(JSON.parse(JSON.stringify(expectedAlerts)));
+    type Printed = Record<string, unknown> & { digest?: { entries: Array<{ srcIp: string; count: number }> } };
+    const alerts = jsonl(io.out()) as Printed[];
+    expect(alerts.map((a) => `${a.kind}/${a.classification}`)).toEqual(['new/bounce-attempt', 'digest/nat-misconfiguration']);
+    expect(alerts[0]).toMatchObject({ srcIp: '203.0.113.9', alertMemory: 'on', region: REGION, account: null });
+    expect(alerts[1]?.digest?.entries).toEqual([expect.objectContaining({ srcIp: '198.51.100.4', count: 2 })]);
     expect(snsMock.calls()).toHaveLength(0);
+  });
+
+  it('takes alert memory\'s context keys: lowSeverity=immediate sends the NAT client at once', async () => {
+    const { logs, io } = arrange();
+    logs.on(FilterLogEventsCommand).resolves({ ...meta, events });
+
+    await main(['scan', '--alerts', '-c', 'lowSeverity=immediate', '--format', 'jsonl', '--log-group', GROUP], io);
+
+    expect(jsonl(io.out()).map((a) => (a as { kind: string }).kind)).toEqual(['new', 'new', 'update']);
+  });
+
+  it('refuses a bad context value with one line naming the key', async () => {
+    const { io } = arrange();
+
+    expect(await main(['scan', '--alerts', '-c', 'scanPorts=1', '--log-group', GROUP], io)).toBe(2);
+    expect(io.err()).toBe('ftp-bounce-watch: -c: scanPorts must be a whole number from 2 to 1000, got "1"\n');
+  });
+
+  it('takes the account from a log group ARN', async () => {
+    const { logs, io } = arrange();
+    logs.on(FilterLogEventsCommand).resolves({ ...meta, events: [event(BOUNCE, 40)] });
+    const arn = `arn:aws:logs:${REGION}:210987654321:log-group:${GROUP}`;
+
+    await main(['scan', '--alerts', '--format', 'jsonl', '--log-group', arn], io);
+
+    expect(jsonl(io.out())[0]).toMatchObject({ account: '210987654321' });
   });
 
   it('prints them as the email text on a terminal, and says nothing was sent', async () => {
@@ -368,13 +387,15 @@ describe('scan --log-group --alerts / --publish', () => {
     await main(['scan', '--alerts', '--log-group', GROUP], io);
 
     const out = io.out();
-    expect(out).toContain('Alert 1 of 2\nSubject: [CRITICAL] FTP PORT bounce attempt to 198.51.100.7:25 refused for 203.0.113.9');
-    expect(out).toContain('Alert 2 of 2\nSubject: [LOW]');
+    expect(out).toContain('Alert 1 of 2\nSubject: [CRITICAL] FTP bounce attempt: 203.0.113.9 in /ftp/proftpd');
+    expect(out).toContain('Alert 2 of 2\nSubject: [LOW] Digest: 1 low-severity FTP refusal incidents');
     expect(out).toContain('RUNBOOK');
-    expect(out).toContain('2 alerts from 3 findings in 3 events of 1 log group. Nothing was sent (--publish TOPIC_ARN sends them).');
+    expect(out).toContain(
+      '2 messages (as alert memory would have sent them) from 3 findings in 3 events of 1 log group. Nothing was sent (--publish TOPIC_ARN sends them).',
+    );
   });
 
-  it('publishes them through the SNS publisher to the topic given', async () => {
+  it('publishes them through the SNS publisher to the topic given, as printed', async () => {
     const { logs, io, snsMock } = arrange();
     logs.on(FilterLogEventsCommand).resolves({ ...meta, events });
     snsMock.on(PublishBatchCommand).callsFake((input: { PublishBatchRequestEntries: { Id: string }[] }) => ({
@@ -385,10 +406,11 @@ describe('scan --log-group --alerts / --publish', () => {
     const code = await main(['scan', '--publish', TOPIC, '--format', 'jsonl', '--log-group', GROUP], io);
 
     expect(code).toBe(0);
+    const printed = jsonl(io.out()) as unknown as Parameters<typeof buildSnsMessage>[0][];
     const [call] = snsMock.commandCalls(PublishBatchCommand);
     expect(call?.args[0].input.TopicArn).toBe(TOPIC);
     expect(call?.args[0].input.PublishBatchRequestEntries?.map((e) => [e.Subject, e.Message])).toEqual(
-      expectedAlerts.map((alert) => {
+      printed.map((alert) => {
         const message = buildSnsMessage(alert);
         return [message.subject, message.message];
       }),
