@@ -57,8 +57,7 @@ function synthesise(): Assembly {
 function detectorAsset(assembly: Assembly): { dir: string; environment: Record<string, unknown> } {
   const detectors = Object.values(assembly.template.Resources).filter(
     (r) =>
-      r.Type === 'AWS::Lambda::Function'
-      && 'ALERT_TOPIC_ARN' in ((r.Properties.Environment as { Variables?: object } | undefined)?.Variables ?? {}),
+      r.Type === 'AWS::Lambda::Function' && String(r.Properties.Description).startsWith('FtpBounceWatch: finds proftpd'),
   );
   expect(detectors).toHaveLength(1);
   const props = detectors[0]?.Properties as { Code: { S3Key: string }; Environment: { Variables: Record<string, unknown> } };
