@@ -231,6 +231,12 @@ export const SWEEP_INDEX_ACTIONS = ['dynamodb:Query'] as const;
  * Its timeout stays well below it, so with a reserved concurrency of 1 two sweeps never overlap.
  */
 const SWEEP_PERIOD = Duration.minutes(5);
+
+/** The functions' Powertools service name and metrics namespace (the metrics carry `service` as a dimension). */
+const SERVICE_NAME = 'ftp-bounce-watch';
+const METRICS_NAMESPACE = 'FtpBounceWatch';
+/** The detector's count of batches whose alerts went out unsuppressed because the incident table failed. */
+export const STATE_STORE_UNAVAILABLE_METRIC = 'StateStoreUnavailable';
 const SWEEP_TIMEOUT = Duration.minutes(2);
 
 export class FtpBounceWatch extends Construct {
@@ -367,8 +373,8 @@ export class FtpBounceWatch extends Construct {
       ALERT_TOPIC_ARN: this.alertTopic.topicArn,
       INCIDENT_TABLE_NAME: this.incidentTable.tableName,
       ...incidentEnvironment(incidentSettings),
-      POWERTOOLS_SERVICE_NAME: 'ftp-bounce-watch',
-      POWERTOOLS_METRICS_NAMESPACE: 'FtpBounceWatch',
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       LOG_LEVEL: 'INFO',
       NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
     };
@@ -528,6 +534,18 @@ export class FtpBounceWatch extends Construct {
         'The FtpBounceWatch incident sweep was throttled: a run was still going when the next one started.',
       ),
       this.newMissedRunsAlarm(),
+      this.newAlarm(
+        'AlertMemoryUnavailableAlarm',
+        new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: STATE_STORE_UNAVAILABLE_METRIC,
+          dimensionsMap: { service: SERVICE_NAME },
+          period: ALARM_PERIOD,
+          statistic: 'Sum',
+        }),
+        'The detector could not use the incident table and published alerts without suppression (fail open): '
+        + 'repeats may follow. Check the detector log group and the table.',
+      ),
     ];
     if (this.slackForwarder && this.slackForwarderFailureQueue) {
       alarms.push(

@@ -146,7 +146,7 @@ describe('everything: two log groups by name, email, Chatbot and webhook', () =>
   });
 
   it('alarms on detector and sweep errors, throttles, lost events, failure queues and forwarder errors', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
     const operatorTopic = topicIdByDisplayName(template, 'FTP bounce watch operations');
     const metrics = propertiesOf(template, 'AWS::CloudWatch::Alarm').map((a) => {
       expect(a.AlarmActions).toEqual([{ Ref: operatorTopic }]);
@@ -167,6 +167,7 @@ describe('everything: two log groups by name, email, Chatbot and webhook', () =>
       'AWS/Lambda/Throttles',
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
+      'FtpBounceWatch/StateStoreUnavailable',
     ]);
   });
 
@@ -280,7 +281,7 @@ describe('email only', () => {
     template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
     template.resourceCountIs('AWS::Lambda::Function', 2);
     template.resourceCountIs('AWS::SQS::Queue', 1);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     expect(template.toJSON().Outputs).not.toHaveProperty(STACK_OUTPUT_KEYS.forwarderFunctionName);
   });
 });

@@ -6,6 +6,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { DUE_INDEX_NAME } from '../../lambda/adapters/dynamodb-incident-store';
 import { readIncidentSettings } from '../../lambda/config';
+import type { PipelineMetricName } from '../../lambda/pipeline';
 import { INCIDENT_DEFAULTS, INCIDENT_LIMITS, MINUTE_MS } from '../../lambda/incidents/settings';
 import { ContextError, parseContext } from '../../infra/context';
 import {
@@ -13,6 +14,7 @@ import {
   type FtpBounceWatchProps,
   FtpBounceWatchPropsError,
   INCIDENT_TABLE_SCHEMA,
+  STATE_STORE_UNAVAILABLE_METRIC,
 } from '../../infra/ftp-bounce-watch';
 import {
   formatMinutes,
@@ -326,6 +328,21 @@ describe('the stack with alert memory', () => {
       EvaluationPeriods: 3,
       DatapointsToAlarm: 3,
       TreatMissingData: 'breaching',
+    });
+  });
+
+  it('alarms when the detector fails open, on the metric the pipeline emits under the detector\'s service', () => {
+    // Checked by the compiler (npm test typechecks the tests): the name is one the pipeline counts.
+    const metricName: PipelineMetricName = STATE_STORE_UNAVAILABLE_METRIC;
+    const env = template.toJSON().Resources[detectorId(template)].Properties.Environment.Variables;
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: env.POWERTOOLS_METRICS_NAMESPACE,
+      MetricName: metricName,
+      Dimensions: [{ Name: 'service', Value: env.POWERTOOLS_SERVICE_NAME }],
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
     });
   });
 
