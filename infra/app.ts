@@ -2,7 +2,7 @@
  * The CDK app (`cdk.json` runs it): reads the context keys documented in context.ts, builds the stack, runs the
  * cdk-nag AwsSolutions checks. A bad context value stops synth with one line per problem naming the key.
  */
-import { App, Tags, Validations } from 'aws-cdk-lib';
+import { App, Duration, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { type AppConfig, ContextError, type DeployTarget, parseContext } from './context';
 import { DEFAULT_STACK_NAME } from './deployment-names';
@@ -43,6 +43,12 @@ export function buildApp(options: BuildAppOptions = {}): BuiltApp {
       ...(config.operatorEmails && { operatorEmails: config.operatorEmails }),
       ...(config.chatbot && { chatbot: config.chatbot }),
       ...(config.slackWebhookSecretName !== undefined && { slackWebhookSecretName: config.slackWebhookSecretName }),
+      alertWindow: Duration.minutes(config.incidents.alertWindowMinutes),
+      lowSeverity: config.incidents.lowSeverity,
+      digestInterval: Duration.minutes(config.incidents.digestIntervalMinutes),
+      maxNewIncidentsPerHour: config.incidents.maxNewIncidentsPerHour,
+      scanPorts: config.incidents.scanPorts,
+      scanHosts: config.incidents.scanHosts,
     },
   });
   Tags.of(stack).add('application', 'ftp-bounce-watch');

@@ -11,12 +11,16 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const DETECTOR_ENTRY = path.join(PROJECT_ROOT, 'lambda', 'handler.ts');
 export const DETECTOR_HANDLER = 'handler';
 
+/** The scheduled sweep's entry file and exported handler (DESIGN.md section 8). */
+export const SWEEP_ENTRY = path.join(PROJECT_ROOT, 'lambda', 'sweep-handler.ts');
+export const SWEEP_HANDLER = 'handler';
+
 /** The optional Slack webhook forwarder's entry file and exported handler. */
 export const FORWARDER_ENTRY = path.join(PROJECT_ROOT, 'lambda', 'slack', 'forwarder.ts');
 export const FORWARDER_HANDLER = 'handler';
 
 /**
- * esbuild options shared by both functions, in esbuild's own vocabulary (`esbuild.build({ entryPoints, outfile,
+ * esbuild options shared by every function, in esbuild's own vocabulary (`esbuild.build({ entryPoints, outfile,
  * ...LAMBDA_ESBUILD_OPTIONS })`).
  *
  * - `external: []`: the AWS SDK is bundled rather than taken from the Lambda runtime, so the code that runs is the

@@ -12,9 +12,23 @@
  *   slackWorkspaceId        with slackChannelId: AWS Chatbot delivery (default none)
  *   slackChannelId
  *   slackWebhookSecretName  Secrets Manager secret holding a Slack incoming-webhook URL (default none)
+ *   alertWindow             incident window, 5m..24h: minutes (90) or 90m, 2h (default 60m)
+ *   lowSeverity             digest | immediate (default digest)
+ *   digestInterval          low-severity digest period, 1h..7d (default 24h)
+ *   maxNewIncidentsPerHour  new-incident messages per account and hour, 1..10000 (default 30)
+ *   scanPorts               distinct service ports on one host that make a bounce-scan, 2..1000 (default 10)
+ *   scanHosts               distinct hosts that make a bounce-scan, 2..1000 (default 5)
  */
 import type { Severity } from '../lambda/detector';
 import { DEFAULT_FILTER_PATTERN } from './filter-pattern';
+import {
+  INCIDENT_SETTING_DEFAULTS,
+  INCIDENT_SETTING_LIMITS,
+  type IncidentSettingsConfig,
+  parseDurationMinutes,
+  parseLowSeverity,
+  parseWholeNumber,
+} from './incident-settings';
 import {
   editDistance,
   emailListProblems,
@@ -39,6 +53,12 @@ export const CONTEXT_KEYS = [
   'slackWorkspaceId',
   'slackChannelId',
   'slackWebhookSecretName',
+  'alertWindow',
+  'lowSeverity',
+  'digestInterval',
+  'maxNewIncidentsPerHour',
+  'scanPorts',
+  'scanHosts',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -55,6 +75,8 @@ export interface AppConfig {
   readonly operatorEmails?: readonly string[];
   readonly chatbot?: { readonly slackWorkspaceId: string; readonly slackChannelId: string };
   readonly slackWebhookSecretName?: string;
+  /** Alert memory's settings (DESIGN.md section 8), defaults where a key is absent. */
+  readonly incidents: IncidentSettingsConfig;
 }
 
 /** Where the stack will be deployed, when known at synth time (the CDK CLI sets it when it has credentials). */
@@ -148,6 +170,8 @@ export function parseContext(context: Readonly<Record<string, unknown>>, target:
   const secretProblem = slackWebhookSecretName === undefined ? undefined : secretNameProblem(slackWebhookSecretName);
   if (secretProblem) problem('slackWebhookSecretName', secretProblem);
 
+  const incidents = readIncidentSettings(context, problem);
+
   if (problems.length > 0) throw new ContextError(problems);
   return {
     logGroups: logGroupTexts ?? [],
@@ -158,6 +182,39 @@ export function parseContext(context: Readonly<Record<string, unknown>>, target:
     ...(operatorEmails && { operatorEmails }),
     ...(chatbot && { chatbot }),
     ...(slackWebhookSecretName !== undefined && { slackWebhookSecretName }),
+    incidents,
+  };
+}
+
+/** The six alert-memory keys; each absent key takes the runtime's default. */
+function readIncidentSettings(context: Readonly<Record<string, unknown>>, problem: Report): IncidentSettingsConfig {
+  const d = INCIDENT_SETTING_DEFAULTS;
+  const L = INCIDENT_SETTING_LIMITS;
+  const duration = (key: ContextKey, range: { min: number; max: number }, fallback: number): number => {
+    if (context[key] === undefined) return fallback;
+    const parsed = parseDurationMinutes(context[key], range);
+    if ('problem' in parsed) problem(key, parsed.problem);
+    return 'minutes' in parsed ? parsed.minutes : fallback;
+  };
+  const count = (key: ContextKey, range: { min: number; max: number }, fallback: number): number => {
+    if (context[key] === undefined) return fallback;
+    const parsed = parseWholeNumber(context[key], range);
+    if ('problem' in parsed) problem(key, parsed.problem);
+    return 'value' in parsed ? parsed.value : fallback;
+  };
+  let lowSeverity = d.lowSeverity;
+  if (context.lowSeverity !== undefined) {
+    const parsed = parseLowSeverity(context.lowSeverity);
+    if ('problem' in parsed) problem('lowSeverity', parsed.problem);
+    else lowSeverity = parsed.mode;
+  }
+  return {
+    alertWindowMinutes: duration('alertWindow', L.alertWindowMinutes, d.alertWindowMinutes),
+    lowSeverity,
+    digestIntervalMinutes: duration('digestInterval', L.digestIntervalMinutes, d.digestIntervalMinutes),
+    maxNewIncidentsPerHour: count('maxNewIncidentsPerHour', L.maxNewIncidentsPerHour, d.maxNewIncidentsPerHour),
+    scanPorts: count('scanPorts', L.scanPorts, d.scanPorts),
+    scanHosts: count('scanHosts', L.scanHosts, d.scanHosts),
   };
 }
 

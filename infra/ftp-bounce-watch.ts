@@ -17,6 +17,9 @@ import {
   aws_chatbot as chatbot,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cloudwatchActions,
+  aws_dynamodb as dynamodb,
+  aws_events as events,
+  aws_events_targets as eventsTargets,
   aws_iam as iam,
   aws_kms as kms,
   aws_lambda as lambda,
@@ -40,8 +43,19 @@ import {
   LAMBDA_ESBUILD_OPTIONS,
   LAMBDA_NODE_OPTIONS,
   PROJECT_ROOT,
+  SWEEP_ENTRY,
+  SWEEP_HANDLER,
 } from './bundling-options';
 import { ACCOUNT_POLICY_NAME, DEFAULT_FILTER_PATTERN, SUBSCRIPTION_FILTER_NAME } from './filter-pattern';
+import {
+  formatMinutes,
+  INCIDENT_SETTING_DEFAULTS,
+  INCIDENT_SETTING_LIMITS,
+  incidentEnvironment,
+  type IncidentSettingsConfig,
+  LOW_SEVERITY_MODES,
+  type LowSeverityMode,
+} from './incident-settings';
 import {
   emailListProblems,
   filterPatternProblem,
@@ -128,10 +142,46 @@ export interface FtpBounceWatchProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * What happens to the stateful resources (KMS key, log groups, failure queues) when the stack is deleted.
+   * What happens to the stateful resources (KMS key, incident table, log groups, failure queues) when the stack is
+   * deleted.
    * @default RemovalPolicy.RETAIN (evidence and undelivered events survive a `cdk destroy`)
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Alert memory (DESIGN.md section 8): how long an incident counts further findings quietly before one update is
+   * published. Whole minutes, 5 minutes to 24 hours. Context key `alertWindow`.
+   * @default Duration.minutes(60)
+   */
+  readonly alertWindow?: Duration;
+  /**
+   * Low-severity incidents (NAT clients, address-family mismatches): `digest` lists them once per `digestInterval`;
+   * `immediate` alerts on them like the other severities. Context key `lowSeverity`.
+   * @default 'digest'
+   */
+  readonly lowSeverity?: LowSeverityMode;
+  /**
+   * How often the low-severity digest is sent. Whole minutes, 1 hour to 7 days. Context key `digestInterval`.
+   * @default Duration.hours(24)
+   */
+  readonly digestInterval?: Duration;
+  /**
+   * New-incident messages per account and hour; beyond it, new incidents are folded into one digest for that hour
+   * (nothing is dropped). 1 to 10,000. Context key `maxNewIncidentsPerHour`.
+   * @default 30
+   */
+  readonly maxNewIncidentsPerHour?: number;
+  /**
+   * Distinct service ports on one host, aimed at by one client within a window, that make it a `bounce-scan`.
+   * 2 to 1,000. Context key `scanPorts`.
+   * @default 10
+   */
+  readonly scanPorts?: number;
+  /**
+   * Distinct hosts aimed at by one client within a window that make it a `bounce-scan`. 2 to 1,000. Context key
+   * `scanHosts`.
+   * @default 5
+   */
+  readonly scanHosts?: number;
 }
 
 /** Invalid props: every problem, one per line, each starting with the prop's name. */
@@ -148,6 +198,46 @@ export class FtpBounceWatchPropsError extends Error {
 // The async invocation retries Lambda makes before an event goes to the failure destination (the maximum is 2).
 const ASYNC_RETRY_ATTEMPTS = 2;
 const ALARM_PERIOD = Duration.minutes(5);
+
+/**
+ * The incident table's schema, as `lambda/adapters/dynamodb-incident-store.ts` uses it: partition key `pk`, TTL
+ * `expiresAt`, and the sparse `due` index the sweep queries (only records with something due carry its keys).
+ */
+export const INCIDENT_TABLE_SCHEMA = {
+  partitionKey: 'pk',
+  timeToLiveAttribute: 'expiresAt',
+  dueIndexName: 'due',
+  dueIndexPartitionKey: 'dueShard',
+  dueIndexSortKey: 'dueAt',
+} as const;
+
+/**
+ * The DynamoDB actions each function's code sends (the store adapter's calls, by caller), and nothing else: no
+ * Scan, no DeleteItem, no table management. Detector: load (BatchGetItem), the flood guard's counter (GetItem,
+ * UpdateItem), conditional saves (PutItem). Sweep: the due index (Query), load and the digests' sent-markers
+ * (BatchGetItem), saves (PutItem), marking digests sent (BatchWriteItem).
+ */
+export const DETECTOR_TABLE_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+] as const;
+export const SWEEP_TABLE_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'] as const;
+export const SWEEP_INDEX_ACTIONS = ['dynamodb:Query'] as const;
+
+/**
+ * The sweep's schedule: a window's update goes out within this long after the window ends (DESIGN.md section 8).
+ * Its timeout stays well below it, so with a reserved concurrency of 1 two sweeps never overlap.
+ */
+const SWEEP_PERIOD = Duration.minutes(5);
+
+/** The functions' Powertools service name and metrics namespace (the metrics carry `service` as a dimension). */
+const SERVICE_NAME = 'ftp-bounce-watch';
+const METRICS_NAMESPACE = 'FtpBounceWatch';
+/** The detector's count of batches whose alerts went out unsuppressed because the incident table failed. */
+export const STATE_STORE_UNAVAILABLE_METRIC = 'StateStoreUnavailable';
+const SWEEP_TIMEOUT = Duration.minutes(2);
 
 export class FtpBounceWatch extends Construct {
   /** Encrypts both topics. */
@@ -174,6 +264,14 @@ export class FtpBounceWatch extends Construct {
   public readonly slackForwarderFailureQueue?: sqs.Queue;
   /** The operational alarms, all notifying `operatorTopic`. */
   public readonly alarms: readonly cloudwatch.Alarm[];
+  /** Alert memory's state (DESIGN.md section 8): incidents per client, flood counters, sent digests. */
+  public readonly incidentTable: dynamodb.Table;
+  /** The scheduled sweep (entry `lambda/sweep-handler.ts`): window ends, updates, digests, unsent messages. */
+  public readonly sweepFunction: nodejs.NodejsFunction;
+  /** The sweep's own log group, with the configured retention. */
+  public readonly sweepLogGroup: logs.LogGroup;
+  /** The EventBridge rule that runs the sweep every five minutes. */
+  public readonly sweepSchedule: events.Rule;
 
   constructor(scope: Construct, id: string, props: FtpBounceWatchProps) {
     super(scope, id);
@@ -185,10 +283,11 @@ export class FtpBounceWatch extends Construct {
     const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     const maxEventAge = props.maxEventAge ?? Duration.hours(6);
     const filterPattern = props.filterPattern ?? DEFAULT_FILTER_PATTERN;
+    const incidentSettings = resolveIncidentSettings(props);
 
     // ---- Topics ------------------------------------------------------------------------------------------------
     this.key = new kms.Key(this, 'TopicKey', {
-      description: 'FtpBounceWatch: encrypts the alert and operator SNS topics',
+      description: 'FtpBounceWatch: encrypts the alert and operator SNS topics and the incident table',
       enableKeyRotation: true,
       removalPolicy,
     });
@@ -252,6 +351,34 @@ export class FtpBounceWatch extends Construct {
       this.operatorTopic.addSubscription(new subscriptions.EmailSubscription(email));
     }
 
+    // ---- Alert memory ------------------------------------------------------------------------------------------
+    this.incidentTable = new dynamodb.Table(this, 'IncidentTable', {
+      partitionKey: { name: INCIDENT_TABLE_SCHEMA.partitionKey, type: dynamodb.AttributeType.STRING },
+      // Traffic follows attacks and floods: on-demand costs nothing while quiet and never throttles a burst.
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: INCIDENT_TABLE_SCHEMA.timeToLiveAttribute,
+      removalPolicy,
+    });
+    this.incidentTable.addGlobalSecondaryIndex({
+      indexName: INCIDENT_TABLE_SCHEMA.dueIndexName,
+      partitionKey: { name: INCIDENT_TABLE_SCHEMA.dueIndexPartitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: INCIDENT_TABLE_SCHEMA.dueIndexSortKey, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+    // What both functions need to publish alerts and remember incidents.
+    const alertEnvironment = {
+      ALERT_TOPIC_ARN: this.alertTopic.topicArn,
+      INCIDENT_TABLE_NAME: this.incidentTable.tableName,
+      ...incidentEnvironment(incidentSettings),
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      LOG_LEVEL: 'INFO',
+      NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
+    };
+
     // ---- Detector ----------------------------------------------------------------------------------------------
     this.failureQueue = this.newFailureQueue('DetectorFailureQueue', removalPolicy);
     this.detectorLogGroup = new logs.LogGroup(this, 'DetectorLogGroup', { retention, removalPolicy });
@@ -274,16 +401,43 @@ export class FtpBounceWatch extends Construct {
       // Why 60 s: a batch takes well under a second; the rest covers SNS PublishBatch retries with backoff.
       memorySize: props.detectorMemorySize ?? 512,
       timeout: props.detectorTimeout ?? Duration.seconds(60),
-      environment: {
-        ALERT_TOPIC_ARN: this.alertTopic.topicArn,
-        POWERTOOLS_SERVICE_NAME: 'ftp-bounce-watch',
-        POWERTOOLS_METRICS_NAMESPACE: 'FtpBounceWatch',
-        LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
-      },
+      environment: alertEnvironment,
       retryAttempts: ASYNC_RETRY_ATTEMPTS,
       maxEventAge,
       onFailure: new destinations.SqsDestination(this.failureQueue),
+    });
+    this.grantIncidentTable(detectorRole, DETECTOR_TABLE_ACTIONS, []);
+
+    // ---- Sweep -------------------------------------------------------------------------------------------------
+    this.sweepLogGroup = new logs.LogGroup(this, 'SweepLogGroup', { retention, removalPolicy });
+    const sweepRole = this.newFunctionRole('SweepRole', this.sweepLogGroup);
+    sweepRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.alertTopic.topicArn] }),
+    );
+    this.key.grant(sweepRole, 'kms:GenerateDataKey', 'kms:Decrypt');
+    this.grantIncidentTable(sweepRole, SWEEP_TABLE_ACTIONS, SWEEP_INDEX_ACTIONS);
+    this.sweepFunction = new nodejs.NodejsFunction(this, 'Sweep', {
+      description: 'FtpBounceWatch: ends incident windows with one update, sends digests and messages left unsent',
+      ...lambdaBase(SWEEP_ENTRY, SWEEP_HANDLER),
+      role: sweepRole,
+      logGroup: this.sweepLogGroup,
+      // Why 512 MB and 2 minutes: a sweep normally handles a few records in about a second, but one run may take up
+      // to 5,000 due records (the runtime's cap), each a conditional write, and hold their states until it
+      // publishes. The timeout stays below the 5-minute schedule so runs never overlap.
+      memorySize: 512,
+      timeout: SWEEP_TIMEOUT,
+      // One sweep at a time: the runtime relies on it (two sweeps would race for the same due records).
+      reservedConcurrentExecutions: 1,
+      environment: alertEnvironment,
+      // The next scheduled run is the retry: a failed sweep leaves its work due, so nothing is lost, and an event
+      // older than one period is superseded by the next one.
+      retryAttempts: 0,
+      maxEventAge: SWEEP_PERIOD.minus(Duration.minutes(1)),
+    });
+    this.sweepSchedule = new events.Rule(this, 'SweepSchedule', {
+      description: 'FtpBounceWatch: runs the incident sweep (window ends, updates, digests)',
+      schedule: events.Schedule.rate(SWEEP_PERIOD),
+      targets: [new eventsTargets.LambdaFunction(this.sweepFunction, { retryAttempts: 2 })],
     });
 
     // ---- Log sources -------------------------------------------------------------------------------------------
@@ -367,6 +521,30 @@ export class FtpBounceWatch extends Construct {
         'DetectorFailureQueueAlarm',
         this.failureQueue,
         'Log batches the detector could not process after retries are waiting in the failure queue.',
+      ),
+      this.newAlarm(
+        'SweepErrorsAlarm',
+        this.sweepFunction.metricErrors({ period: ALARM_PERIOD, statistic: 'Sum' }),
+        'The FtpBounceWatch incident sweep failed: window updates and digests wait until a run succeeds. Check the '
+        + 'sweep log group.',
+      ),
+      this.newAlarm(
+        'SweepThrottlesAlarm',
+        this.sweepFunction.metricThrottles({ period: ALARM_PERIOD, statistic: 'Sum' }),
+        'The FtpBounceWatch incident sweep was throttled: a run was still going when the next one started.',
+      ),
+      this.newMissedRunsAlarm(),
+      this.newAlarm(
+        'AlertMemoryUnavailableAlarm',
+        new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: STATE_STORE_UNAVAILABLE_METRIC,
+          dimensionsMap: { service: SERVICE_NAME },
+          period: ALARM_PERIOD,
+          statistic: 'Sum',
+        }),
+        'The detector could not use the incident table and published alerts without suppression (fail open): '
+        + 'repeats may follow. Check the detector log group and the table.',
       ),
     ];
     if (this.slackForwarder && this.slackForwarderFailureQueue) {
@@ -456,7 +634,7 @@ export class FtpBounceWatch extends Construct {
       sourceArn: `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*`,
     });
     // Log groups whose events could contain alert text, which would feed the detector its own output forever.
-    const excluded = [this.detectorLogGroup.logGroupName];
+    const excluded = [this.detectorLogGroup.logGroupName, this.sweepLogGroup.logGroupName];
     if (this.slackForwarderLogGroup) excluded.push(this.slackForwarderLogGroup.logGroupName);
     if (chatbotChannel) excluded.push(`/aws/chatbot/${this.chatbotConfigurationName(stack)}`);
     const policy = new logs.CfnAccountPolicy(this, 'AccountPolicy', {
@@ -527,6 +705,55 @@ export class FtpBounceWatch extends Construct {
     );
   }
 
+  /** No sweep ran for three periods: the schedule is disabled or broken, or every run was throttled or dropped. */
+  private newMissedRunsAlarm(): cloudwatch.Alarm {
+    const periods = 3;
+    return this.wireAlarm(
+      new cloudwatch.Alarm(this, 'SweepMissedRunsAlarm', {
+        metric: this.sweepFunction.metricInvocations({ period: SWEEP_PERIOD, statistic: 'Sum' }),
+        alarmDescription:
+          `The FtpBounceWatch incident sweep has not run for ${periods * SWEEP_PERIOD.toMinutes()} minutes: window `
+          + 'updates and digests are not being sent. Check the sweep schedule rule and the function.',
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: periods,
+        datapointsToAlarm: periods,
+        // A sweep that never runs reports nothing at all: missing data is the failure itself.
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      }),
+    );
+  }
+
+  /**
+   * Least-privilege access to the incident table: the given actions on the table and on its `due` index, and the
+   * use of the table's KMS key through DynamoDB only.
+   */
+  private grantIncidentTable(
+    role: iam.Role,
+    tableActions: readonly string[],
+    indexActions: readonly string[],
+  ): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: [...tableActions], resources: [this.incidentTable.tableArn] }),
+    );
+    if (indexActions.length > 0) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: [...indexActions],
+          resources: [`${this.incidentTable.tableArn}/index/${INCIDENT_TABLE_SCHEMA.dueIndexName}`],
+        }),
+      );
+    }
+    // DynamoDB decrypts the table key with the caller's credentials, and encrypts new data with it.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        resources: [this.key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
+  }
+
   private newQueueAlarm(id: string, queue: sqs.Queue, description: string): cloudwatch.Alarm {
     return this.wireAlarm(
       new cloudwatch.Alarm(this, id, {
@@ -562,7 +789,7 @@ export class FtpBounceWatch extends Construct {
   }
 }
 
-/** NodejsFunction settings both functions share: runtime, architecture and the bundling of bundling-options.ts. */
+/** NodejsFunction settings every function shares: runtime, architecture and the bundling of bundling-options.ts. */
 function lambdaBase(entry: string, handler: string): nodejs.NodejsFunctionProps {
   return {
     entry,
@@ -661,5 +888,51 @@ function validateProps(props: FtpBounceWatchProps, stack: Stack): string[] {
   if (age && !age.isUnresolved() && (age.toSeconds() < 60 || age.toSeconds() > 6 * 3600)) {
     problems.push(`maxEventAge: expected 1 minute to 6 hours, got ${age.toHumanString()}`);
   }
+  problems.push(...incidentSettingProblems(props));
   return problems;
+}
+
+/** Alert memory's props: durations in whole minutes and counts within the runtime's ranges. */
+function incidentSettingProblems(props: FtpBounceWatchProps): string[] {
+  const problems: string[] = [];
+  const L = INCIDENT_SETTING_LIMITS;
+  for (const [key, duration, range] of [
+    ['alertWindow', props.alertWindow, L.alertWindowMinutes],
+    ['digestInterval', props.digestInterval, L.digestIntervalMinutes],
+  ] as const) {
+    if (!duration || duration.isUnresolved()) continue;
+    const seconds = duration.toSeconds();
+    if (seconds % 60 !== 0 || seconds / 60 < range.min || seconds / 60 > range.max) {
+      problems.push(
+        `${key}: expected whole minutes from ${formatMinutes(range.min)} to ${formatMinutes(range.max)}, got ${duration.toHumanString()}`,
+      );
+    }
+  }
+  if (props.lowSeverity !== undefined && !LOW_SEVERITY_MODES.includes(props.lowSeverity)) {
+    problems.push(`lowSeverity: expected ${LOW_SEVERITY_MODES.join(' or ')}, got ${show(props.lowSeverity)}`);
+  }
+  for (const [key, value, range] of [
+    ['maxNewIncidentsPerHour', props.maxNewIncidentsPerHour, L.maxNewIncidentsPerHour],
+    ['scanPorts', props.scanPorts, L.scanPorts],
+    ['scanHosts', props.scanHosts, L.scanHosts],
+  ] as const) {
+    if (value === undefined || Token.isUnresolved(value)) continue;
+    if (!Number.isInteger(value) || value < range.min || value > range.max) {
+      problems.push(`${key}: expected a whole number from ${range.min} to ${range.max}, got ${show(value)}`);
+    }
+  }
+  return problems;
+}
+
+/** The props' settings in the environment's units, defaults where unset (validateProps has checked them). */
+function resolveIncidentSettings(props: FtpBounceWatchProps): IncidentSettingsConfig {
+  const d = INCIDENT_SETTING_DEFAULTS;
+  return {
+    alertWindowMinutes: props.alertWindow?.toMinutes() ?? d.alertWindowMinutes,
+    lowSeverity: props.lowSeverity ?? d.lowSeverity,
+    digestIntervalMinutes: props.digestInterval?.toMinutes() ?? d.digestIntervalMinutes,
+    maxNewIncidentsPerHour: props.maxNewIncidentsPerHour ?? d.maxNewIncidentsPerHour,
+    scanPorts: props.scanPorts ?? d.scanPorts,
+    scanHosts: props.scanHosts ?? d.scanHosts,
+  };
 }

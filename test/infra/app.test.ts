@@ -14,7 +14,7 @@ import { buildApp } from '../../infra/app';
 import { ContextError } from '../../infra/context';
 import { STACK_OUTPUT_KEYS } from '../../infra/deployment-names';
 import { ACCOUNT_POLICY_NAME, DEFAULT_FILTER_PATTERN, SUBSCRIPTION_FILTER_NAME } from '../../infra/filter-pattern';
-import { EXAMPLE_CONTEXT, flatten, functionIdWithEnv, onlyResource, propertiesOf, synth } from './helpers';
+import { detectorId, EXAMPLE_CONTEXT, flatten, functionIdWithEnv, onlyResource, propertiesOf, synth } from './helpers';
 
 jest.setTimeout(60_000);
 
@@ -43,7 +43,7 @@ describe('everything: two log groups by name, email, Chatbot and webhook', () =>
 
   it('subscribes both log groups with the default pattern and the stable filter name', () => {
     template.resourceCountIs('AWS::Logs::SubscriptionFilter', 2);
-    const detector = functionIdWithEnv(template, 'ALERT_TOPIC_ARN');
+    const detector = detectorId(template);
     for (const logGroupName of ['/var/log/proftpd', '/aws/ec2/ftp']) {
       template.hasResourceProperties('AWS::Logs::SubscriptionFilter', {
         LogGroupName: logGroupName,
@@ -145,12 +145,15 @@ describe('everything: two log groups by name, email, Chatbot and webhook', () =>
     }
   });
 
-  it('alarms on detector errors, throttles, lost events, failure queues and forwarder errors', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+  it('alarms on detector and sweep errors, throttles, lost events, failure queues and forwarder errors', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
     const operatorTopic = topicIdByDisplayName(template, 'FTP bounce watch operations');
     const metrics = propertiesOf(template, 'AWS::CloudWatch::Alarm').map((a) => {
       expect(a.AlarmActions).toEqual([{ Ref: operatorTopic }]);
-      expect(a).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1 });
+      // The sweep's missed-runs alarm is the one that fires on too few datapoints (test/infra/incidents.test.ts).
+      if (a.MetricName !== 'Invocations') {
+        expect(a).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1 });
+      }
       return `${String(a.Namespace)}/${String(a.MetricName)}`;
     });
     expect(metrics.sort()).toEqual([
@@ -158,9 +161,13 @@ describe('everything: two log groups by name, email, Chatbot and webhook', () =>
       'AWS/Lambda/DestinationDeliveryFailures',
       'AWS/Lambda/Errors',
       'AWS/Lambda/Errors',
+      'AWS/Lambda/Errors',
+      'AWS/Lambda/Invocations',
+      'AWS/Lambda/Throttles',
       'AWS/Lambda/Throttles',
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
+      'FtpBounceWatch/StateStoreUnavailable',
     ]);
   });
 
@@ -205,7 +212,7 @@ describe('account-wide', () => {
     const { resource } = onlyResource(template, 'AWS::Logs::AccountPolicy');
     const props = resource.Properties as Record<string, unknown>;
     expect(props).toMatchObject({ PolicyName: ACCOUNT_POLICY_NAME, PolicyType: 'SUBSCRIPTION_FILTER_POLICY', Scope: 'ALL' });
-    const detector = functionIdWithEnv(template, 'ALERT_TOPIC_ARN');
+    const detector = detectorId(template);
     const document = flatten(props.PolicyDocument);
     expect(JSON.parse(document.replace(`\${${detector}.Arn}`, 'DETECTOR_ARN'))).toEqual({
       DestinationArn: 'DETECTOR_ARN',
@@ -217,7 +224,7 @@ describe('account-wide', () => {
   it('excludes the functions\' and Chatbot\'s own log groups, so alerts never feed the detector', () => {
     const props = onlyResource(template, 'AWS::Logs::AccountPolicy').resource.Properties as Record<string, unknown>;
     const logGroupIds = Object.keys(template.findResources('AWS::Logs::LogGroup'));
-    expect(logGroupIds).toHaveLength(2);
+    expect(logGroupIds).toHaveLength(3);
     const chatbot = onlyResource(template, 'AWS::Chatbot::SlackChannelConfiguration').resource;
     expect(flatten((chatbot.Properties as Record<string, unknown>).ConfigurationName)).toBe('FtpBounceWatch-${AWS::Region}');
     const excluded = [...logGroupIds.map((id) => `"\${${id}}"`), '"/aws/chatbot/FtpBounceWatch-${AWS::Region}"'];
@@ -225,7 +232,7 @@ describe('account-wide', () => {
   });
 
   it('lets CloudWatch Logs of this account invoke the detector, before the policy is created', () => {
-    const detector = functionIdWithEnv(template, 'ALERT_TOPIC_ARN');
+    const detector = detectorId(template);
     const permissions = Object.entries(template.findResources('AWS::Lambda::Permission', {
       Properties: { Principal: 'logs.amazonaws.com' },
     }));
@@ -272,9 +279,9 @@ describe('email only', () => {
 
   it('creates neither Chatbot nor the forwarder', () => {
     template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
-    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.resourceCountIs('AWS::Lambda::Function', 2);
     template.resourceCountIs('AWS::SQS::Queue', 1);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     expect(template.toJSON().Outputs).not.toHaveProperty(STACK_OUTPUT_KEYS.forwarderFunctionName);
   });
 });
@@ -303,7 +310,7 @@ describe('Chatbot only', () => {
       LoggingLevel: 'ERROR',
     });
     template.resourceCountIs('AWS::SNS::Subscription', 0);
-    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.resourceCountIs('AWS::Lambda::Function', 2);
     // The channel role trusts Chatbot and carries only the guardrail (no AWS managed policy).
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'chatbot.amazonaws.com' } })] },

@@ -60,7 +60,7 @@ describe('parseContext: accepted context', () => {
 
   it('leaves optional keys out of the config when absent', () => {
     const config = parseContext({ logGroups: '/a' });
-    expect(Object.keys(config).sort()).toEqual(['accountWide', 'alertEmails', 'filterPattern', 'logGroups']);
+    expect(Object.keys(config).sort()).toEqual(['accountWide', 'alertEmails', 'filterPattern', 'incidents', 'logGroups']);
   });
 
   it('accepts ARNs in the deployment account and Region', () => {

@@ -1,7 +1,8 @@
 /**
  * The artifact that would be deployed: the detector bundle `cdk synth` puts in the cloud assembly, run in a plain
  * Node process (no jest, no repository node_modules in reach) on a genuine CloudWatch Logs subscription event,
- * publishing through the real SDK to the loopback SNS server.
+ * publishing through the real SDK to the loopback SNS server. With alert memory, the detector and sweep bundles run
+ * against an in-process DynamoDB (dynalite) whose table is created from the template's own table definition.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,16 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import type { AddressInfo } from 'node:net';
+import {
+  type AttributeDefinition,
+  CreateTableCommand,
+  DynamoDBClient,
+  type GlobalSecondaryIndex,
+  type KeySchemaElement,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
 import { buildApp } from '../../infra/app';
 import { SUBSCRIPTION_FILTER_NAME } from '../../infra/filter-pattern';
 import { type LocalSnsServer, startLocalSnsServer } from '../../scripts/local-sns/server';
@@ -53,12 +64,16 @@ function synthesise(): Assembly {
   return { outdir, template, stackName: stack.artifactId };
 }
 
-/** The detector's deployed code directory: its Code.S3Key names the asset, the assets manifest says where it is. */
-function detectorAsset(assembly: Assembly): { dir: string; environment: Record<string, unknown> } {
+const DETECTOR_DESCRIPTION = 'FtpBounceWatch: finds proftpd';
+const SWEEP_DESCRIPTION = 'FtpBounceWatch: ends incident windows';
+
+/** A function's deployed code directory: its Code.S3Key names the asset, the assets manifest says where it is. */
+function functionAsset(
+  assembly: Assembly,
+  description = DETECTOR_DESCRIPTION,
+): { dir: string; environment: Record<string, unknown> } {
   const detectors = Object.values(assembly.template.Resources).filter(
-    (r) =>
-      r.Type === 'AWS::Lambda::Function'
-      && 'ALERT_TOPIC_ARN' in ((r.Properties.Environment as { Variables?: object } | undefined)?.Variables ?? {}),
+    (r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties.Description).startsWith(description),
   );
   expect(detectors).toHaveLength(1);
   const props = detectors[0]?.Properties as { Code: { S3Key: string }; Environment: { Variables: Record<string, unknown> } };
@@ -105,7 +120,7 @@ describe('the synthesised detector asset', () => {
   });
 
   it('is one minified, self-contained index.js with its source map', () => {
-    const { dir } = detectorAsset(assembly);
+    const { dir } = functionAsset(assembly);
     expect(existsSync(path.join(dir, 'index.js'))).toBe(true);
     expect(existsSync(path.join(dir, 'index.js.map'))).toBe(true);
     const code = readFileSync(path.join(dir, 'index.js'), 'utf8');
@@ -117,7 +132,7 @@ describe('the synthesised detector asset', () => {
   });
 
   it('turns a genuine CloudWatch Logs event into an alert published to SNS', async () => {
-    const { dir, environment } = detectorAsset(assembly);
+    const { dir, environment } = functionAsset(assembly);
     const eventFile = path.join(work, 'event.json');
     writeFileSync(eventFile, JSON.stringify(subscriptionEvent([LINE, 'May 29 18:49:43 valhalla sshd[1]: Accepted publickey'])));
     const runner = path.join(work, 'runner.cjs');
@@ -161,5 +176,125 @@ describe('the synthesised detector asset', () => {
       classification: 'nat-misconfiguration',
       count: 1,
     });
+  });
+});
+
+describe('the synthesised detector and sweep with alert memory', () => {
+  const BOUNCE_LINE =
+    'May 29 18:49:44 valhalla proftpd[16662]: valhalla.example.net (85.103.107.214[85.103.107.214]) - '
+    + 'Refused PORT 198,51,100,7,0,25 (address mismatch)';
+  let assembly: Assembly;
+  let sns: LocalSnsServer;
+  let work: string;
+  let dynamo: ReturnType<typeof dynalite>;
+  let endpoint: string;
+  let client: DynamoDBClient;
+  const TABLE = 'FtpBounceWatch-IncidentTable-EXAMPLE';
+
+  beforeAll(async () => {
+    assembly = synthesise();
+    sns = await startLocalSnsServer({ topicArn: TOPIC_ARN });
+    work = mkdtempSync(path.join(tmpdir(), 'ftp-bounce-watch-run-'));
+    writeFileSync(path.join(work, 'runner.cjs'), RUNNER);
+    dynamo = dynalite({ createTableMs: 0 });
+    await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+    client = new DynamoDBClient({
+      region: 'eu-west-1',
+      endpoint,
+      credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
+    });
+    // The table exactly as the template defines it: keys, attribute types and the due index.
+    const tables = Object.values(assembly.template.Resources).filter((r) => r.Type === 'AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(1);
+    const table = tables[0]?.Properties as {
+      AttributeDefinitions: AttributeDefinition[];
+      KeySchema: KeySchemaElement[];
+      GlobalSecondaryIndexes: GlobalSecondaryIndex[];
+      BillingMode: 'PAY_PER_REQUEST';
+    };
+    await client.send(
+      new CreateTableCommand({
+        TableName: TABLE,
+        AttributeDefinitions: table.AttributeDefinitions,
+        KeySchema: table.KeySchema,
+        GlobalSecondaryIndexes: table.GlobalSecondaryIndexes,
+        BillingMode: table.BillingMode,
+      }),
+    );
+  });
+  afterAll(async () => {
+    client.destroy();
+    await sns.close();
+    await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+    rmSync(work, { recursive: true, force: true });
+    rmSync(assembly.outdir, { recursive: true, force: true });
+  });
+
+  /** Runs a function's bundle on an event with its deployed environment, pointed at the loopback servers. */
+  async function invoke(description: string, event: unknown): Promise<Record<string, unknown>> {
+    const { dir, environment } = functionAsset(assembly, description);
+    const eventFile = path.join(work, 'event.json');
+    writeFileSync(eventFile, JSON.stringify(event));
+    const literalEnv = Object.fromEntries(Object.entries(environment).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    expect(environment).toHaveProperty('INCIDENT_TABLE_NAME');
+    const { stdout } = await run(process.execPath, [path.join(work, 'runner.cjs'), path.join(dir, 'index.js'), eventFile], {
+      cwd: work,
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...literalEnv,
+        ALERT_TOPIC_ARN: TOPIC_ARN,
+        INCIDENT_TABLE_NAME: TABLE,
+        AWS_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
+        AWS_SECRET_ACCESS_KEY: 'local-test-secret',
+        AWS_ENDPOINT_URL_SNS: sns.endpoint,
+        AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+      },
+      timeout: 60_000,
+    });
+    return JSON.parse(/^RESULT (.*)$/m.exec(stdout)?.[1] ?? 'null') as Record<string, unknown>;
+  }
+
+  it('remembers incidents in the table as deployed: a bounce at once, the NAT client for the digest, nothing twice', async () => {
+    const event = subscriptionEvent([LINE, BOUNCE_LINE]);
+    await invoke(DETECTOR_DESCRIPTION, event);
+    const first = sns.published.map((p) => JSON.parse(JSON.parse(p.message ?? '{}').default ?? '{}') as Record<string, unknown>);
+    // The default lowSeverity=digest holds the NAT client back; the bounce is sent at once.
+    expect(first.map((a) => a.classification)).toEqual([expect.not.stringMatching(/^nat-misconfiguration$/)]);
+    expect(first[0]).toMatchObject({ srcIp: '85.103.107.214' });
+
+    // A redelivered batch (same event ids) publishes nothing again.
+    await invoke(DETECTOR_DESCRIPTION, event);
+    expect(sns.published).toHaveLength(1);
+
+    // The records carry the due index's keys with the types the table declares (DynamoDB refuses a mismatch).
+    const items = (await client.send(new ScanCommand({ TableName: TABLE }))).Items ?? [];
+    const clients = items.filter((i) => i.pk?.S?.startsWith('C#'));
+    expect(clients.length).toBeGreaterThan(0);
+    for (const item of clients) {
+      expect(item).toMatchObject({
+        dueShard: { S: expect.any(String) },
+        dueAt: { N: expect.any(String) },
+        expiresAt: { N: expect.any(String) },
+      });
+    }
+  });
+
+  it('runs the scheduled sweep against the due index: nothing is due yet, so nothing is sent', async () => {
+    const before = sns.published.length;
+    const result = await invoke(SWEEP_DESCRIPTION, {
+      'version': '0',
+      'id': '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+      'detail-type': 'Scheduled Event',
+      'source': 'aws.events',
+      'account': '123456789012',
+      'time': new Date().toISOString(),
+      'region': 'eu-west-1',
+      'resources': ['arn:aws:events:eu-west-1:123456789012:rule/FtpBounceWatch-SweepSchedule'],
+      'detail': {},
+    });
+    expect(result).toMatchObject({ published: 0 });
+    expect(sns.published).toHaveLength(before);
   });
 });

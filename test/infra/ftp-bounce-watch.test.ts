@@ -7,7 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { LAMBDA_NODE_OPTIONS } from '../../infra/bundling-options';
 import { FtpBounceWatch, type FtpBounceWatchProps, FtpBounceWatchPropsError } from '../../infra/ftp-bounce-watch';
-import { functionIdWithEnv, newTestApp, onlyResource, propertiesOf } from './helpers';
+import { detectorId, newTestApp, onlyResource, propertiesOf } from './helpers';
 
 jest.setTimeout(60_000);
 
@@ -87,7 +87,7 @@ describe('defaults and wiring', () => {
     expect(watch.accountPolicy).toBeUndefined();
     expect(watch.chatbotChannel).toBeUndefined();
     expect(watch.slackForwarder).toBeUndefined();
-    expect(watch.alarms).toHaveLength(5);
+    expect(watch.alarms).toHaveLength(9);
   });
 
   it('accepts a log group construct', () => {
@@ -110,7 +110,7 @@ describe('defaults and wiring', () => {
   });
 
   it('runs the detector on Node.js 24, arm64, with the documented size and its own log group', () => {
-    const detector = functionIdWithEnv(template, 'ALERT_TOPIC_ARN');
+    const detector = detectorId(template);
     const props = template.toJSON().Resources[detector].Properties;
     expect(props).toMatchObject({
       Runtime: 'nodejs24.x',
@@ -136,7 +136,7 @@ describe('defaults and wiring', () => {
   });
 
   it('retries failed batches twice, for up to six hours, then keeps them in the failure queue', () => {
-    const detector = functionIdWithEnv(template, 'ALERT_TOPIC_ARN');
+    const detector = detectorId(template);
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: detector },
       MaximumRetryAttempts: 2,
@@ -152,8 +152,16 @@ describe('defaults and wiring', () => {
     );
     for (const statement of statements) expect(JSON.stringify(statement.Resource)).not.toBe('"*"');
     const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
-    expect(actions).toEqual([
+    expect([...new Set(actions)]).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
       'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
       'kms:GenerateDataKey',
       'logs:CreateLogStream',
       'logs:PutLogEvents',

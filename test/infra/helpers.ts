@@ -52,6 +52,21 @@ export function functionIdWithEnv(template: Template, variable: string): string 
   return ids[0] as string;
 }
 
+/** The logical id of the detector function (the sweep shares its environment, not its description). */
+export function detectorId(template: Template): string {
+  return functionIdByDescription(template, /^FtpBounceWatch: finds proftpd/);
+}
+
+/** The logical id of the one Lambda function whose description matches. */
+export function functionIdByDescription(template: Template, description: RegExp): string {
+  type Fn = { Properties: { Description?: string } };
+  const ids = Object.entries(template.findResources('AWS::Lambda::Function'))
+    .filter(([, r]) => description.test((r as Fn).Properties.Description ?? ''))
+    .map(([id]) => id);
+  if (ids.length !== 1) throw new Error(`expected one function described ${String(description)}, found ${ids.length}`);
+  return ids[0] as string;
+}
+
 /**
  * Flattens an Fn::Join of literals and references into one string, references shown as ${Ref} / ${Id.Attr}, so
  * that tokenised strings (ARNs, JSON documents) can be checked as text.
