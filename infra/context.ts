@@ -186,6 +186,17 @@ export function parseContext(context: Readonly<Record<string, unknown>>, target:
   };
 }
 
+/**
+ * Only the six alert-memory keys (for the local run and the CLI's backfill, which take them as `-c` too);
+ * throws ContextError listing every problem, each naming its key.
+ */
+export function parseIncidentContext(context: Readonly<Record<string, unknown>>): IncidentSettingsConfig {
+  const problems: ContextProblem[] = [];
+  const settings = readIncidentSettings(context, (key, message) => problems.push({ key, message }));
+  if (problems.length > 0) throw new ContextError(problems);
+  return settings;
+}
+
 /** The six alert-memory keys; each absent key takes the runtime's default. */
 function readIncidentSettings(context: Readonly<Record<string, unknown>>, problem: Report): IncidentSettingsConfig {
   const d = INCIDENT_SETTING_DEFAULTS;

@@ -247,6 +247,10 @@ const FS_REASONS: Readonly<Record<string, string>> = {
   EMFILE: 'too many open files',
 };
 
+// The SDK's notice that its 2027 releases need Node 22 says nothing about a local replay; the deployed
+// functions run on Node 22 or later anyway.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -82,7 +82,7 @@ describe('scripts/local-run.ts (npm start)', () => {
   });
 
   it.each([
-    [['-c', 'alertWindow=3m'], /^local-run: alertWindow must be a duration from 5m to 24h/],
+    [['-c', 'alertWindow=3m'], /^local-run: alertWindow: expected a duration from 5m to 24h/],
     [['-c', 'colour=blue'], /^local-run: unknown context key "colour"/],
     [['examples/ftp1-syslog.log', 'no-such.log'], /^local-run: cannot read no-such.log: no such file or directory$/],
   ])('exits 2 with a one-line error for %j, before sending anything', (args, message) => {
