@@ -21,6 +21,7 @@ import { DETECTOR_ENTRY, LAMBDA_ESBUILD_OPTIONS, LAMBDA_NODE_OPTIONS, PROJECT_RO
 import { encodeSubscriptionEvent } from '../lambda/awslogs';
 import type { PipelineDeps, processSubscriptionEvent } from '../lambda/pipeline';
 import { startLocalSnsServer } from '../scripts/local-sns/server';
+import { createIncidentTable, startLocalDynamoDb } from '../scripts/local-dynamodb';
 import { syntheticBatch, syntheticLines } from './synthetic-logs';
 
 const OUT = join(PROJECT_ROOT, '.bench');
@@ -232,6 +233,93 @@ async function measurePeakRss(bundle: string) {
   }
 }
 
+type MemoryBundle = typeof import('./memory-entry');
+
+/** The pipeline and alert memory from one bundle built with the deployment's esbuild options. */
+async function bundledMemory(): Promise<MemoryBundle> {
+  const file = join(OUT, 'memory.js');
+  await build({ entryPoints: [join(PROJECT_ROOT, 'bench/memory-entry.ts')], outfile: file, logLevel: 'error', ...LAMBDA_ESBUILD_OPTIONS });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loading the freshly built bundle
+  return require(file) as MemoryBundle;
+}
+
+/**
+ * Alert memory's added cost on the 1% batch (5 clients), in steady state: incidents open, each round a new
+ * batch of the same clients (distinct events), as consecutive invocations see them. The store is in memory,
+ * so this is the decision cost alone; the DynamoDB round trip is measured on its own, against dynalite through
+ * the real SDK client (loopback HTTP: a floor, not a prediction of DynamoDB's own latency).
+ */
+async function measureMemory(bundle: MemoryBundle) {
+  const rounds = 31;
+  const events = Array.from({ length: WARMUP_ROUNDS + rounds + 1 }, (_, i) =>
+    encodeSubscriptionEvent(syntheticBatch(syntheticLines({ events: EVENTS_PER_BATCH, refusalShare: 0.01, seed: 1000 + i }))),
+  );
+  const noPublish = { publish: async () => undefined };
+  const makeDeps = (store: InstanceType<MemoryBundle['MemoryIncidentStore']> | InstanceType<MemoryBundle['DynamoDbIncidentStore']>) => {
+    const incidents = new bundle.IncidentMemory({
+      store,
+      publisher: noPublish,
+      settings: bundle.INCIDENT_DEFAULTS,
+      render: (a) => bundle.buildSnsMessage(a),
+    });
+    return { ...noopDeps, memory: { incidents, now: () => Date.UTC(2026, 10, 20, 8, 45) } };
+  };
+  const memoryDeps = makeDeps(new bundle.MemoryIncidentStore());
+  await bundle.processSubscriptionEvent(events[0], memoryDeps); // opens the incidents
+  const ratios: number[] = [];
+  const withoutMs: number[] = [];
+  const withMs: number[] = [];
+  for (let r = 1; r < events.length; r++) {
+    const event = events[r] as (typeof events)[number];
+    collectGarbage();
+    let start = process.hrtime.bigint();
+    floor(event.awslogs.data);
+    const floorNs = Number(process.hrtime.bigint() - start);
+    collectGarbage();
+    start = process.hrtime.bigint();
+    await bundle.processSubscriptionEvent(event, memoryDeps);
+    const fullNs = Number(process.hrtime.bigint() - start);
+    collectGarbage();
+    start = process.hrtime.bigint();
+    await bundle.processSubscriptionEvent(event, noopDeps);
+    const plainNs = Number(process.hrtime.bigint() - start);
+    if (r > WARMUP_ROUNDS) {
+      ratios.push(fullNs / floorNs);
+      withMs.push(fullNs / 1e6);
+      withoutMs.push(plainNs / 1e6);
+    }
+  }
+
+  // The same steady state on DynamoDB (dynalite, real client): the whole batch, then the part that is I/O.
+  const dynamo = await startLocalDynamoDb();
+  const client = new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: dynamo.endpoint,
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  });
+  try {
+    await createIncidentTable(client, 'bench-incidents');
+    const dynamoDeps = makeDeps(new bundle.DynamoDbIncidentStore(client, 'bench-incidents'));
+    await bundle.processSubscriptionEvent(events[0], dynamoDeps);
+    const dynamoMs: number[] = [];
+    for (let r = 1; r < Math.min(events.length, 16); r++) {
+      const start = process.hrtime.bigint();
+      await bundle.processSubscriptionEvent(events[r], dynamoDeps);
+      dynamoMs.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    return {
+      ratio: median(ratios),
+      withMs: median(withMs),
+      withoutMs: median(withoutMs),
+      dynamoBatchMs: median(dynamoMs),
+      dynamoRoundTripMs: median(dynamoMs) - median(withMs),
+    };
+  } finally {
+    client.destroy();
+    await dynamo.close();
+  }
+}
+
 /** The CLI over a 100,000-line file (1% refusals), as a user runs it. */
 function measureCli() {
   const lines = syntheticLines({ events: 100_000, refusalShare: 0.01, seed: 11 });
@@ -259,6 +347,7 @@ async function main(): Promise<number> {
   const bundledProcess = await bundledPipeline();
   const pipeline = await measurePipeline(bundledProcess);
   const afterFullGc = await measureAfterFullGc(bundledProcess);
+  const memory = await measureMemory(await bundledMemory());
   const bundle = await bundleHandler();
   const init = measureInit(bundle.file);
   const rss = await measurePeakRss(bundle.file);
@@ -287,6 +376,16 @@ async function main(): Promise<number> {
     `100% scan after a forced full GC before each batch (worst case, information): floor ${afterFullGc.floorMs.toFixed(2)} ms, `
     + `ours ${afterFullGc.fullMs.toFixed(2)} ms, ratio ${afterFullGc.ratio.toFixed(2)}`,
   );
+  const memoryOk = memory.ratio <= BATCHES.hit.target;
+  if (!memoryOk) missed++;
+  console.log(
+    `alert memory, 1% batch in steady state (in-memory store): ${memory.withMs.toFixed(2)} ms vs ${memory.withoutMs.toFixed(2)} ms without, `
+    + `ratio to floor ${memory.ratio.toFixed(2)}  ≤${BATCHES.hit.target.toFixed(2)}  ${memoryOk ? 'ok' : 'MISSED'}`,
+  );
+  console.log(
+    `alert memory on DynamoDB (dynalite on loopback, real SDK client): ${memory.dynamoBatchMs.toFixed(1)} ms per batch, `
+    + `of which ${memory.dynamoRoundTripMs.toFixed(1)} ms state I/O (5 clients: 1 BatchGetItem, 1 GetItem + 1 UpdateItem only when new incidents open, 5 PutItem)`,
+  );
   console.log(`\nthroughput (1% batch, full processing): ${Math.round(linesPerSec).toLocaleString('en-US')} log events/s`);
   console.log(`bundle (esbuild, minified, as deployed): ${(bundle.bytes / 1024).toFixed(0)} KB (+ ${(bundle.mapBytes / 1024).toFixed(0)} KB source map)`);
   console.log(`cold init: ${init.initMs.toFixed(0)} ms over an empty node (${init.loadMs.toFixed(0)} ms vs ${init.emptyNodeMs.toFixed(0)} ms, median of 15)`);
@@ -302,7 +401,13 @@ async function main(): Promise<number> {
 
   console.log(JSON.stringify({
     floorMs: round(hit.floorMs),
-    ratios: { noHit: round(byName.noHit.ratio), hit: round(hit.ratio), allHit: round(byName.allHit.ratio) },
+    ratios: {
+      noHit: round(byName.noHit.ratio),
+      hit: round(hit.ratio),
+      allHit: round(byName.allHit.ratio),
+      hitMemory: round(memory.ratio),
+    },
+    memoryDynamoMs: round(memory.dynamoRoundTripMs, 1),
     bundleBytes: bundle.bytes,
     initMs: round(init.initMs, 0),
     peakRssMb: round(rss.peakRssMb, 0),

@@ -14,7 +14,7 @@ import type { AlertPublisher, SnsAlertMessage } from '../adapters/ports';
 import type { Alert } from '../alerts/alert';
 import { type BatchEvidence, clientBatches, clientId } from './evidence';
 import { buildDigests, type KeyedDigestLine } from './digest';
-import { applyBatch, sweepClient, withoutSent } from './engine';
+import { applyBatch, type BatchDecision, sweepClient, withoutSent } from './engine';
 import { HOUR_MS, type IncidentSettings } from './settings';
 import type { ClientState, OutboxEntry, PendingDigestLine, StoredClient } from './state';
 import { type IncidentStore, StateStoreError } from './store';
@@ -106,11 +106,16 @@ export class IncidentMemory {
 
     let records: Map<string, StoredClient>;
     let slots: number;
+    // First decisions without the flood guard: in the steady state (incidents open) nothing new is wanted, and
+    // these decisions are the ones saved; only when new incidents open are the flood-guard slots reserved.
+    const first = new Map<string, BatchDecision>();
     try {
       records = await store.load(inputs.map((i) => i.key));
       let wanted = 0;
       for (const input of inputs) {
-        wanted += applyBatch(records.get(clientId(input.key))?.state ?? null, input, now, settings, Infinity).wantedSlots;
+        const decision = applyBatch(records.get(clientId(input.key))?.state ?? null, input, now, settings, Infinity);
+        first.set(clientId(input.key), decision);
+        wanted += decision.wantedSlots;
       }
       const hourStart = Math.floor(now / HOUR_MS) * HOUR_MS;
       const max = settings.maxNewIncidentsPerHour;
@@ -129,7 +134,11 @@ export class IncidentMemory {
       let done = false;
       try {
         for (let attempt = 1; attempt <= SAVE_ATTEMPTS && !done; attempt++) {
-          const decision = applyBatch(current?.state ?? null, input, now, settings, slots);
+          const reusable = attempt === 1 ? first.get(id) : undefined;
+          const decision =
+            reusable !== undefined && reusable.wantedSlots <= slots
+              ? reusable
+              : applyBatch(current?.state ?? null, input, now, settings, slots);
           if (!decision.changed && current !== null) {
             replayed++;
             saved.push({ state: current.state, version: current.version, origin: input.batchId });

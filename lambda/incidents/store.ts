@@ -35,6 +35,11 @@ export interface IncidentStore {
   markSent(alertIds: readonly string[], now: number): Promise<void>;
 }
 
+/** Records are plain JSON data, as a real store keeps them: copies make sure no caller shares them. */
+function copy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
 /** Everything in a Map: the same semantics as the DynamoDB adapter, for one process. */
 export class MemoryIncidentStore implements IncidentStore {
   private readonly records = new Map<string, StoredClient>();
@@ -46,7 +51,7 @@ export class MemoryIncidentStore implements IncidentStore {
     for (const key of keys) {
       const id = clientId(key);
       const record = this.records.get(id);
-      if (record !== undefined) found.set(id, structuredClone(record));
+      if (record !== undefined) found.set(id, copy(record));
     }
     return found;
   }
@@ -56,7 +61,7 @@ export class MemoryIncidentStore implements IncidentStore {
     const current = this.records.get(id)?.version ?? 0;
     if (current !== expectedVersion) return null;
     const version = expectedVersion + 1;
-    this.records.set(id, { state: structuredClone(state), version });
+    this.records.set(id, { state: copy(state), version });
     return version;
   }
 
@@ -69,7 +74,7 @@ export class MemoryIncidentStore implements IncidentStore {
     return due
       .sort((a, b) => a.at - b.at)
       .slice(0, limit)
-      .map(({ record }) => structuredClone(record));
+      .map(({ record }) => copy(record));
   }
 
   async reserveNewIncidents(account: string, region: string, hourStart: number, wanted: number, max: number): Promise<number> {
