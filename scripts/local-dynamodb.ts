@@ -46,7 +46,7 @@ export async function createIncidentTable(client: DynamoDBClient, tableName: str
             { AttributeName: 'dueShard', KeyType: 'HASH' },
             { AttributeName: 'dueAt', KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: { ProjectionType: 'KEYS_ONLY' },
         },
       ],
     }),

@@ -4,9 +4,11 @@
  * read. Every SDK failure other than a lost condition becomes StateStoreError, on which memory fails open.
  *
  * Items (partition key `pk`, string):
- * - `C#<client id>`: a client record: `version` (N), `state` (S, the ClientState as JSON), `dueAt` (N) and
- *   `dueShard` (S, "due") while anything is due (the sparse `due` index: partition `dueShard`, sort
- *   `dueAt`, projection ALL), `expiresAt` (N, TTL in epoch seconds).
+ * - `C#<client id>`: a client record: `version` (N), `state` (B, the ClientState as gzipped JSON: write
+ *   capacity is billed per KB, and the JSON of a busy client compresses about sixfold), `dueAt` (N) and
+ *   `dueShard` (S, "due") while anything is due (the sparse `due` index: partition `dueShard`, sort `dueAt`,
+ *   keys only, so the index costs one write unit per change; the sweep reads the records themselves, strongly
+ *   consistent), `expiresAt` (N, TTL in epoch seconds).
  * - `F#<account>#<region>#<hour start>`: the flood guard's counter `used` (N) for that hour.
  * - `S#<alert id>`: a digest that was published (so a repeated sweep does not send it twice).
  */
@@ -20,6 +22,7 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { clientId, dueAt, isIdle } from '../incidents';
 import type { ClientKey, ClientState, IncidentStore, StoredClient } from '../incidents';
 import { StateStoreError } from '../incidents/store';
@@ -29,8 +32,10 @@ import { awsErrorShape, oneLine } from './aws-error';
 export const DUE_INDEX_NAME = 'due';
 export const DUE_SHARD = 'due';
 
-/** DynamoDB's item limit is 400 KB; beyond this a state is slimmed (sample lines of queued messages). */
+/** DynamoDB's item limit is 400 KB; beyond this a (compressed) state is slimmed (sample lines of queued messages). */
 const MAX_STATE_BYTES = 350_000;
+/** The due index is keys-only: a Query page of keys is then read from the table in one BatchGetItem. */
+const DUE_PAGE_MAX = 100;
 const DAY_S = 86_400;
 /** Records stay this long after their last write: past the applied-batch memory (7 h) and a digest (7 d). */
 const RECORD_TTL_S = 9 * DAY_S;
@@ -66,9 +71,9 @@ function numberOf(value: AttributeValue | undefined): number | undefined {
 }
 
 /** Bounded serialisation: queued messages lose their sample lines before the state could exceed an item. */
-function serialise(state: ClientState): string {
-  let json = JSON.stringify(state);
-  if (Buffer.byteLength(json) <= MAX_STATE_BYTES) return json;
+function serialise(state: ClientState): Uint8Array {
+  const packed = gzipSync(JSON.stringify(state), { level: 6 });
+  if (packed.length <= MAX_STATE_BYTES) return packed;
   const slim: ClientState = {
     ...state,
     outbox: state.outbox.map((e) => ({
@@ -76,19 +81,19 @@ function serialise(state: ClientState): string {
       alert: { ...e.alert, samples: [], samplesDropped: e.alert.samplesDropped + e.alert.samples.length },
     })),
   };
-  json = JSON.stringify(slim);
-  if (Buffer.byteLength(json) <= MAX_STATE_BYTES) return json;
-  throw new StateStoreError(`client state of ${Buffer.byteLength(json)} bytes exceeds the item budget`);
+  const slimmed = gzipSync(JSON.stringify(slim), { level: 6 });
+  if (slimmed.length <= MAX_STATE_BYTES) return slimmed;
+  throw new StateStoreError(`client state of ${slimmed.length} compressed bytes exceeds the item budget`);
 }
 
 function decodeRecord(item: Record<string, AttributeValue>): StoredClient {
   const version = numberOf(item.version);
-  const json = item.state?.S;
-  if (version === undefined || json === undefined) {
+  const packed = item.state?.B;
+  if (version === undefined || packed === undefined) {
     throw new StateStoreError(`state table item ${oneLine(item.pk?.S ?? '?', 80)} has no version or state`);
   }
   try {
-    return { version, state: JSON.parse(json) as ClientState };
+    return { version, state: JSON.parse(gunzipSync(packed).toString('utf8')) as ClientState };
   } catch (error) {
     throw new StateStoreError(`state table item ${oneLine(item.pk?.S ?? '?', 80)} holds invalid JSON`, { cause: error });
   }
@@ -124,7 +129,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
     const item: Record<string, AttributeValue> = {
       pk: { S: clientPk(state.key) },
       version: { N: String(version) },
-      state: { S: serialise(state) },
+      state: { B: serialise(state) },
       // Idle records are kept only for their applied-batch ids; active ones until well after their last due.
       expiresAt: {
         N: String(Math.ceil(Math.max(due ?? 0, lastActivity, Date.now()) / 1000) + (isIdle(state) ? DAY_S : RECORD_TTL_S)),
@@ -151,6 +156,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
   }
 
   async due(now: number, limit: number): Promise<StoredClient[]> {
+    let keys: string[];
     try {
       const page = await this.client.send(
         new QueryCommand({
@@ -159,14 +165,23 @@ export class DynamoDbIncidentStore implements IncidentStore {
           KeyConditionExpression: 'dueShard = :shard AND dueAt <= :now',
           ExpressionAttributeValues: { ':shard': { S: DUE_SHARD }, ':now': { N: String(Math.min(now, Number.MAX_SAFE_INTEGER)) } },
           ScanIndexForward: true,
-          Limit: limit,
+          Limit: Math.min(limit, DUE_PAGE_MAX),
         }),
       );
-      return (page.Items ?? []).map(decodeRecord);
+      keys = (page.Items ?? []).flatMap((item) => (item.pk?.S === undefined ? [] : [item.pk.S]));
     } catch (error) {
-      if (error instanceof StateStoreError) throw error;
       throw storeError('Query', error);
     }
+    // The index is eventually consistent and keys-only: the records themselves are read consistently, and one
+    // whose due time moved since is left out (its next due time brings it back).
+    const records = (await this.batchGet(keys)).map(decodeRecord);
+    const order = new Map(keys.map((pk, i) => [pk, i]));
+    return records
+      .filter((r) => {
+        const due = dueAt(r.state);
+        return due !== null && due <= now;
+      })
+      .sort((a, b) => (order.get(`C#${clientId(a.state.key)}`) ?? 0) - (order.get(`C#${clientId(b.state.key)}`) ?? 0));
   }
 
   async reserveNewIncidents(account: string, region: string, hourStart: number, wanted: number, max: number): Promise<number> {

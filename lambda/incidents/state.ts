@@ -118,7 +118,12 @@ export const STATE_LIMITS = {
    * (MaximumEventAgeInSeconds), so an older id cannot come back except by a manual redrive.
    */
   appliedMs: 7 * 60 * 60 * 1000,
-  appliedCount: 500,
+  /**
+   * ...and at most this many per client (the record is rewritten on every batch, and billed per KB): at one
+   * batch every 20 s, the busiest realistic client, that still covers the last hour. An older redelivery may
+   * count twice, but cannot announce twice while its incident is open.
+   */
+  appliedCount: 200,
   /**
    * An outbox entry older than this was left by an invocation that failed to publish it and whose retries
    * ran out: the sweep sends it, so nothing decided is lost. Lambda's two retries come within ~3 minutes.

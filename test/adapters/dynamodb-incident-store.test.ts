@@ -3,6 +3,7 @@
  * the real SDK client: conditional writes, the due index, the flood counter, sent markers, and the same
  * alert-memory behaviour as the in-memory store, races included.
  */
+import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbIncidentStore } from '../../lambda/adapters/dynamodb-incident-store';
 import { clientId, type ClientKey, emptyClient, StateStoreError } from '../../lambda/incidents';
@@ -102,14 +103,23 @@ describe('DynamoDbIncidentStore', () => {
     await d.batch(T0, Array.from({ length: 5 }, (_, i) => ({ ...PUBLIC, port: 25, reason: huge, offset: i })));
     const alert = d.publisher.alerts[0];
     if (alert === undefined) throw new Error('no alert');
-    const outbox = Array.from({ length: 20 }, (_, i) => ({ alert: { ...alert, id: `a${i}` }, origin: 'b', createdAt: T0 }));
+    // Each copy with lines of its own, so no copy compresses against another.
+    const outbox = Array.from({ length: 30 }, (_, i) => ({
+      alert: {
+        ...alert,
+        id: `a${i}`,
+        samples: alert.samples.map((sample) => ({ ...sample, finding: { ...sample.finding, line: randomBytes(3000).toString('base64') } })),
+      },
+      origin: 'b',
+      createdAt: T0,
+    }));
     expect(JSON.stringify(outbox).length).toBeGreaterThan(400_000);
 
     const version = await store.save({ ...emptyClient(KEY), outbox }, 0);
     const loaded = (await store.load([KEY])).get(clientId(KEY));
 
     expect(version).toBe(1);
-    expect(loaded?.state.outbox).toHaveLength(20);
+    expect(loaded?.state.outbox).toHaveLength(30);
     expect(loaded?.state.outbox[0]?.alert.samples).toEqual([]);
     expect(loaded?.state.outbox[0]?.alert.samplesDropped).toBe(alert.samples.length);
   });

@@ -228,7 +228,7 @@ describe('the stack with alert memory', () => {
             { AttributeName: 'dueShard', KeyType: 'HASH' },
             { AttributeName: 'dueAt', KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: { ProjectionType: 'KEYS_ONLY' },
         },
       ],
     });
