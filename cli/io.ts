@@ -8,6 +8,8 @@ export interface CliIo {
   readonly stdout: Writable;
   readonly stderr: Writable;
   readonly stdoutIsTty: boolean;
+  /** stdin is a terminal: a scan without FILE says it is waiting for typed lines. Default false. */
+  readonly stdinIsTty?: boolean;
   readonly stderrIsTty: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Resolves when the user asks to stop (Ctrl-C); commands that run long stop cleanly on it. */
@@ -45,6 +47,7 @@ export function processIo(): CliIo {
     stdout: process.stdout,
     stderr: process.stderr,
     stdoutIsTty: process.stdout.isTTY === true,
+    stdinIsTty: process.stdin.isTTY === true,
     stderrIsTty: process.stderr.isTTY === true,
     env: process.env,
     interrupted: controller.signal,

@@ -33,9 +33,9 @@ export async function scanLines(
   source: AsyncIterable<Buffer | string>,
   onFinding: (found: LineFinding) => Promise<void> | void,
   signal?: AbortSignal,
+  counts: ScanCounts = { lines: 0, truncatedLines: 0 },
 ): Promise<ScanCounts> {
   const decoder = new StringDecoder('utf8');
-  const counts: ScanCounts = { lines: 0, truncatedLines: 0 };
   // The unfinished last line of the previous chunk; `carryTruncated` when it outgrew MAX_LINE_CHARS.
   let carry = '';
   let carryTruncated = false;
