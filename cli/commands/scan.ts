@@ -179,7 +179,13 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
   if (misplaced !== undefined) {
     throw new UsageError(`--${misplaced} applies to CloudWatch Logs searches: add --log-group NAME (see 'ftp-bounce-watch scan --help')`);
   }
-  const sources = await openSources(positionals, io, values.binary === true);
+  let sources: Source[];
+  try {
+    sources = await openSources(positionals, io, values.binary === true);
+  } catch (error) {
+    if (io.interrupted.aborted) return 0; // Ctrl-C while waiting for input: nothing read, nothing to say
+    throw error;
+  }
   const out = new BufferedWriter(io.stdout);
   const summary = new TextSummary();
   let lines = 0;
@@ -203,6 +209,7 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
         );
       } catch (error) {
         if (error instanceof OutputError) throw error;
+        if (io.interrupted.aborted) break; // Ctrl-C closed standard input under the read
         const failure = error instanceof UsageError
           ? error
           : new UsageError(`cannot read ${file}: ${describeFsError(error)}`, { cause: error });
