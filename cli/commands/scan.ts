@@ -196,7 +196,7 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
     for (const source of sources) {
       const file = source.name;
       const input = source.input!;
-      const counts = { lines: 0, truncatedLines: 0 };
+      const counts = { lines: 0 };
       try {
         await scanLines(
           input.chunks,
