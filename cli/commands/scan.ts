@@ -8,6 +8,7 @@ import { type LogInput, openLogInput, SNIFF_BYTES } from '../input';
 import { scanLines } from '../line-scanner';
 import type * as LogGroupScan from '../log-groups/scan-log-groups';
 import { DEFAULT_SINCE } from '../log-groups/time-range';
+import { ansiPaint, noPaint, wantsColor } from '../render/color';
 import { TextSummary } from '../render/scan-text';
 
 export const SCAN_USAGE = `Usage: ftp-bounce-watch scan [options] [FILE ...]
@@ -32,6 +33,8 @@ Options:
                         text: findings grouped by client and classification, with counts
                         and what to do. Default: text on a terminal, jsonl when piped.
   --binary              Scan input that looks binary anyway.
+  --no-color            No colour in text output (also when NO_COLOR is set). Default: severities
+                        in colour on a terminal.
   -h, --help            Show this help.
 
 Log group options:
@@ -145,6 +148,7 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
     'alerts': { type: 'boolean' },
     'publish': { type: 'string' },
     'binary': { type: 'boolean' },
+    'no-color': { type: 'boolean' },
   });
   if (values.help) {
     io.stdout.write(SCAN_USAGE);
@@ -187,7 +191,7 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
     throw error;
   }
   const out = new BufferedWriter(io.stdout);
-  const summary = new TextSummary();
+  const summary = new TextSummary(wantsColor(io.stdoutIsTty, io.env, values['no-color'] === true) ? ansiPaint : noPaint);
   let lines = 0;
   // A file that fails half-way (a truncated .gz) does not hide the others: each gets its one-line error, the
   // findings before the failure are kept, and the exit status says the scan is incomplete.

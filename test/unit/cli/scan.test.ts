@@ -100,7 +100,7 @@ describe('ftp-bounce-watch scan --format jsonl', () => {
 describe('ftp-bounce-watch scan --format text', () => {
   it('groups by client and classification with counts, most severe first, and ends with a summary', async () => {
     const path = file('grouped.log', `${NAT}\n${BOUNCE}\n${NAT}\nnoise\n`);
-    const io = captureIo({ tty: true });
+    const io = captureIo({ tty: true, env: { NO_COLOR: '1' } });
 
     const code = await main(['scan', path], io);
 

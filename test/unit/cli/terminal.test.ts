@@ -46,6 +46,39 @@ describe('ftp-bounce-watch at a terminal', () => {
     expect(io.err()).toBe('');
   });
 
+  describe('colour', () => {
+    const BOUNCE = 'proftpd[2]: srv (evil[203.0.113.9]) - Refused PORT 198,51,100,7,0,25 (port 25 below 1024, possible bounce attack)';
+    const scanText = async (options: { tty: boolean; env?: Record<string, string> }, flags: string[] = []) => {
+      const io = captureIo({ stdin: [`${NAT}\n${BOUNCE}\n`], ...options });
+      await main(['scan', '--format', 'text', ...flags], io);
+      return io.out();
+    };
+
+    it('colours the severity tags on a terminal, and nothing else', async () => {
+      const out = await scanText({ tty: true });
+
+      expect(out).toContain('\u001b[1;31m[CRITICAL]\u001b[0m FTP bounce attempt');
+      expect(out).toContain('\u001b[36m[LOW]\u001b[0m FTP client behind NAT');
+      const codes = out.split('\u001b').slice(1).map((rest) => rest.slice(0, rest.indexOf('m') + 1));
+      expect(new Set(codes)).toEqual(new Set(['[1;31m', '[36m', '[0m']));
+    });
+
+    it.each<[string, { tty: boolean; env?: Record<string, string> }, string[]]>([
+      ['stdout is not a terminal', { tty: false }, []],
+      ['NO_COLOR is set', { tty: true, env: { NO_COLOR: '1' } }, []],
+      ['--no-color is given', { tty: true }, ['--no-color']],
+    ])('no colour when %s', async (_name, options, flags) => {
+      const out = await scanText(options, flags);
+
+      expect(out).toContain('[CRITICAL] FTP bounce attempt');
+      expect(out).not.toContain('\u001b');
+    });
+
+    it('an empty NO_COLOR does not turn colour off (no-color.org)', async () => {
+      expect(await scanText({ tty: true, env: { NO_COLOR: '' } })).toContain('\u001b[1;31m');
+    });
+  });
+
   it('exits 130 after Ctrl-C, still printing its summary', async () => {
     const io = captureIo({ stdin: [`${NAT}\n`] });
     io.abort();
