@@ -6,6 +6,7 @@ import { outputFormat, parseCommandArgs } from '../args';
 import { BufferedWriter, type CliIo, OutputError, UsageError } from '../io';
 import { type LogInput, openLogInput, SNIFF_BYTES } from '../input';
 import { scanLines } from '../line-scanner';
+import { lineTimestamp } from '../line-timestamp';
 import type * as LogGroupScan from '../log-groups/scan-log-groups';
 import { DEFAULT_SINCE } from '../log-groups/time-range';
 import { ansiPaint, noPaint, wantsColor } from '../render/color';
@@ -22,14 +23,18 @@ with no FILE, or when FILE is -, reads standard input. gzip data (rotated logs s
 is decompressed on the fly, whatever the file is called. Input that looks binary (a NUL byte in its
 first 64 KiB) is refused unless --binary is given.
 
+A line's time without a zone (BSD syslog, SystemLog) is read in the local time zone (TZ); BSD
+syslog's missing year is the one that puts the line at most a day after the file was last modified.
+
 With --log-group it searches CloudWatch Logs instead: a backfill, for "did this happen before we
 deployed?". It fetches the events the deployment's filter pattern selects (FilterLogEvents, every
 page), and runs them through the same detector as the Lambda function. It uses your usual AWS
 credentials and Region (AWS_PROFILE, AWS_REGION, ...) and needs logs:FilterLogEvents.
 
 Options:
-  --format jsonl|text   jsonl: one JSON finding per line, with "file" and "lineNumber" (from a log
-                        group: "logGroup", "logStream", "eventId" and an ISO-8601 "timestamp").
+  --format jsonl|text   jsonl: one JSON finding per line, with "file", "lineNumber" and the line's own
+                        time as an ISO-8601 "timestamp" (null if it has none; see below) (from a log
+                        group: "logGroup", "logStream", "eventId" and the event's "timestamp").
                         text: findings grouped by client and classification, with counts
                         and what to do. Default: text on a terminal, jsonl when piped.
   --binary              Scan input that looks binary anyway.
@@ -73,6 +78,8 @@ interface Source {
   readonly name: string;
   readonly handle: FileHandle | null;
   input: LogInput | null;
+  /** The latest time its lines can be from (the file's last modification, or now): BSD syslog has no year. */
+  referenceMs: number;
 }
 
 /**
@@ -87,7 +94,7 @@ async function openSources(files: readonly string[], io: CliIo, binary: boolean)
         if (io.stdinIsTty === true) {
           io.stderr.write('ftp-bounce-watch: reading log lines from standard input (end with Ctrl-D; --help for usage)\n');
         }
-        const source: Source = { name, handle: null, input: null };
+        const source: Source = { name, handle: null, input: null, referenceMs: Date.now() };
         sources.push(source);
         source.input = await openLogInput(name, io.stdin, { binary, sniffBytes: 1 });
         continue;
@@ -98,9 +105,11 @@ async function openSources(files: readonly string[], io: CliIo, binary: boolean)
       } catch (error) {
         throw new UsageError(`cannot read ${name}: ${describeFsError(error)}`, { cause: error });
       }
-      const source: Source = { name, handle, input: null };
+      const source: Source = { name, handle, input: null, referenceMs: Date.now() };
       sources.push(source);
-      if ((await handle.stat()).isDirectory()) throw new UsageError(`cannot read ${name}: it is a directory`);
+      const stat = await handle.stat();
+      if (stat.isDirectory()) throw new UsageError(`cannot read ${name}: it is a directory`);
+      source.referenceMs = stat.mtimeMs;
       const stream = handle.createReadStream({ highWaterMark: 1024 * 1024, autoClose: false });
       try {
         source.input = await openLogInput(name, stream, { binary, sniffBytes: SNIFF_BYTES });
@@ -205,8 +214,12 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
         await scanLines(
           input.chunks,
           async ({ finding, lineNumber }) => {
-            if (format === 'jsonl') await out.write(`${JSON.stringify({ ...finding, file, lineNumber })}\n`);
-            else summary.add(finding, `${file}:${lineNumber}`);
+            if (format === 'jsonl') {
+              const timestamp = lineTimestamp(finding.line, source.referenceMs);
+              await out.write(`${JSON.stringify({ ...finding, file, lineNumber, timestamp })}\n`);
+            } else {
+              summary.add(finding, `${file}:${lineNumber}`);
+            }
           },
           io.interrupted,
           counts,
