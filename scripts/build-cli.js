@@ -69,12 +69,9 @@ function build() {
   fs.writeFileSync(INPUTS_FILE, JSON.stringify([...inputs, 'package.json', 'package-lock.json', 'scripts/build-cli.js']));
 }
 
+/** A missing file counts as infinitely new, so its absence forces a build (or the build's own error). */
 function mtimeMs(file) {
-  try {
-    return fs.statSync(file).mtimeMs;
-  } catch {
-    return Number.POSITIVE_INFINITY;
-  }
+  return fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Number.POSITIVE_INFINITY;
 }
 
 /** In a source checkout: is dist/ missing, or older than any file it was built from? */
