@@ -5,6 +5,7 @@
  * is refused unless the caller allows it: scanning an ELF file or a database silently finds nothing and says
  * nothing is wrong.
  */
+import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { UsageError } from './io';
@@ -27,8 +28,9 @@ export interface OpenLogInputOptions {
   /** Scan input that looks binary anyway (`--binary`). */
   readonly binary: boolean;
   /**
-   * Gather at least this many bytes of content before deciding whether it is binary. A file: SNIFF_BYTES. A pipe
-   * or terminal: 1 (its first read), so that `tail -f log | ftp-bounce-watch scan` reports as lines come.
+   * Gather at least this many bytes of content before deciding whether it is binary: 1 for a pipe or terminal
+   * (its first read), so that `tail -f log | ftp-bounce-watch scan` reports as lines come. (Files are checked up
+   * front by checkFileStart, then opened with `binary`.)
    */
   readonly sniffBytes: number;
 }
@@ -82,6 +84,53 @@ function hasNulByte(chunks: readonly Buffer[], limit: number): boolean {
   return false;
 }
 
+function binaryInput(name: string, gzip: boolean): UsageError {
+  const what = name === '-' ? 'standard input' : name;
+  return new UsageError(
+    `${what} looks binary (a NUL byte in its first ${SNIFF_BYTES / 1024} KiB${gzip ? ' after decompression' : ''}): `
+    + 'not a text log; --binary scans it anyway',
+  );
+}
+
+const isGzip = (bytes: Buffer): boolean => bytes.length >= 2 && bytes[0] === GZIP_MAGIC_1 && bytes[1] === GZIP_MAGIC_2;
+
+/** The first SNIFF_BYTES that gzip data starting with `compressed` decompresses to (less if it ends or breaks). */
+function gunzipHead(compressed: Buffer): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const gunzip = createGunzip();
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    const done = (): void => {
+      gunzip.destroy();
+      resolve(Buffer.concat(chunks).subarray(0, SNIFF_BYTES));
+    };
+    gunzip.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      bytes += chunk.length;
+      if (bytes >= SNIFF_BYTES) done();
+    });
+    // A prefix of gzip data ends in an error (or the data is corrupt): the head is what came out before; the scan
+    // itself reports the error, after what can be read.
+    gunzip.on('end', done);
+    gunzip.on('error', done);
+    gunzip.end(compressed);
+  });
+}
+
+/**
+ * Checks a file's start before anything is printed: throws UsageError when it looks binary (decompressed first,
+ * if it is gzip) and `binary` does not allow it. Reads SNIFF_BYTES, so checking many files up front costs little.
+ */
+export async function checkFileStart(name: string, handle: FileHandle, binary: boolean): Promise<void> {
+  if (binary) return;
+  const buffer = Buffer.alloc(SNIFF_BYTES);
+  const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
+  const start = buffer.subarray(0, bytesRead);
+  const gzip = isGzip(start);
+  const head = gzip ? await gunzipHead(start) : start;
+  if (head.includes(0)) throw binaryInput(name, gzip);
+}
+
 /**
  * Looks at the start of `raw` (a file's or stdin's bytes; `name` is what errors call it) and returns its log
  * text. Throws UsageError, before yielding anything, when the content looks binary and that is not allowed.
@@ -95,7 +144,7 @@ export async function openLogInput(
   const start = await gather(rawIterator, 2);
   if (start.error !== undefined) throw start.error;
   const first = start.chunks.length === 1 ? start.chunks[0]! : Buffer.concat(start.chunks);
-  const gzip = first.length >= 2 && first[0] === GZIP_MAGIC_1 && first[1] === GZIP_MAGIC_2;
+  const gzip = isGzip(first);
 
   let content: AsyncIterator<Buffer | string>;
   let close: () => void;
@@ -135,11 +184,7 @@ export async function openLogInput(
   const head = await gather(content, options.sniffBytes);
   if (!options.binary && hasNulByte(head.chunks, SNIFF_BYTES)) {
     close();
-    const what = name === '-' ? 'standard input' : name;
-    throw new UsageError(
-      `${what} looks binary (a NUL byte in its first ${SNIFF_BYTES / 1024} KiB${gzip ? ' after decompression' : ''}): `
-      + 'not a text log; --binary scans it anyway',
-    );
+    throw binaryInput(name, gzip);
   }
 
   // A read error of the file itself is the caller's to describe; a decompression error is described here.

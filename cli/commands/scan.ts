@@ -4,7 +4,7 @@ import { open } from 'node:fs/promises';
 import { DEFAULT_FILTER_PATTERN } from '../../infra/filter-pattern';
 import { outputFormat, parseCommandArgs } from '../args';
 import { BufferedWriter, type CliIo, OutputError, UsageError } from '../io';
-import { type LogInput, openLogInput, SNIFF_BYTES } from '../input';
+import { checkFileStart, type LogInput, openLogInput } from '../input';
 import { scanLines } from '../line-scanner';
 import { lineTimestamp } from '../line-timestamp';
 import type * as LogGroupScan from '../log-groups/scan-log-groups';
@@ -83,8 +83,8 @@ interface Source {
 }
 
 /**
- * Opens every file, and looks at its start (gzip? binary?), before printing anything, so an unreadable or
- * binary one fails the whole run up front.
+ * Opens every file, and checks its start (binary, after decompression if it is gzip), before printing anything,
+ * so an unreadable or binary one fails the whole run up front.
  */
 async function openSources(files: readonly string[], io: CliIo, binary: boolean): Promise<Source[]> {
   const sources: Source[] = [];
@@ -110,11 +110,9 @@ async function openSources(files: readonly string[], io: CliIo, binary: boolean)
       const stat = await handle.stat();
       if (stat.isDirectory()) throw new UsageError(`cannot read ${name}: it is a directory`);
       source.referenceMs = stat.mtimeMs;
-      const stream = handle.createReadStream({ highWaterMark: 1024 * 1024, autoClose: false });
       try {
-        source.input = await openLogInput(name, stream, { binary, sniffBytes: SNIFF_BYTES });
+        await checkFileStart(name, handle, binary);
       } catch (error) {
-        stream.destroy();
         if (error instanceof UsageError) throw error;
         throw new UsageError(`cannot read ${name}: ${describeFsError(error)}`, { cause: error });
       }
@@ -208,11 +206,16 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
   try {
     for (const source of sources) {
       const file = source.name;
-      const input = source.input!;
       const counts = { lines: 0 };
       try {
+        // A file was checked up front (checkFileStart); it is opened for reading only now, one at a time.
+        source.input ??= await openLogInput(
+          file,
+          source.handle!.createReadStream({ highWaterMark: 1024 * 1024, autoClose: false }),
+          { binary: true, sniffBytes: 1 },
+        );
         await scanLines(
-          input.chunks,
+          source.input.chunks,
           async ({ finding, lineNumber }) => {
             if (format === 'jsonl') {
               const timestamp = lineTimestamp(finding.line, source.referenceMs);
