@@ -6,4 +6,5 @@ module.exports = {
   // Type checking is `npm run typecheck`'s job; jest only transpiles, which keeps the suite fast.
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  setupFiles: ['<rootDir>/test/support/quiet-sdk-warning.ts'],
 };

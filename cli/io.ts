@@ -8,6 +8,8 @@ export interface CliIo {
   readonly stdout: Writable;
   readonly stderr: Writable;
   readonly stdoutIsTty: boolean;
+  /** stdin is a terminal: a scan without FILE says it is waiting for typed lines. Default false. */
+  readonly stdinIsTty?: boolean;
   readonly stderrIsTty: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Resolves when the user asks to stop (Ctrl-C); commands that run long stop cleanly on it. */
@@ -32,9 +34,22 @@ export interface CommandDeps {
   readonly cwd?: string;
 }
 
+/** The exit status after Ctrl-C, as shells report a process ended by SIGINT (128 + 2). */
+export const INTERRUPTED_EXIT_CODE = 130;
+
 export function processIo(): CliIo {
   const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort());
+  // The first Ctrl-C asks the command to stop (it prints what it has, then main exits 130); standard input is
+  // closed so a read waiting on a terminal or a quiet pipe ends now. A second Ctrl-C exits at once.
+  process.on('SIGINT', () => {
+    if (controller.signal.aborted) process.exit(INTERRUPTED_EXIT_CODE);
+    controller.abort();
+    process.stdin.destroy();
+  });
+  // The AWS SDK warns on Node.js 20 that its releases after January 2027 will need Node.js 22: nine lines before
+  // every AWS command's output. The SDK inside this CLI is fixed when the CLI is built, so the warning changes
+  // nothing for its user. A user who sets the variable keeps their setting.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // The reader went away (`| head`): stop reading and exit quietly, as Unix filters do.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
@@ -45,6 +60,7 @@ export function processIo(): CliIo {
     stdout: process.stdout,
     stderr: process.stderr,
     stdoutIsTty: process.stdout.isTTY === true,
+    stdinIsTty: process.stdin.isTTY === true,
     stderrIsTty: process.stderr.isTTY === true,
     env: process.env,
     interrupted: controller.signal,

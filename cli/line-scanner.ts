@@ -1,12 +1,25 @@
 /**
- * Streams a byte source line by line through the detector in constant memory. Whole chunks that cannot hold
- * a refusal (the common case) are only counted, never split into lines.
+ * Streams a byte source line by line through the detector in constant memory. A keyword prefilter runs on
+ * the raw bytes (the Lambda's fast path, per line): only a line holding `Refused PORT ` or `Refused EPRT `
+ * (ASCII, any case) or a JSON `\u00` escape (which could spell them) is decoded into a string and examined;
+ * every other line is only counted. No line without those bytes can be a finding: UTF-8 decoding turns
+ * ASCII bytes into the same characters and never makes ASCII out of other bytes, and the detector matches
+ * the keywords in ASCII only. A property test holds this path to decoding and examining every line.
  */
-import { StringDecoder } from 'node:string_decoder';
-import { createLineDetector, type Finding, mayContainRefusal } from '../lambda/detector';
+import { createLineDetector, type Finding } from '../lambda/detector';
 
 /** A longer line is examined on its first this-many characters (no proftpd line comes close). */
 export const MAX_LINE_CHARS = 1024 * 1024;
+/**
+ * Bytes of a line kept for examination. A UTF-16 code unit takes at most 3 bytes of UTF-8 (4 bytes give a
+ * surrogate pair), so these hold the first MAX_LINE_CHARS characters even after a cut multi-byte sequence.
+ */
+const KEPT_LINE_BYTES = 3 * MAX_LINE_CHARS + 4;
+
+const NEWLINE = 0x0a;
+const SPACE = 0x20;
+/** `\u00`: how a JSON-wrapped event could spell a keyword letter by its code. */
+const JSON_ESCAPE = Buffer.from('\\u00', 'latin1');
 
 export interface LineFinding {
   readonly finding: Finding;
@@ -16,93 +29,165 @@ export interface LineFinding {
 
 export interface ScanCounts {
   lines: number;
-  truncatedLines: number;
 }
 
-function countNewlines(text: string): number {
+/**
+ * The keywords, lower case, without their trailing space (checked apart). Both end in `t`, which occurs
+ * nowhere else in them: the Horspool search below reads the last byte of each 12-byte window and jumps ahead
+ * by how far that byte is from the end of the nearest keyword position holding it (12 when it is in neither).
+ */
+const KEYWORD_LENGTH = 12;
+const KEYWORDS = ['refused port', 'refused eprt'];
+const SKIP = new Uint8Array(256).fill(KEYWORD_LENGTH);
+for (const keyword of KEYWORDS) {
+  for (let k = 0; k < KEYWORD_LENGTH - 1; k++) {
+    const lower = keyword.charCodeAt(k);
+    const shift = KEYWORD_LENGTH - 1 - k;
+    for (const byte of lower >= 0x61 && lower <= 0x7a ? [lower, lower - 0x20] : [lower]) {
+      SKIP[byte] = Math.min(SKIP[byte]!, shift);
+    }
+  }
+}
+
+/** `refused port ` or `refused eprt ` at `at` (ASCII letters in any case, the spaces exact)? */
+function isKeywordAt(bytes: Uint8Array, at: number): boolean {
+  const r = 'refused ';
+  for (let k = 0; k < 8; k++) {
+    const c = bytes[at + k]!;
+    if ((k === 7 ? c : c | 0x20) !== r.charCodeAt(k)) return false;
+  }
+  const a = bytes[at + 8]! | 0x20;
+  const b = bytes[at + 9]! | 0x20;
+  const c = bytes[at + 10]! | 0x20;
+  const isPort = a === 0x70 && b === 0x6f; // po
+  const isEprt = a === 0x65 && b === 0x70; // ep
+  return (isPort || isEprt) && c === 0x72 && bytes[at + 12] === SPACE; // r, then t at +11 (checked by the caller)
+}
+
+/** Where a keyword (with its trailing space) starts in bytes [from, to), or -1. */
+export function findRefusalKeyword(bytes: Uint8Array, from: number, to: number): number {
+  const last = to - 2; // the window's last byte, `t`, needs the space after it inside the range
+  let i = from + KEYWORD_LENGTH - 1;
+  while (i <= last) {
+    const byte = bytes[i]!;
+    if ((byte | 0x20) === 0x74 && isKeywordAt(bytes, i - KEYWORD_LENGTH + 1)) return i - KEYWORD_LENGTH + 1;
+    i += SKIP[byte]!;
+  }
+  return -1;
+}
+
+function countNewlines(bytes: Buffer, from: number, to: number): number {
   let count = 0;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
+  for (let i = bytes.indexOf(NEWLINE, from); i !== -1 && i < to; i = bytes.indexOf(NEWLINE, i + 1)) count++;
   return count;
+}
+
+/** What scanLines does with the lines it examines; one per scan, for the detector's memory. */
+class Examiner {
+  private readonly detect = createLineDetector();
+  readonly found: LineFinding[] = [];
+
+  /** Decodes bytes [start, end) of one line (its first KEPT_LINE_BYTES at most) and runs the detector. */
+  examine(bytes: Buffer, start: number, end: number, lineNumber: number): void {
+    let line = bytes.toString('utf8', start, Math.min(end, start + KEPT_LINE_BYTES));
+    if (line.length > MAX_LINE_CHARS) line = line.slice(0, MAX_LINE_CHARS);
+    const finding = this.detect(line);
+    if (finding) this.found.push({ finding, lineNumber });
+  }
+}
+
+/**
+ * Complete lines in bytes [start, end], where `end` is the index of a newline: counts them and examines those
+ * the prefilter lets through.
+ */
+function scanRegion(bytes: Buffer, start: number, end: number, counts: ScanCounts, examiner: Examiner): void {
+  let counted = start;
+  let from = start;
+  let escapeAt = -2; // not searched yet
+  while (from < end) {
+    if (escapeAt !== -1 && escapeAt < from) escapeAt = bytes.indexOf(JSON_ESCAPE, from);
+    const escape = escapeAt !== -1 && escapeAt < end ? escapeAt : -1;
+    const keyword = findRefusalKeyword(bytes, from, escape === -1 ? end : escape);
+    const hit = keyword !== -1 ? keyword : escape;
+    if (hit === -1) break;
+    const lineStart = Math.max(start, bytes.lastIndexOf(NEWLINE, hit) + 1);
+    const lineEnd = bytes.indexOf(NEWLINE, hit);
+    counts.lines += countNewlines(bytes, counted, lineStart) + 1;
+    examiner.examine(bytes, lineStart, lineEnd, counts.lines);
+    counted = lineEnd + 1;
+    from = lineEnd + 1;
+  }
+  counts.lines += countNewlines(bytes, counted, end + 1);
+}
+
+/** True when bytes [start, end) may hold a refusal: a keyword or a JSON escape. */
+function mayHoldRefusal(bytes: Buffer, start: number, end: number): boolean {
+  if (findRefusalKeyword(bytes, start, end) !== -1) return true;
+  const escape = bytes.indexOf(JSON_ESCAPE, start);
+  return escape !== -1 && escape + JSON_ESCAPE.length <= end;
 }
 
 /**
  * Reads `source` (bytes; invalid UTF-8 becomes U+FFFD; CRLF and a missing final newline are fine) and calls
- * `onFinding` for each finding in order. Stops early, without error, when `signal` aborts.
+ * `onFinding` for each finding in order. Stops early, without error, when `signal` aborts. Lines are counted
+ * into `counts`, which holds what was read even when the source fails half-way.
  */
 export async function scanLines(
   source: AsyncIterable<Buffer | string>,
   onFinding: (found: LineFinding) => Promise<void> | void,
   signal?: AbortSignal,
+  counts: ScanCounts = { lines: 0 },
 ): Promise<ScanCounts> {
-  const decoder = new StringDecoder('utf8');
-  const counts: ScanCounts = { lines: 0, truncatedLines: 0 };
-  // The unfinished last line of the previous chunk; `carryTruncated` when it outgrew MAX_LINE_CHARS.
-  let carry = '';
-  let carryTruncated = false;
-  const detectLine = createLineDetector();
+  const examiner = new Examiner();
+  // The unfinished line at the end of the chunks so far: its first KEPT_LINE_BYTES, and whether it has any.
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let pendingSeen = false;
 
-  const examine = async (line: string): Promise<void> => {
-    counts.lines++;
-    const finding = detectLine(line);
-    if (finding) await onFinding({ finding, lineNumber: counts.lines });
+  const keep = (bytes: Buffer): void => {
+    pendingSeen ||= bytes.length > 0;
+    const room = KEPT_LINE_BYTES - pendingBytes;
+    if (room <= 0 || bytes.length === 0) return;
+    const kept = bytes.length > room ? bytes.subarray(0, room) : bytes;
+    pending.push(kept);
+    pendingBytes += kept.length;
   };
 
-  const examineLong = async (line: string): Promise<void> => {
-    if (line.length > MAX_LINE_CHARS) {
-      counts.truncatedLines++;
-      await examine(line.slice(0, MAX_LINE_CHARS));
-    } else {
-      await examine(line);
-    }
+  const finishPending = (): void => {
+    const line = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+    counts.lines++;
+    if (mayHoldRefusal(line, 0, line.length)) examiner.examine(line, 0, line.length, counts.lines);
+    pending = [];
+    pendingBytes = 0;
+    pendingSeen = false;
+  };
+
+  const report = async (): Promise<void> => {
+    for (const found of examiner.found.splice(0)) await onFinding(found);
   };
 
   for await (const chunk of source) {
     if (signal?.aborted) break;
-    let text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
-    if (carryTruncated) {
-      // Inside an over-long line: drop its rest until the newline, then examine its kept start.
-      const newline = text.indexOf('\n');
-      if (newline === -1) continue;
-      counts.truncatedLines++;
-      await examine(carry);
-      carry = '';
-      carryTruncated = false;
-      text = text.slice(newline + 1);
-    }
-    const lastNewline = text.lastIndexOf('\n');
-    if (lastNewline === -1) {
-      carry += text;
-      if (carry.length > MAX_LINE_CHARS) {
-        carry = carry.slice(0, MAX_LINE_CHARS);
-        carryTruncated = true;
-      }
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    const firstNewline = bytes.indexOf(NEWLINE);
+    if (firstNewline === -1) {
+      keep(bytes);
       continue;
     }
-    const complete = carry + text.slice(0, lastNewline);
-    if (mayContainRefusal(complete)) {
-      let start = 0;
-      for (let end = complete.indexOf('\n'); end !== -1; end = complete.indexOf('\n', start)) {
-        await examineLong(complete.slice(start, end));
-        start = end + 1;
-      }
-      await examineLong(complete.slice(start));
-    } else {
-      counts.lines += countNewlines(complete) + 1;
+    let start = 0;
+    if (pendingSeen) {
+      keep(bytes.subarray(0, firstNewline));
+      finishPending();
+      start = firstNewline + 1;
     }
-    carry = text.slice(lastNewline + 1);
-    if (carry.length > MAX_LINE_CHARS) {
-      carry = carry.slice(0, MAX_LINE_CHARS);
-      carryTruncated = true;
-    }
+    const lastNewline = bytes.lastIndexOf(NEWLINE);
+    if (lastNewline >= start) scanRegion(bytes, start, lastNewline, counts, examiner);
+    keep(bytes.subarray(lastNewline + 1));
+    await report();
   }
-  if (!signal?.aborted) {
-    carry += decoder.end();
-    if (carryTruncated) {
-      counts.truncatedLines++;
-      await examine(carry.slice(0, MAX_LINE_CHARS));
-    } else if (carry.length > 0) {
-      await examineLong(carry);
-    }
+  if (!signal?.aborted && pendingSeen) {
+    finishPending();
+    await report();
   }
   return counts;
 }

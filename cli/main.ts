@@ -1,7 +1,8 @@
 /** `ftp-bounce-watch`: entry point; dispatches to the subcommands. */
-import { runScan } from './commands/scan';
-import { runStatus } from './commands/status';
-import { CliError, type CliIo, OutputError, processIo, UsageError } from './io';
+import { version } from '../package.json';
+import { runScan, SCAN_USAGE } from './commands/scan';
+import { runStatus, STATUS_USAGE } from './commands/status';
+import { CliError, type CliIo, INTERRUPTED_EXIT_CODE, OutputError, processIo, UsageError } from './io';
 
 export const MAIN_USAGE = `Usage: ftp-bounce-watch <command> [options]
 
@@ -20,14 +21,20 @@ Examples:
   ftp-bounce-watch scan --log-group /ftp/proftpd --since 7d
   ftp-bounce-watch status --log-group /ftp/proftpd
 
+Options:
+  -h, --help                    Show this help ('ftp-bounce-watch help <command>' for a command's).
+  -V, --version                 Print the version.
+
 The AWS commands use your usual AWS credentials and Region (AWS_PROFILE, AWS_REGION, ...).
-Run 'ftp-bounce-watch <command> --help' for a command's options and examples.
+Run 'ftp-bounce-watch help <command>' (or '<command> --help') for a command's options and examples.
 `;
 
 const COMMANDS: Readonly<Record<string, (argv: readonly string[], io: CliIo) => Promise<number>>> = {
   scan: runScan,
   status: runStatus,
 };
+
+const USAGES: Readonly<Record<string, string>> = { scan: SCAN_USAGE, status: STATUS_USAGE };
 
 /** One line, whatever the message holds: stderr gets exactly one line per error. */
 function oneLine(text: string): string {
@@ -38,19 +45,38 @@ function oneLine(text: string): string {
 /** Runs the CLI and resolves to the exit status; never rejects for expected errors. */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const [command, ...rest] = argv;
+  // Ctrl-C: the command stops, prints what it has, and the exit status says it was interrupted (128 + SIGINT).
+  const status = (code: number): number => (io.interrupted.aborted ? INTERRUPTED_EXIT_CODE : code);
   try {
-    if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    if (command === undefined || command === '-h' || command === '--help') {
       io.stdout.write(MAIN_USAGE);
       return command === undefined ? 2 : 0;
     }
+    if (command === '-V' || command === '--version') {
+      io.stdout.write(`ftp-bounce-watch ${version}\n`);
+      return 0;
+    }
+    if (command === 'help') {
+      const [topic, ...extra] = rest;
+      if (topic === undefined) {
+        io.stdout.write(MAIN_USAGE);
+        return 0;
+      }
+      const usage = USAGES[topic];
+      if (usage === undefined || extra.length > 0) {
+        throw new UsageError(`no help for '${[topic, ...extra].join(' ')}': the commands are ${Object.keys(USAGES).join(', ')}`);
+      }
+      io.stdout.write(usage);
+      return 0;
+    }
     const run = COMMANDS[command];
     if (!run) throw new UsageError(`unknown command '${command}' (see 'ftp-bounce-watch --help')`);
-    return await run(rest, io);
+    return status(await run(rest, io));
   } catch (error) {
     if (error instanceof OutputError && error.code === 'EPIPE') return 0; // the reader went away (| head)
     if (error instanceof CliError) {
       io.stderr.write(`ftp-bounce-watch: ${oneLine(error.message)}\n`);
-      return error.exitCode;
+      return status(error.exitCode);
     }
     throw error;
   }

@@ -1,13 +1,15 @@
 /** `ftp-bounce-watch scan [FILE ...]`: the rule 11209 detector over log files or stdin (DESIGN.md section 5). */
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import { DEFAULT_FILTER_PATTERN } from '../../infra/filter-pattern';
 import { outputFormat, parseCommandArgs } from '../args';
 import { BufferedWriter, type CliIo, OutputError, UsageError } from '../io';
+import { checkFileStart, type LogInput, openLogInput } from '../input';
 import { scanLines } from '../line-scanner';
+import { lineTimestamp } from '../line-timestamp';
 import type * as LogGroupScan from '../log-groups/scan-log-groups';
 import { DEFAULT_SINCE } from '../log-groups/time-range';
+import { ansiPaint, noPaint, wantsColor } from '../render/color';
 import { TextSummary } from '../render/scan-text';
 
 export const SCAN_USAGE = `Usage: ftp-bounce-watch scan [options] [FILE ...]
@@ -17,7 +19,12 @@ Finds proftpd's refusals of FTP PORT/EPRT commands (OSSEC/Wazuh rule 11209): cli
 using active mode, and FTP bounce attempts aimed at third parties or privileged ports.
 
 Reads each FILE line by line (syslog, proftpd SystemLog, journald/agent JSON, one event per line);
-with no FILE, or when FILE is -, reads standard input.
+with no FILE, or when FILE is -, reads standard input. gzip data (rotated logs such as syslog.2.gz)
+is decompressed on the fly, whatever the file is called. Input that looks binary (a NUL byte in its
+first 64 KiB) is refused unless --binary is given.
+
+A line's time without a zone (BSD syslog, SystemLog) is read in the local time zone (TZ); BSD
+syslog's missing year is the one that puts the line at most a day after the file was last modified.
 
 With --log-group it searches CloudWatch Logs instead: a backfill, for "did this happen before we
 deployed?". It fetches the events the deployment's filter pattern selects (FilterLogEvents, every
@@ -25,10 +32,14 @@ page), and runs them through the same detector as the Lambda function. It uses y
 credentials and Region (AWS_PROFILE, AWS_REGION, ...) and needs logs:FilterLogEvents.
 
 Options:
-  --format jsonl|text   jsonl: one JSON finding per line, with "file" and "lineNumber" (from a log
-                        group: "logGroup", "logStream", "eventId" and an ISO-8601 "timestamp").
+  --format jsonl|text   jsonl: one JSON finding per line, with "file", "lineNumber" and the line's own
+                        time as an ISO-8601 "timestamp" (null if it has none; see below) (from a log
+                        group: "logGroup", "logStream", "eventId" and the event's "timestamp").
                         text: findings grouped by client and classification, with counts
                         and what to do. Default: text on a terminal, jsonl when piped.
+  --binary              Scan input that looks binary anyway.
+  --no-color            No colour in text output (also when NO_COLOR is set). Default: severities
+                        in colour on a terminal.
   -h, --help            Show this help.
 
 Log group options:
@@ -60,22 +71,34 @@ Examples:
       --publish arn:aws:sns:eu-west-1:123456789012:FtpBounceWatch-AlertTopic
 
 Exit status: 0 when the scan ran (whether or not it found anything); 1 when --publish could not
-send every alert; 2 on bad usage or unreadable input, including AWS errors (no credentials or
-Region, access denied, unknown log group, throttling that outlasted the retries).
+send every alert; 2 on bad usage or unreadable input, including binary input, a file that fails
+half-way (a truncated .gz: what was read before is still reported), and AWS errors (no credentials
+or Region, access denied, unknown log group, throttling that outlasted the retries).
 `;
 
 interface Source {
   readonly name: string;
   readonly handle: FileHandle | null;
+  input: LogInput | null;
+  /** The latest time its lines can be from (the file's last modification, or now): BSD syslog has no year. */
+  referenceMs: number;
 }
 
-/** Opens every file before printing anything, so an unreadable one fails the whole run up front. */
-async function openSources(files: readonly string[]): Promise<Source[]> {
+/**
+ * Opens every file, and checks its start (binary, after decompression if it is gzip), before printing anything,
+ * so an unreadable or binary one fails the whole run up front.
+ */
+async function openSources(files: readonly string[], io: CliIo, binary: boolean): Promise<Source[]> {
   const sources: Source[] = [];
   try {
     for (const name of files.length === 0 ? ['-'] : files) {
       if (name === '-') {
-        sources.push({ name, handle: null });
+        if (io.stdinIsTty === true) {
+          io.stderr.write('ftp-bounce-watch: reading log lines from standard input (end with Ctrl-D; --help for usage)\n');
+        }
+        const source: Source = { name, handle: null, input: null, referenceMs: Date.now() };
+        sources.push(source);
+        source.input = await openLogInput(name, io.stdin, { binary, sniffBytes: 1 });
         continue;
       }
       let handle: FileHandle;
@@ -84,8 +107,17 @@ async function openSources(files: readonly string[]): Promise<Source[]> {
       } catch (error) {
         throw new UsageError(`cannot read ${name}: ${describeFsError(error)}`, { cause: error });
       }
-      sources.push({ name, handle });
-      if ((await handle.stat()).isDirectory()) throw new UsageError(`cannot read ${name}: it is a directory`);
+      const source: Source = { name, handle, input: null, referenceMs: Date.now() };
+      sources.push(source);
+      const stat = await handle.stat();
+      if (stat.isDirectory()) throw new UsageError(`cannot read ${name}: it is a directory`);
+      source.referenceMs = stat.mtimeMs;
+      try {
+        await checkFileStart(name, handle, binary);
+      } catch (error) {
+        if (error instanceof UsageError) throw error;
+        throw new UsageError(`cannot read ${name}: ${describeFsError(error)}`, { cause: error });
+      }
     }
     return sources;
   } catch (error) {
@@ -95,6 +127,7 @@ async function openSources(files: readonly string[]): Promise<Source[]> {
 }
 
 async function closeAll(sources: readonly Source[]): Promise<void> {
+  for (const source of sources) source.input?.close();
   await Promise.all(sources.flatMap((source) => (source.handle ? [source.handle.close()] : [])));
 }
 
@@ -135,6 +168,8 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
     'alerts': { type: 'boolean' },
     'publish': { type: 'string' },
     'context': { type: 'string', short: 'c', multiple: true },
+    'binary': { type: 'boolean' },
+    'no-color': { type: 'boolean' },
   });
   if (values.help) {
     io.stdout.write(SCAN_USAGE);
@@ -170,29 +205,54 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
   if (misplaced !== undefined) {
     throw new UsageError(`--${misplaced} applies to CloudWatch Logs searches: add --log-group NAME (see 'ftp-bounce-watch scan --help')`);
   }
-  const sources = await openSources(positionals);
+  let sources: Source[];
+  try {
+    sources = await openSources(positionals, io, values.binary === true);
+  } catch (error) {
+    if (io.interrupted.aborted) return 0; // Ctrl-C while waiting for input: nothing read, nothing to say
+    throw error;
+  }
   const out = new BufferedWriter(io.stdout);
-  const summary = new TextSummary();
+  const summary = new TextSummary(wantsColor(io.stdoutIsTty, io.env, values['no-color'] === true) ? ansiPaint : noPaint);
   let lines = 0;
+  // A file that fails half-way (a truncated .gz) does not hide the others: each gets its one-line error, the
+  // findings before the failure are kept, and the exit status says the scan is incomplete.
+  let failed = 0;
   try {
     for (const source of sources) {
-      const stream: Readable = source.handle
-        ? source.handle.createReadStream({ highWaterMark: 1024 * 1024, autoClose: false })
-        : io.stdin;
       const file = source.name;
+      const counts = { lines: 0 };
       try {
-        const counts = await scanLines(
-          stream,
+        // A file was checked up front (checkFileStart); it is opened for reading only now, one at a time.
+        source.input ??= await openLogInput(
+          file,
+          source.handle!.createReadStream({ highWaterMark: 1024 * 1024, autoClose: false }),
+          { binary: true, sniffBytes: 1 },
+        );
+        await scanLines(
+          source.input.chunks,
           async ({ finding, lineNumber }) => {
-            if (format === 'jsonl') await out.write(`${JSON.stringify({ ...finding, file, lineNumber })}\n`);
-            else summary.add(finding, `${file}:${lineNumber}`);
+            if (format === 'jsonl') {
+              const timestamp = lineTimestamp(finding.line, source.referenceMs);
+              await out.write(`${JSON.stringify({ ...finding, file, lineNumber, timestamp })}\n`);
+            } else {
+              summary.add(finding, `${file}:${lineNumber}`);
+            }
           },
           io.interrupted,
+          counts,
         );
-        lines += counts.lines;
       } catch (error) {
-        if (error instanceof UsageError || error instanceof OutputError) throw error;
-        throw new UsageError(`cannot read ${file}: ${describeFsError(error)}`, { cause: error });
+        if (error instanceof OutputError) throw error;
+        if (io.interrupted.aborted) break; // Ctrl-C closed standard input under the read
+        const failure = error instanceof UsageError
+          ? error
+          : new UsageError(`cannot read ${file}: ${describeFsError(error)}`, { cause: error });
+        await out.flush();
+        io.stderr.write(`ftp-bounce-watch: ${failure.message}\n`);
+        failed++;
+      } finally {
+        lines += counts.lines;
       }
       if (io.interrupted.aborted) break;
     }
@@ -202,5 +262,5 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
   if (format === 'text')
     await out.write(summary.render({ lines, sources: sources.length, sourceNoun: 'file' }));
   await out.flush();
-  return 0;
+  return failed > 0 ? 2 : 0;
 }

@@ -11,6 +11,7 @@ import {
   SEVERITY_RANK,
   type Severity,
 } from '../../lambda/detector';
+import { noPaint, type SeverityPaint } from './color';
 
 const SHOWN_PLACES = 5;
 const SHOWN_TARGETS = 5;
@@ -70,6 +71,9 @@ export class TextSummary {
   private readonly bySeverity: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0 };
   private total = 0;
 
+  /** `paint` colours the severity tags (ansiPaint on a terminal that wants colour). */
+  constructor(private readonly paint: SeverityPaint = noPaint) {}
+
   /** `where` names the place, e.g. `examples/ftp.log:12`. */
   add(finding: Finding, where: string): void {
     this.total++;
@@ -103,7 +107,7 @@ export class TextSummary {
       const text = RULE_11209_TEXT.classifications[group.classification];
       const client = group.srcIp === null ? 'unknown client' : terminalSafe(group.srcIp, 60);
       const more = group.count > group.places.length ? ` (+${group.count - group.places.length} more)` : '';
-      out.push(`[${group.severity.toUpperCase()}] ${text.label}: ${client} (x${group.count})`);
+      out.push(`${this.paint(group.severity, `[${group.severity.toUpperCase()}]`)} ${text.label}: ${client} (x${group.count})`);
       if (group.servers.kept.size > 0) out.push(`  server:  ${terminalSafe(group.servers.describe())}`);
       out.push(`  target:  ${terminalSafe(group.targets.describe(), 400)}`);
       out.push(`  seen at: ${terminalSafe(group.places.join(', '), 600)}${more}`);

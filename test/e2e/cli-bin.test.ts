@@ -1,5 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { version } from '../../package.json';
 
 const ROOT = join(__dirname, '../..');
 const BIN = join(ROOT, 'bin/ftp-bounce-watch.js');
@@ -46,5 +47,39 @@ describe('the ftp-bounce-watch executable', () => {
     expect(result.status).toBe(0);
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toBe('');
+  });
+});
+
+describe('the ftp-bounce-watch executable at a terminal', () => {
+  it('prints its version with --version and -V', () => {
+    for (const flag of ['--version', '-V']) {
+      const result = run([flag]);
+      expect(result.status).toBe(0);
+      expect(result.stdout).toBe(`ftp-bounce-watch ${version}\n`);
+    }
+  });
+
+  it('prints a command\'s help with help <command>', () => {
+    const result = run(['help', 'scan']);
+
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: ftp-bounce-watch scan/);
+  });
+
+  it('ends at once with exit 130 on Ctrl-C while waiting for standard input', async () => {
+    // stdin is a pipe that stays open and silent, as a terminal nobody types into.
+    const child = spawn(process.execPath, [BIN, 'scan'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const sent = Date.now();
+
+    child.kill('SIGINT');
+    const code = await exited;
+
+    expect(code).toBe(130);
+    expect(Date.now() - sent).toBeLessThan(5000);
+    expect(stderr).toBe('');
   });
 });

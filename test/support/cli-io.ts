@@ -19,6 +19,8 @@ export interface CaptureOptions {
   readonly stdin?: Iterable<Buffer | string>;
   /** Both stdout and stderr are terminals (default false). */
   readonly tty?: boolean;
+  /** stdin is a terminal (default false). */
+  readonly stdinTty?: boolean;
   /** stderr alone is a terminal (overrides `tty` for stderr). */
   readonly stderrTty?: boolean;
   readonly env?: Record<string, string>;
@@ -36,6 +38,7 @@ export function captureIo(options: CaptureOptions = {}): CapturedIo {
     stdout,
     stderr,
     stdoutIsTty: options.tty ?? false,
+    stdinIsTty: options.stdinTty ?? false,
     stderrIsTty: options.stderrTty ?? options.tty ?? false,
     env: options.env ?? {},
     interrupted: controller.signal,

@@ -316,7 +316,7 @@ describe('scan --log-group: progress and Ctrl-C', () => {
     expect(io.err()).toBe('');
   });
 
-  it('stops paging on Ctrl-C and still prints what it found, marked partial', async () => {
+  it('stops paging on Ctrl-C and still prints what it found, marked partial, exit 130', async () => {
     const { logs, io } = arrange();
     logs
       .on(FilterLogEventsCommand)
@@ -328,7 +328,7 @@ describe('scan --log-group: progress and Ctrl-C', () => {
 
     const code = await main(['scan', '--format', 'text', '--log-group', GROUP], io);
 
-    expect(code).toBe(0);
+    expect(code).toBe(130);
     expect(logs.commandCalls(FilterLogEventsCommand)).toHaveLength(1);
     expect(io.out()).toContain('1 finding (1 critical) from 1 client in 1 event of 1 log group.');
     expect(io.err()).toBe('ftp-bounce-watch: interrupted after 1 page: the results below are partial\n');
@@ -439,7 +439,7 @@ describe('scan --log-group --alerts / --publish', () => {
 
     const code = await main(['scan', '--publish', TOPIC, '--format', 'jsonl', '--log-group', GROUP], io);
 
-    expect(code).toBe(0);
+    expect(code).toBe(130);
     expect(snsMock.calls()).toHaveLength(0);
     expect(jsonl(io.out())).toHaveLength(2);
     expect(io.err()).toBe(

@@ -42,6 +42,15 @@ describe('ftp-bounce-watch scan --format jsonl', () => {
     expect(io.err()).toBe('');
   });
 
+  it('gives each finding its line\'s own time as an ISO-8601 timestamp, null when the line has none', async () => {
+    const path = file('times.log', `2026-11-20T08:00:03Z ${BOUNCE}\n${BOUNCE}\n`);
+    const io = captureIo();
+
+    await main(['scan', '--format', 'jsonl', path], io);
+
+    expect(jsonl(io.out()).map((f) => f.timestamp)).toEqual(['2026-11-20T08:00:03.000Z', null]);
+  });
+
   it('defaults to jsonl when stdout is not a terminal, and reads stdin for -', async () => {
     const io = captureIo({ stdin: [`noise\n${NAT}\n`] });
 
@@ -100,7 +109,7 @@ describe('ftp-bounce-watch scan --format jsonl', () => {
 describe('ftp-bounce-watch scan --format text', () => {
   it('groups by client and classification with counts, most severe first, and ends with a summary', async () => {
     const path = file('grouped.log', `${NAT}\n${BOUNCE}\n${NAT}\nnoise\n`);
-    const io = captureIo({ tty: true });
+    const io = captureIo({ tty: true, env: { NO_COLOR: '1' } });
 
     const code = await main(['scan', path], io);
 
