@@ -1,0 +1,140 @@
+/**
+ * The FTP client of the real-capture run (`scripts/capture-proftpd/run.sh`): `tsx drive.ts HOST PORT`.
+ *
+ * Speaks FTP over one raw TCP control connection so that every byte of every argument is ours (trailing
+ * spaces, `+` signs, control bytes, wrapped numbers): a library client would normalise them. It logs in,
+ * sends each PORT/EPRT of the script below and prints `command → reply` lines, so the run records which
+ * arguments proftpd refused, accepted or rejected as syntax errors. It never opens a data connection, and
+ * with `AllowForeignAddress off` proftpd refuses the foreign targets before connecting anywhere; the run
+ * happens in a network namespace that has only `lo`.
+ */
+import { Socket } from 'node:net';
+
+const USAGE = 'usage: tsx scripts/capture-proftpd/drive.ts HOST PORT [USER PASSWORD]';
+
+/** Control bytes are sent raw; the reply log shows them escaped. */
+const show = (text: string): string => JSON.stringify(text);
+
+class FtpSession {
+  private buffer = '';
+  private waiting: ((reply: string) => void) | null = null;
+
+  private constructor(private readonly socket: Socket) {
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      this.buffer += chunk;
+      this.deliver();
+    });
+  }
+
+  static open(host: string, port: number): Promise<FtpSession> {
+    return new Promise((resolve, reject) => {
+      const socket = new Socket();
+      socket.setTimeout(10_000, () => socket.destroy(new Error(`no reply from ${host}:${port} within 10 s`)));
+      socket.once('error', reject);
+      socket.connect(port, host, () => resolve(new FtpSession(socket)));
+    });
+  }
+
+  /** One complete reply: the last line is `NNN text` (multi-line replies end with it). */
+  private deliver(): void {
+    const lines = this.buffer.split('\r\n');
+    for (let i = 0; i < lines.length - 1; i++) {
+      if (/^\d{3} /.test(lines[i] as string) && this.waiting) {
+        const reply = lines.slice(0, i + 1).join('\n');
+        this.buffer = lines.slice(i + 1).join('\r\n');
+        const resolve = this.waiting;
+        this.waiting = null;
+        resolve(reply);
+        return;
+      }
+    }
+  }
+
+  reply(): Promise<string> {
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+      this.deliver();
+    });
+  }
+
+  async send(command: string): Promise<string> {
+    this.socket.write(`${command}\r\n`, 'latin1');
+    const reply = await this.reply();
+    console.log(`${show(command)} → ${reply.split('\n').at(-1)}`);
+    return reply;
+  }
+
+  close(): void {
+    this.socket.end();
+  }
+}
+
+/** Every refusal proftpd can produce from a client, and arguments at the edges of its parser. */
+const REFUSALS: readonly string[] = [
+  // address mismatch, public and private targets, the privileged-port reason
+  'PORT 203,0,113,5,19,139',
+  'PORT 10,0,0,5,19,139',
+  'PORT 192,168,1,34,206,55',
+  'PORT 172,16,4,4,4,1',
+  'PORT 100,64,0,9,19,139',
+  'PORT 169,254,1,1,19,139',
+  'PORT 203,0,113,5,0,25',
+  'PORT 203,0,113,5,0,21',
+  'PORT 198,51,100,7,3,255',
+  // what sscanf("%u,%u,%u,%u,%u,%u") also reads
+  'PORT +203,+0,+113,+5,+19,+139',
+  'PORT 0203,000,0113,05,019,0139',
+  'PORT 203,0,113,5,19,139,7,7',
+  'PORT 203,0,113,5,19,139xyz',
+  'PORT 203,0,113,5,19,139\u0001',
+  'PORT 203,0,113,5,19,139 ',
+  'PORT 203,0,113,5,19,139  ',
+  'PORT 4294967299,0,113,5,19,139',
+  'PORT 459,0,113,5,19,139',
+  'PORT 203,0,113,5,275,139',
+  'PORT 203,0,113,5,0,281',
+  'PORT -1,0,113,5,19,139',
+  'PORT 99999999999999999999999,0,113,5,19,139',
+  'PORT  203,0,113,5,19,139',
+  'PORT 203, 0,113,5,19,139',
+  // syntax errors: nothing is refused
+  'PORT 1,2,3',
+  'PORT',
+  'PORT a,b,c,d,e,f',
+  // EPRT, every delimiter style, both families, wrapped ports
+  'EPRT |1|203.0.113.5|5003|',
+  'EPRT |1|10.0.0.5|5003|',
+  'EPRT !1!198.51.100.7!40000!',
+  'EPRT #1#203.0.113.5#25#',
+  'EPRT |2|2001:db8::5|5003|',
+  'EPRT |2|fe80::1|5003|',
+  'EPRT |1|203.0.113.5|65557|',
+  'EPRT |1|203.0.113.5|+5003|',
+  'EPRT |1|203.0.113.5|05003|',
+  'EPRT |1|203.0.113.5|5003| ',
+  'EPRT |1|203.0.113.5|5003|x',
+  'EPRT |3|203.0.113.5|5003|',
+  'EPRT |1|203.0.113|5003|',
+];
+
+async function main(argv: readonly string[]): Promise<void> {
+  const [host, portText, user = 'capture', password = 'capture'] = argv;
+  const port = Number(portText);
+  if (!host || !Number.isInteger(port)) throw new Error(USAGE);
+  const session = await FtpSession.open(host, port);
+  console.log(`connected → ${(await session.reply()).split('\n').at(-1)}`);
+  // Surrounding lines: a failed login with a refusal-shaped user name, then the real login.
+  await session.send('USER Refused PORT 203,0,113,5,19,139 (address mismatch)');
+  await session.send('PASS wrong');
+  await session.send(`USER ${user}`);
+  await session.send(`PASS ${password}`);
+  for (const command of REFUSALS) await session.send(command);
+  await session.send('QUIT');
+  session.close();
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exitCode = 1;
+});
