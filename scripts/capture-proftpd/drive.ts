@@ -10,7 +10,12 @@
  */
 import { Socket } from 'node:net';
 
-const USAGE = 'usage: tsx scripts/capture-proftpd/drive.ts HOST PORT [USER PASSWORD]';
+const USAGE = 'usage: tsx scripts/capture-proftpd/drive.ts HOST PORT';
+
+/** The ordinary account, and a virtual user named like a refusal whose home does not exist (mod_auth logs its name). */
+const USER = 'capture';
+const PASSWORD = 'capture';
+const REFUSAL_NAMED_USER = 'Refused PORT 10,0,0,5,19,139 (address mismatch)';
 
 /** Control bytes are sent raw; the reply log shows them escaped. */
 const show = (text: string): string => JSON.stringify(text);
@@ -25,7 +30,16 @@ class FtpSession {
       this.buffer += chunk;
       this.deliver();
     });
+    // proftpd drops the connection after some failures (a home it cannot enter): the pending command ends too.
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      this.closed = true;
+      this.waiting?.('(connection closed)');
+      this.waiting = null;
+    });
   }
+
+  private closed = false;
 
   static open(host: string, port: number): Promise<FtpSession> {
     return new Promise((resolve, reject) => {
@@ -53,13 +67,14 @@ class FtpSession {
 
   reply(): Promise<string> {
     return new Promise((resolve) => {
+      if (this.closed) return resolve('(connection closed)');
       this.waiting = resolve;
       this.deliver();
     });
   }
 
   async send(command: string): Promise<string> {
-    this.socket.write(`${command}\r\n`, 'latin1');
+    if (!this.closed) this.socket.write(`${command}\r\n`, 'latin1');
     const reply = await this.reply();
     console.log(`${show(command)} → ${reply.split('\n').at(-1)}`);
     return reply;
@@ -116,22 +131,35 @@ const REFUSALS: readonly string[] = [
   'EPRT |1|203.0.113.5|5003|x',
   'EPRT |3|203.0.113.5|5003|',
   'EPRT |1|203.0.113|5003|',
+  // the client's own address with a privileged port (`port N below 1024`); from ::1 the IPv4 ones mismatch
+  'PORT 10,9,0,1,0,25',
+  'PORT 10,9,0,1,1,0',
+  'EPRT |1|10.9.0.1|65557|',
+  'EPRT |2|::1|21|',
+  // the same refusal three times in a row: rsyslog's repeated-message reduction
+  'PORT 198,51,100,9,19,139',
+  'PORT 198,51,100,9,19,139',
+  'PORT 198,51,100,9,19,139',
 ];
 
+async function session(host: string, port: number, user: string, commands: readonly string[]): Promise<void> {
+  const ftp = await FtpSession.open(host, port);
+  console.log(`connected → ${(await ftp.reply()).split('\n').at(-1)}`);
+  await ftp.send(`USER ${user}`);
+  await ftp.send(`PASS ${PASSWORD}`);
+  for (const command of commands) await ftp.send(command);
+  await ftp.send('QUIT');
+  ftp.close();
+}
+
 async function main(argv: readonly string[]): Promise<void> {
-  const [host, portText, user = 'capture', password = 'capture'] = argv;
+  const [host, portText] = argv;
   const port = Number(portText);
   if (!host || !Number.isInteger(port)) throw new Error(USAGE);
-  const session = await FtpSession.open(host, port);
-  console.log(`connected → ${(await session.reply()).split('\n').at(-1)}`);
-  // Surrounding lines: a failed login with a refusal-shaped user name, then the real login.
-  await session.send('USER Refused PORT 203,0,113,5,19,139 (address mismatch)');
-  await session.send('PASS wrong');
-  await session.send(`USER ${user}`);
-  await session.send(`PASS ${password}`);
-  for (const command of REFUSALS) await session.send(command);
-  await session.send('QUIT');
-  session.close();
+  // Surrounding lines: a failed login with a refusal-shaped name, the refusal-named user, then every refusal.
+  await session(host, port, 'Refused PORT 203,0,113,5,19,139 (address mismatch)', []);
+  await session(host, port, REFUSAL_NAMED_USER, ['PWD']);
+  await session(host, port, USER, REFUSALS);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
