@@ -18,6 +18,8 @@ const version = (pkg: string): string =>
 const PROFTPD = `proftpd-core ${version('proftpd-core')} (${execFileSync('proftpd', ['-v'], { encoding: 'utf8' }).trim()})`;
 const RSYSLOG = `rsyslog ${version('rsyslog')}`;
 const JOURNALD = `systemd-journald, journalctl (systemd ${version('systemd')})`;
+/** Unpacked by run.sh from Debian's package (it conflicts with rsyslog's), so dpkg does not know it. */
+const SYSLOG_NG = `syslog-ng (syslog-ng-core ${readdirSync(work).find((name) => name.startsWith('syslog-ng-core_'))?.split('_')[1] ?? '?'})`;
 
 interface Source {
   readonly config: string;
@@ -52,6 +54,16 @@ const SOURCES: Readonly<Record<string, Source>> = {
   'systemlog-Hostname.log': SYSTEMLOG(' + `LogOptions -Hostname`'),
   'systemlog-VirtualHost.log': SYSTEMLOG(' + `LogOptions -VirtualHost`'),
   'systemlog-RoleBasedProcessLabels.log': SYSTEMLOG(' + `LogOptions +RoleBasedProcessLabels`'),
+  'syslog-ng.log': {
+    config: 'syslog.conf (no SystemLog: syslog to /dev/log)',
+    path: 'syslog-ng unix-dgram → file, default template',
+    writer: `${PROFTPD} → ${SYSLOG_NG}`,
+  },
+  'syslog-ng-rfc5424.log': {
+    config: 'syslog.conf (no SystemLog: syslog to /dev/log)',
+    path: 'syslog-ng unix-dgram → file `flags(syslog-protocol)`',
+    writer: `${PROFTPD} → ${SYSLOG_NG}`,
+  },
   'stderr.log': STDERR('raw'),
   'docker-json-file.log': STDERR('Docker json-file driver'),
   'cri-containerd.log': STDERR('CRI (containerd) log file'),

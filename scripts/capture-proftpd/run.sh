@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Real proftpd output for the detector's fixtures (issue 12): `sudo bash scripts/capture-proftpd/run.sh [OUT]`.
 #
-# Installs Debian's proftpd-core and rsyslog (systemd-journald comes with systemd), then, in a network
+# Installs Debian's proftpd-core and rsyslog, unpacks syslog-ng-core beside it (the packages conflict), and uses
+# systemd-journald (from systemd) without systemd as PID 1. Then, in a network
 # namespace that has only `lo` (plus a private address on it) and a private mount namespace (its own /dev/log
 # and /run/systemd), runs proftpd 1.3.8 with `AllowForeignAddress off` in every configuration and drives it
 # with drive.ts through every refusal it can produce. proftpd refuses a foreign PORT/EPRT target before
@@ -24,10 +25,13 @@ if [[ "${CAPTURE_INSIDE:-}" != 1 ]]; then
       trap 'rm -f /usr/sbin/policy-rc.d' EXIT
     fi
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends proftpd-core rsyslog systemd >/dev/null
+    # syslog-ng-core conflicts with rsyslog as a package: its libraries are installed, itself unpacked below.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends proftpd-core rsyslog systemd \
+      libivykis0 libnet1 libpcre3 libwrap0 >/dev/null
   fi
   WORK="$(mktemp -d /tmp/capture-proftpd.XXXXXX)"
   chmod 755 "$WORK" # proftpd runs the session as nobody, whose home is inside
+  (cd "$WORK" && apt-get download -qq syslog-ng-core 2>/dev/null && dpkg-deb -x syslog-ng-core_*.deb syslog-ng)
   mkdir -p "$OUT"
   # --mount: a private /dev, /run/systemd and /run/log; --net: only lo.
   CAPTURE_INSIDE=1 CAPTURE_WORK="$WORK" unshare --net --mount --propagation private bash "$HERE/run.sh" "$OUT"
@@ -141,7 +145,29 @@ stop_proftpd
 sleep 1
 kill "$RSYSLOG"; wait "$RSYSLOG" || true
 
-# 4. journald: proftpd's syslog and its stderr through the stdout transport (systemd-cat), every export
+# 4. syslog-ng (unpacked from Debian's package beside rsyslog): a plain file and RFC 5424
+SNG="$W/syslog-ng"
+cat > "$W/syslog-ng.conf" <<CONF
+@version: 3.38
+options { keep-hostname(yes); };
+source s_proftpd { unix-dgram("$W/syslog-ng.sock"); };
+destination d_file { file("$OUT/syslog-ng.log"); };
+destination d_rfc5424 { file("$OUT/syslog-ng-rfc5424.log" flags(syslog-protocol)); };
+log { source(s_proftpd); destination(d_file); destination(d_rfc5424); };
+CONF
+rm -f "$OUT"/syslog-ng*.log
+LD_LIBRARY_PATH="$SNG/usr/lib/syslog-ng" "$SNG/usr/sbin/syslog-ng" -F -f "$W/syslog-ng.conf" --module-path="$SNG/usr/lib/syslog-ng/3.38" \
+  --persist-file="$W/syslog-ng.persist" --pidfile="$W/syslog-ng.pid" --control="$W/syslog-ng.ctl" &
+SYSLOG_NG=$!
+sleep 1
+ln -sf "$W/syslog-ng.sock" /dev/log
+proftpd -c "$W/syslog.conf"
+drive "syslog-ng"
+stop_proftpd
+sleep 1
+kill "$SYSLOG_NG"; wait "$SYSLOG_NG" || true
+
+# 5. journald: proftpd's syslog and its stderr through the stdout transport (systemd-cat), every export
 /lib/systemd/systemd-journald &
 JOURNALD=$!
 sleep 1

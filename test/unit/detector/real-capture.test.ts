@@ -39,6 +39,8 @@ const RUNS_OF_FILE: Readonly<Record<string, readonly string[]>> = {
   'rsyslog-fileformat.log': ['rsyslog'],
   'rsyslog-rfc5424.log': ['rsyslog'],
   'rsyslog-facility-label.log': ['rsyslog'],
+  'syslog-ng.log': ['syslog-ng'],
+  'syslog-ng-rfc5424.log': ['syslog-ng'],
   ...Object.fromEntries(
     ['short', 'short-all', 'short-iso', 'short-iso-precise', 'short-full', 'short-precise', 'short-unix', 'short-monotonic', 'with-unit', 'cat', 'json']
       .map((format) => [`journalctl-${format}.log`, ['journald syslog transport', 'journald stdout transport']]),
