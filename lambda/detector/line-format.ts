@@ -3,9 +3,12 @@
  * proftpd's own message with the client details from its serverinfo prefix. Anything that is not provably a
  * proftpd line — another program, an unknown header, text planted after the serverinfo — yields null.
  *
- * proftpd writes `serverinfo - message` to syslog and stderr, and `serverinfo: message` to its SystemLog
- * file, where serverinfo is `vhost (remoteName[remoteIp])`. Because the serverinfo is parsed at its fixed
- * position, a second `(name[ip])` group planted later in the line (e.g. in a USER argument) never wins.
+ * proftpd writes `serverinfo - message` to syslog, and `serverinfo: message` to its SystemLog file and (with
+ * `-n`) to stderr, where serverinfo is `vhost (remoteName[remoteIp])`. Because the serverinfo is parsed at its
+ * fixed position, a second `(name[ip])` group planted later in the line (e.g. in a USER argument) never wins.
+ * Around that sit the wrappers of the programs that carry the line (BSD syslog, RFC 5424, journalctl's exports,
+ * CRI, rsyslog's template labels and repeated messages, a line nested in journald's stdout transport, JSON
+ * events); test/fixtures/real holds what each of them really wrote.
  *
  * Scanners are index-based loops without regular expressions: linear time on any input.
  */
@@ -390,11 +393,15 @@ function skipTemplateLabel(text: string, i: number, end: number): number {
 const REPEATED = 'message repeated ';
 const TIMES = ' times: [';
 
+/** What parseRepeated found; one per module, overwritten by each call (detection is synchronous). */
+const repeated = { start: 0, end: 0, count: 0 };
+
+const isWhiteSpace = (c: number): boolean => c === SPACE || c === 9;
+
 /**
  * rsyslog's `message repeated N times: [ <message>]` at `i`: where `<message>` starts and ends, and N, in
  * `repeated`; false when the text is not that.
  */
-const repeated = { start: 0, end: 0, count: 0 };
 function parseRepeated(text: string, i: number, end: number): boolean {
   if (text.charCodeAt(i) !== 109 || text.slice(i, i + REPEATED.length) !== REPEATED) return false; // 'm'
   let j = i + REPEATED.length;
@@ -410,8 +417,6 @@ function parseRepeated(text: string, i: number, end: number): boolean {
   repeated.count = count;
   return true;
 }
-
-const isWhiteSpace = (c: number): boolean => c === SPACE || c === 9;
 
 /** Index where `text` ends without its trailing CR/LF characters. */
 export function lineEnd(text: string): number {
