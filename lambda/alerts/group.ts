@@ -76,6 +76,7 @@ function sampleOf(located: LocatedFinding): AlertSample {
     srcIp: capNullable(f.srcIp, field),
     clientName: capNullable(f.clientName, field),
     server: capNullable(f.server, field),
+    host: capNullable(f.host, field),
     rawArgument: truncate(f.rawArgument, field),
     reason: capNullable(f.reason, field),
     line: truncate(f.line, ALERT_LIMITS.sampleLine),
@@ -86,6 +87,7 @@ function sampleOf(located: LocatedFinding): AlertSample {
     || finding.srcIp !== f.srcIp
     || finding.clientName !== f.clientName
     || finding.server !== f.server
+    || finding.host !== f.host
     || finding.reason !== f.reason;
   return {
     eventId: truncate(located.eventId, ALERT_LIMITS.resourceName),
@@ -258,7 +260,7 @@ class GroupState {
 
   add(located: LocatedFinding): void {
     const { finding } = located;
-    this.count++;
+    this.count += finding.occurrences; // rsyslog's `message repeated N times` stands for N refusals
     const { severity } = finding;
     if (severity !== this.severity && SEVERITY_RANK[severity] > SEVERITY_RANK[this.severity]) this.severity = severity;
     if (finding.command === 'PORT') this.hasPort = true;

@@ -30,6 +30,8 @@ export interface Finding {
   readonly clientName: string | null;
   /** The virtual host name from proftpd's serverinfo; null when absent. */
   readonly server: string | null;
+  /** Where the line was seen: the syslog or SystemLog host field, or journald's `_HOSTNAME`; null when absent. */
+  readonly host: string | null;
   /** The decoded PORT/EPRT argument; null when it is malformed or out of range. */
   readonly target: DataTarget | null;
   readonly rawArgument: string;
@@ -37,6 +39,8 @@ export interface Finding {
   readonly reason: string | null;
   readonly classification: Classification;
   readonly severity: Severity;
+  /** How many refusals the line stands for: N for rsyslog's `message repeated N times: [ ... ]`, otherwise 1. */
+  readonly occurrences: number;
   /** The original log line (without its line terminator). */
   readonly line: string;
 }

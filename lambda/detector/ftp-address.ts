@@ -10,20 +10,6 @@ export interface DecodedTarget {
   readonly internal: boolean;
 }
 
-const MAX_PORT = 65_535;
-
-/** Parses a decimal run of 1..maxDigits digits from `text`; returns NaN on anything else. */
-function parseDecimal(text: string, maxDigits: number): number {
-  if (text.length === 0 || text.length > maxDigits) return Number.NaN;
-  let value = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i) - 48;
-    if (code < 0 || code > 9) return Number.NaN;
-    value = value * 10 + code;
-  }
-  return value;
-}
-
 /** Scratch for the numbers of one argument: one per module, so decoding a line allocates no array. */
 const scratch = new Uint8Array(6);
 
@@ -81,15 +67,60 @@ export class Ipv4TextCache {
   }
 }
 
+/** ULONG_MAX on the 64-bit Linux proftpd runs on, as strtoul's digits: a longer magnitude saturates to it. */
+const ULONG_MAX_DIGITS = '18446744073709551615';
+const TWO_POW_32 = 4_294_967_296;
+
+/** True when the decimal digits of `text` from `start` to `stop` (no leading zeros) exceed `limit`'s. */
+function exceedsDigits(text: string, start: number, stop: number, limit: string): boolean {
+  const length = stop - start;
+  if (length !== limit.length) return length > limit.length;
+  return text.slice(start, stop) > limit;
+}
+
 /**
- * Reads a PORT argument, `h1,h2,h3,h4,p1,p2` (each part 0..255 in decimal, leading zeros allowed, as
- * proftpd's parser does), in place in a log line: from `start` up to the first character that cannot belong
- * to it, or `end`. Returns that index when what was read is a valid argument, otherwise `-1 - ` that index.
- * The caller learns where the argument's digits end and whether they decode in the same pass; when the
- * whole argument token was valid, `portTargetJustRead` gives its target.
+ * Reads a PORT argument in place in a log line as proftpd 1.3.8 does, with `sscanf("%u,%u,%u,%u,%u,%u")`
+ * and then a range check: each number may have a `+` or `-` sign and leading zeros, is converted by strtoul
+ * (saturating at ULONG_MAX) and stored in an unsigned int (so it wraps modulo 2^32: `4294967299` is 3), and
+ * must then be at most 255; anything after the sixth number is ignored. Reads from `start` up to the first
+ * character that cannot continue the numbers, or `end`. Returns that index when the six numbers decode,
+ * otherwise `-1 - ` that index; the caller learns where the argument's numbers end and whether they decode in
+ * the same pass. When they decode, `portTargetJustRead` gives the target.
  */
 export function readPortArgument(text: string, start: number, end: number): number {
-  return readByteList(text, 44, 6, start, end);
+  let i = start;
+  for (let found = 0; found < 6; found++) {
+    if (found > 0) {
+      if (i >= end || text.charCodeAt(i) !== 44) return -1 - i; // ','
+      i++;
+    }
+    let sign = text.charCodeAt(i);
+    if (sign === 43 || sign === 45) i++; // '+' '-'
+    else sign = 0;
+    const digitsStart = i;
+    // The value modulo 2^32 stays exact in a double; a leading-zero-free magnitude is compared for saturation.
+    let value = 0;
+    let significant = -1;
+    for (; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      if (significant < 0 && c !== 48) significant = i;
+      value = (value * 10 + (c - 48)) % TWO_POW_32;
+    }
+    if (i === digitsStart) return -1 - i;
+    if (significant >= 0 && i - significant > 9 && exceedsDigits(text, significant, i, ULONG_MAX_DIGITS)) {
+      value = TWO_POW_32 - 1; // strtoul saturates, whatever the sign
+    } else if (sign === 45 && value !== 0) {
+      value = TWO_POW_32 - value;
+    }
+    if (value > 255) {
+      // proftpd answers 501 and logs nothing; as a logged argument it does not decode. Read on to its end.
+      while (i < end && text.charCodeAt(i) !== 32 && text.charCodeAt(i) !== 9) i++;
+      return -1 - i;
+    }
+    scratch[found] = value;
+  }
+  return i;
 }
 
 /**
@@ -112,22 +143,47 @@ function ipv4TargetFromScratch(port: number, ipCache: Ipv4TextCache | null): Dec
   return { target: { ip, port }, internal: isInternalIpv4(a, b) };
 }
 
+/** LONG_MAX's digits: proftpd reads the EPRT port with strtol, which saturates there. */
+const LONG_MAX_DIGITS = '9223372036854775807';
+
 /**
- * `<d>af<d>addr<d>port<d>` with any delimiter in ASCII 33..126 (RFC 2428 section 2). af 1 needs an IPv4
- * address, af 2 an IPv6 one; anything else, or a port outside 0..65535, is not decodable.
+ * The EPRT port as proftpd 1.3.8 uses it: decimal digits only (no sign), converted by strtol (saturating at
+ * LONG_MAX) and cast to an unsigned short, so it wraps modulo 65536 (`65557` is 21). NaN when not digits.
+ */
+function eprtPort(text: string): number {
+  if (text.length === 0) return Number.NaN;
+  let value = 0;
+  let significant = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return Number.NaN;
+    if (significant < 0 && c !== 48) significant = i;
+    value = (value * 10 + (c - 48)) % 65_536;
+  }
+  if (significant >= 0 && text.length - significant > 15 && exceedsDigits(text, significant, text.length, LONG_MAX_DIGITS)) {
+    return 65_535;
+  }
+  return value;
+}
+
+/**
+ * `<d>af<d>addr<d>port<d>` with any delimiter in ASCII 33..126 (RFC 2428 section 2), read as proftpd does:
+ * anything after the fourth delimiter is ignored, and the port wraps (see eprtPort). af 1 needs an IPv4
+ * address, af 2 an IPv6 one; anything else is not decodable.
  */
 export function decodeEprtArgument(argument: string, ipCache: Ipv4TextCache | null = null): DecodedTarget | null {
   if (argument.length < 7) return null;
   const delimiter = argument.charCodeAt(0);
   if (delimiter < 33 || delimiter > 126) return null;
-  // Exactly <d>af<d>addr<d>port<d>: three more delimiters, the last one ending the argument.
+  // <d>af<d>addr<d>port<d>: three more delimiters.
   const afterFamily = argument.indexOf(argument.charAt(0), 1);
   const afterAddress = afterFamily < 0 ? -1 : argument.indexOf(argument.charAt(0), afterFamily + 1);
-  if (afterAddress < 0 || argument.indexOf(argument.charAt(0), afterAddress + 1) !== argument.length - 1) return null;
+  const afterPort = afterAddress < 0 ? -1 : argument.indexOf(argument.charAt(0), afterAddress + 1);
+  if (afterPort < 0) return null;
   const family = afterFamily === 2 ? argument.charCodeAt(1) : 0;
   const address = argument.slice(afterFamily + 1, afterAddress);
-  const port = parseDecimal(argument.slice(afterAddress + 1, argument.length - 1), 5);
-  if (!(port <= MAX_PORT)) return null;
+  const port = eprtPort(argument.slice(afterAddress + 1, afterPort));
+  if (Number.isNaN(port)) return null;
   if (family === 49) {
     // af 1: IPv4
     return isByteList(address, 46, 4) ? ipv4TargetFromScratch(port, ipCache) : null;

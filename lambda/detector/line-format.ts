@@ -3,9 +3,12 @@
  * proftpd's own message with the client details from its serverinfo prefix. Anything that is not provably a
  * proftpd line — another program, an unknown header, text planted after the serverinfo — yields null.
  *
- * proftpd writes `serverinfo - message` to syslog and stderr, and `serverinfo: message` to its SystemLog
- * file, where serverinfo is `vhost (remoteName[remoteIp])`. Because the serverinfo is parsed at its fixed
- * position, a second `(name[ip])` group planted later in the line (e.g. in a USER argument) never wins.
+ * proftpd writes `serverinfo - message` to syslog, and `serverinfo: message` to its SystemLog file and (with
+ * `-n`) to stderr, where serverinfo is `vhost (remoteName[remoteIp])`. Because the serverinfo is parsed at its
+ * fixed position, a second `(name[ip])` group planted later in the line (e.g. in a USER argument) never wins.
+ * Around that sit the wrappers of the programs that carry the line (BSD syslog, RFC 5424, journalctl's exports,
+ * CRI, rsyslog's template labels and repeated messages, a line nested in journald's stdout transport, JSON
+ * events); test/fixtures/real holds what each of them really wrote.
  *
  * Scanners are index-based loops without regular expressions: linear time on any input.
  */
@@ -21,6 +24,10 @@ export interface ProftpdMessage {
   readonly server: string | null;
   readonly clientName: string | null;
   readonly srcIp: string | null;
+  /** The host field of the syslog header or SystemLog line (journald: `_HOSTNAME`); null when absent. */
+  readonly host: string | null;
+  /** How many refusals the line stands for: N for rsyslog's `message repeated N times: [ ... ]`, else 1. */
+  readonly occurrences: number;
 }
 
 const SPACE = 32;
@@ -89,7 +96,10 @@ function zone(text: string, i: number, end: number): number {
   return i;
 }
 
-/** `Mmm dd hh:mm:ss` / `Mmm  d hh:mm:ss`, optionally followed by ` yyyy`; index after it, or -1. */
+/**
+ * `Mmm dd hh:mm:ss` / `Mmm  d hh:mm:ss`, optionally followed by ` yyyy`, or `Mmm dd yyyy hh:mm:ss`; index
+ * after it, or -1.
+ */
 function bsdTimestamp(text: string, i: number, end: number): number {
   if (i + 3 > end || !MONTHS.has(monthKey(text.charCodeAt(i), text.charCodeAt(i + 1), text.charCodeAt(i + 2)))) return -1;
   let j = skipSpaces(text, i + 3, end);
@@ -97,6 +107,8 @@ function bsdTimestamp(text: string, i: number, end: number): number {
   const dayStart = j;
   while (j < end && isDigit(text.charCodeAt(j)) && j - dayStart < 2) j++;
   if (j === dayStart || text.charCodeAt(j) !== SPACE) return -1;
+  const yearFirst = digits(text, j + 1, 4, end);
+  if (yearFirst > 0 && text.charCodeAt(yearFirst) === SPACE) j = yearFirst; // `Mmm dd yyyy hh:mm:ss`
   j = clock(text, j + 1, end);
   if (j < 0) return -1;
   const year = digits(text, j + 1, 4, end);
@@ -105,10 +117,68 @@ function bsdTimestamp(text: string, i: number, end: number): number {
   return j;
 }
 
+/** `yyyy-mm-dd` followed by `T` or a space and a clock; index after the clock, or -1. */
+function isoDateTime(text: string, i: number, end: number): number {
+  const year = digits(text, i, 4, end);
+  if (year < 0 || text.charCodeAt(year) !== 45) return -1; // '-'
+  let j = digits(text, year + 1, 2, end);
+  if (j < 0 || text.charCodeAt(j) !== 45) return -1;
+  j = digits(text, j + 1, 2, end);
+  if (j < 0 || (text[j] !== 'T' && text.charCodeAt(j) !== SPACE)) return -1;
+  return clock(text, j + 1, end);
+}
+
+const WEEKDAYS = new Set(
+  ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => monthKey(d.charCodeAt(0), d.charCodeAt(1), d.charCodeAt(2))),
+);
+
+/** A time zone abbreviation (`UTC`, `CEST`) or numeric zone (`+03`, `-0500`) as journalctl's short-full prints it. */
+function zoneToken(text: string, i: number, end: number): number {
+  const stop = tokenEnd(text, i, end);
+  if (stop === i || stop - i > 6) return -1;
+  const first = text.charCodeAt(i);
+  const numeric = first === 43 || first === 45; // '+' '-'
+  for (let k = numeric ? i + 1 : i; k < stop; k++) {
+    const c = text.charCodeAt(k);
+    if (numeric ? !isDigit(c) : !(c >= 65 && c <= 90)) return -1;
+  }
+  return numeric && stop === i + 1 ? -1 : stop;
+}
+
+/**
+ * journalctl's exports: `short-full` (`Sat 2026-11-28 08:00:00 UTC`), `short-unix` (`1764316800.123456`) and
+ * `short-monotonic` (`[ 4171.079687]`). Index after the timestamp, or -1.
+ */
+function journalctlTimestamp(text: string, i: number, end: number): number {
+  const first = text.charCodeAt(i);
+  if (first === OPEN_BRACKET) {
+    let j = skipSpaces(text, i + 1, end);
+    const secondsStart = j;
+    while (j < end && isDigit(text.charCodeAt(j))) j++;
+    if (j === secondsStart || text.charCodeAt(j) !== 46) return -1;
+    const fraction = ++j;
+    while (j < end && isDigit(text.charCodeAt(j))) j++;
+    return j > fraction && text.charCodeAt(j) === CLOSE_BRACKET ? j + 1 : -1;
+  }
+  if (isDigit(first)) {
+    let j = i;
+    while (j < end && isDigit(text.charCodeAt(j))) j++;
+    if (j - i < 9 || text.charCodeAt(j) !== 46) return -1;
+    const fraction = ++j;
+    while (j < end && isDigit(text.charCodeAt(j))) j++;
+    return j > fraction && text.charCodeAt(j) === SPACE ? j : -1;
+  }
+  if (i + 4 > end || text.charCodeAt(i + 3) !== SPACE) return -1;
+  if (!WEEKDAYS.has(monthKey(first, text.charCodeAt(i + 1), text.charCodeAt(i + 2)))) return -1;
+  const time = isoDateTime(text, i + 4, end);
+  if (time < 0 || text.charCodeAt(time) !== SPACE) return -1;
+  return zoneToken(text, time + 1, end);
+}
+
 /**
  * Skips an optional `<PRI>` and an optional timestamp: BSD syslog (with an optional year before or after),
- * ISO-8601 (`T` or space, fractions, zone) and proftpd's SystemLog `yyyy-mm-dd hh:mm:ss,mmm`.
- * Returns the index of the first header token after it.
+ * ISO-8601 (`T` or space, fractions, zone), proftpd's SystemLog `yyyy-mm-dd hh:mm:ss,mmm` and journalctl's
+ * exports. Returns the index of the first header token after it.
  */
 function skipPriorityAndTimestamp(text: string, i: number, end: number): number {
   if (text[i] === '<') {
@@ -119,19 +189,33 @@ function skipPriorityAndTimestamp(text: string, i: number, end: number): number 
   const bsd = bsdTimestamp(text, i, end);
   if (bsd > 0) return skipSpaces(text, bsd, end);
   const year = digits(text, i, 4, end);
-  if (year < 0) return i;
-  if (text.charCodeAt(year) === SPACE) {
+  if (year > 0 && text.charCodeAt(year) === SPACE) {
     const afterYear = bsdTimestamp(text, year + 1, end);
-    return afterYear > 0 ? skipSpaces(text, afterYear, end) : i;
+    if (afterYear > 0) return skipSpaces(text, afterYear, end);
   }
-  if (text[year] !== '-') return i;
-  let j = digits(text, year + 1, 2, end);
-  if (j < 0 || text[j] !== '-') return i;
-  j = digits(text, j + 1, 2, end);
-  if (j < 0 || (text[j] !== 'T' && text.charCodeAt(j) !== SPACE)) return i;
-  j = clock(text, j + 1, end);
-  if (j < 0) return i;
-  return skipSpaces(text, zone(text, j, end), end);
+  const iso = isoDateTime(text, i, end);
+  if (iso > 0) return skipSpaces(text, zone(text, iso, end), end);
+  const journalctl = journalctlTimestamp(text, i, end);
+  return journalctl > 0 ? skipSpaces(text, journalctl, end) : i;
+}
+
+/**
+ * A container runtime's (CRI) log line, `<RFC3339Nano> stdout|stderr F|P <line>`: the index of `<line>`, or -1.
+ * `i` is where the line starts, `afterTimestamp` where its timestamp ends.
+ */
+function criLine(text: string, i: number, afterTimestamp: number, end: number): number {
+  if (afterTimestamp === i || afterTimestamp + 9 > end || !isDigit(text.charCodeAt(i))) return -1;
+  const stream = text.slice(afterTimestamp, afterTimestamp + 7);
+  if (stream !== 'stdout ' && stream !== 'stderr ') return -1;
+  const tag = text.charCodeAt(afterTimestamp + 7);
+  return (tag === 70 || tag === 80) && text.charCodeAt(afterTimestamp + 8) === SPACE ? afterTimestamp + 9 : -1; // F P
+}
+
+/** Where a line's header starts: after its optional priority and timestamp, and a CRI prefix with them. */
+function skipLinePrefix(text: string, i: number, end: number): number {
+  const afterTimestamp = skipPriorityAndTimestamp(text, i, end);
+  const cri = criLine(text, i, afterTimestamp, end);
+  return cri < 0 ? afterTimestamp : skipPriorityAndTimestamp(text, cri, end);
 }
 
 /** `proftpd` labels vouch for the line; role labels are generic words, so they need the `(name[ip])` group too. */
@@ -139,8 +223,9 @@ type LabelKind = 'proftpd' | 'role';
 
 /**
  * A proftpd program label: `proftpd[pid]:`, `proftpd:` (syslog) or `proftpd[pid]` (SystemLog); the name is
- * matched case-insensitively on its `proftpd` prefix (`ProFTPD`, `proftpd-sftp`). proftpd's role-based labels
- * (`LogOptions +RoleBasedProcessLabels`) `session[pid]` / `daemon[pid]` count too.
+ * `proftpd` in any case (`ProFTPD`), or `proftpd.service` (journalctl's `with-unit` export), and nothing that
+ * merely starts with it (`proftpd-exporter`). proftpd's role-based labels (`LogOptions
+ * +RoleBasedProcessLabels`) `session[pid]` / `daemon[pid]` count too.
  * Returns null for a token that is not a label at all, 'other' for another program's label.
  */
 function classifyLabel(text: string, start: number, stop: number): LabelKind | 'other' | null {
@@ -157,23 +242,12 @@ function classifyLabel(text: string, start: number, stop: number): LabelKind | '
     return null; // a bare word: a host name, not a label
   }
   if (nameEnd === start) return null;
-  if (nameEnd - start < 7 || !isProftpdPrefix(text, start)) {
-    const name = text.slice(start, nameEnd);
-    return name === 'session' || name === 'daemon' ? 'role' : 'other';
+  const length = nameEnd - start;
+  if ((length === 7 || length === 15) && isProftpdPrefix(text, start)) {
+    if (length === 7 || text.slice(start + 7, nameEnd).toLowerCase() === '.service') return 'proftpd';
   }
-  for (let k = start + 7; k < nameEnd; k++) {
-    const c = text.charCodeAt(k);
-    // Characters a program name can have after the prefix; `[`, `(`, quotes etc. mean it is not one.
-    const ok =
-      (c >= 48 && c <= 57)
-      || (c >= 65 && c <= 90)
-      || (c >= 97 && c <= 122)
-      || c === 45
-      || c === 46
-      || c === 95;
-    if (!ok) return 'other';
-  }
-  return 'proftpd';
+  const name = text.slice(start, nameEnd);
+  return name === 'session' || name === 'daemon' ? 'role' : 'other';
 }
 
 const PROFTPD = 'proftpd';
@@ -223,6 +297,7 @@ function parseServerinfo(
   i: number,
   end: number,
   requireRemote: boolean,
+  host: string | null,
 ): ProftpdMessage | null {
   let server: string | null = null;
   let j = i;
@@ -240,6 +315,8 @@ function parseServerinfo(
             server: text.slice(j, vhostEnd - 1),
             clientName: null,
             srcIp: null,
+            host,
+            occurrences: 1,
           }
         : null;
     }
@@ -249,7 +326,7 @@ function parseServerinfo(
     if (text[j] === '-' && text.charCodeAt(j + 1) === SPACE) {
       return requireRemote
         ? null
-        : { text, messageStart: j + 2, messageEnd: end, server, clientName: null, srcIp: null };
+        : { text, messageStart: j + 2, messageEnd: end, server, clientName: null, srcIp: null, host, occurrences: 1 };
     }
   }
   if (text.charCodeAt(j) !== OPEN_PAREN) return null;
@@ -274,6 +351,8 @@ function parseServerinfo(
     server,
     clientName: k > nameStart ? text.slice(nameStart, k) : null,
     srcIp: m > ipStart ? text.slice(ipStart, m) : null,
+    host,
+    occurrences: 1,
   };
 }
 
@@ -283,11 +362,60 @@ function parseAfterLabel(
   i: number,
   end: number,
   requireRemote: boolean,
+  host: string | null,
 ): ProftpdMessage | null {
   if (!requireRemote && startsWithRefusal(text, i)) {
-    return { text, messageStart: i, messageEnd: end, server: null, clientName: null, srcIp: null };
+    return { text, messageStart: i, messageEnd: end, server: null, clientName: null, srcIp: null, host, occurrences: 1 };
   }
-  return parseServerinfo(text, i, end, requireRemote);
+  return parseServerinfo(text, i, end, requireRemote, host);
+}
+
+/**
+ * A label an rsyslog template puts between the program label and the message, `[facility.severity]` with an
+ * optional colon (`[daemon.warning]:`): the index after it and its spaces, or `i` when there is none.
+ */
+function skipTemplateLabel(text: string, i: number, end: number): number {
+  if (text.charCodeAt(i) !== OPEN_BRACKET) return i;
+  let j = i + 1;
+  let dots = 0;
+  for (; j < end; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 46) dots++;
+    else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90))) break;
+  }
+  if (dots !== 1 || text.charCodeAt(j) !== CLOSE_BRACKET) return i;
+  j++;
+  if (text.charCodeAt(j) === 58) j++;
+  const after = skipSpaces(text, j, end);
+  return after > j ? after : i;
+}
+
+const REPEATED = 'message repeated ';
+const TIMES = ' times: [';
+
+/** What parseRepeated found; one per module, overwritten by each call (detection is synchronous). */
+const repeated = { start: 0, end: 0, count: 0 };
+
+const isWhiteSpace = (c: number): boolean => c === SPACE || c === 9;
+
+/**
+ * rsyslog's `message repeated N times: [ <message>]` at `i`: where `<message>` starts and ends, and N, in
+ * `repeated`; false when the text is not that.
+ */
+function parseRepeated(text: string, i: number, end: number): boolean {
+  if (text.charCodeAt(i) !== 109 || text.slice(i, i + REPEATED.length) !== REPEATED) return false; // 'm'
+  let j = i + REPEATED.length;
+  const countStart = j;
+  while (j < end && isDigit(text.charCodeAt(j)) && j - countStart < 9) j++;
+  if (j === countStart || text.slice(j, j + TIMES.length) !== TIMES) return false;
+  const count = Number(text.slice(countStart, j));
+  let close = end;
+  while (close > j && isWhiteSpace(text.charCodeAt(close - 1))) close--;
+  if (count < 1 || text.charCodeAt(close - 1) !== CLOSE_BRACKET) return false;
+  repeated.start = skipSpaces(text, j + TIMES.length, close - 1);
+  repeated.end = close - 1;
+  repeated.count = count;
+  return true;
 }
 
 /** Index where `text` ends without its trailing CR/LF characters. */
@@ -309,42 +437,64 @@ export function lineEnd(text: string): number {
  *
  * Sound because everything the parse reads from the header lies inside it: tokens end at spaces within it,
  * the serverinfo ends at its separator, and the separator's final space is the header's last character.
- * The one path that reads past its region, a label followed directly by the message (where the spaces
- * before the message are skipped), is never remembered. `test/unit/detector/memo.test.ts` checks the
- * results equal a fresh parse's, line after line, on generated input.
+ * The paths that read past their region or depend on what precedes it (a label followed directly by the
+ * message, where the spaces before the message are skipped; rsyslog's repeated messages; a line nested in
+ * another; RFC 5424) are never remembered. `test/unit/detector/memo.test.ts` checks the results equal a
+ * fresh parse's, line after line, on generated input.
  */
 export class HeaderMemo {
   header = '';
   server: string | null = null;
   clientName: string | null = null;
   srcIp: string | null = null;
+  host: string | null = null;
 
   remember(text: string, start: number, parsed: ProftpdMessage): void {
     this.header = text.slice(start, parsed.messageStart);
     this.server = parsed.server;
     this.clientName = parsed.clientName;
     this.srcIp = parsed.srcIp;
+    this.host = parsed.host;
   }
 }
 
-/** Where a plain line's header starts: after its optional priority and timestamp. */
+/** Where a plain line's header starts: after its optional priority, timestamp and CRI prefix. */
 function plainHeaderStart(text: string): number {
   const end = lineEnd(text);
-  return skipPriorityAndTimestamp(text, skipSpaces(text, 0, end), end);
+  return skipLinePrefix(text, skipSpaces(text, 0, end), end);
+}
+
+/** headerStart's value for a JSON event. */
+const JSON_EVENT = -1;
+/** headerStart's value for an RFC 5424 line. */
+const RFC5424_LINE = -2;
+
+/** The index after `<PRI>1 ` (an RFC 5424 line's version) at `i`, or -1. */
+function rfc5424Version(text: string, i: number): number {
+  if (text.charCodeAt(i) !== 60) return -1; // '<'
+  let j = i + 1;
+  while (j - i <= 3 && isDigit(text.charCodeAt(j))) j++;
+  return j > i + 1 && text.charCodeAt(j) === 62 && text.charCodeAt(j + 1) === 49 && text.charCodeAt(j + 2) === SPACE
+    ? j + 3
+    : -1;
 }
 
 /**
- * Where `line`'s header starts, after its optional priority and timestamp, or -1 for a JSON event. Given to
- * parseRememberedHeader and then, if needed, to parseProftpdLine, the timestamp is read once.
+ * Where `line`'s header starts, after its optional priority and timestamp, or a negative value for a JSON
+ * event or an RFC 5424 line (parsed whole, never remembered). Given to parseRememberedHeader and then, if
+ * needed, to parseProftpdLine, the timestamp is read once.
  */
 export function headerStart(line: string): number {
   const first = skipSpaces(line, 0, line.length);
-  return line.charCodeAt(first) === 123 ? -1 : plainHeaderStart(line); // `{`
+  const c = line.charCodeAt(first);
+  if (c === 123) return JSON_EVENT; // `{`
+  if (c === 60 && rfc5424Version(line, first) > 0) return RFC5424_LINE;
+  return plainHeaderStart(line);
 }
 
 /**
- * The proftpd message of `line`, whose header starts at `start` (headerStart, not -1), when that header is the
- * one `memo` remembers; else null (then parse it with parseProftpdLine). The result is the one
+ * The proftpd message of `line`, whose header starts at `start` (headerStart, not negative), when that header
+ * is the one `memo` remembers; else null (then parse it with parseProftpdLine). The result is the one
  * parseProftpdLine would give; it costs one string comparison.
  */
 export function parseRememberedHeader(line: string, start: number, memo: HeaderMemo): ProftpdMessage | null {
@@ -354,47 +504,160 @@ export function parseRememberedHeader(line: string, start: number, memo: HeaderM
   const messageStart = start + header.length;
   // A slice compared with === (O(1) slice, then a memory comparison): startsWith(x, position) is ~3x slower.
   if (messageStart > end || line.slice(start, messageStart) !== header) return null;
-  return { text: line, messageStart, messageEnd: end, server: memo.server, clientName: memo.clientName, srcIp: memo.srcIp };
+  return {
+    text: line,
+    messageStart,
+    messageEnd: end,
+    server: memo.server,
+    clientName: memo.clientName,
+    srcIp: memo.srcIp,
+    host: memo.host,
+    occurrences: 1,
+  };
+}
+
+/**
+ * What follows a program label at `i`: an optional rsyslog template label, then rsyslog's repeated-message
+ * wrapper, or proftpd's message with or without its serverinfo, or (journald's stdout transport, `nested`
+ * allowed) a whole SystemLog or labelled line of proftpd's.
+ */
+function parseMessageBody(
+  text: string,
+  i: number,
+  end: number,
+  label: LabelKind,
+  host: string | null,
+  nested: boolean,
+): ProftpdMessage | null {
+  const bodyStart = skipTemplateLabel(text, i, end);
+  if (parseRepeated(text, bodyStart, end)) {
+    const { start: innerStart, end: innerEnd, count } = repeated;
+    const inner = parseAfterLabel(text, innerStart, innerEnd, label === 'role', host);
+    return inner === null ? null : { ...inner, messageEnd: Math.min(inner.messageEnd, innerEnd), occurrences: count };
+  }
+  const parsed = parseAfterLabel(text, bodyStart, end, label === 'role', host);
+  if (parsed !== null || !nested || label !== 'proftpd') return parsed;
+  const inner = parsePlainLine(text, skipPriorityAndTimestamp(text, bodyStart, end), null, false);
+  if (inner === null) return null;
+  bodyWasNested = true;
+  // Where it was seen is the outer header's host (the machine that logged it), as for journald's _HOSTNAME.
+  return host === null || inner.host === host ? inner : { ...inner, host };
+}
+
+/** Set by parseMessageBody when the message came from a nested line (never remembered); read right after. */
+let bodyWasNested = false;
+
+/** End of the token at `i` when it is `-` (RFC 5424's nil value) or anything else without spaces; -1 if empty. */
+function rfc5424Field(text: string, i: number, end: number): number {
+  const stop = tokenEnd(text, i, end);
+  return stop > i && text.charCodeAt(stop) === SPACE ? stop : -1;
+}
+
+/** RFC 5424 structured data at `i`: `-` or `[id param="value" ...]...`; the index after it, or -1. */
+function structuredDataEnd(text: string, i: number, end: number): number {
+  if (text.charCodeAt(i) === 45) return i + 1; // '-'
+  let j = i;
+  while (text.charCodeAt(j) === OPEN_BRACKET) {
+    let quoted = false;
+    for (j++; j < end; j++) {
+      const c = text.charCodeAt(j);
+      if (quoted && c === 92) j++; // backslash escape: `\"`, `\]`, `\\`
+      else if (c === 34) quoted = !quoted;
+      else if (!quoted && c === CLOSE_BRACKET) break;
+    }
+    if (j >= end) return -1;
+    j++;
+  }
+  return j > i ? j : -1;
+}
+
+/** `<PRI>1 TIMESTAMP HOST APP-NAME PROCID MSGID SD MSG` (RFC 5424), APP-NAME proftpd's. */
+function parseRfc5424Line(text: string): ProftpdMessage | null {
+  const end = lineEnd(text);
+  const timestampStart = rfc5424Version(text, skipSpaces(text, 0, end));
+  const hostStart = rfc5424Field(text, timestampStart, end) + 1;
+  const hostEnd = hostStart > 0 ? rfc5424Field(text, hostStart, end) : -1;
+  const appEnd = hostEnd > 0 ? rfc5424Field(text, hostEnd + 1, end) : -1;
+  if (appEnd < 0) return null;
+  const label = classifyLabel(`${text.slice(hostEnd + 1, appEnd)}:`, 0, appEnd - hostEnd);
+  if (label !== 'proftpd' && label !== 'role') return null;
+  const procEnd = rfc5424Field(text, appEnd + 1, end);
+  const msgidEnd = procEnd > 0 ? rfc5424Field(text, procEnd + 1, end) : -1;
+  const sdEnd = msgidEnd > 0 ? structuredDataEnd(text, msgidEnd + 1, end) : -1;
+  if (sdEnd < 0 || (sdEnd < end && text.charCodeAt(sdEnd) !== SPACE)) return null;
+  let messageStart = skipSpaces(text, sdEnd, end);
+  if (text.charCodeAt(messageStart) === 0xfeff) messageStart++; // the UTF-8 BOM RFC 5424 allows
+  const host = hostEnd - hostStart === 1 && text.charCodeAt(hostStart) === 45 ? null : text.slice(hostStart, hostEnd);
+  return parseMessageBody(text, messageStart, end, label, host, true);
 }
 
 /**
  * A plain text line: `[<PRI>][timestamp ][host ]label serverinfo sep message`, or a bare `serverinfo -
- * message`, whose header starts at `start` (plainHeaderStart).
+ * message`, whose header starts at `start` (plainHeaderStart). `nested`: a line inside another may not nest again.
  */
-function parsePlainLine(text: string, start: number, memo: HeaderMemo | null): ProftpdMessage | null {
+function parsePlainLine(text: string, start: number, memo: HeaderMemo | null, nested = true): ProftpdMessage | null {
   const end = lineEnd(text);
   const firstEnd = tokenEnd(text, start, end);
   if (firstEnd === start) return null;
   let label = classifyLabel(text, start, firstEnd);
   let afterLabel = firstEnd;
-  if (label === null) {
-    // First token is a host (name, IPv4, IPv6, anything without spaces); the label must come next.
+  let host: string | null = null;
+  // A first token that is no label, or one without a colon (`ftp[1]`), can be the host: the label must come next.
+  if (label === null || (label === 'other' && text.charCodeAt(firstEnd - 1) !== 58)) {
     const secondStart = skipSpaces(text, firstEnd, end);
     const secondEnd = tokenEnd(text, secondStart, end);
-    label = secondEnd > secondStart ? classifyLabel(text, secondStart, secondEnd) : null;
-    afterLabel = secondEnd;
-    if (label === null) {
+    const second = secondEnd > secondStart ? classifyLabel(text, secondStart, secondEnd) : null;
+    if (second === 'proftpd' || second === 'role') {
+      host = text.slice(start, firstEnd);
+      label = second;
+      afterLabel = secondEnd;
+    } else if (label === null && second === null) {
       // proftpd's stderr: bare serverinfo
-      const bare = parseServerinfo(text, start, end, true);
+      const bare = parseServerinfo(text, start, end, true, null);
       if (bare !== null && memo !== null) memo.remember(text, start, bare);
       return bare;
+    } else {
+      return null;
     }
   }
   if (label === 'other') return null;
-  const serverinfoStart = skipSpaces(text, afterLabel, end);
-  const parsed = parseAfterLabel(text, serverinfoStart, end, label === 'role');
-  // Only a serverinfo header is remembered: a message right after the label starts at serverinfoStart.
-  if (parsed !== null && memo !== null && parsed.messageStart > serverinfoStart) memo.remember(text, start, parsed);
+  const bodyStart = skipSpaces(text, afterLabel, end);
+  bodyWasNested = false;
+  const parsed = parseMessageBody(text, bodyStart, end, label, host, nested);
+  // Only a plain serverinfo header is remembered: a message right after the label starts at bodyStart.
+  if (
+    parsed !== null
+    && memo !== null
+    && parsed.messageStart > bodyStart
+    && parsed.occurrences === 1
+    && parsed.messageEnd === end
+    && !bodyWasNested
+  ) {
+    memo.remember(text, start, parsed);
+  }
   return parsed;
 }
 
-function isProftpdIdentifier(identifier: string): boolean {
-  return identifier.slice(0, 7).toLowerCase() === 'proftpd';
+/** journald's trusted fields: present and naming another program means the line is not proftpd's. */
+function isOtherProgram(record: Record<string, unknown>): boolean {
+  const comm = record._COMM;
+  if (comm !== undefined && (typeof comm !== 'string' || comm.toLowerCase() !== PROFTPD)) return true;
+  const exe = record._EXE;
+  if (exe === undefined) return false;
+  return typeof exe !== 'string' || exe.slice(exe.lastIndexOf('/') + 1).toLowerCase() !== PROFTPD;
+}
+
+/** A line text of any non-JSON format. */
+function parseTextLine(text: string): ProftpdMessage | null {
+  const start = headerStart(text);
+  if (start === RFC5424_LINE) return parseRfc5424Line(text);
+  return start < 0 ? null : parsePlainLine(text, start, null);
 }
 
 /**
  * A JSON object event: the first of MESSAGE/message/log/msg that holds a proftpd refusal. When
- * SYSLOG_IDENTIFIER is present it stands in for the program label (and must be proftpd's).
+ * SYSLOG_IDENTIFIER is present it stands in for the program label (and must be proftpd's); journald's
+ * trusted `_COMM` and `_EXE`, when present, must be proftpd's whatever the identifier says.
  */
 function parseJsonEvent(text: string): ProftpdMessage | null {
   let event: unknown;
@@ -405,17 +668,21 @@ function parseJsonEvent(text: string): ProftpdMessage | null {
   }
   if (typeof event !== 'object' || event === null || Array.isArray(event)) return null;
   const record = event as Record<string, unknown>;
+  if (isOtherProgram(record)) return null;
   const identifier = record.SYSLOG_IDENTIFIER;
-  if (identifier !== undefined && (typeof identifier !== 'string' || !isProftpdIdentifier(identifier)))
+  if (identifier !== undefined && (typeof identifier !== 'string' || classifyLabel(`${identifier}:`, 0, identifier.length + 1) !== 'proftpd'))
     return null;
+  const hostname = typeof record._HOSTNAME === 'string' ? record._HOSTNAME : null;
   for (const field of JSON_MESSAGE_FIELDS) {
     const value = record[field];
     if (typeof value !== 'string') continue;
     const parsed =
       identifier === undefined
-        ? parsePlainLine(value, plainHeaderStart(value), null)
-        : parseAfterLabel(value, 0, lineEnd(value), false);
-    if (parsed && startsWithRefusal(parsed.text, parsed.messageStart)) return parsed;
+        ? parseTextLine(value)
+        : parseMessageBody(value, skipSpaces(value, 0, value.length), lineEnd(value), 'proftpd', hostname, true);
+    if (parsed && startsWithRefusal(parsed.text, parsed.messageStart)) {
+      return hostname === null || parsed.host === hostname ? parsed : { ...parsed, host: hostname };
+    }
   }
   return null;
 }
@@ -430,5 +697,7 @@ export function parseProftpdLine(
   memo: HeaderMemo | null = null,
   start = headerStart(line),
 ): ProftpdMessage | null {
-  return start < 0 ? parseJsonEvent(line) : parsePlainLine(line, start, memo);
+  if (start === JSON_EVENT) return parseJsonEvent(line);
+  if (start === RFC5424_LINE) return parseRfc5424Line(line);
+  return parsePlainLine(line, start, memo);
 }

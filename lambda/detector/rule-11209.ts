@@ -56,39 +56,59 @@ function argumentTokenEnd(text: string, i: number, end: number): number {
   return i;
 }
 
+/** Index of the first character at or after `i` that is not a space or tab, or `end`. */
+function skipBlanks(text: string, i: number, end: number): number {
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9) break;
+    i++;
+  }
+  return i;
+}
+
 /** proftpd's most common reason, checked first so the usual line needs no case folding. */
 const ADDRESS_MISMATCH = 'address mismatch';
-const ADDRESS_MISMATCH_GROUP = ` (${ADDRESS_MISMATCH})`;
+const ADDRESS_MISMATCH_GROUP = `(${ADDRESS_MISMATCH})`;
 
 /**
- * `Refused PORT <arg>[ (<reason>)]` starting at `start`, the argument one non-empty token. True when found,
- * with the parts in `refusal`.
+ * proftpd's message `Refused PORT <arg>[ (<reason>)]` from `start` to `end`, and nothing else but white
+ * space: the argument is one token, logged as received (so spaces the client sent may precede it and the
+ * reason), the reason holds no parenthesis. True when found, with the parts in `refusal`. A message that
+ * begins like a refusal and goes on (a user named `Refused PORT ...`) is not one.
  */
 function parseRefusal(text: string, start: number, end: number): boolean {
   if (!startsWithRefusal(text, start)) return false;
   const isPort = (text.charCodeAt(start + 8) | 0x20) === 112; // `p`
-  const argumentStart = start + 13;
+  const argumentStart = skipBlanks(text, start + 13, end);
   let argumentEnd: number;
   let portDecoded = false;
   if (isPort) {
     // The argument is read as PORT numbers as far as it goes; the token is scanned on only if more follows.
     const read = readPortArgument(text, argumentStart, end);
-    const stop = read >= 0 ? read : -1 - read;
-    argumentEnd = argumentTokenEnd(text, stop, end);
-    portDecoded = read >= 0 && argumentEnd === read;
+    argumentEnd = argumentTokenEnd(text, read >= 0 ? read : -1 - read, end);
+    portDecoded = read >= 0;
   } else {
     argumentEnd = argumentTokenEnd(text, argumentStart, end);
   }
   if (argumentEnd === argumentStart) return false;
   let reason: string | null = null;
-  const mismatchEnd = argumentEnd + ADDRESS_MISMATCH_GROUP.length;
-  // indexOf at the expected position: no new string, and a miss stops at the end of the line.
-  if (mismatchEnd <= end && text.indexOf(ADDRESS_MISMATCH_GROUP, argumentEnd) === argumentEnd) {
-    reason = ADDRESS_MISMATCH; // the same text as the slice below, without a new string per line
-  } else if (text.charCodeAt(argumentEnd) === 32 && text.charCodeAt(argumentEnd + 1) === 40) {
-    const close = text.indexOf(')', argumentEnd + 2);
-    if (close > argumentEnd + 2 && close < end) reason = text.slice(argumentEnd + 2, close);
+  let rest = skipBlanks(text, argumentEnd, end);
+  if (rest < end && text.charCodeAt(rest) === 40) {
+    // `(reason)`; indexOf at the expected position first: no new string for the usual reason.
+    if (text.indexOf(ADDRESS_MISMATCH_GROUP, rest) === rest && rest + ADDRESS_MISMATCH_GROUP.length <= end) {
+      reason = ADDRESS_MISMATCH;
+      rest += ADDRESS_MISMATCH_GROUP.length;
+    } else {
+      const close = text.indexOf(')', rest + 1);
+      if (close <= rest + 1 || close >= end) return false;
+      const open = text.indexOf('(', rest + 1);
+      if (open !== -1 && open < close) return false;
+      reason = text.slice(rest + 1, close);
+      rest = close + 1;
+    }
+    rest = skipBlanks(text, rest, end);
   }
+  if (rest < end) return false;
   refusal.command = isPort ? 'PORT' : 'EPRT';
   refusal.argumentStart = argumentStart;
   refusal.argumentEnd = argumentEnd;
@@ -157,11 +177,13 @@ function detect(line: string, memo: DetectorMemo | null): Finding | null {
     srcIp: parsed.srcIp,
     clientName: parsed.clientName,
     server: parsed.server,
+    host: parsed.host,
     target,
     rawArgument,
     reason,
     classification,
     severity,
+    occurrences: parsed.occurrences,
     line: line.slice(0, lineEnd(line)),
   };
 }

@@ -32,11 +32,11 @@ describe('ftp-bounce-watch scan --format jsonl', () => {
 
     expect(code).toBe(0);
     const findings = jsonl(io.out());
-    expect(findings.map((f) => [f.lineNumber, f.srcIp, f.target.ip, f.target.port, f.reason])).toEqual([
-      [1, '1.2.3.4', '192.168.1.34', 52791, 'address mismatch'],
-      [2, '85.103.107.214', '192.168.1.33', 1107, 'address mismatch'],
-      [3, '85.102.240.252', '10.0.65.23', 5003, 'address mismatch'],
-      [4, '::ffff:1.2.3.4', '192.168.1.2', 49524, 'address mismatch'],
+    expect(findings.map((f) => [f.lineNumber, f.srcIp, f.target.ip, f.target.port, f.reason, f.host, f.occurrences])).toEqual([
+      [1, '1.2.3.4', '192.168.1.34', 52791, 'address mismatch', null, 1],
+      [2, '85.103.107.214', '192.168.1.33', 1107, 'address mismatch', 'valhalla', 1],
+      [3, '85.102.240.252', '10.0.65.23', 5003, 'address mismatch', 'valhalla', 1],
+      [4, '::ffff:1.2.3.4', '192.168.1.2', 49524, 'address mismatch', 'www.example.com', 1],
     ]);
     expect(findings.every((f) => f.file === FIXTURE)).toBe(true);
     expect(io.err()).toBe('');
@@ -97,7 +97,8 @@ describe('ftp-bounce-watch scan --format jsonl', () => {
   });
 
   it('examines an over-long line on its first megabyte and keeps counting lines after it', async () => {
-    const path = file('long.log', `${NAT} ${'x'.repeat(3 * 1024 * 1024)}\n${BOUNCE}\n`);
+    // Trailing white space: a refusal followed by other text is not one (DESIGN.md section 3).
+    const path = file('long.log', `${NAT}${' '.repeat(3 * 1024 * 1024)}x\n${BOUNCE}\n`);
     const io = captureIo();
 
     await main(['scan', '--format', 'jsonl', path], io);

@@ -9,11 +9,11 @@ const lines = readFileSync(join(__dirname, '../../fixtures/real-proftpd.log'), '
 
 describe('real proftpd lines (test/fixtures/real-proftpd.log)', () => {
   it.each([
-    [1, '1.2.3.4', '192.168.1.34', 52791],
-    [2, '85.103.107.214', '192.168.1.33', 1107],
-    [3, '85.102.240.252', '10.0.65.23', 5003],
-    [4, '::ffff:1.2.3.4', '192.168.1.2', 49524],
-  ])('line %i is a PORT refusal from %s to %s:%i', (lineNumber, srcIp, ip, port) => {
+    [1, '1.2.3.4', '192.168.1.34', 52791, null],
+    [2, '85.103.107.214', '192.168.1.33', 1107, 'valhalla'],
+    [3, '85.102.240.252', '10.0.65.23', 5003, 'valhalla'],
+    [4, '::ffff:1.2.3.4', '192.168.1.2', 49524, 'www.example.com'],
+  ])('line %i is a PORT refusal from %s to %s:%i', (lineNumber, srcIp, ip, port, host) => {
     const line = lines[lineNumber - 1] as string;
 
     const finding = detectLine(line);
@@ -25,11 +25,13 @@ describe('real proftpd lines (test/fixtures/real-proftpd.log)', () => {
       srcIp,
       clientName: srcIp,
       server: expect.any(String),
+      host,
       target: { ip, port },
       rawArgument: expect.any(String),
       reason: 'address mismatch',
       classification: 'nat-misconfiguration',
       severity: 'low',
+      occurrences: 1,
       line,
     });
   });

@@ -56,11 +56,6 @@ const formats: ReadonlyArray<[string, string, Expected]> = [
     FROM_CLIENT,
   ],
   [
-    'program name with a suffix',
-    `May 29 18:49:42 valhalla proftpd-sftp[16661]: ${SERVERINFO} - ${REFUSAL}`,
-    FROM_CLIENT,
-  ],
-  [
     'SystemLog file format',
     `2013-11-16 21:59:30,121 novo proftpd[25891] ${SERVERINFO}: ${REFUSAL}`,
     FROM_CLIENT,

@@ -6,7 +6,24 @@ import { createLineDetector, detectLine } from '../../../lambda/detector';
  * result must be exactly detectLine's for the same line: these sequences are built so that consecutive
  * lines share headers, nearly share them, or share them with a different message or timestamp.
  */
-const TIMESTAMPS = ['', 'Nov 20 08:00:00 ', 'Nov  2 08:00:01 ', '<30>Nov 20 08:00:02 ', '2026-11-20T08:00:03Z ', '2026 Nov 20 08:00:04 ', '  '];
+const TIMESTAMPS = [
+  '',
+  'Nov 20 08:00:00 ',
+  'Nov  2 08:00:01 ',
+  '<30>Nov 20 08:00:02 ',
+  '2026-11-20T08:00:03Z ',
+  '2026 Nov 20 08:00:04 ',
+  '  ',
+  // round 2: journalctl exports, year after the day, CRI prefixes, RFC 5424's version
+  'Nov 20 2026 08:00:05 ',
+  'Fri 2026-11-20 08:00:06 UTC ',
+  '1763625606.123456 ',
+  '[ 4171.079687] ',
+  '2026-11-20T08:00:07.123456789Z stderr F ',
+  '2026-11-20T08:00:08.123456789Z stdout P 2026-11-20 08:00:08,123 ',
+  '<30>1 2026-11-20T08:00:09Z ',
+  '<30>1 - ',
+];
 const HEADERS = [
   'ftp1 proftpd[4242]: ftp.example.com (203.0.113.66[203.0.113.66]) - ',
   'ftp1 proftpd[4242]: ftp.example.com (203.0.113.66[203.0.113.67]) - ',
@@ -27,6 +44,18 @@ const HEADERS = [
   'srv (c[1.2.3.4]) - ',
   '(c[1.2.3.4]) - ',
   'ftp1 ProFTPD-sftp[1]: srv (c[1.2.3.4]) - ',
+  // round 2
+  'ftp1 proftpd 4242 - -  srv (c[1.2.3.4]) - ',
+  'ftp1 proftpd 4242 - [meta sequenceId="6"] srv (c[1.2.3.4]) - ',
+  'ftp1 proftpd[4242]: [daemon.warning]: srv (c[1.2.3.4]) - ',
+  'ftp[1] proftpd[4242]: srv (c[1.2.3.4]) - ',
+  'ftp[1] sshd[4242]: srv (c[1.2.3.4]) - ',
+  'ftp1 proftpd.service[4242]: srv (c[1.2.3.4]) - ',
+  'ftp1 proftpd[4242]: session[7] srv (c[1.2.3.4]): ',
+  'ftp1 proftpd[4242]: 2026-11-20 08:00:08,123 vm proftpd[7] srv (c[1.2.3.4]): ',
+  'ftp1 proftpd[4242]: 2026-11-20 08:00:09,456 vm proftpd[7] srv (c[1.2.3.4]): ',
+  'ftp1 proftpd[4242]: message repeated 2 times: [ srv (c[1.2.3.4]) - ',
+  'ftp1 proftpd-exporter[4242]: srv (c[1.2.3.4]) - ',
 ];
 const MESSAGES = [
   'Refused PORT 198,51,100,20,0,21 (port 21 below 1024, possible bounce attack)',
@@ -41,6 +70,13 @@ const MESSAGES = [
   'FTP session opened.',
   'USER x (Refused PORT 1,2,3,4,5,6): no such user',
   '',
+  // round 2
+  'Refused PORT 192,168,1,20,4,1 (address mismatch)]',
+  'Refused PORT 192,168,1,20,4,1 (address mismatch) ]',
+  'Refused PORT +192,168,1,20,4,1xyz  (address mismatch)',
+  'Refused PORT 4294967299,0,113,5,19,139 (address mismatch)',
+  'Refused PORT 10,0,0,5,19,139 (address mismatch) chdir("/") failed: x',
+  'Refused EPRT |1|10.0.0.7|65557|x (port 21 below 1024, possible bounce attack)',
 ];
 
 const line = fc

@@ -37,6 +37,10 @@ const negatives: ReadonlyArray<[string, string]> = [
     'a program named like proftpd but not prefixed',
     `May 29 18:49:42 valhalla myproftpd[1]: v (a[1.2.3.4]) - ${REFUSAL}`,
   ],
+  [
+    'a program whose name only starts with proftpd',
+    `May 29 18:49:42 valhalla proftpd-exporter[1]: v (a[1.2.3.4]) - ${REFUSAL}`,
+  ],
   ['bare serverinfo without the (name[ip]) group', `ftp.example.com - ${REFUSAL}`],
   ['role label without the (name[ip]) group', `2013-11-16 21:59:30,121 novo session[25891] ${REFUSAL}`],
   ['Refused PORT without an argument', 'proftpd[1]: v (a[1.2.3.4]) - Refused PORT'],
