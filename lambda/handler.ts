@@ -7,7 +7,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
-import { AlertPublishError, SnsAlertPublisher } from './adapters';
+import {
+  AlertPublishError,
+  DeadlineExceededError,
+  InvocationBudget,
+  SNS_TIMEOUTS,
+  SnsAlertPublisher,
+  sdkClientOptions,
+} from './adapters';
 import { MalformedPayloadError } from './awslogs';
 import { readConfig } from './config';
 import { type PipelineMetrics, type PipelineSummary, processSubscriptionEvent } from './pipeline';
@@ -29,13 +36,25 @@ const pipelineMetrics: PipelineMetrics = {
   },
 };
 
-const sns = new SNSClient({
-  region: config.topicRegion,
-  // Without timeouts a stalled connection would hold the invocation until the function's own timeout.
-  requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 },
+// Enforced per-attempt timeouts: a stalled SNS would otherwise hold the invocation until the function's timeout.
+const sns = new SNSClient({ region: config.topicRegion, ...sdkClientOptions(SNS_TIMEOUTS) });
+
+// The invocation's time for outbound calls ends a few seconds before the function's timeout, with one log line
+// and one metric, so that a hanging dependency shows up as a named error instead of a silent Lambda timeout.
+const budget = new InvocationBudget({
+  onExceeded: (error) => {
+    metrics.addMetric('DeadlineExceeded', MetricUnit.Count, 1);
+    logger.error('outbound call cut off by the invocation deadline', {
+      error: error.message,
+      operation: error.operation,
+      budgetMs: error.budgetMs,
+      elapsedMs: error.elapsedMs,
+    });
+  },
 });
 
 const publisher = new SnsAlertPublisher(sns, config.topicArn, {
+  budget,
   maxAttempts: config.publishMaxAttempts,
   onRetry: ({ attempt, entries, delayMs }) => {
     metrics.addMetric('PublishRetries', MetricUnit.Count, entries);
@@ -45,6 +64,7 @@ const publisher = new SnsAlertPublisher(sns, config.topicArn, {
 
 export async function handler(event: unknown, context: Context): Promise<PipelineSummary> {
   logger.addContext(context);
+  budget.start(context);
   try {
     const summary = await processSubscriptionEvent(event, {
       publisher,
@@ -75,7 +95,8 @@ function logFailure(error: unknown): void {
       error: error.message,
       failures: error.failures.map(({ id, code, senderFault }) => ({ id, code, senderFault })),
     });
-  } else {
+  } else if (!(error instanceof DeadlineExceededError)) {
+    // (A deadline was logged and counted by the budget when it struck.)
     logger.error('batch failed', error instanceof Error ? error : new Error(String(error)));
   }
 }
