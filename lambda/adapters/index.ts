@@ -4,6 +4,7 @@ export type { FailedAlert, PublishRetryInfo, SnsAlertPublisherOptions } from './
 export { AlertPublishError, SNS_MAX_BATCH_ENTRIES, SnsAlertPublisher } from './sns-publisher';
 export type { InvocationBudgetOptions, OutboundTimeouts, RemainingTime, SdkTimeoutOptions } from './timeouts';
 export {
+  CLI_LOGS_TIMEOUTS,
   DeadlineExceededError,
   DYNAMODB_TIMEOUTS,
   InvocationBudget,

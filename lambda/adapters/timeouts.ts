@@ -45,6 +45,12 @@ export const SECRETS_MANAGER_TIMEOUTS: OutboundTimeouts = {
 /** A DynamoDB state store: single-item reads and writes answer in milliseconds. */
 export const DYNAMODB_TIMEOUTS: OutboundTimeouts = { connectionTimeoutMs: 1_000, requestTimeoutMs: 2_000, maxAttempts: 3 };
 
+/**
+ * The CLI's CloudWatch Logs client: one SDK attempt, because the CLI retries itself (cli/aws/call.ts) with a
+ * bounded number of attempts; a FilterLogEvents page over a large group may take tens of seconds.
+ */
+export const CLI_LOGS_TIMEOUTS: OutboundTimeouts = { connectionTimeoutMs: 5_000, requestTimeoutMs: 60_000, maxAttempts: 1 };
+
 /** Worst case of one request through a client with these limits, retries included (backoff excluded). */
 export function worstCaseMs(timeouts: OutboundTimeouts): number {
   return timeouts.maxAttempts * (timeouts.connectionTimeoutMs + timeouts.requestTimeoutMs);
