@@ -12,6 +12,9 @@
  *   slackWorkspaceId        with slackChannelId: AWS Chatbot delivery (default none)
  *   slackChannelId
  *   slackWebhookSecretName  Secrets Manager secret holding a Slack incoming-webhook URL (default none)
+ *
+ * At least one alert destination (alertEmails, Chatbot or the webhook) and one operator destination
+ * (operatorEmails, alertEmails or Chatbot) are required; Chatbot only in the `aws` partition.
  */
 import type { Severity } from '../lambda/detector';
 import { DEFAULT_FILTER_PATTERN } from './filter-pattern';
@@ -22,6 +25,7 @@ import {
   isSeverity,
   type LogGroupRef,
   parseLogGroup,
+  partitionOfRegion,
   SEVERITIES,
   secretNameProblem,
   show,
@@ -147,6 +151,31 @@ export function parseContext(context: Readonly<Record<string, unknown>>, target:
   const slackWebhookSecretName = readString(context, 'slackWebhookSecretName', problem);
   const secretProblem = slackWebhookSecretName === undefined ? undefined : secretNameProblem(slackWebhookSecretName);
   if (secretProblem) problem('slackWebhookSecretName', secretProblem);
+
+  // Nothing silent: a deployment must tell someone about alerts, and someone about the alarms on lost alerts.
+  const alertDestination = alertEmails.length > 0 || chatbot !== undefined || slackWebhookSecretName !== undefined;
+  if (!alertDestination) {
+    problem(
+      'alertEmails',
+      'no alert destination: set alertEmails, slackWorkspaceId with slackChannelId (AWS Chatbot), or '
+      + 'slackWebhookSecretName (webhook forwarder); a deployment that alerts nobody is refused',
+    );
+  }
+  const operatorDestination = (operatorEmails ?? alertEmails).length > 0 || chatbot !== undefined;
+  if (alertDestination && !operatorDestination) {
+    problem(
+      'operatorEmails',
+      'no operator destination: the alarms on lost or undelivered alerts would reach nobody; set operatorEmails '
+      + '(or alertEmails, or slackWorkspaceId with slackChannelId)',
+    );
+  }
+  if (chatbot !== undefined && target.region !== undefined && partitionOfRegion(target.region) !== 'aws') {
+    problem(
+      'slackWorkspaceId',
+      `AWS Chatbot does not exist in ${target.region} (partition ${partitionOfRegion(target.region)}); `
+      + 'use slackWebhookSecretName there instead',
+    );
+  }
 
   if (problems.length > 0) throw new ContextError(problems);
   return {

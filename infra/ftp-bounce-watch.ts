@@ -47,6 +47,7 @@ import {
   filterPatternProblem,
   isSeverity,
   parseLogGroup,
+  partitionOfRegion,
   SEVERITIES,
   secretNameProblem,
   severitiesAtOrAbove,
@@ -148,6 +149,17 @@ export class FtpBounceWatchPropsError extends Error {
 // The async invocation retries Lambda makes before an event goes to the failure destination (the maximum is 2).
 const ASYNC_RETRY_ATTEMPTS = 2;
 const ALARM_PERIOD = Duration.minutes(5);
+/** Every action a topic policy can name (https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-language-api-permissions-reference.html). */
+const TOPIC_ACTIONS = [
+  'AddPermission',
+  'DeleteTopic',
+  'GetTopicAttributes',
+  'ListSubscriptionsByTopic',
+  'Publish',
+  'RemovePermission',
+  'SetTopicAttributes',
+  'Subscribe',
+] as const;
 
 export class FtpBounceWatch extends Construct {
   /** Encrypts both topics. */
@@ -193,13 +205,26 @@ export class FtpBounceWatch extends Construct {
       removalPolicy,
     });
     // CloudWatch alarms publish to the (encrypted) operator topic as the service, so the key policy must let it use
-    // the key; the functions get their KMS permissions through their roles.
+    // the key; the functions get their KMS permissions through their roles. Only this account's alarms may
+    // (confused-deputy protection, as on the topic policy below).
+    const thisAccountsAlarms = {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: {
+        'aws:SourceArn': stack.formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: '*',
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
+    };
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublishToEncryptedTopics',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: ['*'],
+        conditions: thisAccountsAlarms,
       }),
     );
 
@@ -223,19 +248,23 @@ export class FtpBounceWatch extends Construct {
         actions: ['sns:Publish'],
         resources: [this.operatorTopic.topicArn],
         // Only alarms of this account (confused-deputy protection).
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: {
-            'aws:SourceArn': stack.formatArn({
-              service: 'cloudwatch',
-              resource: 'alarm',
-              resourceName: '*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
+        conditions: thisAccountsAlarms,
       }),
     );
+    // `enforceSSL` denies only sns:Publish without TLS; subscribing, reading or changing the topic in clear text
+    // must be refused too.
+    for (const topic of [this.alertTopic, this.operatorTopic]) {
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'DenyEveryActionWithoutTls',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: TOPIC_ACTIONS.map((action) => `sns:${action}`),
+          resources: [topic.topicArn],
+          conditions: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      );
+    }
 
     const emailFilter =
       props.emailMinSeverity && props.emailMinSeverity !== SEVERITIES[0]
@@ -458,7 +487,7 @@ export class FtpBounceWatch extends Construct {
     // Log groups whose events could contain alert text, which would feed the detector its own output forever.
     const excluded = [this.detectorLogGroup.logGroupName];
     if (this.slackForwarderLogGroup) excluded.push(this.slackForwarderLogGroup.logGroupName);
-    if (chatbotChannel) excluded.push(`/aws/chatbot/${this.chatbotConfigurationName(stack)}`);
+    if (chatbotChannel) excluded.push(`/aws/chatbot/${this.chatbotConfigurationName(stack, chatbotChannel)}`);
     const policy = new logs.CfnAccountPolicy(this, 'AccountPolicy', {
       policyName: ACCOUNT_POLICY_NAME,
       policyType: 'SUBSCRIPTION_FILTER_POLICY',
@@ -475,11 +504,14 @@ export class FtpBounceWatch extends Construct {
     return policy;
   }
 
-  private chatbotConfigurationName(stack: Stack): string {
+  private chatbotConfigurationName(stack: Stack, channel: ChatbotSlackChannel): string {
     // Chatbot is a global service: the name must be unique in the account, across Regions, hence the Region (a
-    // token when the stack is environment-agnostic). Allowed characters are letters, digits, - and _.
-    const name = stack.stackName.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 100);
-    return `${name}-${stack.region}`;
+    // token when the stack is environment-agnostic). Changing the workspace or channel replaces the configuration,
+    // and CloudFormation creates the new one before deleting the old: the short hash of both gives it a new name,
+    // so the two never collide. Allowed characters are letters, digits, - and _ (at most 128).
+    const name = stack.stackName.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 90);
+    const channelHash = shortHash(`${channel.slackWorkspaceId}/${channel.slackChannelId}`).slice(0, 8);
+    return `${name}-${stack.region}-${channelHash}`;
   }
 
   private addChatbot(
@@ -498,12 +530,25 @@ export class FtpBounceWatch extends Construct {
         }),
       ],
     });
+    if (Token.isUnresolved(stack.region)) {
+      // Environment-agnostic synth: the partition is only known at deploy time (validateProps checks a known one).
+      new CfnRule(this, 'ChatbotOnlyInAwsPartition', {
+        assertions: [
+          {
+            assert: Fn.conditionEquals(Aws.PARTITION, 'aws'),
+            assertDescription:
+              'AWS Chatbot exists only in the aws partition: deploy without slackWorkspaceId/slackChannelId (use '
+              + 'slackWebhookSecretName) in GovCloud, China and the isolated partitions.',
+          },
+        ],
+      });
+    }
     const role = new iam.Role(this, 'ChatbotRole', {
       assumedBy: new iam.ServicePrincipal('chatbot.amazonaws.com'),
       managedPolicies: [guardrail],
     });
     return new chatbot.SlackChannelConfiguration(this, 'ChatbotChannel', {
-      slackChannelConfigurationName: this.chatbotConfigurationName(stack),
+      slackChannelConfigurationName: this.chatbotConfigurationName(stack, channel),
       slackWorkspaceId: channel.slackWorkspaceId,
       slackChannelId: channel.slackChannelId,
       notificationTopics: [this.alertTopic, this.operatorTopic],
@@ -644,6 +689,9 @@ function validateProps(props: FtpBounceWatchProps, stack: Stack): string[] {
     const channel = concrete(slackChannelId) ? slackChannelIdProblem(slackChannelId) : undefined;
     if (workspace) problems.push(`chatbot.slackWorkspaceId: ${workspace}`);
     if (channel) problems.push(`chatbot.slackChannelId: ${channel}`);
+    if (concrete(stack.region) && partitionOfRegion(stack.region) !== 'aws') {
+      problems.push(`chatbot: AWS Chatbot does not exist in ${stack.region}; use slackWebhookSecretName there instead`);
+    }
   }
   if (props.slackWebhookSecretName !== undefined && concrete(props.slackWebhookSecretName)) {
     const problem = secretNameProblem(props.slackWebhookSecretName);

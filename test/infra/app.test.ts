@@ -173,7 +173,7 @@ describe('log groups by ARN', () => {
   const arn = 'arn:aws:logs:eu-west-1:123456789012:log-group:/var/log/proftpd:*';
 
   it('subscribes the named group, scopes the permission to the ARN, and asserts the Region at deploy time', () => {
-    const { template } = synth({ logGroups: arn });
+    const { template } = synth({ logGroups: arn, alertEmails: 'ops@example.com' });
     template.hasResourceProperties('AWS::Logs::SubscriptionFilter', { LogGroupName: '/var/log/proftpd' });
     template.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'logs.amazonaws.com', SourceArn: arn });
     // Environment-agnostic synth: CloudFormation checks the stack lands where the log group is.
@@ -183,12 +183,12 @@ describe('log groups by ARN', () => {
   });
 
   it('needs no deploy-time check once the stack environment is known and matches', () => {
-    const { template } = synth({ logGroups: arn }, { account: '123456789012', region: 'eu-west-1' });
+    const { template } = synth({ logGroups: arn, alertEmails: 'ops@example.com' }, { account: '123456789012', region: 'eu-west-1' });
     expect(JSON.stringify(template.toJSON().Rules ?? {})).not.toContain('123456789012');
   });
 
   it('fails synth when the ARN is in another Region than the stack', () => {
-    expect(() => buildApp({ context: { logGroups: arn }, target: { account: '123456789012', region: 'us-east-1' } })).toThrow(
+    expect(() => buildApp({ context: { logGroups: arn, alertEmails: 'ops@example.com' }, target: { account: '123456789012', region: 'us-east-1' } })).toThrow(
       /^logGroups: .* is in eu-west-1 but the stack deploys to us-east-1/,
     );
   });
@@ -219,8 +219,9 @@ describe('account-wide', () => {
     const logGroupIds = Object.keys(template.findResources('AWS::Logs::LogGroup'));
     expect(logGroupIds).toHaveLength(2);
     const chatbot = onlyResource(template, 'AWS::Chatbot::SlackChannelConfiguration').resource;
-    expect(flatten((chatbot.Properties as Record<string, unknown>).ConfigurationName)).toBe('FtpBounceWatch-${AWS::Region}');
-    const excluded = [...logGroupIds.map((id) => `"\${${id}}"`), '"/aws/chatbot/FtpBounceWatch-${AWS::Region}"'];
+    const configurationName = flatten((chatbot.Properties as Record<string, unknown>).ConfigurationName);
+    expect(configurationName).toMatch(/^FtpBounceWatch-\$\{AWS::Region\}-[0-9a-f]{8}$/);
+    const excluded = [...logGroupIds.map((id) => `"\${${id}}"`), `"/aws/chatbot/${configurationName}"`];
     expect(flatten(props.SelectionCriteria)).toBe(`LogGroupName NOT IN [${excluded.join(', ')}]`);
   });
 
@@ -312,9 +313,13 @@ describe('Chatbot only', () => {
   });
 });
 
-describe('webhook only', () => {
+describe('webhook only (operators by email)', () => {
   it('adds the forwarder, allowed to read only that secret, failing to its own queue', () => {
-    const { template } = synth({ logGroups: '/a', slackWebhookSecretName: 'ftp-bounce-watch/slack' });
+    const { template } = synth({
+      logGroups: '/a',
+      slackWebhookSecretName: 'ftp-bounce-watch/slack',
+      operatorEmails: 'oncall@example.com',
+    });
     const forwarder = functionIdWithEnv(template, 'SLACK_WEBHOOK_SECRET_NAME');
     const policies = propertiesOf(template, 'AWS::IAM::Policy').map((p) => JSON.stringify(p));
     const secretPolicy = policies.find((p) => p.includes('secretsmanager:GetSecretValue'));
@@ -326,14 +331,15 @@ describe('webhook only', () => {
     });
     template.resourceCountIs('AWS::SQS::Queue', 2);
     template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
-    template.resourceCountIs('AWS::SNS::Subscription', 1);
+    // The forwarder on the alert topic, the operators' email on the operator topic.
+    template.resourceCountIs('AWS::SNS::Subscription', 2);
     template.hasOutput(STACK_OUTPUT_KEYS.forwarderFunctionName, { Value: { Ref: forwarder } });
   });
 });
 
 describe('custom filter pattern', () => {
   it('is used instead of the default', () => {
-    const { template } = synth({ logGroups: '/a', filterPattern: '"Refused PORT"' });
+    const { template } = synth({ logGroups: '/a', alertEmails: 'ops@example.com', filterPattern: '"Refused PORT"' });
     template.hasResourceProperties('AWS::Logs::SubscriptionFilter', { FilterPattern: '"Refused PORT"' });
   });
 });
@@ -344,6 +350,8 @@ describe('bad context', () => {
     [{ logGroups: '/a', slackWorkspaceId: 'T0123ABCD' }, 'slackChannelId'],
     [{ logGroup: '/a' }, 'logGroup'],
     [{ logGroups: 'arn:aws:logs:eu-west-1:1234:log-group:/a' }, 'logGroups'],
+    [{ logGroups: '/a' }, 'alertEmails'],
+    [{ logGroups: '/a', slackWebhookSecretName: 'x/slack' }, 'operatorEmails'],
   ])('%p fails with %s named', (context, key) => {
     let caught: unknown;
     try {
@@ -398,7 +406,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('runs as part of synth: an unencrypted queue fails the app', () => {
-    const { app, stack } = buildApp({ context: { logGroups: '/a' }, outdir: everything().app.outdir });
+    const { app, stack } = buildApp({ context: { logGroups: '/a', alertEmails: 'ops@example.com' }, outdir: everything().app.outdir });
     new Queue(stack, 'Plain');
     expect(() => app.synth()).toThrow(/AwsSolutions-SQS4/);
   });
