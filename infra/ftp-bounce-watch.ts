@@ -24,6 +24,7 @@ import {
   aws_logs as logs,
   aws_logs_destinations as logsDestinations,
   aws_lambda_nodejs as nodejs,
+  aws_s3 as s3,
   aws_secretsmanager as secretsmanager,
   aws_sns as sns,
   aws_sns_subscriptions as subscriptions,
@@ -42,6 +43,7 @@ import {
   PROJECT_ROOT,
 } from './bundling-options';
 import { ACCOUNT_POLICY_NAME, DEFAULT_FILTER_PATTERN, SUBSCRIPTION_FILTER_NAME } from './filter-pattern';
+import { RUNBOOKS } from './runbooks';
 import {
   emailListProblems,
   filterPatternProblem,
@@ -124,6 +126,11 @@ export interface FtpBounceWatchProps {
    */
   readonly maxEventAge?: Duration;
   /**
+   * How long failed detector invocations (whole payloads) are kept in the failure bucket before they expire.
+   * @default Duration.days(30)
+   */
+  readonly failureRetention?: Duration;
+  /**
    * Retention of the functions' own log groups.
    * @default logs.RetentionDays.THREE_MONTHS
    */
@@ -149,6 +156,17 @@ export class FtpBounceWatchPropsError extends Error {
 // The async invocation retries Lambda makes before an event goes to the failure destination (the maximum is 2).
 const ASYNC_RETRY_ATTEMPTS = 2;
 const ALARM_PERIOD = Duration.minutes(5);
+const FAILURE_BUCKET_METRICS_ID = 'FailedInvocations';
+
+/**
+ * A CloudWatch Metrics Insights query summing a CloudWatch Logs delivery metric over every subscription of ours:
+ * per-group filters and the account-level policy share the name (filter-pattern.ts), so one alarm covers hundreds
+ * of log groups without one alarm (or one metric) per group.
+ */
+export function logsDeliveryQuery(metricName: 'DeliveryErrors' | 'DeliveryThrottling'): string {
+  const names = [...new Set([SUBSCRIPTION_FILTER_NAME, ACCOUNT_POLICY_NAME])].map((n) => `FilterName = '${n}'`);
+  return `SELECT SUM(${metricName}) FROM "AWS/Logs" WHERE ${names.join(' OR ')}`;
+}
 /** Every action a topic policy can name (https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-language-api-permissions-reference.html). */
 const TOPIC_ACTIONS = [
   'AddPermission',
@@ -172,7 +190,17 @@ export class FtpBounceWatch extends Construct {
   public readonly detector: nodejs.NodejsFunction;
   /** The detector's own log group, with the configured retention. */
   public readonly detectorLogGroup: logs.LogGroup;
-  /** Where a batch lands when the detector failed on it after every retry: nothing is dropped. */
+  /**
+   * Where a batch lands when the detector failed on it after every retry, whole (an S3 object per failed
+   * invocation: the record with its payload, up to the largest asynchronous invocation; an SQS message of 1 MiB
+   * could not hold a 1 MB payload with its context, and Lambda would drop the payload). Encrypted, TLS-only,
+   * objects expire after `failureRetention`.
+   */
+  public readonly failureBucket: s3.Bucket;
+  /**
+   * The dead-letter queue of the email subscriptions (alert and operator topics): notifications SNS gave up
+   * delivering. Also fit for any function's on-failure destination whose events are SNS-sized.
+   */
   public readonly failureQueue: sqs.Queue;
   /** One per watched log group (empty when account-wide). */
   public readonly subscriptionFilters: readonly logs.SubscriptionFilter[];
@@ -272,17 +300,31 @@ export class FtpBounceWatch extends Construct {
             severity: sns.SubscriptionFilter.stringFilter({ allowlist: severitiesAtOrAbove(props.emailMinSeverity) }),
           }
         : undefined;
+    // What SNS could not deliver to an email address (after its own retries) is kept here, not dropped.
+    this.failureQueue = this.newFailureQueue('DetectorFailureQueue', removalPolicy);
     for (const email of props.alertEmails ?? []) {
       this.alertTopic.addSubscription(
-        new subscriptions.EmailSubscription(email, emailFilter ? { filterPolicy: emailFilter } : {}),
+        new subscriptions.EmailSubscription(email, {
+          deadLetterQueue: this.failureQueue,
+          ...(emailFilter && { filterPolicy: emailFilter }),
+        }),
       );
     }
     for (const email of props.operatorEmails ?? props.alertEmails ?? []) {
-      this.operatorTopic.addSubscription(new subscriptions.EmailSubscription(email));
+      this.operatorTopic.addSubscription(new subscriptions.EmailSubscription(email, { deadLetterQueue: this.failureQueue }));
     }
 
     // ---- Detector ----------------------------------------------------------------------------------------------
-    this.failureQueue = this.newFailureQueue('DetectorFailureQueue', removalPolicy);
+    this.failureBucket = new s3.Bucket(this, 'DetectorFailureBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ id: 'ExpireFailedInvocations', expiration: props.failureRetention ?? Duration.days(30) }],
+      // CloudWatch request metrics: every failed invocation written here is a PutRequest, which the alarm counts.
+      metrics: [{ id: FAILURE_BUCKET_METRICS_ID }],
+      removalPolicy,
+    });
     this.detectorLogGroup = new logs.LogGroup(this, 'DetectorLogGroup', { retention, removalPolicy });
     const detectorRole = this.newFunctionRole('DetectorRole', this.detectorLogGroup);
     detectorRole.addToPrincipalPolicy(
@@ -312,7 +354,7 @@ export class FtpBounceWatch extends Construct {
       },
       retryAttempts: ASYNC_RETRY_ATTEMPTS,
       maxEventAge,
-      onFailure: new destinations.SqsDestination(this.failureQueue),
+      onFailure: new FailureBucketDestination(this.failureBucket),
     });
 
     // ---- Log sources -------------------------------------------------------------------------------------------
@@ -356,6 +398,8 @@ export class FtpBounceWatch extends Construct {
         },
         retryAttempts: ASYNC_RETRY_ATTEMPTS,
         maxEventAge,
+        // A queue suffices here: the event is one SNS notification (at most 256 KiB of alert JSON, escaped at most
+        // 2x inside the SNS envelope of about 2 KB), so the failure record stays well under SQS's 1 MiB.
         onFailure: new destinations.SqsDestination(this.slackForwarderFailureQueue),
       });
       // The dead-letter queue catches what SNS itself could not hand to Lambda; the on-failure destination what the
@@ -371,45 +415,49 @@ export class FtpBounceWatch extends Construct {
     }
 
     // ---- Alarms ------------------------------------------------------------------------------------------------
+    const sum = { period: ALARM_PERIOD, statistic: 'Sum' } as const;
     const alarms: cloudwatch.Alarm[] = [
-      this.newAlarm(
-        'DetectorErrorsAlarm',
-        this.detector.metricErrors({ period: ALARM_PERIOD, statistic: 'Sum' }),
-        'The FtpBounceWatch detector failed on a batch. Lambda retries it; check the detector log group.',
-      ),
-      this.newAlarm(
-        'DetectorThrottlesAlarm',
-        this.detector.metricThrottles({ period: ALARM_PERIOD, statistic: 'Sum' }),
-        'The FtpBounceWatch detector was throttled: the account or function concurrency limit is reached.',
-      ),
-      this.newAlarm(
-        'DetectorEventsDroppedAlarm',
-        this.detector.metric('AsyncEventsDropped', { period: ALARM_PERIOD, statistic: 'Sum' }),
-        'Lambda dropped detector events without delivering them to the failure queue: alerts may be lost.',
-      ),
+      this.newAlarm('DetectorErrorsAlarm', this.detector.metricErrors(sum), RUNBOOKS.detectorErrors),
+      this.newAlarm('DetectorThrottlesAlarm', this.detector.metricThrottles(sum), RUNBOOKS.detectorThrottles),
+      this.newAlarm('DetectorEventsDroppedAlarm', this.detector.metric('AsyncEventsDropped', sum), RUNBOOKS.eventsDropped),
       this.newAlarm(
         'DetectorFailureDestinationAlarm',
-        this.detector.metric('DestinationDeliveryFailures', { period: ALARM_PERIOD, statistic: 'Sum' }),
-        'Lambda could not put a failed detector event into the failure queue: alerts may be lost.',
+        this.detector.metric('DestinationDeliveryFailures', sum),
+        RUNBOOKS.destinationFailures,
       ),
-      this.newQueueAlarm(
-        'DetectorFailureQueueAlarm',
-        this.failureQueue,
-        'Log batches the detector could not process after retries are waiting in the failure queue.',
+      this.newAlarm(
+        'DetectorFailureBucketAlarm',
+        new cloudwatch.Metric({
+          namespace: 'AWS/S3',
+          metricName: 'PutRequests',
+          dimensionsMap: { BucketName: this.failureBucket.bucketName, FilterId: FAILURE_BUCKET_METRICS_ID },
+          ...sum,
+        }),
+        RUNBOOKS.failureBucket,
+      ),
+      this.newQueueAlarm('DetectorFailureQueueAlarm', this.failureQueue, RUNBOOKS.failureQueue),
+      // Losses before our code runs: CloudWatch Logs could not invoke the detector (it then pauses delivery and
+      // skips events). One query over every filter and the account policy of this name, however many groups.
+      ...(['DeliveryErrors', 'DeliveryThrottling'] as const).map((metricName) =>
+        this.newAlarm(
+          `Logs${metricName}Alarm`,
+          new cloudwatch.MathExpression({
+            expression: logsDeliveryQuery(metricName),
+            period: ALARM_PERIOD,
+            label: `${metricName} of the ${SUBSCRIPTION_FILTER_NAME} subscriptions`,
+          }),
+          RUNBOOKS[metricName === 'DeliveryErrors' ? 'logsDeliveryErrors' : 'logsDeliveryThrottling'],
+        )),
+      this.newAlarm(
+        'AlertTopicNotificationsFailedAlarm',
+        this.alertTopic.metricNumberOfNotificationsFailed(sum),
+        RUNBOOKS.notificationsFailed,
       ),
     ];
     if (this.slackForwarder && this.slackForwarderFailureQueue) {
       alarms.push(
-        this.newAlarm(
-          'SlackForwarderErrorsAlarm',
-          this.slackForwarder.metricErrors({ period: ALARM_PERIOD, statistic: 'Sum' }),
-          'The Slack webhook forwarder failed to post an alert. Lambda retries it; check its log group.',
-        ),
-        this.newQueueAlarm(
-          'SlackForwarderFailureQueueAlarm',
-          this.slackForwarderFailureQueue,
-          'Alerts that could not be posted to Slack are waiting in the forwarder failure queue.',
-        ),
+        this.newAlarm('SlackForwarderErrorsAlarm', this.slackForwarder.metricErrors(sum), RUNBOOKS.forwarderErrors),
+        this.newQueueAlarm('SlackForwarderFailureQueueAlarm', this.slackForwarderFailureQueue, RUNBOOKS.forwarderQueue),
       );
     }
     this.alarms = alarms;
@@ -576,7 +624,7 @@ export class FtpBounceWatch extends Construct {
     return this.wireAlarm(
       new cloudwatch.Alarm(this, id, {
         metric: queue.metricApproximateNumberOfMessagesVisible({ period: ALARM_PERIOD, statistic: 'Maximum' }),
-        alarmDescription: `${description} Inspect them, fix the cause, then redrive or delete them.`,
+        alarmDescription: description,
         threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
@@ -595,6 +643,21 @@ export class FtpBounceWatch extends Construct {
 
   /** cdk-nag AwsSolutions findings that are deliberate, each with its reason. */
   private acknowledgeNagFindings(): void {
+    const stack = Stack.of(this);
+    const bucketId = stack.resolve(stack.getLogicalId(this.failureBucket.node.defaultChild as s3.CfnBucket)) as string;
+    Validations.of(this.detector.role ?? this.detector).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`,
+      reason:
+        'Lambda names each failure record object itself (by date and request id), so the detector may s3:PutObject '
+        + 'any key of its own failure bucket: write only, that one bucket.',
+    });
+    Validations.of(this.failureBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'The bucket only receives failed invocation records from the detector (write-only role) and is read by '
+        + 'operators during an incident; CloudTrail records API access. A second, access-log bucket would itself '
+        + 'need one, and would add cost and a resource to manage for no new evidence.',
+    });
     const queues = [this.failureQueue, this.slackForwarderFailureQueue].filter((q) => q !== undefined);
     for (const queue of queues) {
       Validations.of(queue).acknowledge({
@@ -604,6 +667,21 @@ export class FtpBounceWatch extends Construct {
           + 'invocation. Nothing consumes it automatically; an alarm fires on any message and an operator redrives.',
       });
     }
+  }
+}
+
+/**
+ * An S3 on-failure destination with only what Lambda needs to write a record (s3:PutObject on the objects,
+ * s3:ListBucket on the bucket); `destinations.S3Destination` would grant read, delete and every `s3:Abort*`,
+ * `s3:GetBucket*` and `s3:List*` action.
+ */
+class FailureBucketDestination implements lambda.IDestination {
+  constructor(private readonly bucket: s3.IBucket) {}
+
+  bind(_scope: Construct, fn: lambda.IFunction): lambda.DestinationConfig {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects('*')] }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }));
+    return { destination: this.bucket.bucketArn };
   }
 }
 

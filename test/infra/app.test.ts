@@ -145,13 +145,14 @@ describe('everything: two log groups by name, email, Chatbot and webhook', () =>
     }
   });
 
-  it('alarms on detector errors, throttles, lost events, failure queues and forwarder errors', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+  it('alarms on detector errors, throttles, lost events, failure stores, delivery losses and forwarder errors', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
     const operatorTopic = topicIdByDisplayName(template, 'FTP bounce watch operations');
     const metrics = propertiesOf(template, 'AWS::CloudWatch::Alarm').map((a) => {
       expect(a.AlarmActions).toEqual([{ Ref: operatorTopic }]);
       expect(a).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1 });
-      return `${String(a.Namespace)}/${String(a.MetricName)}`;
+      const query = (a.Metrics as Array<{ Expression?: string }> | undefined)?.[0]?.Expression;
+      return query ?? `${String(a.Namespace)}/${String(a.MetricName)}`;
     });
     expect(metrics.sort()).toEqual([
       'AWS/Lambda/AsyncEventsDropped',
@@ -159,8 +160,12 @@ describe('everything: two log groups by name, email, Chatbot and webhook', () =>
       'AWS/Lambda/Errors',
       'AWS/Lambda/Errors',
       'AWS/Lambda/Throttles',
+      'AWS/S3/PutRequests',
+      'AWS/SNS/NumberOfNotificationsFailed',
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
+      'SELECT SUM(DeliveryErrors) FROM "AWS/Logs" WHERE FilterName = \'ftp-bounce-watch\'',
+      'SELECT SUM(DeliveryThrottling) FROM "AWS/Logs" WHERE FilterName = \'ftp-bounce-watch\'',
     ]);
   });
 
@@ -275,7 +280,7 @@ describe('email only', () => {
     template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
     template.resourceCountIs('AWS::Lambda::Function', 1);
     template.resourceCountIs('AWS::SQS::Queue', 1);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     expect(template.toJSON().Outputs).not.toHaveProperty(STACK_OUTPUT_KEYS.forwarderFunctionName);
   });
 });
@@ -399,10 +404,18 @@ describe('cdk-nag AwsSolutions', () => {
     expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(',')}`)).toEqual([]);
   });
 
-  it('acknowledges only SQS3 on the failure queues, each with its reason', () => {
+  it('acknowledges only SQS3 on the failure queues, S1 on the failure bucket and its object writes, each with its reason', () => {
     const found = acknowledgements(everything().app);
-    expect(found.map((a) => a.id)).toEqual(['AwsSolutions-SQS3', 'AwsSolutions-SQS3']);
-    for (const { reason } of found) expect(reason).toMatch(/^This queue is itself the dead-letter store/);
+    expect(found.map((a) => a.id).sort()).toEqual([
+      'AwsSolutions-IAM5[Resource::<WatchDetectorFailureBucketF35302A1.Arn>/*]',
+      'AwsSolutions-S1',
+      'AwsSolutions-SQS3',
+      'AwsSolutions-SQS3',
+    ]);
+    for (const { id, reason } of found) {
+      if (id === 'AwsSolutions-SQS3') expect(reason).toMatch(/^This queue is itself the dead-letter store/);
+      else expect(reason.length).toBeGreaterThan(80);
+    }
   });
 
   it('runs as part of synth: an unencrypted queue fails the app', () => {

@@ -74,3 +74,72 @@ describe('AWS Chatbot', () => {
     template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
   });
 });
+
+describe('nothing lost', () => {
+  it('gives every email subscription a dead-letter queue, on both topics', () => {
+    const emails = propertiesOf(everything().template, 'AWS::SNS::Subscription').filter((p) => p.Protocol === 'email');
+    expect(emails).toHaveLength(2);
+    for (const subscription of emails) {
+      const queue = { 'Fn::GetAtt': [expect.stringMatching(/^WatchDetectorFailureQueue/), 'Arn'] };
+      expect(subscription.RedrivePolicy).toEqual({ deadLetterTargetArn: queue });
+    }
+  });
+
+  it('keeps failed detector invocations whole in an encrypted, private, TLS-only, expiring bucket', () => {
+    const { template } = everything();
+    const [bucketId] = Object.keys(template.findResources('AWS::S3::Bucket'));
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [bucketId, 'Arn'] } } },
+    });
+    const [bucket] = propertiesOf(template, 'AWS::S3::Bucket');
+    expect(bucket).toMatchObject({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: { Rules: [{ ExpirationInDays: 30, Status: 'Enabled' }] },
+      MetricsConfigurations: [{ Id: 'FailedInvocations' }],
+    });
+    const [policy] = propertiesOf(template, 'AWS::S3::BucketPolicy');
+    expect(JSON.stringify(policy)).toContain('"aws:SecureTransport":"false"');
+  });
+
+  it('lets the detector only write failure records, not read or delete them', () => {
+    const s3Actions = propertiesOf(everything().template, 'AWS::IAM::Policy')
+      .flatMap((p) => statementsOf(p.PolicyDocument))
+      .flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]))
+      .filter((action) => action.startsWith('s3:'));
+    expect(s3Actions.sort()).toEqual(['s3:ListBucket', 's3:PutObject']);
+  });
+
+  it('writes a runbook into every alarm description', () => {
+    for (const alarm of propertiesOf(everything().template, 'AWS::CloudWatch::Alarm')) {
+      const description = String(alarm.AlarmDescription);
+      expect(description.length).toBeGreaterThan(150);
+      expect(description.length).toBeLessThanOrEqual(1024);
+    }
+  });
+
+  it('watches CloudWatch Logs delivery with one query alarm per metric, whatever the number of log groups', () => {
+    const many = Array.from({ length: 40 }, (_, i) => `/ftp/group-${i}`).join(',');
+    const { template } = synth({ logGroups: many, alertEmails: 'ops@example.com' });
+    const queries = propertiesOf(template, 'AWS::CloudWatch::Alarm')
+      .flatMap((a) => (a.Metrics as Array<{ Expression?: string }> | undefined) ?? [])
+      .map((m) => m.Expression);
+    expect(queries).toEqual([
+      'SELECT SUM(DeliveryErrors) FROM "AWS/Logs" WHERE FilterName = \'ftp-bounce-watch\'',
+      'SELECT SUM(DeliveryThrottling) FROM "AWS/Logs" WHERE FilterName = \'ftp-bounce-watch\'',
+    ]);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'NumberOfNotificationsFailed', Namespace: 'AWS/SNS' });
+  });
+
+  it('outputs the detector log group, the key and the failure bucket', () => {
+    const outputs = everything().template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.DetectorLogGroupName?.Value).toEqual({ Ref: expect.stringMatching(/^WatchDetectorLogGroup/) });
+    expect(outputs.KeyArn?.Value).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^WatchTopicKey/), 'Arn'] });
+    expect(outputs.FailureBucketName?.Value).toEqual({ Ref: expect.stringMatching(/^WatchDetectorFailureBucket/) });
+  });
+});
