@@ -88,7 +88,21 @@ export class ContextError extends Error {
  * `context` is everything the app sees (from `app.node.getAllContext()`), including CDK's own keys, which are ignored
  * unless they look like a misspelt key of ours.
  */
-export function parseContext(context: Readonly<Record<string, unknown>>, target: DeployTarget = {}): AppConfig {
+export interface ParseContextOptions {
+  /**
+   * Refuse a configuration that alerts nobody, or whose alarms reach nobody. Off for readers that only need the
+   * log groups (the CLI's `status` reading cdk.json, where the destinations may be given at deploy time).
+   * @default true
+   */
+  readonly requireDestinations?: boolean;
+}
+
+export function parseContext(
+  context: Readonly<Record<string, unknown>>,
+  target: DeployTarget = {},
+  options: ParseContextOptions = {},
+): AppConfig {
+  const requireDestinations = options.requireDestinations ?? true;
   const problems: ContextProblem[] = [];
   const problem = (key: string, message: string): void => {
     problems.push({ key, message });
@@ -154,7 +168,7 @@ export function parseContext(context: Readonly<Record<string, unknown>>, target:
 
   // Nothing silent: a deployment must tell someone about alerts, and someone about the alarms on lost alerts.
   const alertDestination = alertEmails.length > 0 || chatbot !== undefined || slackWebhookSecretName !== undefined;
-  if (!alertDestination) {
+  if (requireDestinations && !alertDestination) {
     problem(
       'alertEmails',
       'no alert destination: set alertEmails, slackWorkspaceId with slackChannelId (AWS Chatbot), or '
@@ -162,7 +176,7 @@ export function parseContext(context: Readonly<Record<string, unknown>>, target:
     );
   }
   const operatorDestination = (operatorEmails ?? alertEmails).length > 0 || chatbot !== undefined;
-  if (alertDestination && !operatorDestination) {
+  if (requireDestinations && alertDestination && !operatorDestination) {
     problem(
       'operatorEmails',
       'no operator destination: the alarms on lost or undelivered alerts would reach nobody; set operatorEmails '
