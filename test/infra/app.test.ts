@@ -404,16 +404,22 @@ describe('cdk-nag AwsSolutions', () => {
     expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(',')}`)).toEqual([]);
   });
 
-  it('acknowledges only SQS3 on the failure queues, S1 on the failure bucket and its object writes, each with its reason', () => {
+  it('acknowledges only the dead-letter stores, the failure bucket, its object writes and the functions\' DLQ and tracing, each with its reason', () => {
     const found = acknowledgements(everything().app);
     expect(found.map((a) => a.id).sort()).toEqual([
       'AwsSolutions-IAM5[Resource::<WatchDetectorFailureBucketF35302A1.Arn>/*]',
       'AwsSolutions-S1',
       'AwsSolutions-SQS3',
       'AwsSolutions-SQS3',
+      'Serverless-LambdaDLQ',
+      'Serverless-LambdaDLQ',
+      'Serverless-LambdaTracing',
+      'Serverless-LambdaTracing',
+      'Serverless-SQSRedrivePolicy',
+      'Serverless-SQSRedrivePolicy',
     ]);
     for (const { id, reason } of found) {
-      if (id === 'AwsSolutions-SQS3') expect(reason).toMatch(/^This queue is itself the dead-letter store/);
+      if (id.endsWith('SQS3') || id.endsWith('SQSRedrivePolicy')) expect(reason).toMatch(/^This queue is itself the dead-letter store/);
       else expect(reason.length).toBeGreaterThan(80);
     }
   });

@@ -3,6 +3,7 @@
  * action, Chatbot only where it exists and renamed when its channel changes.
  */
 import { Stack } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { FtpBounceWatch, FtpBounceWatchPropsError } from '../../infra/ftp-bounce-watch';
 import { EXAMPLE_CONTEXT, newTestApp, propertiesOf, synth } from './helpers';
@@ -141,5 +142,21 @@ describe('nothing lost', () => {
     expect(outputs.DetectorLogGroupName?.Value).toEqual({ Ref: expect.stringMatching(/^WatchDetectorLogGroup/) });
     expect(outputs.KeyArn?.Value).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^WatchTopicKey/), 'Arn'] });
     expect(outputs.FailureBucketName?.Value).toEqual({ Ref: expect.stringMatching(/^WatchDetectorFailureBucket/) });
+  });
+});
+
+describe('cdk-nag on every variant', () => {
+  it.each([
+    ['email only', { logGroups: '/a', alertEmails: 'ops@example.com', emailMinSeverity: 'high' }],
+    ['Chatbot only', { logGroups: '/a', slackWorkspaceId: 'T0123ABCD', slackChannelId: 'C0123ABCD' }],
+    ['webhook, operators by email', { logGroups: '/a', slackWebhookSecretName: 'x/slack', operatorEmails: 'oncall@example.com' }],
+    ['account-wide with everything', { ...EXAMPLE_CONTEXT, logGroups: undefined, accountWide: 'true' }],
+  ])('finds nothing unacknowledged in the AwsSolutions and Serverless packs (%s)', (_name, context) => {
+    const defined = Object.fromEntries(Object.entries(context).filter(([, v]) => v !== undefined));
+    const { app } = synth(defined);
+    for (const pack of [new AwsSolutionsChecks(), new ServerlessChecks()]) {
+      const report = pack.validateScope(app);
+      expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+    }
   });
 });
