@@ -1,9 +1,9 @@
 /**
  * The CDK app (`cdk.json` runs it): reads the context keys documented in context.ts, builds the stack, runs the
- * cdk-nag AwsSolutions checks. A bad context value stops synth with one line per problem naming the key.
+ * cdk-nag AwsSolutions and Serverless checks. A bad context value stops synth with one line per problem naming the key.
  */
 import { App, Duration, Tags, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { type AppConfig, ContextError, type DeployTarget, parseContext } from './context';
 import { DEFAULT_STACK_NAME } from './deployment-names';
 import { FtpBounceWatchStack } from './ftp-bounce-watch-stack';
@@ -52,7 +52,7 @@ export function buildApp(options: BuildAppOptions = {}): BuiltApp {
     },
   });
   Tags.of(stack).add('application', 'ftp-bounce-watch');
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return { app, stack, config };
 }
 

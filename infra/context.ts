@@ -18,6 +18,9 @@
  *   maxNewIncidentsPerHour  new-incident messages per account and hour, 1..10000 (default 30)
  *   scanPorts               distinct service ports on one host that make a bounce-scan, 2..1000 (default 10)
  *   scanHosts               distinct hosts that make a bounce-scan, 2..1000 (default 5)
+ *
+ * At least one alert destination (alertEmails, Chatbot or the webhook) and one operator destination
+ * (operatorEmails, alertEmails or Chatbot) are required; Chatbot only in the `aws` partition.
  */
 import type { Severity } from '../lambda/detector';
 import { DEFAULT_FILTER_PATTERN } from './filter-pattern';
@@ -36,6 +39,7 @@ import {
   isSeverity,
   type LogGroupRef,
   parseLogGroup,
+  partitionOfRegion,
   SEVERITIES,
   secretNameProblem,
   show,
@@ -106,7 +110,21 @@ export class ContextError extends Error {
  * `context` is everything the app sees (from `app.node.getAllContext()`), including CDK's own keys, which are ignored
  * unless they look like a misspelt key of ours.
  */
-export function parseContext(context: Readonly<Record<string, unknown>>, target: DeployTarget = {}): AppConfig {
+export interface ParseContextOptions {
+  /**
+   * Refuse a configuration that alerts nobody, or whose alarms reach nobody. Off for readers that only need the
+   * log groups (the CLI's `status` reading cdk.json, where the destinations may be given at deploy time).
+   * @default true
+   */
+  readonly requireDestinations?: boolean;
+}
+
+export function parseContext(
+  context: Readonly<Record<string, unknown>>,
+  target: DeployTarget = {},
+  options: ParseContextOptions = {},
+): AppConfig {
+  const requireDestinations = options.requireDestinations ?? true;
   const problems: ContextProblem[] = [];
   const problem = (key: string, message: string): void => {
     problems.push({ key, message });
@@ -171,6 +189,30 @@ export function parseContext(context: Readonly<Record<string, unknown>>, target:
   if (secretProblem) problem('slackWebhookSecretName', secretProblem);
 
   const incidents = readIncidentSettings(context, problem);
+  // Nothing silent: a deployment must tell someone about alerts, and someone about the alarms on lost alerts.
+  const alertDestination = alertEmails.length > 0 || chatbot !== undefined || slackWebhookSecretName !== undefined;
+  if (requireDestinations && !alertDestination) {
+    problem(
+      'alertEmails',
+      'no alert destination: set alertEmails, slackWorkspaceId with slackChannelId (AWS Chatbot), or '
+      + 'slackWebhookSecretName (webhook forwarder); a deployment that alerts nobody is refused',
+    );
+  }
+  const operatorDestination = (operatorEmails ?? alertEmails).length > 0 || chatbot !== undefined;
+  if (requireDestinations && alertDestination && !operatorDestination) {
+    problem(
+      'operatorEmails',
+      'no operator destination: the alarms on lost or undelivered alerts would reach nobody; set operatorEmails '
+      + '(or alertEmails, or slackWorkspaceId with slackChannelId)',
+    );
+  }
+  if (chatbot !== undefined && target.region !== undefined && partitionOfRegion(target.region) !== 'aws') {
+    problem(
+      'slackWorkspaceId',
+      `AWS Chatbot does not exist in ${target.region} (partition ${partitionOfRegion(target.region)}); `
+      + 'use slackWebhookSecretName there instead',
+    );
+  }
 
   if (problems.length > 0) throw new ContextError(problems);
   return {

@@ -12,7 +12,10 @@ export const STACK_OUTPUT_KEYS = {
   operatorTopicArn: 'OperatorTopicArn',
   failureQueueUrl: 'FailureQueueUrl',
   failureQueueArn: 'FailureQueueArn',
+  failureBucketName: 'FailureBucketName',
   detectorFunctionName: 'DetectorFunctionName',
+  detectorLogGroupName: 'DetectorLogGroupName',
+  keyArn: 'KeyArn',
   forwarderFunctionName: 'SlackForwarderFunctionName',
   forwarderFailureQueueUrl: 'SlackForwarderFailureQueueUrl',
 } as const;

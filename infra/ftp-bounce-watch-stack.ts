@@ -26,9 +26,16 @@ export class FtpBounceWatchStack extends Stack {
     };
     out(STACK_OUTPUT_KEYS.alertTopicArn, w.alertTopic.topicArn, 'SNS topic carrying the alerts (subscribe here)');
     out(STACK_OUTPUT_KEYS.operatorTopicArn, w.operatorTopic.topicArn, 'SNS topic carrying the operational alarms');
-    out(STACK_OUTPUT_KEYS.failureQueueUrl, w.failureQueue.queueUrl, 'Log batches the detector failed on after retries');
-    out(STACK_OUTPUT_KEYS.failureQueueArn, w.failureQueue.queueArn, 'ARN of the detector failure queue');
+    out(STACK_OUTPUT_KEYS.failureQueueUrl, w.failureQueue.queueUrl, 'Alert and alarm emails SNS could not deliver');
+    out(STACK_OUTPUT_KEYS.failureQueueArn, w.failureQueue.queueArn, 'ARN of the email dead-letter queue');
+    out(
+      STACK_OUTPUT_KEYS.failureBucketName,
+      w.failureBucket.bucketName,
+      'Log batches the detector failed on after retries, whole (one object per failed invocation)',
+    );
     out(STACK_OUTPUT_KEYS.detectorFunctionName, w.detector.functionName, 'The detector Lambda function');
+    out(STACK_OUTPUT_KEYS.detectorLogGroupName, w.detectorLogGroup.logGroupName, 'The detector log group (its errors)');
+    out(STACK_OUTPUT_KEYS.keyArn, w.key.keyArn, 'The KMS key encrypting both topics');
     if (w.slackForwarder && w.slackForwarderFailureQueue) {
       out(STACK_OUTPUT_KEYS.forwarderFunctionName, w.slackForwarder.functionName, 'The Slack webhook forwarder');
       out(

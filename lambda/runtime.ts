@@ -10,7 +10,15 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
-import { AlertPublishError, SnsAlertPublisher } from './adapters';
+import {
+  AlertPublishError,
+  DeadlineExceededError,
+  DYNAMODB_TIMEOUTS,
+  InvocationBudget,
+  SNS_TIMEOUTS,
+  SnsAlertPublisher,
+  sdkClientOptions,
+} from './adapters';
 import { DynamoDbIncidentStore } from './adapters/dynamodb-incident-store';
 import { buildSnsMessage } from './alerts';
 import { MalformedPayloadError } from './awslogs';
@@ -37,9 +45,6 @@ export interface SweepSummary {
   readonly kinds: Readonly<Record<string, number>>;
 }
 
-/** Per-attempt limits for every AWS call: a stalled connection fails fast and the SDK retries it. */
-const REQUEST_HANDLER = { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true } as const;
-
 export function createRuntime(env: Readonly<Record<string, string | undefined>>, options: RuntimeOptions = {}): Runtime {
   const config = readConfig(env);
   const now = options.now ?? Date.now;
@@ -58,8 +63,25 @@ export function createRuntime(env: Readonly<Record<string, string | undefined>>,
     },
   };
 
-  const sns = new SNSClient({ region: config.topicRegion, requestHandler: REQUEST_HANDLER, maxAttempts: 3 });
+  // Enforced per-attempt timeouts: a stalled SNS would otherwise hold the invocation until the function's timeout.
+  const sns = new SNSClient({ region: config.topicRegion, ...sdkClientOptions(SNS_TIMEOUTS) });
+
+  // The invocation's time for outbound calls ends a few seconds before the function's timeout, with one log
+  // line and one metric, so a hanging dependency shows up as a named error instead of a silent Lambda timeout.
+  const budget = new InvocationBudget({
+    onExceeded: (error) => {
+      metrics.addMetric('DeadlineExceeded', MetricUnit.Count, 1);
+      logger.error('outbound call cut off by the invocation deadline', {
+        error: error.message,
+        operation: error.operation,
+        budgetMs: error.budgetMs,
+        elapsedMs: error.elapsedMs,
+      });
+    },
+  });
+
   const publisher = new SnsAlertPublisher(sns, config.topicArn, {
+    budget,
     maxAttempts: config.publishMaxAttempts,
     onRetry: ({ attempt, entries, delayMs }) => {
       metrics.addMetric('PublishRetries', MetricUnit.Count, entries);
@@ -71,9 +93,9 @@ export function createRuntime(env: Readonly<Record<string, string | undefined>>,
   if (config.incidentTable === null) {
     logger.warn('alert memory off: INCIDENT_TABLE_NAME is not set, so every batch is judged alone (no incidents)');
   } else {
-    const dynamodb = new DynamoDBClient({ region: config.region, requestHandler: REQUEST_HANDLER, maxAttempts: 3 });
+    const dynamodb = new DynamoDBClient({ region: config.region, ...sdkClientOptions(DYNAMODB_TIMEOUTS) });
     incidents = new IncidentMemory({
-      store: new DynamoDbIncidentStore(dynamodb, config.incidentTable),
+      store: new DynamoDbIncidentStore(dynamodb, config.incidentTable, { budget }),
       publisher,
       settings: config.incidents,
       render: (alert) => buildSnsMessage(alert),
@@ -99,6 +121,7 @@ export function createRuntime(env: Readonly<Record<string, string | undefined>>,
 
   async function detect(event: unknown, context: Context): Promise<PipelineSummary> {
     logger.addContext(context);
+    budget.start(context);
     try {
       const summary = await processSubscriptionEvent(event, {
         publisher,
@@ -121,6 +144,7 @@ export function createRuntime(env: Readonly<Record<string, string | undefined>>,
 
   async function sweep(_event: unknown, context: Context): Promise<SweepSummary> {
     logger.addContext(context);
+    budget.start(context);
     if (incidents === null) {
       throw new ConfigError('INCIDENT_TABLE_NAME', 'is required by the sweep function: the alert memory table');
     }
@@ -155,7 +179,8 @@ export function createRuntime(env: Readonly<Record<string, string | undefined>>,
     } else if (error instanceof IncidentConflictError) {
       metrics.addMetric('StateWriteConflicts', MetricUnit.Count, 1);
       logger.error('alert memory: conflicting writers; the batch will be retried', { error: error.message });
-    } else {
+    } else if (!(error instanceof DeadlineExceededError)) {
+      // (A deadline was logged and counted by the budget when it struck.)
       logger.error('invocation failed', error instanceof Error ? error : new Error(String(error)));
     }
   }

@@ -5,6 +5,7 @@
  */
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { CLI_LOGS_TIMEOUTS, SNS_TIMEOUTS, sdkClientOptions } from '../../lambda/adapters/timeouts';
 import type { CliIo } from '../io';
 import { MissingRegionError } from './errors';
 
@@ -17,7 +18,8 @@ export interface ResolvedDeps {
   readonly cwd: string;
 }
 
-const REQUEST_TIMEOUTS = { connectionTimeout: 5_000, requestTimeout: 60_000 } as const;
+// Enforced (a request past its timeout fails with TimeoutError, which callAws retries a bounded number of times).
+const LOGS_CLIENT_OPTIONS = sdkClientOptions(CLI_LOGS_TIMEOUTS);
 
 /** Resolves after `ms`, or as soon as `signal` aborts (the caller checks which). */
 export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
@@ -51,12 +53,11 @@ export function resolveDeps(io: CliIo): ResolvedDeps {
         new CloudWatchLogsClient({
           // One retry layer, ours (cli/aws/retry.ts): the SDK's own retries would multiply it and hide
           // throttling from the progress line.
-          maxAttempts: 1,
-          requestHandler: REQUEST_TIMEOUTS,
+          ...LOGS_CLIENT_OPTIONS,
         })),
     ),
     snsClient:
-      deps.snsClient ?? ((region: string) => new SNSClient({ region, requestHandler: REQUEST_TIMEOUTS })),
+      deps.snsClient ?? ((region: string) => new SNSClient({ region, ...sdkClientOptions(SNS_TIMEOUTS) })),
     now: deps.now ?? Date.now,
     sleep: deps.sleep ?? sleepUnlessAborted,
     random: deps.random ?? Math.random,

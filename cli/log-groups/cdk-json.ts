@@ -48,7 +48,8 @@ export async function readCdkJson(path: string, explicit: boolean): Promise<Depl
     );
   }
   try {
-    const config = parseContext(values);
+    // Only the log groups and pattern matter here; the destinations may well be given at deploy time (-c).
+    const config = parseContext(values, {}, { requireDestinations: false });
     return { path, logGroups: config.logGroups, filterPattern: config.filterPattern };
   } catch (error) {
     if (error instanceof ContextError) {

@@ -13,20 +13,27 @@
  * - `S#<alert id>`: a digest that was published (so a repeated sweep does not send it twice).
  */
 import {
-  BatchGetItemCommand,
-  BatchWriteItemCommand,
   type AttributeValue,
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
+  BatchWriteItemCommand,
+  type BatchWriteItemCommandOutput,
   type DynamoDBClient,
   GetItemCommand,
+  type GetItemCommandOutput,
   PutItemCommand,
+  type PutItemCommandOutput,
   QueryCommand,
+  type QueryCommandOutput,
   UpdateItemCommand,
+  type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { clientId, dueAt, isIdle } from '../incidents';
 import type { ClientKey, ClientState, IncidentStore, StoredClient } from '../incidents';
 import { StateStoreError } from '../incidents/store';
 import { awsErrorShape, oneLine } from './aws-error';
+import { DeadlineExceededError, InvocationBudget } from './timeouts';
 
 /** The index the sweep queries: only records with something due are in it. */
 export const DUE_INDEX_NAME = 'due';
@@ -49,13 +56,20 @@ const UNPROCESSED_ROUNDS = 5;
 export interface DynamoDbIncidentStoreOptions {
   /** Injected in tests to skip real waiting. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * The invocation's time budget: every request runs under it, so a hanging DynamoDB ends with
+   * DeadlineExceededError well inside the function's timeout. @default no budget (per-attempt timeouts only)
+   */
+  readonly budget?: InvocationBudget;
 }
 
 function isConditionFailure(error: unknown): boolean {
   return awsErrorShape(error).name === 'ConditionalCheckFailedException';
 }
 
-function storeError(operation: string, error: unknown): StateStoreError {
+/** Store failures fail open; a spent invocation budget does not (the invocation fails and is retried). */
+function storeError(operation: string, error: unknown): Error {
+  if (error instanceof DeadlineExceededError) return error;
   const shape = awsErrorShape(error);
   return new StateStoreError(`state table ${operation} failed: ${shape.name}: ${oneLine(shape.message, 200)}`, {
     cause: error,
@@ -101,6 +115,7 @@ function decodeRecord(item: Record<string, AttributeValue>): StoredClient {
 
 export class DynamoDbIncidentStore implements IncidentStore {
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly budget: InvocationBudget;
 
   constructor(
     private readonly client: DynamoDBClient,
@@ -108,6 +123,15 @@ export class DynamoDbIncidentStore implements IncidentStore {
     options: DynamoDbIncidentStoreOptions = {},
   ) {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    // An unstarted budget has no deadline: the client's per-attempt timeouts still hold.
+    this.budget = options.budget ?? new InvocationBudget();
+  }
+
+  /** Every request goes through here: under the invocation's budget, cancellable at its deadline. */
+  private send<T>(operation: string, command: object): Promise<T> {
+    // The client's send is overloaded per command; one loose signature serves the six commands used here.
+    const send = this.client.send.bind(this.client) as (c: object, o: { abortSignal: AbortSignal }) => Promise<T>;
+    return this.budget.call(`dynamodb:${operation}`, (abortSignal) => send(command, { abortSignal }));
   }
 
   async load(keys: readonly ClientKey[]): Promise<Map<string, StoredClient>> {
@@ -140,7 +164,8 @@ export class DynamoDbIncidentStore implements IncidentStore {
       item.dueShard = { S: DUE_SHARD };
     }
     try {
-      await this.client.send(
+      await this.send<PutItemCommandOutput>(
+        'PutItem',
         new PutItemCommand({
           TableName: this.tableName,
           Item: item,
@@ -158,7 +183,8 @@ export class DynamoDbIncidentStore implements IncidentStore {
   async due(now: number, limit: number): Promise<StoredClient[]> {
     let keys: string[];
     try {
-      const page = await this.client.send(
+      const page = await this.send<QueryCommandOutput>(
+        'Query',
         new QueryCommand({
           TableName: this.tableName,
           IndexName: DUE_INDEX_NAME,
@@ -188,14 +214,16 @@ export class DynamoDbIncidentStore implements IncidentStore {
     const pk = `F#${account}#${region}#${hourStart}`;
     try {
       for (let round = 0; round < UNPROCESSED_ROUNDS; round++) {
-        const current = await this.client.send(
+        const current = await this.send<GetItemCommandOutput>(
+          'GetItem',
           new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: pk } }, ConsistentRead: true }),
         );
         const used = numberOf(current.Item?.used) ?? 0;
         const granted = Math.max(0, Math.min(wanted, max - used));
         if (granted === 0) return 0;
         try {
-          await this.client.send(
+          await this.send<UpdateItemCommandOutput>(
+            'UpdateItem',
             new UpdateItemCommand({
               TableName: this.tableName,
               Key: { pk: { S: pk } },
@@ -243,7 +271,8 @@ export class DynamoDbIncidentStore implements IncidentStore {
         if (round === UNPROCESSED_ROUNDS) throw new StateStoreError(`${pending.length} sent-markers left unprocessed`);
         if (round > 0) await this.sleep(50 * 2 ** round);
         try {
-          const result = await this.client.send(
+          const result = await this.send<BatchWriteItemCommandOutput>(
+            'BatchWriteItem',
             new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }),
           );
           pending = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof pending;
@@ -261,7 +290,8 @@ export class DynamoDbIncidentStore implements IncidentStore {
       if (round === UNPROCESSED_ROUNDS) throw new StateStoreError(`${keys.length} keys left unprocessed by BatchGetItem`);
       if (round > 0) await this.sleep(50 * 2 ** round);
       try {
-        const result = await this.client.send(
+        const result = await this.send<BatchGetItemCommandOutput>(
+          'BatchGetItem',
           new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
         );
         items.push(...(result.Responses?.[this.tableName] ?? []));

@@ -20,3 +20,17 @@ export interface AlertPublisher {
    */
   publish(messages: readonly SnsAlertMessage[]): Promise<void>;
 }
+
+/**
+ * What a publisher's error may say when only some messages failed: the indexes (into the list given to
+ * `publish`) of those not published. The others were accepted, so a caller that keeps an outbox can drop them
+ * and a retry sends only what is missing.
+ */
+export interface PartialPublishFailure {
+  readonly unpublishedIndexes: ReadonlySet<number>;
+}
+
+export function unpublishedIndexesOf(error: unknown): ReadonlySet<number> | null {
+  const indexes = (error as Partial<PartialPublishFailure> | null)?.unpublishedIndexes;
+  return indexes instanceof Set ? indexes : null;
+}

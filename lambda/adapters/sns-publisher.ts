@@ -7,6 +7,7 @@ import {
 import { SNS_MAX_PAYLOAD_BYTES, snsPayloadBytes } from '../alerts';
 import { awsErrorShape, oneLine } from './aws-error';
 import type { AlertPublisher, SnsAlertMessage } from './ports';
+import { DeadlineExceededError, type InvocationBudget } from './timeouts';
 
 /** SNS PublishBatch limits (https://docs.aws.amazon.com/sns/latest/api/API_PublishBatch.html). */
 export const SNS_MAX_BATCH_ENTRIES = 10;
@@ -32,6 +33,12 @@ export interface SnsAlertPublisherOptions {
   readonly random?: () => number;
   /** Called before each retry round, e.g. to count a metric. Must not throw. */
   readonly onRetry?: (info: PublishRetryInfo) => void;
+  /**
+   * The invocation's time budget: each request is cut off at its deadline and no retry starts that would cross
+   * it; publish then rejects with DeadlineExceededError. @default - no deadline (the SDK client's own per-attempt
+   * timeouts still apply)
+   */
+  readonly budget?: InvocationBudget;
 }
 
 /** One alert that could not be published, as reported by `AlertPublishError`. */
@@ -51,6 +58,8 @@ export class AlertPublishError extends Error {
   override readonly name = 'AlertPublishError';
   readonly failures: readonly FailedAlert[];
   readonly total: number;
+  /** Indexes, in the list given to `publish`, of the alerts not published (PartialPublishFailure). */
+  readonly unpublishedIndexes: ReadonlySet<number>;
 
   constructor(
     failures: readonly FailedAlert[],
@@ -69,6 +78,7 @@ export class AlertPublishError extends Error {
     );
     this.failures = failures;
     this.total = total;
+    this.unpublishedIndexes = new Set(failures.map((f) => Number(f.id.slice('alert-'.length))));
   }
 }
 
@@ -78,6 +88,8 @@ interface Entry {
   readonly bytes: number;
   lastFailure?: Omit<FailedAlert, 'id' | 'subject'>;
 }
+
+const PUBLISH_OPERATION = 'sns:PublishBatch';
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -91,6 +103,7 @@ export class SnsAlertPublisher implements AlertPublisher {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #random: () => number;
   readonly #onRetry: ((info: PublishRetryInfo) => void) | undefined;
+  readonly #budget: InvocationBudget | undefined;
 
   constructor(client: SNSClient, topicArn: string, options: SnsAlertPublisherOptions = {}) {
     this.#client = client;
@@ -101,6 +114,7 @@ export class SnsAlertPublisher implements AlertPublisher {
     this.#sleep = options.sleep ?? sleepFor;
     this.#random = options.random ?? Math.random;
     this.#onRetry = options.onRetry;
+    this.#budget = options.budget;
     if (!Number.isSafeInteger(this.#maxAttempts) || this.#maxAttempts < 1) {
       throw new RangeError(`maxAttempts must be a positive integer, got ${this.#maxAttempts}`);
     }
@@ -125,6 +139,7 @@ export class SnsAlertPublisher implements AlertPublisher {
     for (let attempt = 1; attempt <= this.#maxAttempts && pending.length > 0; attempt++) {
       if (attempt > 1) {
         const delayMs = this.#backoff(attempt - 1);
+        this.#budget?.assertCanWait(PUBLISH_OPERATION, delayMs);
         this.#onRetry?.({ attempt, entries: pending.length, delayMs });
         await this.#sleep(delayMs);
       }
@@ -133,6 +148,8 @@ export class SnsAlertPublisher implements AlertPublisher {
         try {
           await this.#publishChunk(chunk, retry, rejected);
         } catch (error) {
+          // Out of time: the invocation must end now, with the entries still pending left to Lambda's retry.
+          if (error instanceof DeadlineExceededError) throw error;
           lastThrown = error;
           const failure = describeThrown(error);
           if (failure.senderFault) {
@@ -162,12 +179,13 @@ export class SnsAlertPublisher implements AlertPublisher {
   }
 
   async #publishChunk(chunk: readonly Entry[], retry: Entry[], rejected: FailedAlert[]): Promise<void> {
-    const response = await this.#client.send(
-      new PublishBatchCommand({
-        TopicArn: this.#topicArn,
-        PublishBatchRequestEntries: chunk.map(toRequestEntry),
-      }),
-    );
+    const command = new PublishBatchCommand({
+      TopicArn: this.#topicArn,
+      PublishBatchRequestEntries: chunk.map(toRequestEntry),
+    });
+    const response = this.#budget
+      ? await this.#budget.call(PUBLISH_OPERATION, (abortSignal) => this.#client.send(command, { abortSignal }))
+      : await this.#client.send(command);
     const succeeded = new Set((response.Successful ?? []).map((s) => s.Id));
     const failures = new Map((response.Failed ?? []).map((f) => [f.Id, f]));
     for (const entry of chunk) {
@@ -181,7 +199,8 @@ export class SnsAlertPublisher implements AlertPublisher {
           senderFault: false,
         };
         retry.push(entry);
-      } else if (failure.SenderFault === true) {
+      } else if (failure.SenderFault === true && !THROTTLING_CODES.has(failure.Code ?? '')) {
+        // A throttled KMS key is flagged as the sender's fault, yet the next try may well pass: it is retried.
         rejected.push(failed(entry, failure.Code ?? 'Unknown', failure.Message ?? '', true));
       } else {
         entry.lastFailure = {

@@ -8,7 +8,7 @@ import { ipv4Value } from '../detector/ftp-address';
 import { RULE_11209_TEXT } from '../detector/rule-11209.messages';
 import { ALERT_LIMITS, type Alert, type AlertCommand, type AlertSample } from './alert';
 import { assertRegion, insightsUrl, logGroupUrl, logStreamUrl } from './links';
-import { cleanLine, truncate } from './sanitize';
+import { displaySafe, truncate } from './sanitize';
 
 export interface LocatedFinding {
   readonly finding: Finding;
@@ -318,7 +318,7 @@ function buildAlert(group: GroupState, options: GroupOptions): Alert {
       : { logGroup: logGroupUrl(region, logGroup), logStream: logStreamUrl(region, logGroup, onlyStream), insights };
 
   const who = srcIp === null ? 'unknown client' : srcIp;
-  const title = cleanLine(`${text.label}: ${who}${server === null ? '' : ` on ${server}`}`, 200);
+  const title = displaySafe(`${text.label}: ${who}${server === null ? '' : ` on ${server}`}`, 200);
 
   return {
     ruleId: RULE_11209_TEXT.ruleId,

@@ -11,10 +11,11 @@
  * - Caps count UTF-16 code units (what Slack and SNS limits are close to), never split a surrogate pair, and
  *   end with a single `…`.
  * - Slack: `&`, `<`, `>` become entities (this alone stops `<!channel>`, `<@U123>` and `<https://x|y>`);
- *   a bare `@word` becomes `[@]word` and `://` / `www.` become `[:]//` / `www[.]` (the usual "defanging"
- *   of indicators, readable and without look-alike or zero-width characters). mrkdwn has no escape for
- *   `*`, `_`, `~`: untrusted text is only ever placed inside code spans or code blocks, where Slack applies no
- *   formatting and makes no links; the one character a code span cannot hold, the backtick, becomes `'`.
+ *   a bare `@word` becomes `[@]word`, `http://` becomes `hxxp[:]//` and a dot inside a name `[.]` (the usual
+ *   "defanging" of indicators, readable and without look-alike or zero-width characters; see defangLinks).
+ *   mrkdwn has no escape for `*`, `_`, `~`: untrusted text is only ever placed inside code spans or code
+ *   blocks, where Slack applies no formatting and makes no links; the one character a code span cannot hold,
+ *   the backtick, becomes `'`.
  */
 
 export const ELLIPSIS = '…';
@@ -133,9 +134,27 @@ export function cleanLine(text: string, maxLength: number): string {
   return cleanText(text, { maxLength });
 }
 
-/** Breaks `scheme://` and `www.` so mail clients and chat apps do not turn untrusted text into links. */
+/** `http`/`https` just before `://`: written `hxxp`, the usual defanged form of an indicator. */
+const HTTP_SCHEME = /\b(h)tt(ps?)(?=:\/\/)/gi;
+/** A dot between a name's character and a letter: how every domain name (`evil.com`, `www.x`, `a.b.c`) looks. */
+const NAME_DOT = /([\p{L}\p{N}_-])\.(?=\p{L})/gu;
+
+/**
+ * Makes untrusted text unlinkable: mail clients and chat apps link not only `scheme://...` but any bare domain
+ * name (`evil.com/login`, `www.x.org`, `user@evil.com`). So the scheme is broken (`hxxp[:]//`) and every dot that
+ * separates the labels of a name becomes `[.]` (`evil[.]com`); addresses stay readable (`203.0.113.7` has no dot
+ * before a letter).
+ */
 export function defangLinks(text: string): string {
-  return text.replace(/:\/\//g, '[:]//').replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}[.]`);
+  return defangSchemes(text).replace(NAME_DOT, '$1[.]');
+}
+
+/**
+ * Breaks only `scheme://` (`hxxp[:]//`) and `www.`: for text inside a Slack code span or block, where Slack makes no link of a
+ * bare name, so `ftp.example.com` can stay as it is.
+ */
+export function defangSchemes(text: string): string {
+  return text.replace(HTTP_SCHEME, '$1xx$2').replace(/:\/\//g, '[:]//').replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}[.]`);
 }
 
 /**
@@ -172,12 +191,13 @@ function escapeSlackWithin(text: string, maxLength: number): string {
 
 /**
  * Untrusted text for a Slack `plain_text` object or a code span: cleaned, defanged, mentions broken, entities
- * escaped, backticks replaced, at most `maxLength` units. Multi-line keeps `\n` (for code blocks).
+ * escaped, backticks replaced, at most `maxLength` units. Multi-line keeps `\n` (for code blocks). `inCode`:
+ * the text goes inside a code span or block, where Slack links nothing, so only schemes are broken.
  */
-export function slackSafe(text: string, maxLength: number, multiline = false): string {
+export function slackSafe(text: string, maxLength: number, multiline = false, inCode = false): string {
   // Clean a little more than the budget: escaping can only lengthen, and the escape step re-applies the cap.
   const cleaned = cleanText(text, { maxLength: maxLength + 1, multiline });
-  const neutral = breakMentions(defangLinks(cleaned));
+  const neutral = breakMentions(inCode ? defangSchemes(cleaned) : defangLinks(cleaned));
   const escaped = escapeSlackEntities(neutral).replace(/`/g, '\'');
   if (escaped.length <= maxLength) return escaped;
   return escapeSlackWithin(neutral, maxLength);
@@ -188,7 +208,7 @@ export function slackSafe(text: string, maxLength: number, multiline = false): s
  * are inert inside. The result, backticks included, is at most `maxLength` units.
  */
 export function slackCode(text: string, maxLength: number): string {
-  const inner = slackSafe(text, Math.max(1, maxLength - 2));
+  const inner = slackSafe(text, Math.max(1, maxLength - 2), false, true);
   // An empty or blank code span renders as literal backticks; say what is missing instead.
   return inner.trim() === '' ? '(empty)' : `\`${inner}\``;
 }
@@ -198,10 +218,28 @@ export function slackCodeBlock(lines: readonly string[], maxLength: number): str
   const fence = '```';
   const budget = maxLength - 2 * fence.length - 2;
   if (budget <= 0) return '';
-  return `${fence}\n${slackSafe(lines.join('\n'), budget, true)}\n${fence}`;
+  return `${fence}\n${slackSafe(lines.join('\n'), budget, true, true)}\n${fence}`;
 }
 
-/** Untrusted text for a plain-text email line: cleaned, links defanged, capped. */
+/**
+ * Untrusted text made safe to display as it is in any medium (the alert JSON's `title`, which consumers show in
+ * mail, chat or a ticket): cleaned, links defanged, mentions broken, and Slack's `<`, `>` and `&` replaced by the
+ * look-alikes `‹`, `›` and `＆` (entities would show as text elsewhere), capped.
+ */
+export function displaySafe(text: string, maxLength: number): string {
+  const neutral = breakMentions(defangLinks(cleanLine(text, maxLength)));
+  return truncate(neutral.replace(/</g, '‹').replace(/>/g, '›').replace(/&/g, '＆'), maxLength);
+}
+
+/**
+ * Untrusted text for a subject line: cleaned, schemes broken, capped. Mail clients make no links in a subject, and
+ * `ftp[.]example[.]com` would cost the 100-character subject the words that say what happened.
+ */
+export function subjectSafe(text: string, maxLength: number): string {
+  return truncate(defangSchemes(cleanLine(text, maxLength)), maxLength);
+}
+
+/** Untrusted text for a plain-text email line: cleaned, links defanged (names too), capped. */
 export function emailSafe(text: string, maxLength: number): string {
   const defanged = defangLinks(cleanLine(text, maxLength));
   return truncate(defanged, maxLength);

@@ -1,6 +1,5 @@
 import { isAscii } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
-import { mayContainRefusal } from '../detector';
 import { decodeBase64Strict } from './base64';
 import { decodeCandidateEvents } from './candidates';
 import { MalformedPayloadError } from './errors';
@@ -17,9 +16,29 @@ import type { DecodedBatch, LogEvent, LogsBatch } from './types';
  */
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Default cap on the events of one batch: 200,000, twice the most a 1 MB payload can carry in the benchmark's worst
+ * case (95,787 near-identical refusals). The size cap bounds the text; this bounds what parsing it allocates: 64 MiB
+ * of `{"id":"1","timestamp":1,"message":""},` is 1.7 million events, 87 KB of gzip of `{},` is 22 million objects.
+ */
+export const DEFAULT_MAX_EVENTS = 200_000;
+
+/**
+ * A payload in another layout than CloudWatch's is parsed whole; before that, its JSON values are bounded by
+ * counting the characters that can open one (`{`, `[`, `,`): eight per event allowed.
+ */
+const VALUES_PER_EVENT = 8;
+
 export interface DecodeOptions {
   /** Upper bound on the gunzipped size in bytes; larger payloads fail with reason `too-large`. */
   readonly maxDecompressedBytes?: number;
+  /** Upper bound on the events of a batch; more fail with reason `too-many-events`. */
+  readonly maxEvents?: number;
+  /**
+   * Parse every event with JSON.parse, never the fast or sparse path: the reference those paths are tested
+   * against (they must accept and reject exactly what it does). Slower. @default false
+   */
+  readonly fullParse?: boolean;
 }
 
 /**
@@ -30,9 +49,12 @@ export interface DecodeOptions {
  */
 export function decodeSubscriptionEvent(event: unknown, options: DecodeOptions = {}): DecodedBatch {
   const maxDecompressedBytes = options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
-  if (!Number.isSafeInteger(maxDecompressedBytes) || maxDecompressedBytes < 1) {
-    // A caller's bug, not a bad payload: keep it out of the MalformedPayloadError metric.
-    throw new RangeError(`maxDecompressedBytes must be a positive integer, got ${maxDecompressedBytes}`);
+  const maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
+  for (const [name, value] of [['maxDecompressedBytes', maxDecompressedBytes], ['maxEvents', maxEvents]] as const) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      // A caller's bug, not a bad payload: keep it out of the MalformedPayloadError metric.
+      throw new RangeError(`${name} must be a positive integer, got ${value}`);
+    }
   }
 
   const data = subscriptionData(event);
@@ -46,25 +68,26 @@ export function decodeSubscriptionEvent(event: unknown, options: DecodeOptions =
   const text = isAscii(decompressed) ? decompressed.toString('latin1') : decompressed.toString('utf8');
   const sizes = { compressedBytes: compressed.length, decompressedBytes: decompressed.length };
 
-  // The fast path: no keyword anywhere means no event can be a finding, so the (dominant) JSON.parse cost is
-  // skipped. Control messages never hold the keyword but must still be recognised; they are tiny, so only a
-  // small payload is searched for one (either way there is nothing to do: this only keeps the metrics right).
+  // Control messages are tiny and parsed whole; only a small payload is searched for one.
   const maybeControl = text.length <= CONTROL_MESSAGE_MAX_CHARS && text.includes('CONTROL_MESSAGE');
-  if (!maybeControl && !mayContainRefusal(text)) {
-    // A cheap sanity check so that arbitrary gzipped text is not waved through as "no candidates".
-    if (!looksLikeJsonObject(text)) {
-      throw new MalformedPayloadError('not-json', 'decompressed payload is not a JSON object');
-    }
-    return { kind: 'no-candidates', ...sizes };
-  }
-
-  // The sparse path: few keywords, so only the events holding one are parsed (see candidates.ts).
-  if (!maybeControl) {
-    const sparse = decodeCandidateEvents(text);
-    if (sparse !== null) {
-      if (sparse.batch.messageType === 'CONTROL_MESSAGE') return { kind: 'control', ...sizes };
-      const batch = validateBatch(sparse.batch);
-      return { kind: 'data', batch, candidatesOnly: true, eventCount: sparse.eventCount, ...sizes };
+  // The walk over CloudWatch's layout (candidates.ts): the events are checked and counted without being built, and
+  // those holding a keyword picked out, so that only they are parsed. Null: another layout, parsed whole below.
+  const walked = options.fullParse || maybeControl ? null : decodeCandidateEvents(text, maxEvents);
+  if (walked !== null) {
+    if (walked.batch.messageType === 'CONTROL_MESSAGE') return { kind: 'control', ...sizes };
+    if (walked.eventCount > maxEvents) throw tooManyEvents(maxEvents);
+    const batch = validateBatch(walked.batch);
+    // The fast path: no keyword in any event means no event can be a finding.
+    if (walked.sparse && batch.logEvents.length === 0) return { kind: 'no-candidates', ...sizes };
+    if (walked.sparse) return { kind: 'data', batch, candidatesOnly: true, eventCount: walked.eventCount, ...sizes };
+    // Dense: the walk proved the text valid and its events within the cap, so parsing it whole is bounded.
+  } else if (!maybeControl) {
+    const values = countValueOpeners(text);
+    if (values > maxEvents * VALUES_PER_EVENT) {
+      throw new MalformedPayloadError(
+        'too-many-events',
+        `payload holds up to ${values} JSON values, more than ${maxEvents} events could (${VALUES_PER_EVENT} each)`,
+      );
     }
   }
 
@@ -76,7 +99,25 @@ export function decodeSubscriptionEvent(event: unknown, options: DecodeOptions =
   }
   if (isRecord(parsed) && parsed.messageType === 'CONTROL_MESSAGE') return { kind: 'control', ...sizes };
   const batch = validateBatch(parsed);
+  if (batch.logEvents.length > maxEvents) throw tooManyEvents(maxEvents);
   return { kind: 'data', batch, candidatesOnly: false, eventCount: batch.logEvents.length, ...sizes };
+}
+
+function tooManyEvents(maxEvents: number): MalformedPayloadError {
+  return new MalformedPayloadError('too-many-events', `batch holds more than ${maxEvents} log events`);
+}
+
+/**
+ * An upper bound on the JSON values in `text`: apart from the outermost, each value follows a `[`, a `{` (the first
+ * member's) or a `,`. Characters inside strings count too, so this only ever overestimates.
+ */
+function countValueOpeners(text: string): number {
+  let count = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2c || c === 0x7b || c === 0x5b) count++;
+  }
+  return count;
 }
 
 function subscriptionData(event: unknown): string {
@@ -135,18 +176,6 @@ function gunzip(compressed: Buffer, maxOutputLength: number): Buffer {
       { cause: error },
     );
   }
-}
-
-function looksLikeJsonObject(text: string): boolean {
-  let start = 0;
-  while (start < text.length && isJsonSpace(text.charCodeAt(start))) start++;
-  let end = text.length - 1;
-  while (end > start && isJsonSpace(text.charCodeAt(end))) end--;
-  return end > start && text.charCodeAt(start) === 0x7b && text.charCodeAt(end) === 0x7d;
-}
-
-function isJsonSpace(code: number): boolean {
-  return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 }
 
 function validateBatch(value: unknown): LogsBatch {

@@ -6,6 +6,7 @@ export type MalformedReason =
   | 'corrupt-gzip'
   | 'truncated'
   | 'too-large'
+  | 'too-many-events'
   | 'not-json'
   | 'wrong-shape';
 

@@ -41,7 +41,7 @@ export type DecodedBatch =
     readonly decompressedBytes: number;
   }
   /**
-   * Fast path: a complete gzip stream whose text holds no refusal keyword, so no event can produce a finding
-   * and JSON parsing was skipped. The batch's shape was therefore not validated.
+   * Fast path: a batch in CloudWatch's layout none of whose events holds a refusal keyword, so no event can produce
+   * a finding. The events were checked (valid JSON, the right shape) and counted, but not built.
    */
   | { readonly kind: 'no-candidates'; readonly compressedBytes: number; readonly decompressedBytes: number };

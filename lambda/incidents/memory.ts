@@ -10,7 +10,7 @@
  * sweep after a grace period. If the store cannot be used, memory fails open: the batch's alerts go out
  * unsuppressed, marked so.
  */
-import type { AlertPublisher, SnsAlertMessage } from '../adapters/ports';
+import { type AlertPublisher, type SnsAlertMessage, unpublishedIndexesOf } from '../adapters/ports';
 import type { Alert } from '../alerts/alert';
 import { type BatchEvidence, clientBatches, clientId } from './evidence';
 import { buildDigests, type KeyedDigestLine } from './digest';
@@ -170,7 +170,16 @@ export class IncidentMemory {
 
     const entries = saved.flatMap(({ state, origin }) => state.outbox.filter((e) => e.origin === origin));
     const published = [...entries.map((e) => e.alert), ...unsaved];
-    if (published.length > 0) await this.deps.publisher.publish(published.map(this.deps.render));
+    if (published.length > 0) {
+      try {
+        await this.deps.publisher.publish(published.map(this.deps.render));
+      } catch (error) {
+        // Some went out: drop those from the outbox, so the retry sends only what is missing.
+        const missing = unpublishedIndexesOf(error);
+        if (missing !== null) await this.removeSent(saved, entries.filter((_, i) => !missing.has(i)));
+        throw error;
+      }
+    }
     await this.removeSent(saved, entries);
     return { published, failOpen: unsaved.length > 0, replayed, folded };
   }

@@ -7,11 +7,17 @@
  *
  * Any failure is thrown: the asynchronous invocation fails, Lambda retries it twice, then the event goes to the
  * forwarder's failure queue. An alert is never dropped; after a retry it may be posted twice.
+ *
+ * Time: Secrets Manager and Slack calls share one budget that ends a few seconds before the function's timeout
+ * (from `context.getRemainingTimeInMillis()`), each request with its own timeout; running out is a
+ * DeadlineExceededError, one ERROR line and the `DeadlineExceeded` metric.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SNSEvent } from 'aws-lambda';
+import { InvocationBudget, type RemainingTime, SECRETS_MANAGER_TIMEOUTS, sdkClientOptions } from '../adapters/timeouts';
 import { renderSlackMessage } from '../alerts';
 import { parseAlertMessage } from './alert-message';
 import { type PostOptions, postToSlack, SlackPostError } from './post';
@@ -39,11 +45,19 @@ export interface ForwarderDeps {
   readonly logger: ForwarderLogger;
   /** Retry and timing options for the POST (fetch, sleep and clock injectable). */
   readonly post?: PostOptions;
+  /**
+   * The budget shared with the webhook source: started from the invocation's context, when one is given.
+   * @default - none (each call still has its own timeout, and the POST its `budgetMs`)
+   */
+  readonly budget?: InvocationBudget;
 }
 
+export type Forwarder = (event: unknown, context?: RemainingTime) => Promise<void>;
+
 /** Builds the handler from its dependencies (tests inject fakes; `handler` below wires the real ones). */
-export function createForwarder(deps: ForwarderDeps): (event: unknown) => Promise<void> {
-  return async (event: unknown): Promise<void> => {
+export function createForwarder(deps: ForwarderDeps): Forwarder {
+  return async (event: unknown, context?: RemainingTime): Promise<void> => {
+    if (context && deps.budget) deps.budget.start(context);
     const records = snsRecords(event);
     // SNS hands Lambda one record per invocation; a loop keeps any other shape correct (and all-or-nothing).
     for (const record of records) {
@@ -52,6 +66,7 @@ export function createForwarder(deps: ForwarderDeps): (event: unknown) => Promis
       const url = await deps.webhook.get();
       try {
         const attempts = await postToSlack(url, message, {
+          ...(deps.budget && { invocationBudget: deps.budget }),
           ...deps.post,
           onRetry: (info) => deps.logger.warn('retrying Slack post', { alertId: alert.id, ...info }),
         });
@@ -88,10 +103,15 @@ function snsRecords(event: unknown): SNSEvent['Records'] {
   return records;
 }
 
-let wired: ((event: unknown) => Promise<void>) | undefined;
+interface Wired {
+  readonly forward: Forwarder;
+  readonly metrics: Metrics;
+}
+
+let wired: Wired | undefined;
 
 /** Reads the environment once per container, on first use (so that importing this module has no side effects). */
-function wire(env: NodeJS.ProcessEnv): (event: unknown) => Promise<void> {
+function wire(env: NodeJS.ProcessEnv): Wired {
   const secretName = env.SLACK_WEBHOOK_SECRET_NAME;
   if (!secretName) throw new ForwarderConfigError('SLACK_WEBHOOK_SECRET_NAME is not set');
   const powertools = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'ftp-bounce-watch-slack' });
@@ -101,14 +121,33 @@ function wire(env: NodeJS.ProcessEnv): (event: unknown) => Promise<void> {
     warn: (message, extra) => powertools.warn(message, extra as LogAttributes),
     error: (message, extra) => powertools.error(message, extra as LogAttributes),
   };
-  const client = new SecretsManagerClient({
-    // Without timeouts a stalled connection would hold the invocation until the function's own timeout.
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000 },
+  const metrics = new Metrics({
+    namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'FtpBounceWatch',
+    serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'ftp-bounce-watch-slack',
   });
-  return createForwarder({ webhook: new WebhookUrlSource({ client, secretName }), logger });
+  const budget = new InvocationBudget({
+    onExceeded: (error) => {
+      metrics.addMetric('DeadlineExceeded', MetricUnit.Count, 1);
+      logger.error('outbound call cut off by the invocation deadline', {
+        error: error.message,
+        operation: error.operation,
+        budgetMs: error.budgetMs,
+        elapsedMs: error.elapsedMs,
+      });
+    },
+  });
+  // Enforced per-attempt timeouts: a stalled Secrets Manager would otherwise hold the invocation to its timeout.
+  const client = new SecretsManagerClient(sdkClientOptions(SECRETS_MANAGER_TIMEOUTS));
+  const webhook = new WebhookUrlSource({ client, secretName, budget });
+  return { forward: createForwarder({ webhook, logger, budget }), metrics };
 }
 
-export async function handler(event: unknown): Promise<void> {
+export async function handler(event: unknown, context?: RemainingTime): Promise<void> {
   wired ??= wire(process.env);
-  await wired(event);
+  try {
+    await wired.forward(event, context);
+  } finally {
+    // Only the deadline counts a metric here; an empty flush would log a warning on every invocation.
+    if (wired.metrics.hasStoredMetrics()) wired.metrics.publishStoredMetrics();
+  }
 }

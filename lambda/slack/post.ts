@@ -3,7 +3,14 @@
  * Retry-After), 5xx, network errors and timeouts. Retries stop at a total time budget so that the function
  * finishes well inside its timeout and fails cleanly; Lambda's asynchronous retries and the on-failure queue
  * take it from there. Other 4xx answers (invalid_payload, channel_not_found, no_service, ...) fail at once.
+ *
+ * Only Slack's own success counts: HTTP 200 with the body `ok`. Redirects are never followed (a 302 would turn
+ * the POST into a GET that "succeeds" without posting, a 307 would re-send the alert elsewhere), so a 3xx, or a
+ * 2xx with another body, fails without a retry: the webhook URL or something in front of it is wrong.
  */
+import type { InvocationBudget } from '../adapters/timeouts';
+
+const POST_OPERATION = 'slack:PostWebhook';
 
 /** Slack did not accept the message. Never carries the webhook URL. */
 export class SlackPostError extends Error {
@@ -39,6 +46,11 @@ export interface PostOptions {
   readonly random?: () => number;
   /** Called before each retry wait. Must not throw. */
   readonly onRetry?: (info: { attempt: number; status: number | undefined; delayMs: number }) => void;
+  /**
+   * The invocation's budget: a request still running at its deadline is aborted and no wait may cross it; the
+   * post then rejects with DeadlineExceededError. @default - only `budgetMs`
+   */
+  readonly invocationBudget?: InvocationBudget;
 }
 
 export const POST_DEFAULTS = {
@@ -65,6 +77,20 @@ export async function postToSlack(url: string, payload: unknown, options: PostOp
   const body = JSON.stringify(payload);
   const deadline = now() + budgetMs;
 
+  const invocation = options.invocationBudget;
+  const send = async (signal: AbortSignal): Promise<{ status: number; text: string; retryAfter: string | null }> => {
+    const response = await fetchFn(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body,
+      // Never follow: the answer to this POST is the only one that says whether the alert was posted.
+      redirect: 'manual',
+      signal,
+    });
+    // Read the body in every case so the connection can be reused; Slack answers `ok` or an error code.
+    return { status: response.status, text: await response.text(), retryAfter: response.headers.get('retry-after') };
+  };
+
   for (let attempt = 1; ; attempt++) {
     const remaining = deadline - now();
     let status: number | undefined;
@@ -72,21 +98,24 @@ export async function postToSlack(url: string, payload: unknown, options: PostOp
     let failure: string;
     let cause: unknown;
     try {
-      const response = await fetchFn(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8' },
-        body,
-        signal: AbortSignal.timeout(Math.max(1, Math.min(attemptTimeoutMs, remaining))),
-      });
-      status = response.status;
-      // Read the body in every case so the connection can be reused; Slack answers `ok` or an error code.
-      const text = await response.text();
-      if (response.ok) return attempt;
+      const attemptSignal = AbortSignal.timeout(Math.max(1, Math.min(attemptTimeoutMs, remaining)));
+      const answer = invocation
+        ? await invocation.call(POST_OPERATION, (signal) => send(AbortSignal.any([signal, attemptSignal])))
+        : await send(attemptSignal);
+      status = answer.status;
+      const { text } = answer;
+      if (status === 200 && text.trim() === 'ok') return attempt;
       failure = `Slack answered HTTP ${status}${text ? ` ${describeBody(text)}` : ''}`;
+      if (status >= 300 && status < 400) {
+        throw new SlackPostError(`${failure}: a redirect, not followed (check the webhook URL)`, status, false, attempt);
+      }
+      if (status >= 200 && status < 300) {
+        throw new SlackPostError(`${failure}: not Slack's "ok" (check the webhook URL)`, status, false, attempt);
+      }
       if (status !== 429 && status < 500) throw new SlackPostError(failure, status, false, attempt);
-      retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now());
+      retryAfterMs = parseRetryAfter(answer.retryAfter, now());
     } catch (error) {
-      if (error instanceof SlackPostError) throw error;
+      if (error instanceof SlackPostError || isDeadline(error)) throw error;
       // fetch rejects with a TypeError ("fetch failed") or a TimeoutError; neither message includes the URL path.
       failure = `no answer from Slack (${error instanceof Error ? `${error.name}: ${error.message}` : String(error)})`;
       cause = error;
@@ -102,9 +131,14 @@ export async function postToSlack(url: string, payload: unknown, options: PostOp
       const why = retryAfterMs === undefined ? 'the retry budget is spent' : `Retry-After ${delayMs} ms exceeds the budget`;
       throw new SlackPostError(`${failure}; ${why} after ${attempt} attempts`, status, true, attempt, { cause });
     }
+    invocation?.assertCanWait(POST_OPERATION, delayMs);
     options.onRetry?.({ attempt: attempt + 1, status, delayMs });
     await sleep(delayMs);
   }
+}
+
+function isDeadline(error: unknown): boolean {
+  return error instanceof Error && error.name === 'DeadlineExceededError';
 }
 
 /** Retry-After is seconds or an HTTP date (RFC 9110); undefined when absent or unreadable. */

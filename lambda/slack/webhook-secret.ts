@@ -4,6 +4,7 @@
  * The URL is a credential (anyone holding it can post to the channel): it never appears in an error or a log line.
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DeadlineExceededError, type InvocationBudget } from '../adapters/timeouts';
 
 /** The secret could not be read or holds no usable webhook URL. The message never contains the secret. */
 export class WebhookSecretError extends Error {
@@ -17,6 +18,8 @@ export interface WebhookUrlSourceOptions {
   readonly ttlMs?: number;
   /** Injected in tests. */
   readonly now?: () => number;
+  /** The invocation's budget: a read still running at its deadline is cut off (DeadlineExceededError). */
+  readonly budget?: InvocationBudget;
 }
 
 export const DEFAULT_WEBHOOK_CACHE_TTL_MS = 5 * 60_000;
@@ -50,9 +53,14 @@ export class WebhookUrlSource {
     const { secretName } = this.options;
     let secretString: string | undefined;
     try {
-      const out = await this.options.client.send(new GetSecretValueCommand({ SecretId: secretName }));
+      const command = new GetSecretValueCommand({ SecretId: secretName });
+      const { budget, client } = this.options;
+      const out = budget
+        ? await budget.call('secretsmanager:GetSecretValue', (abortSignal) => client.send(command, { abortSignal }))
+        : await client.send(command);
       secretString = out.SecretString;
     } catch (error) {
+      if (error instanceof DeadlineExceededError) throw error;
       const code = error instanceof Error ? error.name : 'Error';
       throw new WebhookSecretError(`cannot read secret "${secretName}" (${code})`, { cause: error });
     }

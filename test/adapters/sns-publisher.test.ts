@@ -241,6 +241,24 @@ describe('SnsAlertPublisher', () => {
     expect(error.failures).toMatchObject([{ id: 'alert-0', code: 'InvalidParameter', senderFault: true }]);
   });
 
+  it('retries an entry whose KMS key was throttled although SNS flags it as a sender fault', async () => {
+    let throttled = 2;
+    sns.on(PublishBatchCommand).callsFake(
+      answer((id) => (id === 'alert-3' && throttled-- > 0 ? { Code: 'KMSThrottling', SenderFault: true } : undefined)),
+    );
+    const { instance, retries } = publisher();
+
+    await instance.publish(alerts(12));
+
+    expect(idsPerCall()).toEqual([
+      ['alert-0', 'alert-1', 'alert-2', 'alert-3', 'alert-4', 'alert-5', 'alert-6', 'alert-7', 'alert-8', 'alert-9'],
+      ['alert-10', 'alert-11'],
+      ['alert-3'],
+      ['alert-3'],
+    ]);
+    expect(retries).toEqual([1, 1]);
+  });
+
   it('retries a throttled request and then resolves', async () => {
     sns
       .on(PublishBatchCommand)

@@ -9,6 +9,7 @@ import type { Context } from 'aws-lambda';
 import { encodeSubscriptionEvent, type LogsBatch } from '../../lambda/awslogs';
 import type { PipelineSummary } from '../../lambda/pipeline';
 import { type LocalSnsServer, type ReceivedEntry, startLocalSnsServer } from '../../scripts/local-sns/server';
+import { startSlowServer } from '../support/slow-server';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:ftp-bounce-watch-alerts';
 const FIXTURE_LINES = readFileSync(join(__dirname, '..', 'fixtures', 'real-proftpd.log'), 'utf8')
@@ -322,6 +323,31 @@ describe('handler with SNS unreachable', () => {
 
     expect(error).toBeInstanceOf(unreachable.AlertPublishError);
     expect((error as Error).message).toContain('ECONNREFUSED');
+  });
+});
+
+describe('handler with SNS hanging', () => {
+  it.each([
+    ['never answers', undefined],
+    ['answers after the request timeout', 6_000],
+  ])('ends the invocation before the function timeout when SNS %s, with a named error, a log line and a metric', async (_case, delayMs) => {
+    const server = await startSlowServer(delayMs === undefined ? {} : { delayMs });
+    try {
+      const hanging = loadHandler({ AWS_ENDPOINT_URL_SNS: server.url, PUBLISH_MAX_ATTEMPTS: '5' });
+      // 4.5 s left before the function's timeout; the handler keeps 3 s back, so its calls get 1.5 s.
+      const shortContext = { ...context, getRemainingTimeInMillis: () => 4_500 } as Context;
+      const started = Date.now();
+
+      const { error, lines } = await captureOutput(() => hanging.handler(subscriptionEvent([BOUNCE]), shortContext));
+
+      expect(Date.now() - started).toBeLessThan(4_000);
+      expect(error).toMatchObject({ name: 'DeadlineExceededError', operation: 'sns:PublishBatch' });
+      const logged = lines.filter((l) => l.message === 'outbound call cut off by the invocation deadline');
+      expect(logged).toEqual([expect.objectContaining({ level: 'ERROR', operation: 'sns:PublishBatch' })]);
+      expect(lines.find((l) => 'DeadlineExceeded' in l)).toMatchObject({ DeadlineExceeded: 1 });
+    } finally {
+      await server.close();
+    }
   });
 });
 

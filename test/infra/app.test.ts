@@ -145,8 +145,8 @@ describe('everything: two log groups by name, email, Chatbot and webhook', () =>
     }
   });
 
-  it('alarms on detector and sweep errors, throttles, lost events, failure queues and forwarder errors', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
+  it('alarms on detector and sweep errors, throttles, lost events, failure stores, delivery losses and forwarder errors', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 15);
     const operatorTopic = topicIdByDisplayName(template, 'FTP bounce watch operations');
     const metrics = propertiesOf(template, 'AWS::CloudWatch::Alarm').map((a) => {
       expect(a.AlarmActions).toEqual([{ Ref: operatorTopic }]);
@@ -154,7 +154,8 @@ describe('everything: two log groups by name, email, Chatbot and webhook', () =>
       if (a.MetricName !== 'Invocations') {
         expect(a).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1 });
       }
-      return `${String(a.Namespace)}/${String(a.MetricName)}`;
+      const query = (a.Metrics as Array<{ Expression?: string }> | undefined)?.[0]?.Expression;
+      return query ?? `${String(a.Namespace)}/${String(a.MetricName)}`;
     });
     expect(metrics.sort()).toEqual([
       'AWS/Lambda/AsyncEventsDropped',
@@ -165,9 +166,13 @@ describe('everything: two log groups by name, email, Chatbot and webhook', () =>
       'AWS/Lambda/Invocations',
       'AWS/Lambda/Throttles',
       'AWS/Lambda/Throttles',
+      'AWS/S3/PutRequests',
+      'AWS/SNS/NumberOfNotificationsFailed',
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
       'FtpBounceWatch/StateStoreUnavailable',
+      'SELECT SUM(DeliveryErrors) FROM "AWS/Logs" WHERE FilterName = \'ftp-bounce-watch\'',
+      'SELECT SUM(DeliveryThrottling) FROM "AWS/Logs" WHERE FilterName = \'ftp-bounce-watch\'',
     ]);
   });
 
@@ -180,7 +185,7 @@ describe('log groups by ARN', () => {
   const arn = 'arn:aws:logs:eu-west-1:123456789012:log-group:/var/log/proftpd:*';
 
   it('subscribes the named group, scopes the permission to the ARN, and asserts the Region at deploy time', () => {
-    const { template } = synth({ logGroups: arn });
+    const { template } = synth({ logGroups: arn, alertEmails: 'ops@example.com' });
     template.hasResourceProperties('AWS::Logs::SubscriptionFilter', { LogGroupName: '/var/log/proftpd' });
     template.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'logs.amazonaws.com', SourceArn: arn });
     // Environment-agnostic synth: CloudFormation checks the stack lands where the log group is.
@@ -190,12 +195,12 @@ describe('log groups by ARN', () => {
   });
 
   it('needs no deploy-time check once the stack environment is known and matches', () => {
-    const { template } = synth({ logGroups: arn }, { account: '123456789012', region: 'eu-west-1' });
+    const { template } = synth({ logGroups: arn, alertEmails: 'ops@example.com' }, { account: '123456789012', region: 'eu-west-1' });
     expect(JSON.stringify(template.toJSON().Rules ?? {})).not.toContain('123456789012');
   });
 
   it('fails synth when the ARN is in another Region than the stack', () => {
-    expect(() => buildApp({ context: { logGroups: arn }, target: { account: '123456789012', region: 'us-east-1' } })).toThrow(
+    expect(() => buildApp({ context: { logGroups: arn, alertEmails: 'ops@example.com' }, target: { account: '123456789012', region: 'us-east-1' } })).toThrow(
       /^logGroups: .* is in eu-west-1 but the stack deploys to us-east-1/,
     );
   });
@@ -226,8 +231,9 @@ describe('account-wide', () => {
     const logGroupIds = Object.keys(template.findResources('AWS::Logs::LogGroup'));
     expect(logGroupIds).toHaveLength(3);
     const chatbot = onlyResource(template, 'AWS::Chatbot::SlackChannelConfiguration').resource;
-    expect(flatten((chatbot.Properties as Record<string, unknown>).ConfigurationName)).toBe('FtpBounceWatch-${AWS::Region}');
-    const excluded = [...logGroupIds.map((id) => `"\${${id}}"`), '"/aws/chatbot/FtpBounceWatch-${AWS::Region}"'];
+    const configurationName = flatten((chatbot.Properties as Record<string, unknown>).ConfigurationName);
+    expect(configurationName).toMatch(/^FtpBounceWatch-\$\{AWS::Region\}-[0-9a-f]{8}$/);
+    const excluded = [...logGroupIds.map((id) => `"\${${id}}"`), `"/aws/chatbot/${configurationName}"`];
     expect(flatten(props.SelectionCriteria)).toBe(`LogGroupName NOT IN [${excluded.join(', ')}]`);
   });
 
@@ -281,7 +287,7 @@ describe('email only', () => {
     template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
     template.resourceCountIs('AWS::Lambda::Function', 2);
     template.resourceCountIs('AWS::SQS::Queue', 1);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 13);
     expect(template.toJSON().Outputs).not.toHaveProperty(STACK_OUTPUT_KEYS.forwarderFunctionName);
   });
 });
@@ -319,9 +325,13 @@ describe('Chatbot only', () => {
   });
 });
 
-describe('webhook only', () => {
+describe('webhook only (operators by email)', () => {
   it('adds the forwarder, allowed to read only that secret, failing to its own queue', () => {
-    const { template } = synth({ logGroups: '/a', slackWebhookSecretName: 'ftp-bounce-watch/slack' });
+    const { template } = synth({
+      logGroups: '/a',
+      slackWebhookSecretName: 'ftp-bounce-watch/slack',
+      operatorEmails: 'oncall@example.com',
+    });
     const forwarder = functionIdWithEnv(template, 'SLACK_WEBHOOK_SECRET_NAME');
     const policies = propertiesOf(template, 'AWS::IAM::Policy').map((p) => JSON.stringify(p));
     const secretPolicy = policies.find((p) => p.includes('secretsmanager:GetSecretValue'));
@@ -333,14 +343,15 @@ describe('webhook only', () => {
     });
     template.resourceCountIs('AWS::SQS::Queue', 2);
     template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
-    template.resourceCountIs('AWS::SNS::Subscription', 1);
+    // The forwarder on the alert topic, the operators' email on the operator topic.
+    template.resourceCountIs('AWS::SNS::Subscription', 2);
     template.hasOutput(STACK_OUTPUT_KEYS.forwarderFunctionName, { Value: { Ref: forwarder } });
   });
 });
 
 describe('custom filter pattern', () => {
   it('is used instead of the default', () => {
-    const { template } = synth({ logGroups: '/a', filterPattern: '"Refused PORT"' });
+    const { template } = synth({ logGroups: '/a', alertEmails: 'ops@example.com', filterPattern: '"Refused PORT"' });
     template.hasResourceProperties('AWS::Logs::SubscriptionFilter', { FilterPattern: '"Refused PORT"' });
   });
 });
@@ -351,6 +362,8 @@ describe('bad context', () => {
     [{ logGroups: '/a', slackWorkspaceId: 'T0123ABCD' }, 'slackChannelId'],
     [{ logGroup: '/a' }, 'logGroup'],
     [{ logGroups: 'arn:aws:logs:eu-west-1:1234:log-group:/a' }, 'logGroups'],
+    [{ logGroups: '/a' }, 'alertEmails'],
+    [{ logGroups: '/a', slackWebhookSecretName: 'x/slack' }, 'operatorEmails'],
   ])('%p fails with %s named', (context, key) => {
     let caught: unknown;
     try {
@@ -398,14 +411,32 @@ describe('cdk-nag AwsSolutions', () => {
     expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(',')}`)).toEqual([]);
   });
 
-  it('acknowledges only SQS3 on the failure queues, each with its reason', () => {
+  it('acknowledges only the dead-letter stores, the failure bucket, its object writes and the functions\' DLQ and tracing, each with its reason', () => {
     const found = acknowledgements(everything().app);
-    expect(found.map((a) => a.id)).toEqual(['AwsSolutions-SQS3', 'AwsSolutions-SQS3']);
-    for (const { reason } of found) expect(reason).toMatch(/^This queue is itself the dead-letter store/);
+    expect(found.map((a) => a.id).sort()).toEqual([
+      'AwsSolutions-IAM5[Resource::<WatchDetectorFailureBucketF35302A1.Arn>/*]',
+      'AwsSolutions-S1',
+      'AwsSolutions-SQS3',
+      'AwsSolutions-SQS3',
+      'Serverless-EventBusDLQ',
+      'Serverless-LambdaAsyncFailureDestination',
+      'Serverless-LambdaDLQ',
+      'Serverless-LambdaDLQ',
+      'Serverless-LambdaDLQ',
+      'Serverless-LambdaTracing',
+      'Serverless-LambdaTracing',
+      'Serverless-LambdaTracing',
+      'Serverless-SQSRedrivePolicy',
+      'Serverless-SQSRedrivePolicy',
+    ]);
+    for (const { id, reason } of found) {
+      if (id.endsWith('SQS3') || id.endsWith('SQSRedrivePolicy')) expect(reason).toMatch(/^This queue is itself the dead-letter store/);
+      else expect(reason.length).toBeGreaterThan(80);
+    }
   });
 
   it('runs as part of synth: an unencrypted queue fails the app', () => {
-    const { app, stack } = buildApp({ context: { logGroups: '/a' }, outdir: everything().app.outdir });
+    const { app, stack } = buildApp({ context: { logGroups: '/a', alertEmails: 'ops@example.com' }, outdir: everything().app.outdir });
     new Queue(stack, 'Plain');
     expect(() => app.synth()).toThrow(/AwsSolutions-SQS4/);
   });

@@ -14,6 +14,9 @@ function problemsOf(context: Record<string, unknown>, target?: DeployTarget): st
   throw new Error('expected a ContextError');
 }
 
+/** Every accepted context needs someone to tell (see the refusals below); the cases add it when they have none. */
+const WITH_EMAIL = { alertEmails: 'ops@example.com' };
+
 describe('parseContext: accepted context', () => {
   const cases: Array<[string, Record<string, unknown>, Partial<AppConfig>]> = [
     [
@@ -23,7 +26,7 @@ describe('parseContext: accepted context', () => {
         logGroups: ['/var/log/proftpd', '/aws/ec2/ftp'],
         accountWide: false,
         filterPattern: DEFAULT_FILTER_PATTERN,
-        alertEmails: [],
+        alertEmails: ['ops@example.com'],
       },
     ],
     ['spaces and a trailing comma', { logGroups: ' /a , /b, ' }, { logGroups: ['/a', '/b'] }],
@@ -47,6 +50,12 @@ describe('parseContext: accepted context', () => {
     ['webhook secret name', { logGroups: '/a', slackWebhookSecretName: 'ftp-bounce-watch/slack' }, {
       slackWebhookSecretName: 'ftp-bounce-watch/slack',
     }],
+    ['webhook only, operators by email', {
+      logGroups: '/a', slackWebhookSecretName: 'x/slack', operatorEmails: 'oncall@example.com', alertEmails: undefined,
+    }, { alertEmails: [], operatorEmails: ['oncall@example.com'] }],
+    ['Chatbot alone (it receives the alarms too)', {
+      logGroups: '/a', slackWorkspaceId: 'T0123ABCD', slackChannelId: 'C0123ABCD', alertEmails: undefined,
+    }, { alertEmails: [] }],
     ['custom filter pattern keeps its spacing', { logGroups: '/a', filterPattern: '"Refused  PORT"' }, {
       filterPattern: '"Refused  PORT"',
     }],
@@ -55,16 +64,19 @@ describe('parseContext: accepted context', () => {
     }],
   ];
   it.each(cases)('%s', (_name, context, expected) => {
-    expect(parseContext(context)).toMatchObject(expected);
+    const withDestination = Object.fromEntries(
+      Object.entries({ ...WITH_EMAIL, ...context }).filter(([, value]) => value !== undefined),
+    );
+    expect(parseContext(withDestination)).toMatchObject(expected);
   });
 
   it('leaves optional keys out of the config when absent', () => {
-    const config = parseContext({ logGroups: '/a' });
+    const config = parseContext({ logGroups: '/a', ...WITH_EMAIL });
     expect(Object.keys(config).sort()).toEqual(['accountWide', 'alertEmails', 'filterPattern', 'incidents', 'logGroups']);
   });
 
   it('accepts ARNs in the deployment account and Region', () => {
-    expect(parseContext({ logGroups: ARN }, { account: '123456789012', region: 'eu-west-1' }).logGroups).toEqual([ARN]);
+    expect(parseContext({ logGroups: ARN, ...WITH_EMAIL }, { account: '123456789012', region: 'eu-west-1' }).logGroups).toEqual([ARN]);
   });
 });
 
@@ -103,6 +115,11 @@ describe('parseContext: rejected context names the key and what is expected', ()
     ['misspelt key: case', { logGroups: '/a', alertemails: 'a@example.com' }, /^alertemails: unknown context key; did you mean alertEmails\?/],
     ['misspelt key: transposition', { logGroups: '/a', slackChanenlId: 'C0123ABCD', slackWorkspaceId: 'T0123ABCD' }, /^slackChanenlId: unknown context key; did you mean slackChannelId\?/],
     ['misspelt key: accountwide', { accountwide: 'true' }, /^accountwide: unknown context key; did you mean accountWide\?/],
+    ['no destination at all', { logGroups: '/a' }, /^alertEmails: no alert destination: set alertEmails, slackWorkspaceId with slackChannelId \(AWS Chatbot\), or slackWebhookSecretName/],
+    ['operator emails but no alert destination', { logGroups: '/a', operatorEmails: 'oncall@example.com' }, /^alertEmails: no alert destination/],
+    ['webhook only: alarms would reach nobody', { logGroups: '/a', slackWebhookSecretName: 'x/slack' }, /^operatorEmails: no operator destination: .*set operatorEmails/],
+    ['Chatbot in GovCloud', { logGroups: '/a', slackWorkspaceId: 'T0123ABCD', slackChannelId: 'C0123ABCD' }, /^slackWorkspaceId: AWS Chatbot does not exist in us-gov-west-1 \(partition aws-us-gov\)/, { region: 'us-gov-west-1' }],
+    ['Chatbot in China', { logGroups: '/a', slackWorkspaceId: 'T0123ABCD', slackChannelId: 'C0123ABCD' }, /^slackWorkspaceId: AWS Chatbot does not exist in cn-north-1/, { region: 'cn-north-1' }],
   ];
   // Rows padded to four values: jest would take an unfilled fourth parameter for a `done` callback.
   const rows = cases.map(([name, context, pattern, target]) => [name, context, pattern, target] as const);

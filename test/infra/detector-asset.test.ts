@@ -58,7 +58,7 @@ interface Assembly {
 
 function synthesise(): Assembly {
   const outdir = mkdtempSync(path.join(tmpdir(), 'ftp-bounce-watch-assembly-'));
-  const { app, stack } = buildApp({ context: { logGroups: '/var/log/proftpd' }, outdir });
+  const { app, stack } = buildApp({ context: { logGroups: '/var/log/proftpd', alertEmails: 'ops@example.com' }, outdir });
   app.synth();
   const template = JSON.parse(readFileSync(path.join(outdir, stack.templateFile), 'utf8')) as Assembly['template'];
   return { outdir, template, stackName: stack.artifactId };

@@ -87,7 +87,7 @@ describe('defaults and wiring', () => {
     expect(watch.accountPolicy).toBeUndefined();
     expect(watch.chatbotChannel).toBeUndefined();
     expect(watch.slackForwarder).toBeUndefined();
-    expect(watch.alarms).toHaveLength(9);
+    expect(watch.alarms).toHaveLength(13);
   });
 
   it('accepts a log group construct', () => {
@@ -135,13 +135,13 @@ describe('defaults and wiring', () => {
     });
   });
 
-  it('retries failed batches twice, for up to six hours, then keeps them in the failure queue', () => {
+  it('retries failed batches twice, for up to six hours, then keeps them whole in the failure bucket', () => {
     const detector = detectorId(template);
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: detector },
       MaximumRetryAttempts: 2,
       MaximumEventAgeInSeconds: 6 * 3600,
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [onlyResource(template, 'AWS::SQS::Queue').id, 'Arn'] } } },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [onlyResource(template, 'AWS::S3::Bucket').id, 'Arn'] } } },
     });
   });
 
@@ -165,10 +165,9 @@ describe('defaults and wiring', () => {
       'kms:GenerateDataKey',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
+      's3:ListBucket',
+      's3:PutObject',
       'sns:Publish',
-      'sqs:GetQueueAttributes',
-      'sqs:GetQueueUrl',
-      'sqs:SendMessage',
     ]);
   });
 

@@ -98,7 +98,7 @@ describe('runtime and infra agree on alert memory settings', () => {
 });
 
 describe('context keys for alert memory', () => {
-  const base = { logGroups: '/a' };
+  const base = { logGroups: '/a', alertEmails: 'ops@example.com' };
   const accepted: Array<[string, Record<string, unknown>, Partial<IncidentSettingsConfig>]> = [
     ['defaults when absent', {}, INCIDENT_SETTING_DEFAULTS],
     ['alertWindow as plain minutes', { alertWindow: '90' }, { alertWindowMinutes: 90 }],
@@ -200,6 +200,7 @@ describe('the stack with alert memory', () => {
     template = synth(EXAMPLE_CONTEXT).template;
     tuned = synth({
       logGroups: '/a',
+      alertEmails: 'ops@example.com',
       alertWindow: '2h',
       lowSeverity: 'immediate',
       digestInterval: '7d',

@@ -18,17 +18,30 @@ import { portArgumentOf, syslogStamp } from './scenarios';
 export const MIN = 60_000;
 export const T0 = Date.UTC(2024, 4, 1, 10, 0, 0);
 
-/** Publishes into a list; can be told to fail the next N calls. */
+/** A publish that failed for some messages only (the shape AlertPublishError has). */
+export class ScriptedPartialFailure extends Error {
+  constructor(readonly unpublishedIndexes: ReadonlySet<number>) {
+    super(`${unpublishedIndexes.size} alerts not published (scripted)`);
+  }
+}
+
+/** Publishes into a list; can be told to fail the next N calls, or to refuse messages matching a test. */
 export class ScriptedPublisher implements AlertPublisher {
   readonly messages: SnsAlertMessage[] = [];
   failNext = 0;
+  refuse: ((message: SnsAlertMessage) => boolean) | null = null;
 
   async publish(messages: readonly SnsAlertMessage[]): Promise<void> {
     if (this.failNext > 0) {
       this.failNext--;
       throw new Error('SNS is down (scripted)');
     }
-    this.messages.push(...messages);
+    const refused = new Set<number>();
+    messages.forEach((m, i) => {
+      if (this.refuse?.(m) === true) refused.add(i);
+      else this.messages.push(m);
+    });
+    if (refused.size > 0) throw new ScriptedPartialFailure(refused);
   }
 
   get alerts(): Alert[] {

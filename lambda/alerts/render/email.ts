@@ -5,7 +5,7 @@
  */
 import { RULE_11209_TEXT } from '../../detector/rule-11209.messages';
 import type { Alert } from '../alert';
-import { cleanLine, emailSafe, truncate, truncateAtBoundary } from '../sanitize';
+import { cleanLine, emailSafe, subjectSafe, truncate, truncateAtBoundary } from '../sanitize';
 import {
   classificationText,
   clientNameOf,
@@ -88,10 +88,10 @@ export function renderSubject(alert: Alert): string {
   if (alert.alertMemory !== 'off' || alert.kind === 'digest') return incidentSubject(alert);
   const words = subjectWording(alert);
   const sev = `[${severityTag(alert.severity)}]`;
-  const client = emailSafe(alert.srcIp ?? 'unknown client', 60);
-  const server = alert.server === null ? null : emailSafe(alert.server, 80);
+  const client = subjectSafe(alert.srcIp ?? 'unknown client', 60);
+  const server = alert.server === null ? null : subjectSafe(alert.server, 80);
   const firstTarget = alert.targets[0];
-  const target = words.showTarget && firstTarget !== undefined ? emailSafe(firstTarget, 60) : null;
+  const target = words.showTarget && firstTarget !== undefined ? subjectSafe(firstTarget, 60) : null;
   const others = alert.targets.length + alert.targetsTruncated - 1;
   const count = alert.count > 1 ? ` (x${alert.count})` : '';
 

@@ -138,13 +138,13 @@ describe('email body', () => {
   it('opens with what, who, where, how many, when, severity and the first action', () => {
     expect(lines[0]).toBe('[HIGH] FTP data channel aimed at a third party');
     expect(lines[2]).toBe(
-      'FTP data channel aimed at a third party: 198.51.100.4 (host.isp.example) asked ftp.example.com to open a data connection to 203.0.113.7:1025 (PORT); proftpd refused.',
+      'FTP data channel aimed at a third party: 198.51.100.4 (host[.]isp[.]example) asked ftp[.]example[.]com to open a data connection to 203.0.113.7:1025 (PORT); proftpd refused.',
     );
     expect(lines[3]).toBe(RULE_11209_TEXT.classifications['foreign-public-target'].summary);
     const top = lines.slice(0, 14).join('\n');
     expect(top).toContain('Client:     198.51.100.4');
     expect(top).toContain('Target:     203.0.113.7:1025, 203.0.113.8:2000');
-    expect(top).toContain('Server:     ftp.example.com');
+    expect(top).toContain('Server:     ftp[.]example[.]com');
     expect(top).toContain('Log group:  /ftp/proftpd');
     expect(top).toContain('How many:   3 refused commands between 2024-05-01T10:00:00.000Z and 2024-05-01T10:02:00.000Z');
     expect(top).toContain('Severity:   HIGH (foreign-public-target)');
@@ -166,7 +166,8 @@ describe('email body', () => {
       `Log stream: ${alert.links.logStream}`,
       'SAMPLE LOG LINES (3 of 3',
       '2024-05-01T10:00:00.000Z  stream ftp1  event e1',
-      `  ${alert.samples[0]?.finding.line}`,
+      // Sample lines are untrusted: names in them are defanged like every other untrusted text.
+      `  ${alert.samples[0]?.finding.line.replace('ftp.example.com (host.isp.example', 'ftp[.]example[.]com (host[.]isp[.]example')}`,
       `Alert ${alert.id}`,
     ];
     let at = 0;

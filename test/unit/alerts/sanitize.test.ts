@@ -142,9 +142,14 @@ describe('truncate', () => {
 
 describe('link and mention breaking', () => {
   it.each([
-    ['https://evil.example/x', 'https[:]//evil.example/x'],
+    ['https://evil.example/x', 'hxxps[:]//evil[.]example/x'],
+    ['http://evil.com/login', 'hxxp[:]//evil[.]com/login'],
+    ['evil.com/login', 'evil[.]com/login'],
+    ['mail admin@evil.com', 'mail admin@evil[.]com'],
+    ['client 203.0.113.7:21 at 2001:db8::1', 'client 203.0.113.7:21 at 2001:db8::1'],
+    ['xn--80ak6aa92e.com and пример.рф', 'xn--80ak6aa92e[.]com and пример[.]рф'],
     ['ftp://h', 'ftp[:]//h'],
-    ['WWW.evil.example', 'WWW[.]evil.example'],
+    ['WWW.evil.example', 'WWW[.]evil[.]example'],
     ['no link here', 'no link here'],
   ])('defangLinks(%j)', (input, expected) => {
     expect(defangLinks(input)).toBe(expected);
@@ -162,6 +167,40 @@ describe('link and mention breaking', () => {
 
   it('escapes Slack control characters', () => {
     expect(escapeSlackEntities('<!channel> & <@U1>')).toBe('&lt;!channel&gt; &amp; &lt;@U1&gt;');
+  });
+});
+
+/**
+ * What mail clients and chat apps turn into links: a scheme, or a bare name of two or more labels whose last one
+ * is a plausible top-level domain (what Gmail, Outlook and Slack link without a scheme).
+ */
+const LINKABLE = /[a-z][a-z0-9+.-]*:\/\/|(?:^|[^\p{L}\p{N}_.-])(?:[\p{L}\p{N}_-]+\.)+\p{L}{2,}(?![\p{L}\p{N}])/iu;
+
+describe('unlinkable text', () => {
+  const linky = fc.array(
+    fc.oneof(
+      fc.constantFrom('http://', 'https://', 'ftp://', 'www.', 'evil', '.com', '.co.uk', '/login', '@', ' ', '.', 'xn--p1ai', 'пример', '.рф'),
+      fc.string({ maxLength: 4 }),
+    ),
+    { maxLength: 12 },
+  ).map((parts) => parts.join(''));
+
+  it('leaves nothing a linker would link in email text, whatever the input (property)', () => {
+    fc.assert(
+      fc.property(linky, (text) => {
+        expect(emailSafe(text, 500)).not.toMatch(LINKABLE);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('leaves nothing linkable in Slack text outside code spans (property)', () => {
+    fc.assert(
+      fc.property(linky, (text) => {
+        expect(slackSafe(text, 500)).not.toMatch(LINKABLE);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 

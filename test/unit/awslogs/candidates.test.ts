@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { type DecodedBatch, decodeSubscriptionEvent } from '../../../lambda/awslogs';
+import { type DecodedBatch, type DecodeOptions, decodeSubscriptionEvent, MalformedPayloadError } from '../../../lambda/awslogs';
 import { detectLine } from '../../../lambda/detector';
 
 /**
@@ -114,5 +114,62 @@ describe('decodeSubscriptionEvent: the sparse path', () => {
     const decoded = decodeSubscriptionEvent({ awslogs: { data: gzipSync(JSON.stringify(payload)).toString('base64') } });
 
     expect(decoded).toMatchObject({ kind: 'data', candidatesOnly: false, eventCount: 200 });
+  });
+});
+
+/** One edit of the payload text: what a corrupted, truncated or hostile payload looks like. */
+const edit = fc.oneof(
+  fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.nat(),
+    text: fc.oneof(fc.constantFrom(...PIECES, '0', '-', ' ', ',', ']', '\\u00'), fc.string({ maxLength: 3 })),
+  }),
+  fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
+);
+
+interface Edit {
+  readonly kind: 'delete' | 'insert' | 'truncate';
+  readonly at: number;
+  readonly length?: number;
+  readonly text?: string;
+}
+
+function applyEdit(text: string, e: Edit): string {
+  const at = e.at % (text.length + 1);
+  if (e.kind === 'delete') return text.slice(0, at) + text.slice(at + (e.length ?? 1));
+  if (e.kind === 'insert') return text.slice(0, at) + (e.text ?? '') + text.slice(at);
+  return text.slice(0, at);
+}
+
+type Outcome = { verdict: 'accepted'; findings: unknown[] } | { verdict: 'control' } | { verdict: 'rejected'; reason: string };
+
+function outcome(text: string, options: DecodeOptions): Outcome {
+  try {
+    const decoded = decodeSubscriptionEvent({ awslogs: { data: gzipSync(text).toString('base64') } }, options);
+    if (decoded.kind === 'control') return { verdict: 'control' };
+    return { verdict: 'accepted', findings: decoded.kind === 'data' ? findingsOf(decoded.batch.logEvents) : [] };
+  } catch (error) {
+    if (error instanceof MalformedPayloadError) return { verdict: 'rejected', reason: error.reason };
+    throw error;
+  }
+}
+
+describe('decodeSubscriptionEvent: the fast and sparse paths agree with parsing every event', () => {
+  it('accepts and rejects exactly what the full parse does, with the same findings, for fuzzed payloads', () => {
+    let rejected = 0;
+    fc.assert(
+      fc.property(batch, fc.array(edit, { minLength: 1, maxLength: 3 }), (generated, edits) => {
+        const text = edits.reduce((t, e) => applyEdit(t, e), JSON.stringify(payloadOf(generated)));
+        const fast = outcome(text, {});
+        const full = outcome(text, { fullParse: true });
+        if (full.verdict === 'rejected') rejected++;
+        expect(fast.verdict).toBe(full.verdict);
+        if (fast.verdict === 'accepted' && full.verdict === 'accepted') expect(fast.findings).toEqual(full.findings);
+      }),
+      { numRuns: 3000 },
+    );
+    // The edits must actually break payloads for this to test anything.
+    expect(rejected).toBeGreaterThan(1000);
   });
 });

@@ -2,6 +2,7 @@ import { types } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import {
   type DecodedBatch,
+  type DecodeOptions,
   decodeSubscriptionEvent,
   encodeSubscriptionEvent,
   type LogsBatch,
@@ -39,7 +40,7 @@ const eventOfBytes = (bytes: Buffer) => ({ awslogs: { data: bytes.toString('base
 const eventOfText = (text: string) => eventOfBytes(gzipSync(text));
 const eventOf = (payload: unknown) => eventOfText(JSON.stringify(payload));
 
-function decodeError(event: unknown, options?: { maxDecompressedBytes?: number }): MalformedPayloadError {
+function decodeError(event: unknown, options?: DecodeOptions): MalformedPayloadError {
   try {
     decodeSubscriptionEvent(event, options);
   } catch (error) {
@@ -52,7 +53,7 @@ function decodeError(event: unknown, options?: { maxDecompressedBytes?: number }
 function expectMalformed(
   event: unknown,
   reason: MalformedReason,
-  options?: { maxDecompressedBytes?: number },
+  options?: DecodeOptions,
 ) {
   const error = decodeError(event, options);
   expect(error.name).toBe('MalformedPayloadError');
@@ -317,14 +318,50 @@ describe('decodeSubscriptionEvent: malformed payloads', () => {
     expect(decodeError(eventOfText(JSON.stringify(payload, null, 1))).message).toContain('logEvents[2].message');
   });
 
-  it('validates the events it parses on the sparse path, and only those', () => {
+  it('rejects on the sparse and fast paths what parsing every event rejects, keyword or not', () => {
     const badCandidate = withRefusal({ logEvents: [{ id: '1', timestamp: 253_402_300_800_000, message: REFUSAL }] });
     const badOther = dataBatch([REFUSAL]);
     (badOther.logEvents as unknown[]).push({ id: '2', timestamp: 2, message: 42 });
+    const badWithoutKeyword = dataBatch([ORDINARY]);
+    (badWithoutKeyword.logEvents as unknown[]).push({ id: '2', timestamp: -2, message: ORDINARY });
 
     expectMalformed(eventOf(badCandidate), 'wrong-shape');
-    // Like the no-keyword fast path: an event no keyword occurs in cannot be a finding, and is not parsed.
-    expect(decodeSubscriptionEvent(eventOf(badOther))).toMatchObject({ kind: 'data', candidatesOnly: true });
+    expectMalformed(eventOf(badOther), 'wrong-shape');
+    expectMalformed(eventOf(badWithoutKeyword), 'wrong-shape');
+    // Not JSON in an event without a keyword: an unterminated string.
+    const json = JSON.stringify(dataBatch([REFUSAL, ORDINARY]));
+    expectMalformed(eventOfText(json.replace(`${ORDINARY}"}`, `${ORDINARY}}`)), 'not-json');
+  });
+
+  it('never reports an event from outside logEvents', () => {
+    const json = JSON.stringify({ ...dataBatch([ORDINARY]), policyLevel: undefined });
+    const smuggled = `${json.slice(0, -1)},"other":[{"id":"9","timestamp":1,"message":"${REFUSAL}"}]}`;
+
+    const decoded = decodeSubscriptionEvent(eventOfText(smuggled));
+
+    expect(decoded).toMatchObject({ kind: 'data', eventCount: 1 });
+    expect((decoded as Extract<DecodedBatch, { kind: 'data' }>).batch.logEvents.map((e) => e.message)).toEqual([ORDINARY]);
+  });
+
+  it('refuses a batch in CloudWatch\'s layout with more events than the cap, counted before any is built', () => {
+    const batchOf = (n: number) => eventOf(dataBatch(Array.from({ length: n }, () => '')));
+    expectMalformed(batchOf(101), 'too-many-events', { maxEvents: 100 });
+    expect(decodeSubscriptionEvent(batchOf(100), { maxEvents: 100 }).kind).toBe('no-candidates');
+  });
+
+  it.each([
+    ['objects in logEvents', `{"messageType":"DATA_MESSAGE","logEvents":[${'{},'.repeat(999)}{}]}`],
+    ['a bare array of objects', `[${'{},'.repeat(999)}{}]`],
+    ['an array of numbers', `[${'0,'.repeat(999)}0]`],
+  ])('refuses %s beyond what the cap\'s events could hold, before parsing', (_label, text) => {
+    expectMalformed(eventOfText(text), 'too-many-events', { maxEvents: 100 });
+  });
+
+  it('fails an 87 KB bomb of 22 million empty objects with a named error, not an exhausted heap', () => {
+    const bomb = gzipSync(`[${'{},'.repeat(22_000_000)}{}]`, { level: 9 });
+    expect(bomb.length).toBeLessThan(100_000);
+
+    expectMalformed(eventOfBytes(bomb), 'too-many-events');
   });
 
   it('treats a nonsensical cap as a programming error, not a malformed payload', () => {

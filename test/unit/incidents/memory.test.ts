@@ -306,6 +306,23 @@ describe('incidents: at least once, idempotent', () => {
     expect(third.alerts).toEqual([]);
   });
 
+  it('resends on retry only the alerts a partial failure did not publish', async () => {
+    const d = new Deployment();
+    const event = d.event(T0, [
+      { client: '198.51.100.1', target: '203.0.113.7', port: 4000 },
+      { client: '198.51.100.2', target: '203.0.113.7', port: 4000, offset: 1 },
+      { client: '198.51.100.3', target: '203.0.113.7', port: 4000, offset: 2 },
+    ]);
+    d.publisher.refuse = (m) => m.subject.includes('198.51.100.2');
+
+    await expect(d.process(event, T0)).rejects.toThrow(/not published/);
+    d.publisher.refuse = null;
+    const retry = await d.process(event, T0 + MIN);
+
+    expect(retry.alerts.map((a) => a.srcIp)).toEqual(['198.51.100.2']);
+    expect(d.publisher.alerts.map((a) => a.srcIp).sort()).toEqual(['198.51.100.1', '198.51.100.2', '198.51.100.3']);
+  });
+
   it('lets the sweep send what a failed invocation left once its retries are over', async () => {
     const d = new Deployment();
     d.publisher.failNext = 1;

@@ -1,0 +1,68 @@
+/**
+ * The alarm descriptions: each says what happened, what is kept, and what to do. They reach people in the alarm
+ * email and the Chatbot card, so they are the runbook (CloudWatch allows 1024 characters).
+ */
+export const RUNBOOKS = {
+  detectorErrors:
+    'The FtpBounceWatch detector failed on a log batch (DeadlineExceededError: an AWS call hung; AlertPublishError: '
+    + 'SNS refused alerts; MalformedPayloadError: a payload it cannot decode). Lambda retries the batch twice, then '
+    + 'writes it whole to the failure bucket. Check the detector log group for the ERROR line (field "error"), fix '
+    + 'the cause; batches in the failure bucket can be re-invoked from their "requestPayload".',
+  detectorThrottles:
+    'The FtpBounceWatch detector was throttled: the account or function concurrency limit is reached. Lambda keeps '
+    + 'retrying for up to the maximum event age, then writes the batch to the failure bucket. Raise the account '
+    + 'concurrency limit or reserve concurrency for the detector.',
+  eventsDropped:
+    'Lambda dropped detector events without delivering them to the failure bucket (event too old or the destination '
+    + 'failed): alerts may be lost. Check DestinationDeliveryFailures and the failure bucket policy; search the '
+    + 'watched log groups for "Refused PORT" over the alarm period with `ftp-bounce-watch scan --log-group NAME --since 1h`.',
+  destinationFailures:
+    'Lambda could not write a failed detector event to the failure bucket: alerts may be lost. Check that the bucket '
+    + 'exists and that the detector role may s3:PutObject in it; then backfill the period with '
+    + '`ftp-bounce-watch scan --log-group NAME --since 1h`.',
+  failureBucket:
+    'A log batch the detector could not process after retries was written, whole, to the failure bucket (one JSON '
+    + 'object per failed invocation: requestPayload is the original event, responsePayload the error). Read the '
+    + 'error, fix the cause, re-invoke the detector with the requestPayload, then delete the object. Objects expire.',
+  failureQueue:
+    'SNS could not deliver an alert or alarm email after its retries (address bouncing, subscription removed) and '
+    + 'kept the notification in the failure queue. Read the message (it holds the alert), check the subscriptions '
+    + 'with `ftp-bounce-watch status`, fix them, then redrive or delete the messages.',
+  logsDeliveryErrors:
+    'CloudWatch Logs could not invoke the detector for a subscription filter or the account policy named '
+    + 'ftp-bounce-watch. It then pauses delivery for that log group for up to 10 minutes and skips the events: '
+    + 'refusals of that time are not analysed and nothing else keeps them. Check the detector exists and its '
+    + 'resource policy allows logs.amazonaws.com; then backfill with `ftp-bounce-watch scan --log-group NAME --since 1h`.',
+  logsDeliveryThrottling:
+    'CloudWatch Logs was throttled invoking the detector (Lambda concurrency exhausted) and may skip events after '
+    + 'its retries. Raise the account concurrency limit or reserve concurrency for the detector, then backfill the '
+    + 'period with `ftp-bounce-watch scan --log-group NAME --since 1h`.',
+  notificationsFailed:
+    'SNS failed to deliver alert notifications to a subscriber (email, Lambda forwarder, HTTPS): someone did not '
+    + 'get an alert. Email and forwarder deliveries are kept in their dead-letter queues; check `ftp-bounce-watch '
+    + 'status` for unconfirmed or broken subscriptions and the SNS delivery logs for the reason.',
+  forwarderErrors:
+    'The Slack webhook forwarder failed to post an alert (Slack refused it, redirected, answered without "ok", or '
+    + 'did not answer in time). Lambda retries twice, then keeps the alert in the forwarder failure queue. Check the '
+    + 'forwarder log group ("alert not posted to Slack") and the webhook URL in Secrets Manager.',
+  sweepErrors:
+    'The FtpBounceWatch incident sweep failed. Window updates, digests and messages a failed detector run left unsent '
+    + 'wait in the incident table (nothing is removed before it is published) until a run succeeds; the next run is '
+    + 'in 5 minutes. Check the sweep log group for the ERROR line ("error" field): an SNS failure, a DynamoDB error, '
+    + 'or DeadlineExceededError when a call hung.',
+  sweepThrottles:
+    'The FtpBounceWatch incident sweep was throttled: its one reserved slot was busy (a run took longer than 5 '
+    + 'minutes) or the account is out of concurrency. Its work stays due in the incident table. Check the sweep\'s '
+    + 'duration in its log group, and the account concurrency limit.',
+  sweepMissedRuns:
+    'The FtpBounceWatch incident sweep has not run for 15 minutes: window updates and digests are not being sent '
+    + '(first alerts and escalations still are: the detector sends them). Check that the EventBridge rule '
+    + 'SweepSchedule is enabled and targets the sweep function, and that the function exists.',
+  alertMemoryUnavailable:
+    'The detector could not use the incident table and published alerts without suppression (fail open): repeats '
+    + 'of the same incidents may follow, each marked "alert memory was unavailable". Check the detector log group '
+    + '("alert memory unavailable", with the DynamoDB error), the table, its KMS key and the detector\'s role.',
+  forwarderQueue:
+    'Alerts that could not be posted to Slack are waiting in the forwarder failure queue (each message holds the '
+    + 'alert). Fix the webhook (see the forwarder log group), then redrive the queue to the forwarder or delete.',
+} as const;
