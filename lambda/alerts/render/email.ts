@@ -46,6 +46,10 @@ function subjectWording(alert: Alert): SubjectWording {
       return { lead: `FTP ${cmd} bounce attempt to`, short: 'FTP bounce to', showTarget: true };
     case 'foreign-public-target':
       return { lead: `FTP ${cmd} to third party`, short: 'FTP 3rd-party', showTarget: true };
+    case 'internal-target':
+      return { lead: `FTP ${cmd} into your network`, short: 'FTP internal', showTarget: true };
+    case 'proxy-address-mismatch':
+      return { lead: `FTP ${cmd} via proxy, client unseen`, short: 'FTP proxy mismatch', showTarget: true };
     case 'nat-misconfiguration':
       return { lead: `FTP ${cmd} to internal address`, short: 'FTP NAT client', showTarget: true };
     case 'address-family-mismatch':
