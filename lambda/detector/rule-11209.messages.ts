@@ -23,6 +23,8 @@ export interface RuleText {
   readonly title: string;
   /** What proftpd refused and why: active mode, NAT clients and bounce attacks. */
   readonly description: string;
+  /** The description in two sentences, for the end of short messages. */
+  readonly brief: string;
   /** What the alert is sure of (the refusal) and what is a judgement (the classification). */
   readonly falsePositives: string;
   /** Why the rule should stay enabled even when most hits are harmless NAT clients. */
@@ -44,6 +46,10 @@ export const RULE_11209_TEXT: RuleText = {
     + 'works: the attacker asks the server to send data to a third host and port, so the server scans or attacks '
     + 'on the attacker\'s behalf from its own trusted address. proftpd blocked this attempt; the alert tells you who '
     + 'tried and where they aimed.',
+  brief:
+    'proftpd refused an active-mode PORT/EPRT command because the data address it named is not the client\'s own '
+    + '(or is a privileged port). NAT clients do this by mistake; an FTP bounce attack does it on purpose, to make '
+    + 'your server connect somewhere for the attacker.',
   falsePositives:
     'The refusal is a fact proftpd logged, and the address is decoded from that line; the classification is a '
     + 'judgement from the addresses and ports, so read it as the likely cause, not a verdict.',
@@ -151,11 +157,11 @@ export const WELL_KNOWN_TARGET_TEXT: Readonly<Record<WellKnownTargetKind, { read
     note: 'a connection there is an attempt to steal the instance role\'s credentials: require IMDSv2 and treat the client as hostile',
   },
   'loopback': {
-    label: 'the server\'s own loopback',
-    note: 'aims at services listening only on the FTP server itself',
+    label: 'server\'s own loopback address',
+    note: 'the client aims at services that listen only on the FTP server itself',
   },
   'vpc-dns': {
     label: 'VPC DNS resolver',
-    note: 'aims at the Amazon-provided DNS resolver of the VPC',
+    note: 'the client aims at the Amazon-provided DNS resolver of the VPC',
   },
 };
