@@ -49,6 +49,7 @@ export function buildApp(options: BuildAppOptions = {}): BuiltApp {
       maxNewIncidentsPerHour: config.incidents.maxNewIncidentsPerHour,
       scanPorts: config.incidents.scanPorts,
       scanHosts: config.incidents.scanHosts,
+      ...(config.internalNetworks && { internalNetworks: config.internalNetworks }),
     },
   });
   Tags.of(stack).add('application', 'ftp-bounce-watch');

@@ -18,11 +18,13 @@
  *   maxNewIncidentsPerHour  new-incident messages per account and hour, 1..10000 (default 30)
  *   scanPorts               distinct service ports on one host that make a bounce-scan, 2..1000 (default 10)
  *   scanHosts               distinct hosts that make a bounce-scan, 2..1000 (default 5)
+ *   internalNetworks        your own networks (VPC ranges), CIDRs IPv4/IPv6, comma-separated (default none)
  *
  * At least one alert destination (alertEmails, Chatbot or the webhook) and one operator destination
  * (operatorEmails, alertEmails or Chatbot) are required; Chatbot only in the `aws` partition.
  */
 import type { Severity } from '../lambda/detector';
+import { InvalidNetworkError, parseNetwork } from '../lambda/detector/networks';
 import { DEFAULT_FILTER_PATTERN } from './filter-pattern';
 import {
   INCIDENT_SETTING_DEFAULTS,
@@ -63,6 +65,7 @@ export const CONTEXT_KEYS = [
   'maxNewIncidentsPerHour',
   'scanPorts',
   'scanHosts',
+  'internalNetworks',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -81,6 +84,8 @@ export interface AppConfig {
   readonly slackWebhookSecretName?: string;
   /** Alert memory's settings (DESIGN.md section 8), defaults where a key is absent. */
   readonly incidents: IncidentSettingsConfig;
+  /** Your own networks as canonical CIDRs (targets inside them are `internal-target`); empty by default. */
+  readonly internalNetworks?: readonly string[];
 }
 
 /** Where the stack will be deployed, when known at synth time (the CDK CLI sets it when it has credentials). */
@@ -214,6 +219,16 @@ export function parseContext(
     );
   }
 
+  const internalNetworks: string[] = [];
+  for (const text of readList(context, 'internalNetworks', problem) ?? []) {
+    try {
+      internalNetworks.push(parseNetwork(text).cidr);
+    } catch (error) {
+      if (!(error instanceof InvalidNetworkError)) throw error;
+      problem('internalNetworks', error.message);
+    }
+  }
+
   if (problems.length > 0) throw new ContextError(problems);
   return {
     logGroups: logGroupTexts ?? [],
@@ -225,6 +240,7 @@ export function parseContext(
     ...(chatbot && { chatbot }),
     ...(slackWebhookSecretName !== undefined && { slackWebhookSecretName }),
     incidents,
+    ...(internalNetworks.length > 0 && { internalNetworks }),
   };
 }
 

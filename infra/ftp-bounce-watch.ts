@@ -36,6 +36,7 @@ import {
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
 import type { Severity } from '../lambda/detector';
+import { InvalidNetworkError, parseNetwork } from '../lambda/detector/networks';
 import {
   DETECTOR_ENTRY,
   DETECTOR_HANDLER,
@@ -190,6 +191,13 @@ export interface FtpBounceWatchProps {
    * @default 5
    */
   readonly scanHosts?: number;
+  /**
+   * Your own networks (VPC ranges, on-premises ranges), as IPv4 or IPv6 CIDRs. A refused data connection aimed
+   * inside them is classified `internal-target` (high), and the `.2` address of an IPv4 range is named as the
+   * VPC DNS resolver. Context key `internalNetworks`.
+   * @default - none
+   */
+  readonly internalNetworks?: readonly string[];
 }
 
 /** Invalid props: every problem, one per line, each starting with the prop's name. */
@@ -432,8 +440,10 @@ export class FtpBounceWatch extends Construct {
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
     // What both functions need to publish alerts and remember incidents.
+    const internalNetworks = (props.internalNetworks ?? []).map((cidr) => parseNetwork(cidr).cidr);
     const alertEnvironment = {
       ALERT_TOPIC_ARN: this.alertTopic.topicArn,
+      ...(internalNetworks.length > 0 && { INTERNAL_NETWORKS: internalNetworks.join(',') }),
       INCIDENT_TABLE_NAME: this.incidentTable.tableName,
       ...incidentEnvironment(incidentSettings),
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
@@ -1048,6 +1058,18 @@ function validateProps(props: FtpBounceWatchProps, stack: Stack): string[] {
     problems.push(`maxEventAge: expected 1 minute to 6 hours, got ${age.toHumanString()}`);
   }
   problems.push(...incidentSettingProblems(props));
+  for (const cidr of props.internalNetworks ?? []) {
+    if (Token.isUnresolved(cidr)) {
+      problems.push('internalNetworks: expected CIDRs known at synth time, got a token');
+      continue;
+    }
+    try {
+      parseNetwork(cidr);
+    } catch (error) {
+      if (!(error instanceof InvalidNetworkError)) throw error;
+      problems.push(`internalNetworks: ${error.message}`);
+    }
+  }
   return problems;
 }
 

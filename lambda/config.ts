@@ -4,6 +4,7 @@
  */
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from './awslogs';
 import { isAwsRegion, SNS_TOPIC_ARN } from './aws-names';
+import { InvalidNetworkError, NetworkSet, parseNetworks } from './detector';
 import { INCIDENT_DEFAULTS, INCIDENT_LIMITS, type IncidentSettings, MINUTE_MS } from './incidents/settings';
 
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
@@ -28,6 +29,11 @@ export interface HandlerConfig {
   readonly incidentTable: string | null;
   /** Alert memory's settings (ALERT_WINDOW_MINUTES, LOW_SEVERITY, ...), defaults where unset. */
   readonly incidents: IncidentSettings;
+  /**
+   * `INTERNAL_NETWORKS`: the operator's own networks (CIDRs, comma-separated; the stack sets it from the
+   * `internalNetworks` context key). Empty when unset.
+   */
+  readonly internalNetworks: NetworkSet;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -120,7 +126,19 @@ export function readConfig(env: Env): HandlerConfig {
     logLevel,
     incidentTable: tableName(env),
     incidents: readIncidentSettings(env),
+    internalNetworks: internalNetworks(env),
   };
+}
+
+function internalNetworks(env: Env): NetworkSet {
+  const text = optional(env, 'INTERNAL_NETWORKS');
+  if (text === undefined) return NetworkSet.EMPTY;
+  try {
+    return parseNetworks(text);
+  } catch (error) {
+    if (error instanceof InvalidNetworkError) throw new ConfigError('INTERNAL_NETWORKS', `has an ${error.message}`);
+    throw error;
+  }
 }
 
 /** DynamoDB table names: 3-255 of A-Z a-z 0-9 _ - . */

@@ -6,7 +6,7 @@
 import type { AlertPublisher } from './adapters/ports';
 import { AlertAccumulator, buildSnsMessage } from './alerts';
 import { decodeSubscriptionEvent } from './awslogs';
-import { type Classification, createLineDetector } from './detector';
+import { type Classification, createLineDetector, type NetworkSet } from './detector';
 import { BatchEvidence, type IncidentMemory } from './incidents';
 
 export type PipelineMetricName =
@@ -38,6 +38,8 @@ export interface PipelineDeps {
   /** For console links in alerts: the region of the log groups (the function's own). */
   readonly region: string;
   readonly maxDecompressedBytes: number;
+  /** The operator's own networks (`internalNetworks`): targets inside them are `internal-target`. Default: none. */
+  readonly internalNetworks?: NetworkSet;
   readonly logger: PipelineLogger;
   readonly metrics: PipelineMetrics;
   /**
@@ -115,9 +117,14 @@ export async function processSubscriptionEvent(event: unknown, deps: PipelineDep
   const { logGroup, logStream, logEvents, owner } = decoded.batch;
   metrics.count('LogEvents', decoded.eventCount);
   // Grouped as detected: only per-alert aggregates stay in memory, however many events refuse.
-  const accumulator = new AlertAccumulator({ region: deps.region, account: owner });
+  const internalNetworks = deps.internalNetworks;
+  const accumulator = new AlertAccumulator({
+    region: deps.region,
+    account: owner,
+    ...(internalNetworks === undefined ? {} : { internalNetworks }),
+  });
   const evidence = deps.memory === undefined ? null : new BatchEvidence();
-  const detectLine = createLineDetector();
+  const detectLine = createLineDetector(internalNetworks === undefined ? {} : { internalNetworks });
   for (const logEvent of logEvents) {
     const finding = detectLine(logEvent.message);
     if (finding === null) continue;

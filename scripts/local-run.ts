@@ -5,8 +5,10 @@
  * it (scripts/local-deployment.ts): batches as the CloudWatch agent ships them (one per ~5 s of the lines' own
  * time), each one invocation of the REAL detector, with alert memory in an embedded DynamoDB-compatible server
  * and alerts published to a loopback SNS server, on a clock that follows the log, so an hour of log replays in
- * seconds and window ends, updates and digests happen as they would. Every published message is shown as its
- * email; its JSON (the SNS `default` key) is appended to out/alerts.jsonl. A table of what was sent ends it.
+ * seconds and window ends, updates and digests happen as they would. Every published message is shown as people
+ * receive it: the email, the Slack webhook message and the Chatbot card as text. Its JSON (the SNS `default`
+ * key) is appended to out/alerts.jsonl, the Slack and Chatbot JSON beside it (slack.jsonl, chatbot.jsonl). A
+ * table of what was sent ends it.
  *
  * Exit status: 0 when every batch was processed, 1 when the handler failed, 2 on bad usage or unreadable input.
  */
@@ -15,6 +17,9 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { TimedLine } from '../cli/replay/agent-batches';
 import { ContextSettingError, settingsEnvFromContext } from '../cli/replay/context-settings';
 import type { Alert } from '../lambda/alerts';
+import type { ChatbotCard } from '../lambda/alerts/render/chatbot';
+import { renderSlackMessage } from '../lambda/alerts/render/slack';
+import { chatbotCardAsText, slackMessageAsText } from './chat-text';
 import {
   cloudWatchEventId,
   type InvocationReport,
@@ -127,12 +132,21 @@ function alertOf(entry: ReceivedEntry): Alert {
   return JSON.parse(body.default ?? '{}') as Alert;
 }
 
-function printMessage(entry: ReceivedEntry, index: number, at: number): void {
-  const body = JSON.parse(entry.message) as { email?: string };
+const THIN = '·'.repeat(40);
+
+/** The message as each medium shows it: the email, then Slack (webhook forwarder, Chatbot card) as text. */
+function printMessage(entry: ReceivedEntry, index: number, at: number, out: string): void {
+  const body = JSON.parse(entry.message) as { email?: string; https?: string };
   const alert = alertOf(entry);
+  const slack = renderSlackMessage(alert);
+  const card = JSON.parse(body.https ?? '{}') as ChatbotCard;
+  appendFileSync(join(dirname(out), 'slack.jsonl'), `${JSON.stringify(slack)}\n`);
+  appendFileSync(join(dirname(out), 'chatbot.jsonl'), `${JSON.stringify(card)}\n`);
   const when = new Date(at).toISOString().slice(0, 19).replace('T', ' ');
   console.log(`\n${RULE}\nMessage ${index} · sent at ${when} (log time) · ${alert.kind.toUpperCase()} · ${alert.severity.toUpperCase()} · ${alert.classification}`);
-  console.log(`${RULE}\nSubject: ${entry.subject ?? ''}\n\n${body.email ?? ''}`);
+  console.log(`${RULE}\nEMAIL\nSubject: ${entry.subject ?? ''}\n\n${body.email ?? ''}`);
+  console.log(`${THIN}\nSLACK (webhook forwarder)\n\n${slackMessageAsText(slack)}\n`);
+  console.log(`${THIN}\nSLACK (AWS Chatbot card)\n\n${chatbotCardAsText(card)}`);
 }
 
 function pad(text: string, width: number): string {
@@ -210,7 +224,7 @@ async function main(args: readonly string[]): Promise<number> {
           const alert = alertOf(entry);
           appendFileSync(options.out, `${JSON.stringify(alert)}\n`);
           if (options.jsonl) console.log(JSON.stringify(alert));
-          else printMessage(entry, ++printed, invocation.at);
+          else printMessage(entry, ++printed, invocation.at, options.out);
         }
       },
     });
@@ -218,7 +232,8 @@ async function main(args: readonly string[]): Promise<number> {
       console.log(summaryTable(report.published.map(alertOf), report.invocations, report.sweeps, options));
       const absolute = resolve(options.out);
       const inside = relative(process.cwd(), absolute);
-      console.log(`JSON of each message appended to ${inside.startsWith('..') ? absolute : inside}`);
+      const shown = inside.startsWith('..') ? absolute : inside;
+      console.log(`JSON of each message appended to ${shown} (Slack and Chatbot JSON: slack.jsonl, chatbot.jsonl beside it)`);
     }
     return 0;
   } catch (error) {

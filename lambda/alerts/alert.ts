@@ -5,6 +5,7 @@
  * renderers sanitise them for their medium.
  */
 import type { Classification, Finding, FtpCommand, Severity } from '../detector/finding';
+import { type NetworkSet, wellKnownTarget, type WellKnownTargetKind } from '../detector/networks';
 
 export type AlertCommand = FtpCommand | 'PORT/EPRT';
 
@@ -143,6 +144,13 @@ export interface Alert {
   readonly account: string | null;
   /** The AWS Region of the log group. */
   readonly region: string;
+  /**
+   * The hosts (instances) the lines were logged on, sorted, at most ALERT_LIMITS.hosts: the syslog/SystemLog host
+   * field or journald's `_HOSTNAME`. Empty when the lines name none (and on digests, whose entries differ).
+   */
+  readonly hosts: readonly string[];
+  /** Targets at well-known addresses (instance metadata, loopback, VPC DNS resolver), whatever the classification. */
+  readonly wellKnownTargets: readonly WellKnownTargetHit[];
   /** The incident this message belongs to: identical on every message of one incident (threads on it). */
   readonly incidentId: string;
   readonly kind: AlertKind;
@@ -158,9 +166,41 @@ export interface Alert {
   readonly digest?: AlertDigest;
 }
 
+/** A target host at a well-known address. `network`: for a VPC resolver at `.2`, the internal network it belongs to. */
+export interface WellKnownTargetHit {
+  readonly ip: string;
+  readonly kind: WellKnownTargetKind;
+  readonly network: string | null;
+}
+
+/**
+ * Where a finding was logged. The Finding's `host` field comes with the detector's round 2 (DESIGN.md section
+ * 4); read optionally so alerts work with findings that carry it and with those that do not.
+ */
+export function hostOf(finding: Finding): string | null {
+  const host = (finding as { readonly host?: string | null }).host;
+  return typeof host === 'string' && host !== '' ? host : null;
+}
+
+/** Only these can be well-known (loopback, link-local .253/.254, any IPv6, a `.2`): skips the rest cheaply. */
+const MAYBE_WELL_KNOWN = /^(?:127\.|169\.254\.169\.25[34]$)|:|\.2$/;
+
+/** The well-known addresses among target hosts, in a stable order, at most five. */
+export function wellKnownTargetsOf(hosts: Iterable<string>, internalNetworks: NetworkSet): WellKnownTargetHit[] {
+  const hits: WellKnownTargetHit[] = [];
+  for (const ip of hosts) {
+    if (!MAYBE_WELL_KNOWN.test(ip)) continue;
+    const known = wellKnownTarget(ip, internalNetworks);
+    if (known !== null) hits.push({ ip, kind: known.kind, network: known.network });
+  }
+  return hits.sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0)).slice(0, 5);
+}
+
 /** Caps applied when building alerts; exported so renderers and tests agree on them. */
 export const ALERT_LIMITS = {
   samples: 5,
+  /** Distinct hosts (instances) named per alert. */
+  hosts: 10,
   targets: 20,
   logStreams: 20,
   /** Sample lines longer than this are shortened in the alert (a refusal line is normally < 300 chars). */

@@ -5,8 +5,9 @@
 import { createHash } from 'node:crypto';
 import { type Classification, type Finding, formatTarget, SEVERITY_RANK, type Severity } from '../detector/finding';
 import { ipv4Value } from '../detector/ftp-address';
+import { NetworkSet } from '../detector/networks';
 import { RULE_11209_TEXT } from '../detector/rule-11209.messages';
-import { ALERT_LIMITS, type Alert, type AlertCommand, type AlertSample } from './alert';
+import { ALERT_LIMITS, type Alert, type AlertCommand, type AlertSample, hostOf, wellKnownTargetsOf } from './alert';
 import { assertRegion, insightsUrl, logGroupUrl, logStreamUrl } from './links';
 import { displaySafe, truncate } from './sanitize';
 
@@ -24,6 +25,8 @@ export interface GroupOptions {
   readonly region: string;
   /** AWS account of the log groups (the batch's `owner`); null or absent when unknown (a local file). */
   readonly account?: string | null;
+  /** The operator's own networks: their `.2` addresses are named as VPC DNS resolvers among the targets. */
+  readonly internalNetworks?: NetworkSet;
 }
 
 export class InvalidTimestampError extends Error {
@@ -184,6 +187,11 @@ class TargetSet {
     return true;
   }
 
+  /** Every distinct target host tracked. */
+  hosts(): IterableIterator<string> {
+    return this.byHost.keys();
+  }
+
   /** The first `limit` targets in order: IPv4 hosts numerically, then other hosts by text; then by port. */
   lowest(limit: number): string[] {
     const shown: string[] = [];
@@ -245,6 +253,9 @@ class GroupState {
   /** The stream added last: a batch has one, so the set is consulted once per batch rather than per finding. */
   private lastStream: string | null = null;
   readonly targets = new TargetSet();
+  /** Distinct hosts the lines were logged on (the Finding's `host`), at most ALERT_LIMITS.hosts. */
+  readonly hosts = new Set<string>();
+  private lastHost: string | null = null;
 
   constructor(
     readonly logGroup: string,
@@ -272,6 +283,11 @@ class GroupState {
     if (located.logStream !== this.lastStream && this.streams.size < MAX_TRACKED_DISTINCT) {
       this.streams.add(located.logStream);
       this.lastStream = located.logStream;
+    }
+    const host = hostOf(finding);
+    if (host !== null && host !== this.lastHost && this.hosts.size < ALERT_LIMITS.hosts) {
+      this.hosts.add(truncate(host, ALERT_LIMITS.name));
+      this.lastHost = host;
     }
     if (finding.target !== null && this.targets.size < MAX_TRACKED_DISTINCT) {
       this.targets.add(finding.target.ip, finding.target.port);
@@ -352,6 +368,8 @@ function buildAlert(group: GroupState, options: GroupOptions): Alert {
     links,
     account,
     region,
+    hosts: [...group.hosts].sort(compareText),
+    wellKnownTargets: wellKnownTargetsOf(group.targets.hosts(), options.internalNetworks ?? NetworkSet.EMPTY),
     // Without alert memory every batch stands alone; the id still names the incident key, so threads hold.
     incidentId: incidentIdOf(account, region, group.logGroup, srcIp, classification),
     kind: 'new',

@@ -82,20 +82,16 @@ const HOUR_MS = 3_600_000;
 
 /**
  * Logs Insights query for everything this client did in the log group (the runbooks send people there),
- * from a day before the first refusal to an hour after the last. Without a usable client address, the query
- * lists the refusals themselves.
+ * from a day before the first refusal to an hour after the last. proftpd writes the client as `(name[ip])` on
+ * every line of its session, so the address in its brackets matches that client exactly: `[192.0.2.1]` is
+ * not a substring of `[192.0.2.10]`. Without a usable client address, the query lists the refusals themselves.
  */
 export function insightsQuery(srcIp: string | null): string {
   const filter =
     srcIp !== null && ADDRESS_LIKE.test(srcIp)
-      ? `filter @message like "${srcIp}"`
+      ? `filter @message like "[${srcIp}]"`
       : 'filter @message like /(?i)refused (port|eprt) /';
-  return [
-    'fields @timestamp, @logStream, @message',
-    `| ${filter}`,
-    '| sort @timestamp desc',
-    '| limit 1000',
-  ].join('\n');
+  return ['fields @timestamp, @logStream, @message', `| ${filter}`, '| sort @timestamp desc'].join('\n');
 }
 
 export function insightsUrl(

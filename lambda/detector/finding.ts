@@ -9,6 +9,8 @@ export type Classification =
   | 'nat-misconfiguration'
   | 'foreign-public-target'
   | 'bounce-attempt'
+  | 'internal-target'
+  | 'proxy-address-mismatch'
   | 'address-family-mismatch'
   | 'malformed-argument';
 

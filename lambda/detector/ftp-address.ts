@@ -279,3 +279,16 @@ function isInternalIpv6(groups: readonly number[]): boolean {
   if (upperZero && g5 === 0xffff) return isInternalIpv4(g6 >> 8, g6 & 0xff); // IPv4-mapped
   return (g0 & 0xffc0) === 0xfe80 || (g0 & 0xfe00) === 0xfc00;
 }
+
+/**
+ * True for an address as logged (IPv4, IPv6, IPv4-mapped IPv6) in the same NAT-style space as a target
+ * (RFC 1918, loopback, link-local, unique-local, CGNAT); false for public space and for text that is no address.
+ */
+export function isInternalAddress(text: string): boolean {
+  if (text.includes(':')) {
+    const groups = parseIpv6(text);
+    return groups !== null && isInternalIpv6(groups);
+  }
+  const octets = parseIpv4(text);
+  return octets !== null && isInternalIpv4(octets[0], octets[1]);
+}

@@ -4,6 +4,7 @@ export { formatTarget, SEVERITY_RANK } from './finding';
 export {
   createLineDetector,
   detectLine,
+  type DetectorOptions,
   hasEscapedAscii,
   type LineDetector,
   mayContainRefusal,
@@ -11,3 +12,14 @@ export {
 } from './rule-11209';
 export type { ClassificationText, RuleText } from './rule-11209.messages';
 export { RULE_11209_TEXT } from './rule-11209.messages';
+export {
+  addressValue,
+  InvalidNetworkError,
+  type Network,
+  NetworkSet,
+  parseNetwork,
+  parseNetworks,
+  type WellKnownTarget,
+  type WellKnownTargetKind,
+  wellKnownTarget,
+} from './networks';

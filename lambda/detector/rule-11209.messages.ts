@@ -3,6 +3,7 @@
  * (rule-11209.ts) so wording can change without touching detection, and detection without touching wording.
  */
 import type { Classification, Severity } from './finding';
+import type { WellKnownTargetKind } from './networks';
 
 export interface ClassificationText {
   /** Severity assigned to findings of this classification. */
@@ -22,7 +23,9 @@ export interface RuleText {
   readonly title: string;
   /** What proftpd refused and why: active mode, NAT clients and bounce attacks. */
   readonly description: string;
-  /** Why this rule cannot produce a false positive. */
+  /** The description in two sentences, for the end of short messages. */
+  readonly brief: string;
+  /** What the alert is sure of (the refusal) and what is a judgement (the classification). */
   readonly falsePositives: string;
   /** Why the rule should stay enabled even when most hits are harmless NAT clients. */
   readonly keepEnabled: string;
@@ -43,9 +46,13 @@ export const RULE_11209_TEXT: RuleText = {
     + 'works: the attacker asks the server to send data to a third host and port, so the server scans or attacks '
     + 'on the attacker\'s behalf from its own trusted address. proftpd blocked this attempt; the alert tells you who '
     + 'tried and where they aimed.',
+  brief:
+    'proftpd refused an active-mode PORT/EPRT command because the data address it named is not the client\'s own '
+    + '(or is a privileged port). NAT clients do this by mistake; an FTP bounce attack does it on purpose, to make '
+    + 'your server connect somewhere for the attacker.',
   falsePositives:
-    'A false positive is not possible: the alert only fires on the refusal proftpd itself logged, and the address '
-    + 'it refused is decoded from that line. What varies is intent: a harmless NAT client or an attacker.',
+    'The refusal is a fact proftpd logged, and the address is decoded from that line; the classification is a '
+    + 'judgement from the addresses and ports, so read it as the likely cause, not a verdict.',
   keepEnabled:
     'Do not disable the rule because most hits are NAT clients: the same line with a public third-party address '
     + 'or a privileged port is the only trace a bounce attempt leaves. Route by severity instead (the low '
@@ -79,6 +86,31 @@ export const RULE_11209_TEXT: RuleText = {
         'Check whether the target address belongs to a known partner doing FXP transfers; if not, treat it as a bounce attempt.',
         'Block the client address if it repeats or aims at several targets; review its other activity in the same log group.',
         'Keep AllowForeignAddress off; if FXP is needed, allow it only for named partners.',
+      ],
+    },
+    'internal-target': {
+      severity: 'high',
+      label: 'FTP data channel aimed at your own network',
+      summary:
+        'The client asked the server to connect into one of your own networks (internalNetworks). A NAT client '
+        + 'does not announce your address space: this is your server being used to reach hosts behind the firewall.',
+      runbook: [
+        'Treat the client as hostile: block its address at the security group, network ACL or firewall.',
+        'Check the target host for connection attempts from the FTP server (VPC Flow Logs) around the alert time.',
+        'Confirm AllowForeignAddress is off for every <VirtualHost>, and that the FTP server\'s security group limits outbound traffic.',
+        'If the client is a known user whose home network overlaps internalNetworks, narrow internalNetworks instead.',
+      ],
+    },
+    'proxy-address-mismatch': {
+      severity: 'medium',
+      label: 'FTP behind a proxy or load balancer sees the wrong client address',
+      summary:
+        'proftpd saw a private client address (a load balancer, proxy or tunnel) while the client announced a public '
+        + 'one. Not an attack: every active-mode client behind that balancer is refused the same way.',
+      runbook: [
+        'Preserve the client address: on an NLB turn on client IP preservation (off by default for IP targets: Fargate, ECS awsvpc, EKS IP mode), or enable PROXY protocol v2 and load proftpd\'s mod_proxy_protocol.',
+        'Do not switch AllowForeignAddress on to silence this: it lets every client aim data anywhere. With real client addresses, proftpd refuses only real foreign targets again.',
+        'Or serve passive mode only (PassivePorts and MasqueradeAddress behind the balancer) and tell users to use passive mode.',
       ],
     },
     'malformed-argument': {
@@ -115,5 +147,21 @@ export const RULE_11209_TEXT: RuleText = {
         'If it repeats from one client with varied targets, review that client like a foreign-target finding.',
       ],
     },
+  },
+};
+
+/** What an alert says about a well-known target address, whatever the classification of the refusal. */
+export const WELL_KNOWN_TARGET_TEXT: Readonly<Record<WellKnownTargetKind, { readonly label: string; readonly note: string }>> = {
+  'instance-metadata': {
+    label: 'instance metadata service',
+    note: 'a connection there is an attempt to steal the instance role\'s credentials: require IMDSv2 and treat the client as hostile',
+  },
+  'loopback': {
+    label: 'server\'s own loopback address',
+    note: 'the client aims at services that listen only on the FTP server itself',
+  },
+  'vpc-dns': {
+    label: 'VPC DNS resolver',
+    note: 'the client aims at the Amazon-provided DNS resolver of the VPC',
   },
 };

@@ -3,9 +3,23 @@
  * only; what the rule says to people lives in rule-11209.messages.ts.
  */
 import type { Classification, DataTarget, Finding, FtpCommand, Severity } from './finding';
-import { type DecodedTarget, decodeEprtArgument, Ipv4TextCache, portTargetJustRead, readPortArgument } from './ftp-address';
+import {
+  type DecodedTarget,
+  decodeEprtArgument,
+  Ipv4TextCache,
+  isInternalAddress,
+  portTargetJustRead,
+  readPortArgument,
+} from './ftp-address';
 import { HeaderMemo, headerStart, lineEnd, parseProftpdLine, parseRememberedHeader, startsWithRefusal } from './line-format';
+import { NetworkSet } from './networks';
 import { RULE_11209_TEXT } from './rule-11209.messages';
+
+/** What a deployment tells the detector about itself. */
+export interface DetectorOptions {
+  /** `internalNetworks`: the operator's own networks; a target inside them is `internal-target`. Default: none. */
+  readonly internalNetworks?: NetworkSet;
+}
 
 /**
  * Cheap pre-check, safe on a single line or a whole decompressed batch: false means no refusal can be in
@@ -132,16 +146,29 @@ const VERDICTS = Object.fromEntries(
   ]),
 ) as Readonly<Record<Classification, Verdict>>;
 
-/** DESIGN.md section 4, first match wins. `internal`: the target is in NAT-style space (see ftp-address.ts). */
-function classify(reason: string | null, target: DataTarget | null, internal: boolean): Verdict {
+/**
+ * DESIGN.md section 4, first match wins. `internal`: the target is in NAT-style space (see ftp-address.ts);
+ * `srcIp`: the client as proftpd saw it; `networks`: the operator's own networks.
+ */
+function classify(
+  reason: string | null,
+  target: DataTarget | null,
+  internal: boolean,
+  srcIp: string | null,
+  networks: NetworkSet,
+): Verdict {
   // Constant keys: each branch is a plain property load, where a table indexed by a variable one is not.
   const lowerReason = reason === null || reason === ADDRESS_MISMATCH ? '' : reason.toLowerCase();
   if (lowerReason.includes('bounce attack') || (target !== null && target.port < BELOW_PRIVILEGED)) {
     return VERDICTS['bounce-attempt'];
   }
+  if (target !== null && networks.size > 0 && networks.find(target.ip) !== null) return VERDICTS['internal-target'];
   if (lowerReason === 'ipv4/ipv6 address mismatch') return VERDICTS['address-family-mismatch'];
   if (target === null) return VERDICTS['malformed-argument'];
-  return internal ? VERDICTS['nat-misconfiguration'] : VERDICTS['foreign-public-target'];
+  if (internal) return VERDICTS['nat-misconfiguration'];
+  // A private client address aiming at a public one: proftpd sees a balancer or proxy, not the client.
+  if (srcIp !== null && isInternalAddress(srcIp)) return VERDICTS['proxy-address-mismatch'];
+  return VERDICTS['foreign-public-target'];
 }
 
 /** What a detector remembers from line to line; results never depend on it (see createLineDetector). */
@@ -150,7 +177,9 @@ interface DetectorMemo {
   readonly targetIp: Ipv4TextCache;
 }
 
-function detect(line: string, memo: DetectorMemo | null): Finding | null {
+const NO_OPTIONS: DetectorOptions = {};
+
+function detect(line: string, memo: DetectorMemo | null, options: DetectorOptions): Finding | null {
   // A remembered header first: such a line needs no keyword pre-check, its message is right there. The
   // timestamp is read once, for this and, if the header is another, for the full parse.
   const start = memo === null ? undefined : headerStart(line);
@@ -169,7 +198,13 @@ function detect(line: string, memo: DetectorMemo | null): Finding | null {
   if (command === 'PORT') decoded = portDecoded ? portTargetJustRead(ipCache) : null;
   else decoded = decodeEprtArgument(rawArgument, ipCache);
   const target = decoded === null ? null : decoded.target;
-  const { classification, severity } = classify(reason, target, decoded !== null && decoded.internal);
+  const { classification, severity } = classify(
+    reason,
+    target,
+    decoded !== null && decoded.internal,
+    parsed.srcIp,
+    options.internalNetworks ?? NetworkSet.EMPTY,
+  );
   return {
     ruleId: RULE_11209_TEXT.ruleId,
     level: RULE_11209_TEXT.level,
@@ -192,8 +227,8 @@ function detect(line: string, memo: DetectorMemo | null): Finding | null {
  * The finding for one log line, or null. Total: returns for any string, including binary junk, lone
  * surrogates and megabyte lines, in time linear in the line's length.
  */
-export function detectLine(line: string): Finding | null {
-  return detect(line, null);
+export function detectLine(line: string, options: DetectorOptions = NO_OPTIONS): Finding | null {
+  return detect(line, null, options);
 }
 
 export type LineDetector = (line: string) => Finding | null;
@@ -204,7 +239,7 @@ export type LineDetector = (line: string) => Finding | null;
  * above all a flood of refusals from one scanner, skip most of the parsing and share their strings (which
  * also makes grouping them cheaper). Use one per stream; it is not for concurrent use.
  */
-export function createLineDetector(): LineDetector {
+export function createLineDetector(options: DetectorOptions = NO_OPTIONS): LineDetector {
   const memo: DetectorMemo = { header: new HeaderMemo(), targetIp: new Ipv4TextCache() };
-  return (line) => detect(line, memo);
+  return (line) => detect(line, memo, options);
 }

@@ -111,6 +111,9 @@ function digestAlert(lines: readonly KeyedDigestLine[], settings: IncidentSettin
     },
     account: account === '' ? null : account,
     region,
+    // A digest spans incidents: where each was seen is in its entry's log group; no single host to name.
+    hosts: [],
+    wellKnownTargets: [],
     incidentId: id,
     kind: 'digest',
     windowStart: new Date(bucketEnd - interval).toISOString(),

@@ -12,11 +12,20 @@
  * - Low severity in `digest` mode, and new incidents beyond the flood guard's hourly slots, are listed in a
  *   digest instead of announced one by one.
  */
-import { type Alert, type AlertClassification, type AlertKind, ALERT_LIMITS, type TargetCount, type WindowTotals } from '../alerts/alert';
+import {
+  type Alert,
+  type AlertClassification,
+  type AlertKind,
+  ALERT_LIMITS,
+  type TargetCount,
+  type WindowTotals,
+  wellKnownTargetsOf,
+} from '../alerts/alert';
 import { idOf } from '../alerts/group';
 import { BOUNCE_SCAN_TEXT } from '../alerts/incident.messages';
 import { insightsUrl, logGroupUrl } from '../alerts/links';
 import { formatTarget, SEVERITY_RANK, type Severity } from '../detector/finding';
+import { NetworkSet } from '../detector/networks';
 import { RULE_11209_TEXT } from '../detector/rule-11209.messages';
 import type { ClassGroup, ClientBatch, TargetTally } from './evidence';
 import { HOUR_MS, type IncidentSettings, SCAN_PORT_FLOOR } from './settings';
@@ -125,6 +134,11 @@ export function windowTotals(window: WindowState): WindowTotals {
   };
 }
 
+/** The distinct hosts of `ip:port` targets. */
+function targetHosts(targets: Readonly<Record<string, number>>): Set<string> {
+  return new Set(Object.keys(targets).map((target) => splitTarget(target).host));
+}
+
 function sortedTargets(targets: Readonly<Record<string, number>>, limit: number): string[] {
   const keyed = Object.keys(targets).map((target) => {
     const { host, port } = splitTarget(target);
@@ -184,6 +198,7 @@ function announce(incident: IncidentState, base: Alert, kind: AlertKind, key: Cl
     runbook: [...text.runbook],
     account: key.account === '' ? null : key.account,
     region: key.region,
+    hosts: [...new Set([...base.hosts, ...(incident.hosts ?? [])])].sort().slice(0, ALERT_LIMITS.hosts),
     incidentId: incident.id,
     kind,
     windowStart: iso(incident.windowStart),
@@ -230,6 +245,9 @@ function update(incident: IncidentState, key: ClientState['key']): Alert {
     links: incidentLinks(key, first, last),
     account: key.account === '' ? null : key.account,
     region: key.region,
+    hosts: [...(incident.hosts ?? [])].sort(),
+    // The window's targets; without the deployment's internal networks here, a VPC's `.2` is not named.
+    wellKnownTargets: wellKnownTargetsOf(targetHosts(incident.window.targets), NetworkSet.EMPTY),
     incidentId: incident.id,
     kind: 'update',
     windowStart: iso(incident.windowStart),
@@ -306,6 +324,15 @@ export function rollWindows(state: ClientState, now: number, settings: IncidentS
   if (state.scan !== null && state.scan.windowStart + settings.windowMs <= now) state.scan = null;
 }
 
+/** Where an incident was seen: its hosts, first seen first, bounded. */
+function addHosts(incident: IncidentState, hosts: readonly string[]): void {
+  for (const host of hosts) {
+    const known = (incident.hosts ??= []);
+    if (known.length >= STATE_LIMITS.hosts) break;
+    if (!known.includes(host)) known.push(host);
+  }
+}
+
 function openIncident(
   state: ClientState,
   classification: AlertClassification,
@@ -372,6 +399,7 @@ function countInto(
     if (incident.logStreams.length >= STATE_LIMITS.streams) break;
     if (!incident.logStreams.includes(stream)) incident.logStreams.push(stream);
   }
+  addHosts(incident, alert.hosts);
   if (incident.command !== alert.command) incident.command = 'PORT/EPRT';
   if (incident.mode === 'digest' && incident.digestReason !== null) {
     const added: Record<string, number> = {};
@@ -416,11 +444,15 @@ function scanBase(groups: readonly ClassGroup[]): Alert {
     .sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0))
     .slice(0, ALERT_LIMITS.samples);
   const streams = [...new Set(sorted.flatMap((g) => g.alert.logStreams))].sort();
+  const hosts = [...new Set(sorted.flatMap((g) => g.alert.hosts))].sort();
+  const wellKnown = new Map(sorted.flatMap((g) => g.alert.wellKnownTargets).map((hit) => [hit.ip, hit]));
   const commands = new Set(sorted.map((g) => g.alert.command));
   return {
     ...head,
     samples,
     logStreams: streams.slice(0, ALERT_LIMITS.logStreams),
+    hosts: hosts.slice(0, ALERT_LIMITS.hosts),
+    wellKnownTargets: [...wellKnown.values()].sort((a, b) => (a.ip < b.ip ? -1 : 1)).slice(0, 5),
     command: commands.size === 1 ? head.command : 'PORT/EPRT',
   };
 }
@@ -486,6 +518,7 @@ export function applyBatch(
       for (const stream of other.logStreams) {
         if (scan.logStreams.length < STATE_LIMITS.streams && !scan.logStreams.includes(stream)) scan.logStreams.push(stream);
       }
+      addHosts(scan, other.hosts ?? []);
     }
     const absorbed = new Set(state.incidents.filter((i) => i !== scan).map((i) => i.id));
     state.incidents = [scan];

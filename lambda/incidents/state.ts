@@ -52,6 +52,8 @@ export interface IncidentState {
   server: string | null;
   /** Up to MAX_STREAMS distinct log streams, first seen first. */
   logStreams: string[];
+  /** Up to STATE_LIMITS.hosts distinct hosts (instances) the lines were logged on; absent in older records. */
+  hosts?: string[];
   command: AlertCommand;
 }
 
@@ -109,6 +111,7 @@ export const STATE_LIMITS = {
   /** Targets with counts per window; beyond them findings are counted, not itemised. */
   trackedTargets: 256,
   streams: 5,
+  hosts: 5,
   /** Targets kept per digest line. */
   digestTargets: 20,
   /** Host:port pairs tracked for scan detection; reaching this many distinct service targets is a scan anyway. */

@@ -21,6 +21,7 @@ const SEVERITIES = new Set(['low', 'medium', 'high', 'critical']);
 const CLASSIFICATIONS = new Set([...Object.keys(RULE_11209_TEXT.classifications), 'bounce-scan']);
 const KINDS = new Set(['new', 'update', 'escalation', 'digest']);
 const MEMORY = new Set(['on', 'off', 'unavailable']);
+const WELL_KNOWN = new Set(['instance-metadata', 'loopback', 'vpc-dns']);
 
 type Json = Record<string, unknown>;
 
@@ -163,6 +164,19 @@ export function parseAlertMessage(message: string): Alert {
     return undefined;
   });
 
+  // Alerts published before `hosts` and `wellKnownTargets` existed (a message retried across an upgrade) lack them.
+  const hosts = value.hosts ?? [];
+  if (!isStringArray(hosts)) fail('hosts', 'an array of strings');
+  const wellKnownTargets = value.wellKnownTargets ?? [];
+  if (!Array.isArray(wellKnownTargets)) return fail('wellKnownTargets', 'an array');
+  wellKnownTargets.forEach((hit: unknown, i) => {
+    const at = `wellKnownTargets[${i}]`;
+    if (!isObject(hit) || typeof hit.ip !== 'string') return fail(at, 'an object with an ip');
+    if (typeof hit.kind !== 'string' || !WELL_KNOWN.has(hit.kind)) fail(`${at}.kind`, 'a known kind');
+    if (hit.network !== null && typeof hit.network !== 'string') fail(`${at}.network`, 'a string or null');
+    return undefined;
+  });
+
   // Every field the renderers read has been checked above; the rest of the contract is carried along as is.
-  return value as unknown as Alert;
+  return { ...value, hosts, wellKnownTargets } as unknown as Alert;
 }

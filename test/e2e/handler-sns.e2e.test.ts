@@ -185,6 +185,7 @@ describe('handler -> SNS over the wire', () => {
         severity: { DataType: 'String', StringValue: alert.severity },
         classification: { DataType: 'String', StringValue: 'nat-misconfiguration' },
         logGroup: { DataType: 'String', StringValue: '/ftp/proftpd' },
+        account: { DataType: 'String', StringValue: '123456789012' },
       });
       expect([...(entry.subject ?? '')].length).toBeLessThan(100);
       // eslint-disable-next-line no-control-regex -- asserting their absence.

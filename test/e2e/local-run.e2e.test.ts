@@ -53,6 +53,16 @@ describe('scripts/local-run.ts (npm start)', () => {
     expect(stderr).toBe('');
     expect(status).toBe(0);
     expect(stdout).toMatch(/^Subject: \[CRITICAL\] FTP bounce attempt: 198\.51\.100\.23 in \/local\/examples$/m);
+    // Each message as people receive it: the email with where it happened on top, then Slack as text, not JSON.
+    expect(stdout).toMatch(/^EMAIL\nSubject: \[CRITICAL\] FTP bounce attempt: 198\.51\.100\.23 in \/local\/examples\n\n\[CRITICAL\] FTP bounce attempt · NEW\nWho: +198\.51\.100\.23 -> 203\.0\.113\.80:25/m);
+    expect(stdout).toMatch(/^Where: account 123456789012 · eu-west-1 · host ip-10-0-1-17 · log group \/local\/examples$/m);
+    expect(stdout).toMatch(/^SLACK \(webhook forwarder\)\n\n:rotating_light: \[CRITICAL\] NEW · FTP bounce attempt$/m);
+    expect(stdout).toMatch(/^SLACK \(AWS Chatbot card\)\n\n:rotating_light: \[CRITICAL\] NEW · FTP bounce attempt: `198\.51\.100\.23`\n\nWhere account `123456789012`/m);
+    expect(stdout).not.toMatch(/"(blocks|textType)":/);
+    const slack = jsonLines(readFileSync(join(dir, 'slack.jsonl'), 'utf8'));
+    const cards = jsonLines(readFileSync(join(dir, 'chatbot.jsonl'), 'utf8'));
+    expect(slack).toHaveLength(5);
+    expect(cards.map((c) => c.version)).toEqual(['1.0', '1.0', '1.0', '1.0', '1.0']);
     expect(stdout).toMatch(/^Message \d+ · sent at .* · DIGEST · LOW/m);
     expect(stdout).toMatch(/^Invocations: 13 detector, \d+ sweeps$/m);
     expect(stdout).toMatch(/^ {2}by kind: {5}new 2 · escalation 0 · update 2 · digest 1$/m);

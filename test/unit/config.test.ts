@@ -1,4 +1,5 @@
 import { CONFIG_DEFAULTS, ConfigError, readConfig } from '../../lambda/config';
+import { NetworkSet } from '../../lambda/detector';
 import { INCIDENT_DEFAULTS } from '../../lambda/incidents';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:ftp-bounce-watch-alerts';
@@ -27,6 +28,7 @@ describe('readConfig', () => {
       logLevel: 'INFO',
       incidentTable: null,
       incidents: INCIDENT_DEFAULTS,
+      internalNetworks: NetworkSet.EMPTY,
     });
     expect(CONFIG_DEFAULTS.maxDecompressedBytes).toBe(64 * 1024 * 1024);
   });
@@ -71,6 +73,19 @@ describe('readConfig', () => {
       scanPorts: 20,
       scanHosts: 3,
     });
+  });
+
+  it('reads INTERNAL_NETWORKS as CIDRs, IPv4 and IPv6', () => {
+    const config = readConfig({ ...base, INTERNAL_NETWORKS: '10.0.0.0/16,2001:db8:1::/48' });
+    expect(config.internalNetworks.networks.map((n) => n.cidr)).toEqual(['10.0.0.0/16', '2001:db8:1::/48']);
+  });
+
+  it.each([
+    ['10.0.0.0/40', /INTERNAL_NETWORKS .*prefix length/],
+    ['10.0.0.1/8', /INTERNAL_NETWORKS .*host bits/],
+    ['vpc-123', /INTERNAL_NETWORKS .*not an IPv4 or IPv6 address/],
+  ])('refuses INTERNAL_NETWORKS=%s naming the variable', (value, message) => {
+    expect(() => readConfig({ ...base, INTERNAL_NETWORKS: value })).toThrow(message);
   });
 
   it('treats empty optional variables as unset', () => {

@@ -24,6 +24,8 @@ import {
   SEVERITY_EMOJI,
   severityTag,
   timePhrase,
+  wellKnownNotes,
+  wherePhrase,
 } from './common';
 
 export interface ChatbotCard {
@@ -78,6 +80,7 @@ function digestDescriptionOf(alert: Alert): string {
   const head = [
     `*${pluralise(entries.length + more, 'incident')}*, ${countPhrase(alert.count)}, `
     + `${shortTime(alert.windowStart)} to ${shortTime(alert.windowEnd)} UTC`,
+    `*Where* account ${alert.account === null ? 'unknown' : slackCode(alert.account, 20)} · ${alert.region}`,
     escapeSlackEntities(alert.description.slice(alert.description.lastIndexOf('\n') + 1)),
     '',
   ];
@@ -101,6 +104,9 @@ function descriptionOf(alert: Alert): string {
       ? ` · *stream* ${slackCode(alert.logStreams[0], 150)}`
       : ` · ${streams} streams`;
   const head = [
+    `*Where* ${wherePhrase(alert, slackCode)}`,
+    `*Do first* ${escapeSlackEntities(alert.runbook[0] ?? '')}`,
+    ...wellKnownNotes(alert, slackCode).map((note) => `:warning: ${escapeSlackEntities(note)}`),
     `*Client* ${client}${name !== null && name !== alert.srcIp ? ` (${slackCode(name, 100)})` : ''}`,
     targetsLine(alert),
     `*Server* ${alert.server === null ? 'not named in the log line(s)' : slackCode(alert.server, 150)}`,

@@ -1,6 +1,6 @@
 /** Wording shared by the renderers, so email, Slack and Chatbot say the same thing the same way. */
 import type { Severity } from '../../detector/finding';
-import { type ClassificationText, RULE_11209_TEXT } from '../../detector/rule-11209.messages';
+import { type ClassificationText, RULE_11209_TEXT, WELL_KNOWN_TARGET_TEXT } from '../../detector/rule-11209.messages';
 import type { Alert } from '../alert';
 import { BOUNCE_SCAN_TEXT, KIND_TEXT, MEMORY_TEXT } from '../incident.messages';
 
@@ -27,6 +27,37 @@ export function clientNameOf(alert: Alert): string | null {
   for (const sample of alert.samples)
     if (sample.finding.clientName !== null) return sample.finding.clientName;
   return null;
+}
+
+/**
+ * Where it happened, for the first lines of every medium: account, Region, host(s), log group. `code` formats
+ * untrusted values (host names and log group names come from logs and configuration) for the medium.
+ */
+export function wherePhrase(alert: Alert, code: (text: string, max: number) => string): string {
+  const parts = [`account ${alert.account === null ? 'unknown' : code(alert.account, 20)}`, alert.region];
+  const hosts = alert.hosts ?? [];
+  if (hosts.length > 0) {
+    const shown = hosts.slice(0, 2).map((h) => code(h, 80));
+    parts.push(`host ${shown.join(', ')}${moreSuffix(shown.length, hosts.length)}`);
+  }
+  parts.push(`log group ${code(alert.logGroup, 200)}`);
+  return parts.join(' · ');
+}
+
+/** One sentence per well-known target among the alert's targets (instance metadata, loopback, VPC resolver). */
+export function wellKnownNotes(alert: Alert, code: (text: string, max: number) => string): string[] {
+  return (alert.wellKnownTargets ?? []).map((hit) => {
+    const text = WELL_KNOWN_TARGET_TEXT[hit.kind];
+    const of = hit.network === null ? '' : ` of ${code(hit.network, 50)}`;
+    return `${code(hit.ip, 45)} is the ${text.label}${of}: ${text.note}.`;
+  });
+}
+
+/** A target with the name of its well-known address, if it has one: `169.254.169.254:80 (instance metadata service)`. */
+export function targetWithName(alert: Alert, target: string, code: (text: string, max: number) => string): string {
+  const host = target.startsWith('[') ? target.slice(1, target.indexOf(']')) : target.slice(0, target.lastIndexOf(':'));
+  const hit = (alert.wellKnownTargets ?? []).find((h) => h.ip === host);
+  return hit === undefined ? code(target, 64) : `${code(target, 64)} (${WELL_KNOWN_TARGET_TEXT[hit.kind].label})`;
 }
 
 /** "1 refused command" / "3 refused commands". */

@@ -6,6 +6,7 @@
 import { RULE_11209_TEXT } from '../../detector/rule-11209.messages';
 import type { Alert } from '../alert';
 import { cleanLine, emailSafe, subjectSafe, truncate, truncateAtBoundary } from '../sanitize';
+import { insightsQuery } from '../links';
 import {
   classificationText,
   clientNameOf,
@@ -17,13 +18,16 @@ import {
   pluralise,
   severityTag,
   shortTime,
-  timePhrase,
+  targetWithName,
+  wellKnownNotes,
+  wherePhrase,
 } from './common';
 
 /** SNS: "less than 100 characters", no line breaks or control characters. */
 export const SUBJECT_MAX_LENGTH = 99;
 const SAMPLE_LINE_MAX = 1000;
-const FIELD_MAX = 200;
+/** Targets listed in the details (the Who line names two). */
+const ALERT_TARGETS_SHOWN = 10;
 
 export interface RenderedEmail {
   readonly subject: string;
@@ -46,6 +50,10 @@ function subjectWording(alert: Alert): SubjectWording {
       return { lead: `FTP ${cmd} bounce attempt to`, short: 'FTP bounce to', showTarget: true };
     case 'foreign-public-target':
       return { lead: `FTP ${cmd} to third party`, short: 'FTP 3rd-party', showTarget: true };
+    case 'internal-target':
+      return { lead: `FTP ${cmd} into your network`, short: 'FTP internal', showTarget: true };
+    case 'proxy-address-mismatch':
+      return { lead: `FTP ${cmd} via proxy, client unseen`, short: 'FTP proxy mismatch', showTarget: true };
     case 'nat-misconfiguration':
       return { lead: `FTP ${cmd} to internal address`, short: 'FTP NAT client', showTarget: true };
     case 'address-family-mismatch':
@@ -139,10 +147,12 @@ function labelled(rows: ReadonlyArray<readonly [string, string]>): string[] {
   return rows.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`);
 }
 
-function targetsText(alert: Alert): string {
+const emailCode = (text: string, max: number): string => emailSafe(text, max);
+
+function targetsText(alert: Alert, max: number): string {
   if (alert.targets.length === 0) return 'none decodable (malformed argument)';
-  const shown = alert.targets.map((t) => emailSafe(t, 64)).join(', ');
-  return shown + moreSuffix(alert.targets.length, alert.targets.length + alert.targetsTruncated);
+  const shown = alert.targets.slice(0, max).map((t) => targetWithName(alert, t, emailCode));
+  return shown.join(', ') + moreSuffix(shown.length, alert.targets.length + alert.targetsTruncated);
 }
 
 function streamsText(alert: Alert): string {
@@ -151,136 +161,139 @@ function streamsText(alert: Alert): string {
   return `${streams.join(', ')}${moreSuffix(streams.length, total)}`;
 }
 
-function headline(alert: Alert): string {
-  const text = classificationText(alert);
-  const client = emailSafe(alert.srcIp ?? 'an unknown client', 64);
+/** `HH:MM:SS UTC` for one time, `HH:MM:SS-HH:MM:SS UTC` for a span within a day, full times otherwise. */
+function spanPhrase(first: string, last: string): string {
+  const day = first.slice(0, 10);
+  if (first === last) return `${day} ${first.slice(11, 19)} UTC`;
+  if (day === last.slice(0, 10)) return `${day} ${first.slice(11, 19)}-${last.slice(11, 19)} UTC`;
+  return `${shortTime(first)} to ${shortTime(last)} UTC`;
+}
+
+/** Line 2: who aimed where, how often, when. */
+function whoLine(alert: Alert): string {
   const name = clientNameOf(alert);
-  const who = name !== null && name !== alert.srcIp ? `${client} (${emailSafe(name, 80)})` : client;
-  const where = alert.server === null ? 'the FTP server' : emailSafe(alert.server, 120);
-  const target = alert.targets[0];
-  const aim = target === undefined ? `a malformed address` : emailSafe(target, 64);
-  return `${text.label}: ${who} asked ${where} to open a data connection to ${aim} (${alert.command}); proftpd refused.`;
+  const client = emailSafe(alert.srcIp ?? 'unknown client', 64);
+  const who = name !== null && name !== alert.srcIp ? `${client} (${emailSafe(name, 60)})` : client;
+  const server = alert.server === null ? '' : ` on ${emailSafe(alert.server, 80)}`;
+  const w = alert.window;
+  const count = alert.kind === 'update' && w !== undefined ? w.count : alert.count;
+  const span = alert.kind === 'update' && w !== undefined ? spanPhrase(w.firstSeen, w.lastSeen) : spanPhrase(alert.firstSeen, alert.lastSeen);
+  const more = alert.kind === 'update' ? ` this window, ${alert.incidentTotal} since it opened` : '';
+  return `${who} -> ${targetsText(alert, 2)}${server}: ${countPhrase(count)} (${alert.command})${more}, ${span}`;
+}
+
+/** The Logs Insights query the link runs, to paste where the link cannot go (another account's console). */
+function queryLine(alert: Alert): string {
+  return insightsQuery(alert.srcIp).split('\n').join(' ');
 }
 
 function sampleLines(alert: Alert): string[] {
   const lines: string[] = [];
   for (const sample of alert.samples) {
-    lines.push(
-      `${sample.timestamp}  stream ${emailSafe(sample.logStream, 120)}  event ${emailSafe(sample.eventId, 80)}`,
-    );
+    lines.push(`${sample.timestamp}  ${emailSafe(sample.logStream, 120)}  event ${emailSafe(sample.eventId, 80)}`);
     lines.push(`  ${emailSafe(sample.finding.line, SAMPLE_LINE_MAX)}`);
   }
   return lines;
 }
 
-function updateHeadline(alert: Alert): string {
-  const client = emailSafe(alert.srcIp ?? 'an unknown client', 64);
-  const where = alert.server === null ? 'the FTP server' : emailSafe(alert.server, 120);
-  const w = alert.window;
-  const during = w === undefined ? countPhrase(alert.count) : countPhrase(w.count);
-  return `The incident is still going on: ${client} had ${during} refused by ${where} in this window `
-    + `(${countPhrase(alert.incidentTotal)} since the incident opened).`;
+/** Links open in whatever account the reader is signed into: say which one they are for. */
+function linkLines(alert: Alert, insightsLabel: string): string[] {
+  const account = alert.account === null ? '' : `account ${emailSafe(alert.account, 20)}, `;
+  const lines = [`LINKS (sign in to ${account}${alert.region} first)`, `${insightsLabel}: ${alert.links.insights}`];
+  lines.push(`Log group: ${alert.links.logGroup}`);
+  return lines;
 }
 
-/** A digest lists incidents, not one client: its own body. */
+function footer(alert: Alert, what: string): string[] {
+  return [
+    '',
+    '--',
+    `Rule ${RULE_11209_TEXT.ruleId} (OSSEC/Wazuh level ${RULE_11209_TEXT.level}): ${alert.ruleTitle}`,
+    `${what} ${alert.id} · sent by ftp-bounce-watch`,
+  ];
+}
+
+/** A digest lists incidents, not one client: its own body, with the same first lines (what, where, do). */
 function renderDigestBody(alert: Alert): string {
   const digest = alert.digest;
-  const out: string[] = [];
   const entries = digest?.entries ?? [];
   const total = entries.length + (digest?.entriesTruncated ?? 0);
-  out.push(
-    `[${severityTag(alert.severity)}] ${kindTag(alert)} · ${alert.title}`,
+  const groups = [...new Set(entries.map((e) => e.logGroup))];
+  const shownGroups = groups.slice(0, 2).map((g) => emailSafe(g, 120));
+  const where = [
+    `account ${alert.account === null ? 'unknown' : emailSafe(alert.account, 20)}`,
+    alert.region,
+    `log group${groups.length === 1 ? '' : 's'} ${shownGroups.join(', ')}${moreSuffix(shownGroups.length, groups.length)}`,
+  ].join(' · ');
+  const out: string[] = [
+    `[${severityTag(alert.severity)}] ${kindTag(alert)}: ${alert.title}`,
+    `What:   ${pluralise(total, 'incident')}, ${countPhrase(alert.count)}, `
+    + `${shortTime(alert.windowStart)} to ${shortTime(alert.windowEnd)} UTC`,
+    `Where:  ${where}`,
+    `Do:     ${alert.runbook[0] ?? ''}`,
     '',
-    `${pluralise(total, 'incident')}, ${countPhrase(alert.count)}, `
-    + `between ${shortTime(alert.windowStart)} and ${shortTime(alert.windowEnd)} UTC.`,
-    alert.description.slice(alert.description.lastIndexOf('\n') + 1),
-    '',
-  );
+  ];
   for (const [i, entry] of entries.entries()) {
     const targets = entry.topTargets.map((t) => `${emailSafe(t.target, 64)} x${t.count}`).join(', ');
     out.push(
       `${i + 1}. ${emailSafe(entry.srcIp ?? 'unknown client', 64)} in ${emailSafe(entry.logGroup, 200)}: `
-      + `${countPhrase(entry.count)} (${entry.classification}, ${severityTag(entry.severity)}), `
-      + `${shortTime(entry.firstSeen)} to ${shortTime(entry.lastSeen)}`,
+      + `${countPhrase(entry.count)} (${entry.classification}), ${shortTime(entry.firstSeen)} to ${shortTime(entry.lastSeen)}`,
       `   targets: ${targets === '' ? 'none decodable' : targets}`,
-      `   incident ${entry.incidentId}`,
     );
   }
   if ((digest?.entriesTruncated ?? 0) > 0) out.push(`... and ${digest?.entriesTruncated} more (the least busy).`);
-  out.push('', 'WHAT TO DO', ...alert.runbook.map((step, n) => `${n + 1}. ${step}`));
-  out.push('', `Logs Insights: ${alert.links.insights}`);
-  out.push(
-    '',
-    '--',
-    `Rule ${RULE_11209_TEXT.ruleId} (OSSEC/Wazuh level ${RULE_11209_TEXT.level}): ${alert.ruleTitle}`,
-    `Digest ${alert.id} · account ${alert.account ?? 'unknown'} · ${alert.region} · sent by ftp-bounce-watch`,
-  );
+  if (alert.runbook.length > 1) out.push('', 'ALSO', ...alert.runbook.slice(1).map((step, n) => `${n + 2}. ${step}`));
+  out.push('', ...linkLines(alert, 'Logs Insights (refusals)'));
+  out.push('', 'ABOUT', alert.description.slice(alert.description.lastIndexOf('\n') + 1));
+  out.push(...footer(alert, 'Digest'));
   return `${out.join('\n')}\n`;
 }
 
+/**
+ * Subject plus the first five lines tell the reader what they need in ten seconds: severity and what (1), who
+ * aimed where and when (2), where it happened: account, Region, host, log group (3), the first thing to do (4),
+ * and the exact query that finds everything the client did (5). Details, the rest of the runbook, links and
+ * samples follow; the explanation comes once, short, at the end.
+ */
 export function renderEmailBody(alert: Alert): string {
   if (alert.kind === 'digest') return renderDigestBody(alert);
   const text = classificationText(alert);
   const firstStep = alert.runbook[0] ?? text.runbook[0] ?? '';
-  const out: string[] = [];
-
-  const lead = alert.alertMemory === 'off' ? '' : `${kindTag(alert)} · `;
-  out.push(
-    `[${severityTag(alert.severity)}] ${lead}${text.label}`,
-    '',
-    alert.kind === 'update' ? updateHeadline(alert) : headline(alert),
-    text.summary,
-    '',
-  );
-  out.push(
+  const kind = alert.alertMemory === 'off' ? '' : ` · ${kindTag(alert)}`;
+  const out: string[] = [
+    `[${severityTag(alert.severity)}] ${text.label}${kind}`,
     ...labelled([
-      ['Client', emailSafe(alert.srcIp ?? 'unknown (not in the log line)', FIELD_MAX)],
-      ['Target', targetsText(alert)],
-      ['Server', alert.server === null ? 'not named in the log line(s)' : emailSafe(alert.server, FIELD_MAX)],
-      ['Log group', emailSafe(alert.logGroup, 600)],
-      ['Log stream', streamsText(alert)],
-      ['How many', `${countPhrase(alert.count)} ${timePhrase(alert)}`],
-      ['Severity', `${severityTag(alert.severity)} (${alert.classification})`],
-      ['Do first', firstStep],
-      ...incidentRows(alert, emailSafe),
+      ['Who', whoLine(alert)],
+      ['Where', wherePhrase(alert, emailCode)],
+      ['Do', firstStep],
+      ['Query', queryLine(alert)],
     ]),
-  );
-
-  // The description ends with the classification summary, which the top of the body already gave.
-  const about = alert.description.endsWith(text.summary)
-    ? alert.description.slice(0, -text.summary.length).trimEnd()
-    : alert.description;
-  out.push('', 'ABOUT THIS ALERT', about);
-  if (alert.textTruncated) out.push('(The description was shortened to fit the SNS size limit.)');
-  out.push(
     '',
-    `False positives: ${RULE_11209_TEXT.falsePositives}`,
-    '',
-    `Keep the rule enabled: ${RULE_11209_TEXT.keepEnabled}`,
-  );
+  ];
+  const notes = wellKnownNotes(alert, emailCode);
+  if (notes.length > 0) out.push(...notes.map((n) => `NOTE: ${n}`), '');
 
-  out.push('', 'RUNBOOK', ...alert.runbook.map((step, i) => `${i + 1}. ${step}`));
+  const rows: Array<[string, string]> = [];
+  if (alert.targets.length > 2) rows.push(['Targets', targetsText(alert, ALERT_TARGETS_SHOWN)]);
+  rows.push(['Log stream', streamsText(alert)]);
+  rows.push(...incidentRows(alert, emailSafe));
+  out.push(...labelled(rows));
 
-  out.push('', 'LINKS', `Logs Insights (this client): ${alert.links.insights}`);
-  out.push(`Log group: ${alert.links.logGroup}`);
-  if (alert.links.logStream !== undefined) out.push(`Log stream: ${alert.links.logStream}`);
+  if (alert.runbook.length > 1) {
+    out.push('', 'THEN', ...alert.runbook.slice(1).map((step, i) => `${i + 2}. ${step}`));
+  }
+  out.push('', ...linkLines(alert, 'Logs Insights (this client)'));
 
   const shown = alert.samples.length;
-  out.push('', `SAMPLE LOG LINES (${shown} of ${alert.count}, earliest first; text cleaned and capped)`);
-  out.push(...sampleLines(alert));
-  if (shown === 0) out.push('(none included)');
+  if (shown > 0) {
+    out.push('', `SAMPLE LINES (${shown} of ${alert.count}; cleaned and capped)`, ...sampleLines(alert));
+  }
   const dropped = droppedSamplesNote(alert);
   if (dropped !== '') out.push(dropped);
-  if (alert.count > shown + alert.samplesDropped)
-    out.push('The others are in the log group: see the Logs Insights link.');
 
-  out.push(
-    '',
-    '--',
-    `Rule ${RULE_11209_TEXT.ruleId} (OSSEC/Wazuh level ${RULE_11209_TEXT.level}): ${alert.ruleTitle}`,
-    `Alert ${alert.id} · fingerprint ${alert.fingerprint} · sent by ftp-bounce-watch`,
-    `References: ${RULE_11209_TEXT.references.join(' ; ')}`,
-  );
+  out.push('', 'ABOUT', `${text.summary} ${RULE_11209_TEXT.brief}`, RULE_11209_TEXT.falsePositives);
+  if (alert.textTruncated) out.push('(The description was shortened to fit the SNS size limit.)');
+  out.push(...footer(alert, 'Alert'));
   return `${out.join('\n')}\n`;
 }
 

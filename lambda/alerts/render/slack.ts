@@ -20,6 +20,8 @@ import {
   SEVERITY_EMOJI,
   severityTag,
   timePhrase,
+  wellKnownNotes,
+  wherePhrase,
 } from './common';
 
 export const SLACK_LIMITS = {
@@ -121,6 +123,7 @@ function renderDigestMessage(alert: Alert): SlackMessage {
   const summary =
     `*${pluralise(entries.length + more, 'incident')}*, ${countPhrase(alert.count)}, `
     + `${shortTime(alert.windowStart)} to ${shortTime(alert.windowEnd)} UTC\n`
+    + `*Where* account ${alert.account === null ? 'unknown' : slackCode(alert.account, 20)} · ${alert.region}\n`
     + escapeSlackEntities(alert.description.slice(alert.description.lastIndexOf('\n') + 1));
   const blocks: unknown[] = [
     {
@@ -170,7 +173,18 @@ export function renderSlackMessage(alert: Alert): SlackMessage {
         emoji: true,
       },
     },
-    { type: 'section', text: mrkdwn(`${headline(alert)}\n${escapeSlackEntities(text.summary)}`) },
+    {
+      type: 'section',
+      text: mrkdwn(
+        [
+          headline(alert),
+          `*Where* ${wherePhrase(alert, slackCode)}`,
+          `*Do first* ${escapeSlackEntities(alert.runbook[0] ?? '')}`,
+          ...wellKnownNotes(alert, slackCode).map((note) => `:warning: ${escapeSlackEntities(note)}`),
+          escapeSlackEntities(text.summary),
+        ].join('\n'),
+      ),
+    },
     {
       type: 'section',
       fields: [

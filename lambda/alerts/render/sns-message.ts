@@ -17,7 +17,7 @@ export const SNS_MAX_PAYLOAD_BYTES = 262_144;
 /** Attribute values are for filter policies: short and plain. Log group names can be 512 characters. */
 export const ATTRIBUTE_VALUE_MAX = 256;
 
-export type SnsAttributeName = 'ruleId' | 'severity' | 'classification' | 'logGroup';
+export type SnsAttributeName = 'ruleId' | 'severity' | 'classification' | 'logGroup' | 'account';
 
 export interface SnsAlertMessage {
   readonly subject: string;
@@ -82,6 +82,8 @@ function render(alert: Alert): SnsAlertMessage {
       severity: alert.severity,
       classification: alert.classification,
       logGroup: attributeValue(alert.logGroup),
+      // For filter policies per account (DESIGN.md section 9: one topic for many accounts); `unknown` off AWS.
+      account: attributeValue(alert.account ?? 'unknown'),
     },
   };
 }

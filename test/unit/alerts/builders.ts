@@ -67,12 +67,20 @@ export function alertOf(findings: readonly LocatedFinding[]): Alert {
   return only;
 }
 
-/** A typical alert: three refusals from one client to two third-party targets, one stream. */
+/**
+ * The finding with the host it was logged on. The Finding's `host` comes with the detector's round 2
+ * (DESIGN.md section 4); set here so alerts can be tested with it whether or not the detector fills it yet.
+ */
+export function onHost(f: Finding, host: string | null): Finding {
+  return { ...f, host } as Finding;
+}
+
+/** A typical alert: three refusals from one client to two third-party targets, one stream, one host. */
 export function typicalAlert(): Alert {
   return alertOf([
-    located(finding(), { timestamp: T0, eventId: 'e1' }),
-    located(finding({ argument: portArgument('203.0.113.8', 2000) }), { timestamp: T0 + 60_000, eventId: 'e2' }),
-    located(finding(), { timestamp: T0 + 120_000, eventId: 'e3' }),
+    located(onHost(finding(), 'ftp1'), { timestamp: T0, eventId: 'e1' }),
+    located(onHost(finding({ argument: portArgument('203.0.113.8', 2000) }), 'ftp1'), { timestamp: T0 + 60_000, eventId: 'e2' }),
+    located(onHost(finding(), 'ftp1'), { timestamp: T0 + 120_000, eventId: 'e3' }),
   ]);
 }
 

@@ -135,39 +135,34 @@ describe('email body', () => {
   const { body } = renderEmail(alert);
   const lines = body.split('\n');
 
-  it('opens with what, who, where, how many, when, severity and the first action', () => {
-    expect(lines[0]).toBe('[HIGH] FTP data channel aimed at a third party');
-    expect(lines[2]).toBe(
-      'FTP data channel aimed at a third party: 198.51.100.4 (host[.]isp[.]example) asked ftp[.]example[.]com to open a data connection to 203.0.113.7:1025 (PORT); proftpd refused.',
-    );
-    expect(lines[3]).toBe(RULE_11209_TEXT.classifications['foreign-public-target'].summary);
-    const top = lines.slice(0, 14).join('\n');
-    expect(top).toContain('Client:     198.51.100.4');
-    expect(top).toContain('Target:     203.0.113.7:1025, 203.0.113.8:2000');
-    expect(top).toContain('Server:     ftp[.]example[.]com');
-    expect(top).toContain('Log group:  /ftp/proftpd');
-    expect(top).toContain('How many:   3 refused commands between 2024-05-01T10:00:00.000Z and 2024-05-01T10:02:00.000Z');
-    expect(top).toContain('Severity:   HIGH (foreign-public-target)');
-    expect(top).toContain(`Do first:   ${alert.runbook[0]}`);
+  it('says severity and what, who, where, the first step and the exact query in its first five lines', () => {
+    expect(lines.slice(0, 5)).toEqual([
+      '[HIGH] FTP data channel aimed at a third party',
+      'Who:   198.51.100.4 (host[.]isp[.]example) -> 203.0.113.7:1025, 203.0.113.8:2000 on ftp[.]example[.]com: '
+      + '3 refused commands (PORT), 2024-05-01 10:00:00-10:02:00 UTC',
+      'Where: account unknown · eu-west-1 · host ftp1 · log group /ftp/proftpd',
+      `Do:    ${alert.runbook[0]}`,
+      'Query: fields @timestamp, @logStream, @message | filter @message like "[198.51.100.4]" | sort @timestamp desc',
+    ]);
   });
 
-  it('then explains, gives the runbook as numbered steps, the links and the samples, in that order', () => {
+  it('then gives the details, the rest of the runbook, the links, the samples and a short explanation, in that order', () => {
+    const text = RULE_11209_TEXT.classifications['foreign-public-target'];
     const order = [
-      'ABOUT THIS ALERT',
-      RULE_11209_TEXT.description,
-      `False positives: ${RULE_11209_TEXT.falsePositives}`,
-      `Keep the rule enabled: ${RULE_11209_TEXT.keepEnabled}`,
-      'RUNBOOK',
-      `1. ${alert.runbook[0]}`,
+      'Log stream: ftp1',
+      'THEN',
+      `2. ${alert.runbook[1]}`,
       `${alert.runbook.length}. ${alert.runbook[alert.runbook.length - 1]}`,
-      'LINKS',
+      'LINKS (sign in to eu-west-1 first)',
       `Logs Insights (this client): ${alert.links.insights}`,
       `Log group: ${alert.links.logGroup}`,
-      `Log stream: ${alert.links.logStream}`,
-      'SAMPLE LOG LINES (3 of 3',
-      '2024-05-01T10:00:00.000Z  stream ftp1  event e1',
+      'SAMPLE LINES (3 of 3',
+      '2024-05-01T10:00:00.000Z  ftp1  event e1',
       // Sample lines are untrusted: names in them are defanged like every other untrusted text.
       `  ${alert.samples[0]?.finding.line.replace('ftp.example.com (host.isp.example', 'ftp[.]example[.]com (host[.]isp[.]example')}`,
+      'ABOUT',
+      `${text.summary} ${RULE_11209_TEXT.brief}`,
+      RULE_11209_TEXT.falsePositives,
       `Alert ${alert.id}`,
     ];
     let at = 0;
@@ -176,12 +171,22 @@ describe('email body', () => {
       expect({ part, found: found >= 0 }).toEqual({ part, found: true });
       at = found + part.length;
     }
+    // The explanation once, and no claim that the judgement cannot be wrong.
+    expect(body.split(text.summary)).toHaveLength(2);
+    expect(body).not.toMatch(/not possible|cannot be wrong|no false positive/i);
+    expect(body).not.toContain(RULE_11209_TEXT.description);
+  });
+
+  it('names the account it happened in, and the links say to sign in there', () => {
+    const text = renderEmail({ ...alert, account: '123456789012' }).body;
+    expect(text.split('\n')[2]).toBe('Where: account 123456789012 · eu-west-1 · host ftp1 · log group /ftp/proftpd');
+    expect(text).toContain('LINKS (sign in to account 123456789012, eu-west-1 first)');
   });
 
   it('says when samples were dropped or the description shortened', () => {
     const reduced: Alert = { ...alert, samples: alert.samples.slice(0, 1), samplesDropped: 2, textTruncated: true };
     const text = renderEmail(reduced).body;
-    expect(text).toContain('SAMPLE LOG LINES (1 of 3');
+    expect(text).toContain('SAMPLE LINES (1 of 3');
     expect(text).toContain('2 sample lines were left out to keep the message under the SNS size limit');
     expect(text).toContain('(The description was shortened to fit the SNS size limit.)');
   });

@@ -67,7 +67,10 @@ describe('buildSnsMessage', () => {
       severity: 'high',
       classification: 'foreign-public-target',
       logGroup: '/ftp/proftpd',
+      account: 'unknown',
     });
+    const withAccount = buildSnsMessage({ ...alert, account: '123456789012' });
+    expect(withAccount.messageAttributes.account).toBe('123456789012');
   });
 
   it.each([
