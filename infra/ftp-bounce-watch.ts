@@ -10,6 +10,7 @@ import {
   CfnRule,
   Duration,
   Fn,
+  NestedStack,
   RemovalPolicy,
   Stack,
   Token,
@@ -25,7 +26,6 @@ import {
   aws_lambda as lambda,
   aws_lambda_destinations as destinations,
   aws_logs as logs,
-  aws_logs_destinations as logsDestinations,
   aws_lambda_nodejs as nodejs,
   aws_secretsmanager as secretsmanager,
   aws_sns as sns,
@@ -198,6 +198,12 @@ export class FtpBounceWatchPropsError extends Error {
 // The async invocation retries Lambda makes before an event goes to the failure destination (the maximum is 2).
 const ASYNC_RETRY_ATTEMPTS = 2;
 const ALARM_PERIOD = Duration.minutes(5);
+/** Up to this many log groups, their filters sit in the main stack (about 70 resources of its own). */
+export const INLINE_SUBSCRIPTION_LIMIT = 100;
+/** Beyond it, the filters are spread over this many nested stacks, by a hash of the log group's name. */
+export const SUBSCRIPTION_SHARDS = 16;
+/** A nested stack's filters, kept well below CloudFormation's 500 resources per stack. */
+export const MAX_FILTERS_PER_NESTED_STACK = 450;
 
 /**
  * The incident table's schema, as `lambda/adapters/dynamodb-incident-store.ts` uses it: partition key `pk`, TTL
@@ -254,6 +260,16 @@ export class FtpBounceWatch extends Construct {
   public readonly failureQueue: sqs.Queue;
   /** One per watched log group (empty when account-wide). */
   public readonly subscriptionFilters: readonly logs.SubscriptionFilter[];
+  /**
+   * The nested stacks holding the subscription filters when there are more than `INLINE_SUBSCRIPTION_LIMIT` log
+   * groups (empty otherwise): each holds at most `MAX_FILTERS_PER_NESTED_STACK`, far below CloudFormation's 500.
+   */
+  public readonly subscriptionStacks: readonly NestedStack[];
+  /**
+   * The one permission letting CloudWatch Logs of this account invoke the detector for any of its log groups (per
+   * log group mode): one statement whatever the number of groups, so the function's 20 KB policy never overflows.
+   */
+  public readonly logsInvokePermission?: lambda.CfnPermission;
   /** The account-level subscription filter policy (only when account-wide). */
   public readonly accountPolicy?: logs.CfnAccountPolicy;
   /** The AWS Chatbot Slack channel (only with `chatbot`). */
@@ -441,21 +457,10 @@ export class FtpBounceWatch extends Construct {
     });
 
     // ---- Log sources -------------------------------------------------------------------------------------------
-    const filters: logs.SubscriptionFilter[] = [];
-    for (const source of props.logGroups ?? []) {
-      const logGroup = this.importLogGroup(source);
-      // The construct id derives from the log group, not its position, so reordering the list never replaces (and
-      // thereby deletes, since the name is shared) a live filter.
-      filters.push(
-        new logs.SubscriptionFilter(this, `Subscription${shortHash(logGroupKey(source))}`, {
-          logGroup,
-          destination: new logsDestinations.LambdaDestination(this.detector),
-          filterPattern: logs.FilterPattern.literal(filterPattern),
-          filterName: SUBSCRIPTION_FILTER_NAME,
-        }),
-      );
-    }
-    this.subscriptionFilters = filters;
+    const watched = this.addSubscriptionFilters(stack, props.logGroups ?? [], filterPattern);
+    this.subscriptionFilters = watched.filters;
+    this.subscriptionStacks = watched.shards;
+    if (watched.permission) this.logsInvokePermission = watched.permission;
     this.assertArnsMatchDeployment(props, stack);
 
     // ---- Slack -------------------------------------------------------------------------------------------------
@@ -588,12 +593,65 @@ export class FtpBounceWatch extends Construct {
     return role;
   }
 
-  private importLogGroup(source: string | logs.ILogGroup): logs.ILogGroup {
-    if (typeof source !== 'string') return source;
-    const id = `LogGroup${shortHash(source)}`;
-    return source.startsWith('arn:')
-      ? logs.LogGroup.fromLogGroupArn(this, id, source)
-      : logs.LogGroup.fromLogGroupName(this, id, source);
+  /**
+   * One filter per log group, all sending to the detector under one account-wide invoke permission. Up to
+   * `INLINE_SUBSCRIPTION_LIMIT` groups the filters sit in this stack; beyond, in `SUBSCRIPTION_SHARDS` nested
+   * stacks, each group's shard chosen by a hash of its name, so adding or removing a group never moves another one
+   * (a moved filter would be created under the same name, then deleted with the old resource).
+   */
+  private addSubscriptionFilters(
+    stack: Stack,
+    sources: ReadonlyArray<string | logs.ILogGroup>,
+    filterPattern: string,
+  ): { filters: logs.SubscriptionFilter[]; shards: NestedStack[]; permission?: lambda.CfnPermission } {
+    if (sources.length === 0) return { filters: [], shards: [] };
+    const permission = new lambda.CfnPermission(this, 'LogsInvokePermission', {
+      action: 'lambda:InvokeFunction',
+      functionName: this.detector.functionArn,
+      principal: 'logs.amazonaws.com',
+      sourceAccount: stack.account,
+      sourceArn: `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*`,
+    });
+    const destination = new DetectorDestination(this.detector.functionArn);
+    const shards = new Map<number, NestedStack>();
+    const shardOf = (key: string): Construct => {
+      if (sources.length <= INLINE_SUBSCRIPTION_LIMIT) return this;
+      const index = Number.parseInt(shortHash(key).slice(0, 8), 16) % SUBSCRIPTION_SHARDS;
+      let shard = shards.get(index);
+      if (!shard) {
+        shard = new NestedStack(this, `Subscriptions${index}`, {
+          description: `ftp-bounce-watch: subscription filters, shard ${index} of ${SUBSCRIPTION_SHARDS}`,
+        });
+        shards.set(index, shard);
+      }
+      return shard;
+    };
+    const filters: logs.SubscriptionFilter[] = [];
+    for (const source of sources) {
+      const key = logGroupKey(source);
+      const scope = shardOf(key);
+      // The construct id derives from the log group, not its position, so reordering the list never replaces (and
+      // thereby deletes, since the name is shared) a live filter.
+      const filter = new logs.SubscriptionFilter(scope, `Subscription${shortHash(key)}`, {
+        logGroup: importLogGroup(scope, source),
+        destination,
+        filterPattern: logs.FilterPattern.literal(filterPattern),
+        filterName: SUBSCRIPTION_FILTER_NAME,
+      });
+      // CloudWatch Logs checks that it may invoke the destination when the filter is created.
+      filter.node.addDependency(permission);
+      filters.push(filter);
+    }
+    const crowded = [...shards.entries()]
+      .map(([index, shard]) => ({ index, count: shard.node.children.filter((c) => c instanceof logs.SubscriptionFilter).length }))
+      .filter(({ count }) => count > MAX_FILTERS_PER_NESTED_STACK);
+    if (crowded.length > 0) {
+      throw new FtpBounceWatchPropsError([
+        `logGroups: ${sources.length} log groups put ${crowded.map((c) => c.count).join(', ')} filters in one nested stack `
+        + `(at most ${MAX_FILTERS_PER_NESTED_STACK}); watch that many through accountWide instead`,
+      ]);
+    }
+    return { filters, shards: [...shards.values()], permission };
   }
 
   /**
@@ -809,6 +867,26 @@ function lambdaBase(entry: string, handler: string): nodejs.NodejsFunctionProps 
       forceDockerBundling: false,
     },
   };
+}
+
+function importLogGroup(scope: Construct, source: string | logs.ILogGroup): logs.ILogGroup {
+  if (typeof source !== 'string') return source;
+  const id = `LogGroup${shortHash(source)}`;
+  return source.startsWith('arn:')
+    ? logs.LogGroup.fromLogGroupArn(scope, id, source)
+    : logs.LogGroup.fromLogGroupName(scope, id, source);
+}
+
+/**
+ * The detector as a subscription destination, without the per-log-group invoke permission `LambdaDestination` adds
+ * (one statement per group overflows the function's 20 KB resource policy at about 50 groups): the construct's one
+ * `log-group:*` permission covers them all.
+ */
+class DetectorDestination implements logs.ILogSubscriptionDestination {
+  constructor(private readonly functionArn: string) {}
+  bind(): logs.LogSubscriptionDestinationConfig {
+    return { arn: this.functionArn };
+  }
 }
 
 function logGroupKey(source: string | logs.ILogGroup): string {
