@@ -40,12 +40,14 @@ import {
   DETECTOR_HANDLER,
   FORWARDER_ENTRY,
   FORWARDER_HANDLER,
+  KINESIS_DETECTOR_ENTRY,
   LAMBDA_ESBUILD_OPTIONS,
   LAMBDA_NODE_OPTIONS,
   PROJECT_ROOT,
   SWEEP_ENTRY,
   SWEEP_HANDLER,
 } from './bundling-options';
+import { CentralIntake } from './central-intake';
 import { ACCOUNT_POLICY_NAME, DEFAULT_FILTER_PATTERN, SUBSCRIPTION_FILTER_NAME } from './filter-pattern';
 import {
   formatMinutes,
@@ -90,6 +92,14 @@ export interface FtpBounceWatchProps {
    * @default false
    */
   readonly accountWide?: boolean;
+  /**
+   * Central mode (DESIGN.md section 9): the organisation (`o-...`) whose member accounts send their refusals to this
+   * account through a CloudWatch Logs destination and a Kinesis stream (member stacks: `MemberSubscription`). The
+   * detector then takes Kinesis batches; `logGroups` and `accountWide` must be unset. Context `mode=central` with
+   * `organizationId`.
+   * @default - not central: `logGroups` or `accountWide` in this account
+   */
+  readonly organizationId?: string;
   /**
    * The CloudWatch Logs filter pattern choosing which events reach the detector.
    * @default DEFAULT_FILTER_PATTERN (`?"Refused PORT" ?"Refused EPRT"`)
@@ -204,6 +214,8 @@ export const INLINE_SUBSCRIPTION_LIMIT = 100;
 export const SUBSCRIPTION_SHARDS = 16;
 /** A nested stack's filters, kept well below CloudFormation's 500 resources per stack. */
 export const MAX_FILTERS_PER_NESTED_STACK = 450;
+/** Central mode: how far behind the stream the detector may fall before the operators hear of it. */
+const CENTRAL_ITERATOR_AGE_ALARM = Duration.minutes(10);
 
 /**
  * The incident table's schema, as `lambda/adapters/dynamodb-incident-store.ts` uses it: partition key `pk`, TTL
@@ -282,6 +294,8 @@ export class FtpBounceWatch extends Construct {
   public readonly alarms: readonly cloudwatch.Alarm[];
   /** Alert memory's state (DESIGN.md section 8): incidents per client, flood counters, sent digests. */
   public readonly incidentTable: dynamodb.Table;
+  /** The central mode's destination, stream and event source mapping (only with `organizationId`). */
+  public readonly centralIntake?: CentralIntake;
   /** The scheduled sweep (entry `lambda/sweep-handler.ts`): window ends, updates, digests, unsent messages. */
   public readonly sweepFunction: nodejs.NodejsFunction;
   /** The sweep's own log group, with the configured retention. */
@@ -300,6 +314,7 @@ export class FtpBounceWatch extends Construct {
     const maxEventAge = props.maxEventAge ?? Duration.hours(6);
     const filterPattern = props.filterPattern ?? DEFAULT_FILTER_PATTERN;
     const incidentSettings = resolveIncidentSettings(props);
+    const central = props.organizationId !== undefined;
 
     // ---- Topics ------------------------------------------------------------------------------------------------
     this.key = new kms.Key(this, 'TopicKey', {
@@ -407,7 +422,7 @@ export class FtpBounceWatch extends Construct {
 
     this.detector = new nodejs.NodejsFunction(this, 'Detector', {
       description: 'FtpBounceWatch: finds proftpd PORT/EPRT refusals (rule 11209) and publishes alerts',
-      ...lambdaBase(DETECTOR_ENTRY, DETECTOR_HANDLER),
+      ...lambdaBase(central ? KINESIS_DETECTOR_ENTRY : DETECTOR_ENTRY, DETECTOR_HANDLER),
       role: detectorRole,
       logGroup: this.detectorLogGroup,
       // Why 512 MB: measured with the deployed bundle (`npm run bench` and README "Performance"), the largest
@@ -418,10 +433,21 @@ export class FtpBounceWatch extends Construct {
       memorySize: props.detectorMemorySize ?? 512,
       timeout: props.detectorTimeout ?? Duration.seconds(60),
       environment: alertEnvironment,
-      retryAttempts: ASYNC_RETRY_ATTEMPTS,
-      maxEventAge,
-      onFailure: new destinations.SqsDestination(this.failureQueue),
+      // Central: the event source mapping retries and keeps failed records itself (CentralIntake).
+      ...(!central && {
+        retryAttempts: ASYNC_RETRY_ATTEMPTS,
+        maxEventAge,
+        onFailure: new destinations.SqsDestination(this.failureQueue),
+      }),
     });
+    if (props.organizationId !== undefined) {
+      this.centralIntake = new CentralIntake(this, 'Central', {
+        organizationId: props.organizationId,
+        detector: this.detector,
+        failureQueue: this.failureQueue,
+        removalPolicy,
+      });
+    }
     this.grantIncidentTable(detectorRole, DETECTOR_TABLE_ACTIONS, []);
 
     // ---- Sweep -------------------------------------------------------------------------------------------------
@@ -552,6 +578,34 @@ export class FtpBounceWatch extends Construct {
         + 'repeats may follow. Check the detector log group and the table.',
       ),
     ];
+    if (this.centralIntake) {
+      alarms.push(
+        this.wireAlarm(
+          new cloudwatch.Alarm(this, 'CentralIteratorAgeAlarm', {
+            metric: this.detector.metric('IteratorAge', { period: ALARM_PERIOD, statistic: 'Maximum' }),
+            alarmDescription:
+              'The FtpBounceWatch detector is more than 10 minutes behind the central stream: alerts are late. Check '
+              + 'detector errors, throttles and duration.',
+            threshold: CENTRAL_ITERATOR_AGE_ALARM.toMilliseconds(),
+            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluationPeriods: 1,
+            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          }),
+        ),
+        this.newAlarm(
+          'CentralRecordFailuresAlarm',
+          new cloudwatch.Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: 'KinesisRecordFailures',
+            dimensionsMap: { service: SERVICE_NAME },
+            period: ALARM_PERIOD,
+            statistic: 'Sum',
+          }),
+          'The FtpBounceWatch detector reported a central stream record as failed: Lambda retries it, then describes '
+          + 'it in the failure queue. Check the detector log group.',
+        ),
+      );
+    }
     if (this.slackForwarder && this.slackForwarderFailureQueue) {
       alarms.push(
         this.newAlarm(
@@ -899,6 +953,9 @@ function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 10);
 }
 
+/** AWS Organizations IDs: `o-` and 10 to 32 lowercase letters or digits. */
+export const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+
 /** Every prop problem, so they can be reported at once. Unresolved tokens are not checked. */
 function validateProps(props: FtpBounceWatchProps, stack: Stack): string[] {
   const problems: string[] = [];
@@ -908,7 +965,14 @@ function validateProps(props: FtpBounceWatchProps, stack: Stack): string[] {
   if (props.accountWide && logGroups.length > 0) {
     problems.push('logGroups: must be empty when accountWide is true (the account-level policy covers every group)');
   }
-  if (!props.accountWide && logGroups.length === 0) {
+  if (props.organizationId !== undefined) {
+    if (concrete(props.organizationId) && !ORGANIZATION_ID.test(props.organizationId)) {
+      problems.push(`organizationId: expected an AWS Organizations ID like o-a1b2c3d4e5, got ${show(props.organizationId)}`);
+    }
+    if (props.accountWide || logGroups.length > 0) {
+      problems.push('organizationId: central mode takes the organisation\'s logs from its stream; unset logGroups and accountWide');
+    }
+  } else if (!props.accountWide && logGroups.length === 0) {
     problems.push('logGroups: expected at least one log group name, ARN or construct (or set accountWide: true)');
   }
   const seen = new Set<string>();
