@@ -10,6 +10,8 @@
  *   initialisation against an empty node, and its peak RSS on the largest payload Lambda delivers
  *   asynchronously (1 MB of base64), publishing to a loopback SNS server through the real SDK.
  * - The CLI on a 100,000-line file.
+ * - The central mode: Kinesis-shaped batches (100 records, each a CloudWatch Logs payload of refusals, as the
+ *   organisation's destination writes them) through the bundled Kinesis entry, against one shard's write limits.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { gunzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { DETECTOR_ENTRY, LAMBDA_ESBUILD_OPTIONS, LAMBDA_NODE_OPTIONS, PROJECT_ROOT } from '../infra/bundling-options';
 import { encodeSubscriptionEvent } from '../lambda/awslogs';
+import type { processKinesisEvent } from '../lambda/kinesis';
 import type { PipelineDeps, processSubscriptionEvent } from '../lambda/pipeline';
 import { startLocalSnsServer } from '../scripts/local-sns/server';
 import { syntheticBatch, syntheticLines } from './synthetic-logs';
@@ -254,6 +257,41 @@ function measureCli() {
   return { lines: lines.length, findings, wallMs: median(runs), bytes: statSync(file).size };
 }
 
+/** Records per Kinesis batch (the central stack's batch size) and refusal events per record. */
+const KINESIS_RECORDS = 100;
+const KINESIS_EVENTS_PER_RECORD = 10;
+/** One shard's write limits (Kinesis Data Streams, on-demand or provisioned): records/s and bytes/s. */
+const SHARD_WRITE_RECORDS = 1000;
+const SHARD_WRITE_BYTES = 1024 * 1024;
+
+async function measureKinesis() {
+  const file = join(OUT, 'kinesis.js');
+  await build({ entryPoints: [join(PROJECT_ROOT, 'lambda/kinesis.ts')], outfile: file, logLevel: 'error', ...LAMBDA_ESBUILD_OPTIONS });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loading the freshly built bundle
+  const process_ = (require(file) as { processKinesisEvent: typeof processKinesisEvent }).processKinesisEvent;
+  // The member accounts' keyword filter means every delivered event is a refusal.
+  const records = Array.from({ length: KINESIS_RECORDS }, (_, i) => {
+    const lines = syntheticLines({ events: KINESIS_EVENTS_PER_RECORD, refusalShare: 1, refusals: 'clients', seed: i + 1 });
+    const data = encodeSubscriptionEvent({ ...syntheticBatch(lines), owner: String(100_000_000_000 + (i % 100)) }).awslogs.data;
+    return { kinesis: { data, sequenceNumber: String(i + 1), partitionKey: `stream-${i}` } };
+  });
+  const event = { Records: records };
+  const recordBytes = records.reduce((n, r) => n + Buffer.from(r.kinesis.data, 'base64').length, 0) / records.length;
+  const times: number[] = [];
+  for (let r = 0; r < 25; r++) {
+    collectGarbage();
+    const start = process.hrtime.bigint();
+    const outcome = await process_(event, noopDeps);
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (outcome.failure !== null) throw new Error('a Kinesis record failed in the benchmark');
+    if (r >= WARMUP_ROUNDS) times.push(ms);
+  }
+  const batchMs = median(times);
+  const recordsPerSec = KINESIS_RECORDS / (batchMs / 1000);
+  const shardRecordsPerSec = Math.min(SHARD_WRITE_RECORDS, SHARD_WRITE_BYTES / recordBytes);
+  return { batchMs, recordsPerSec, eventsPerSec: recordsPerSec * KINESIS_EVENTS_PER_RECORD, recordBytes, shardRecordsPerSec };
+}
+
 async function main(): Promise<number> {
   mkdirSync(OUT, { recursive: true });
   const bundledProcess = await bundledPipeline();
@@ -263,6 +301,7 @@ async function main(): Promise<number> {
   const init = measureInit(bundle.file);
   const rss = await measurePeakRss(bundle.file);
   const cli = measureCli();
+  const kinesis = await measureKinesis();
 
   const byName = Object.fromEntries(pipeline.map((row) => [row.name, row])) as Record<BatchName, (typeof pipeline)[number]>;
   const hit = byName.hit;
@@ -298,6 +337,13 @@ async function main(): Promise<number> {
     `CLI: ${cli.lines.toLocaleString('en-US')} lines (${(cli.bytes / 2 ** 20).toFixed(1)} MB, ${cli.findings} findings) in ${cli.wallMs.toFixed(0)} ms wall, `
     + `${Math.round(cli.lines / (cli.wallMs / 1000)).toLocaleString('en-US')} lines/s including process start`,
   );
+  console.log(
+    `central mode: a Kinesis batch of ${KINESIS_RECORDS} records × ${KINESIS_EVENTS_PER_RECORD} refusals `
+    + `(${kinesis.recordBytes.toFixed(0)} B each) in ${kinesis.batchMs.toFixed(2)} ms: one detector sustains `
+    + `${Math.round(kinesis.recordsPerSec).toLocaleString('en-US')} records/s `
+    + `(${Math.round(kinesis.eventsPerSec).toLocaleString('en-US')} refusals/s) before SNS; one shard accepts `
+    + `${Math.round(kinesis.shardRecordsPerSec).toLocaleString('en-US')} such records/s`,
+  );
   if (missed > 0) console.log(`\n${missed} target(s) missed`);
 
   console.log(JSON.stringify({
@@ -307,6 +353,7 @@ async function main(): Promise<number> {
     initMs: round(init.initMs, 0),
     peakRssMb: round(rss.peakRssMb, 0),
     linesPerSec: Math.round(linesPerSec),
+    kinesisRecordsPerSec: Math.round(kinesis.recordsPerSec),
   }));
   return missed > 0 ? 1 : 0;
 }
