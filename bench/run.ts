@@ -12,6 +12,8 @@
  * - The CLI as built (esbuild bundle): its start-up against an empty node, and file scans of the 100,000-line
  *   file and of a 1 GiB file with 0.1% refusals, each against grep counting the same keywords.
  *   `npm run bench -- cli` runs this section alone.
+ * - The central mode: Kinesis-shaped batches (100 records, each a CloudWatch Logs payload of refusals, as the
+ *   organisation's destination writes them) through the bundled Kinesis entry, against one shard's write limits.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import {
@@ -31,6 +33,7 @@ import { gunzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { DETECTOR_ENTRY, LAMBDA_ESBUILD_OPTIONS, LAMBDA_NODE_OPTIONS, PROJECT_ROOT } from '../infra/bundling-options';
 import { encodeSubscriptionEvent } from '../lambda/awslogs';
+import type { processKinesisEvent } from '../lambda/kinesis';
 import type { PipelineDeps, processSubscriptionEvent } from '../lambda/pipeline';
 import { startLocalSnsServer } from '../scripts/local-sns/server';
 import { createIncidentTable, startLocalDynamoDb } from '../scripts/local-dynamodb';
@@ -476,6 +479,41 @@ function reportCli({ startup, file100k, file1g }: CliSection): number {
   return missed;
 }
 
+/** Records per Kinesis batch (the central stack's batch size) and refusal events per record. */
+const KINESIS_RECORDS = 100;
+const KINESIS_EVENTS_PER_RECORD = 10;
+/** One shard's write limits (Kinesis Data Streams, on-demand or provisioned): records/s and bytes/s. */
+const SHARD_WRITE_RECORDS = 1000;
+const SHARD_WRITE_BYTES = 1024 * 1024;
+
+async function measureKinesis() {
+  const file = join(OUT, 'kinesis.js');
+  await build({ entryPoints: [join(PROJECT_ROOT, 'lambda/kinesis.ts')], outfile: file, logLevel: 'error', ...LAMBDA_ESBUILD_OPTIONS });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loading the freshly built bundle
+  const process_ = (require(file) as { processKinesisEvent: typeof processKinesisEvent }).processKinesisEvent;
+  // The member accounts' keyword filter means every delivered event is a refusal.
+  const records = Array.from({ length: KINESIS_RECORDS }, (_, i) => {
+    const lines = syntheticLines({ events: KINESIS_EVENTS_PER_RECORD, refusalShare: 1, refusals: 'clients', seed: i + 1 });
+    const data = encodeSubscriptionEvent({ ...syntheticBatch(lines), owner: String(100_000_000_000 + (i % 100)) }).awslogs.data;
+    return { kinesis: { data, sequenceNumber: String(i + 1), partitionKey: `stream-${i}` } };
+  });
+  const event = { Records: records };
+  const recordBytes = records.reduce((n, r) => n + Buffer.from(r.kinesis.data, 'base64').length, 0) / records.length;
+  const times: number[] = [];
+  for (let r = 0; r < 25; r++) {
+    collectGarbage();
+    const start = process.hrtime.bigint();
+    const outcome = await process_(event, noopDeps);
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (outcome.failure !== null) throw new Error('a Kinesis record failed in the benchmark');
+    if (r >= WARMUP_ROUNDS) times.push(ms);
+  }
+  const batchMs = median(times);
+  const recordsPerSec = KINESIS_RECORDS / (batchMs / 1000);
+  const shardRecordsPerSec = Math.min(SHARD_WRITE_RECORDS, SHARD_WRITE_BYTES / recordBytes);
+  return { batchMs, recordsPerSec, eventsPerSec: recordsPerSec * KINESIS_EVENTS_PER_RECORD, recordBytes, shardRecordsPerSec };
+}
+
 async function main(): Promise<number> {
   mkdirSync(OUT, { recursive: true });
   if (process.argv.slice(2).includes('cli')) {
@@ -498,6 +536,7 @@ async function main(): Promise<number> {
   const init = measureInit(bundle.file);
   const rss = await measurePeakRss(bundle.file);
   const cli = await measureCliSection();
+  const kinesis = await measureKinesis();
 
   const byName = Object.fromEntries(pipeline.map((row) => [row.name, row])) as Record<BatchName, (typeof pipeline)[number]>;
   const hit = byName.hit;
@@ -540,6 +579,13 @@ async function main(): Promise<number> {
     + `${rss.events} events, ${rss.alerts} alerts published via loopback SNS): ${rss.peakRssMb.toFixed(0)} MB`,
   );
   missed += reportCli(cli);
+  console.log(
+    `central mode: a Kinesis batch of ${KINESIS_RECORDS} records × ${KINESIS_EVENTS_PER_RECORD} refusals `
+    + `(${kinesis.recordBytes.toFixed(0)} B each) in ${kinesis.batchMs.toFixed(2)} ms: one detector sustains `
+    + `${Math.round(kinesis.recordsPerSec).toLocaleString('en-US')} records/s `
+    + `(${Math.round(kinesis.eventsPerSec).toLocaleString('en-US')} refusals/s) before SNS; one shard accepts `
+    + `${Math.round(kinesis.shardRecordsPerSec).toLocaleString('en-US')} such records/s`,
+  );
   if (missed > 0) console.log(`\n${missed} target(s) missed`);
 
   console.log(JSON.stringify({
@@ -558,6 +604,7 @@ async function main(): Promise<number> {
     cliStartupMs: round(cli.startup.overMs, 0),
     cli1gLinesPerSec: Math.round(cli.file1g.linesPerSec),
     cli1gGrepRatio: round(cli.file1g.grepRatio),
+    kinesisRecordsPerSec: Math.round(kinesis.recordsPerSec),
   }));
   return missed > 0 ? 1 : 0;
 }

@@ -7,6 +7,7 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { type AppConfig, ContextError, type DeployTarget, parseContext } from './context';
 import { DEFAULT_STACK_NAME } from './deployment-names';
 import { FtpBounceWatchStack } from './ftp-bounce-watch-stack';
+import { MEMBER_STACK_NAME, MemberSubscriptionStack } from './member-stack';
 
 export interface BuildAppOptions {
   /** Context on top of what the CDK CLI passes (tests use this instead of `-c`). */
@@ -23,20 +24,46 @@ export interface BuiltApp {
   readonly config: AppConfig;
 }
 
-/** Builds the app without synthesising it. Throws ContextError on bad context. */
-export function buildApp(options: BuildAppOptions = {}): BuiltApp {
-  const app = new App({
+export interface BuiltMemberApp {
+  readonly app: App;
+  readonly stack: MemberSubscriptionStack;
+  readonly config: AppConfig;
+}
+
+/** `mode=member`: the member accounts' stack (for a service-managed StackSet), or the main stack otherwise. */
+export function buildAnyApp(options: BuildAppOptions = {}): BuiltApp | BuiltMemberApp {
+  const app = newApp(options);
+  const config = parseContext(app.node.getAllContext(), options.target ?? {});
+  if (config.mode !== 'member') return buildApp(options);
+  const stack = new MemberSubscriptionStack(app, MEMBER_STACK_NAME, {
+    filterPattern: config.filterPattern,
+    ...(config.centralAccount !== undefined && { centralAccount: config.centralAccount }),
+  });
+  Tags.of(stack).add('application', 'ftp-bounce-watch');
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack, config };
+}
+
+function newApp(options: BuildAppOptions): App {
+  return new App({
     autoSynth: false,
     ...(options.context && { context: { ...options.context } }),
     ...(options.outdir && { outdir: options.outdir }),
   });
+}
+
+/** Builds the app without synthesising it. Throws ContextError on bad context. */
+export function buildApp(options: BuildAppOptions = {}): BuiltApp {
+  const app = newApp(options);
   const target = options.target ?? {};
   const config = parseContext(app.node.getAllContext(), target);
+  if (config.mode === 'member') throw new ContextError([{ key: 'mode', message: 'mode=member builds the member stack: use buildAnyApp' }]);
   const stack = new FtpBounceWatchStack(app, DEFAULT_STACK_NAME, {
     ...((target.account || target.region) && { env: { account: target.account, region: target.region } }),
     watch: {
       logGroups: config.logGroups,
       accountWide: config.accountWide,
+      ...(config.organizationId !== undefined && { organizationId: config.organizationId }),
       filterPattern: config.filterPattern,
       alertEmails: config.alertEmails,
       ...(config.emailMinSeverity && { emailMinSeverity: config.emailMinSeverity }),
@@ -58,9 +85,9 @@ export function buildApp(options: BuildAppOptions = {}): BuiltApp {
 }
 
 function main(): void {
-  let built: BuiltApp;
+  let built: BuiltApp | BuiltMemberApp;
   try {
-    built = buildApp({
+    built = buildAnyApp({
       target: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
     });
   } catch (error) {

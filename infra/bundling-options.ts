@@ -44,3 +44,6 @@ export const LAMBDA_ESBUILD_OPTIONS = {
  * costs some cold-start time (the map is read when the module loads); the benchmark should run with it too.
  */
 export const LAMBDA_NODE_OPTIONS = '--enable-source-maps';
+
+/** The central mode's detector: the same pipeline behind the Kinesis entry point (DESIGN.md section 9). */
+export const KINESIS_DETECTOR_ENTRY = path.join(PROJECT_ROOT, 'lambda', 'kinesis-handler.ts');

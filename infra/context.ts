@@ -22,6 +22,9 @@
  *
  * At least one alert destination (alertEmails, Chatbot or the webhook) and one operator destination
  * (operatorEmails, alertEmails or Chatbot) are required; Chatbot only in the `aws` partition.
+ *   mode                    single (default) | central | member (DESIGN.md section 9)
+ *   organizationId          mode=central: the organisation admitted to the destination (o-...)
+ *   centralAccount          mode=member: the central account (12 digits), the StackSet parameter's default
  */
 import type { Severity } from '../lambda/detector';
 import { InvalidNetworkError, parseNetwork } from '../lambda/detector/networks';
@@ -66,6 +69,9 @@ export const CONTEXT_KEYS = [
   'scanPorts',
   'scanHosts',
   'internalNetworks',
+  'mode',
+  'organizationId',
+  'centralAccount',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -86,7 +92,19 @@ export interface AppConfig {
   readonly incidents: IncidentSettingsConfig;
   /** Your own networks as canonical CIDRs (targets inside them are `internal-target`); empty by default. */
   readonly internalNetworks?: readonly string[];
+  /**
+   * `central`: the organisation's logs, through Kinesis; `member`: the member stack. Undefined: `single`, this
+   * account's log groups.
+   */
+  readonly mode?: DeploymentMode;
+  /** mode=central only. */
+  readonly organizationId?: string;
+  /** mode=member only (optional: the StackSet may pass the parameter instead). */
+  readonly centralAccount?: string;
 }
+
+export const DEPLOYMENT_MODES = ['single', 'central', 'member'] as const;
+export type DeploymentMode = (typeof DEPLOYMENT_MODES)[number];
 
 /** Where the stack will be deployed, when known at synth time (the CDK CLI sets it when it has credentials). */
 export interface DeployTarget {
@@ -140,8 +158,29 @@ export function parseContext(
     if (suggestion) problem(key, `unknown context key; did you mean ${suggestion}?`);
   }
 
+  const modeText = readString(context, 'mode', problem) ?? 'single';
+  const mode = (DEPLOYMENT_MODES as readonly string[]).includes(modeText) ? (modeText as DeploymentMode) : 'single';
+  if (mode !== modeText) problem('mode', `expected ${DEPLOYMENT_MODES.join(', ')}, got ${show(modeText)}`);
+  const organizationId = readString(context, 'organizationId', problem);
+  const centralAccount = readString(context, 'centralAccount', problem);
+  if (mode === 'central' && organizationId === undefined) {
+    problem('organizationId', 'expected the AWS Organizations ID (o-...) whose accounts send to the central stack');
+  }
+  if (organizationId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(organizationId)) {
+    problem('organizationId', `expected an AWS Organizations ID like o-a1b2c3d4e5, got ${show(organizationId)}`);
+  }
+  if (organizationId !== undefined && mode !== 'central') problem('organizationId', 'is only used with mode=central');
+  if (centralAccount !== undefined && !/^\d{12}$/.test(centralAccount)) {
+    problem('centralAccount', `expected a 12-digit account ID, got ${show(centralAccount)}`);
+  }
+  if (centralAccount !== undefined && mode !== 'member') problem('centralAccount', 'is only used with mode=member');
+  const needsLogGroups = mode === 'single';
+
   const accountWide = readBoolean(context, 'accountWide', problem) ?? false;
   const logGroupTexts = readList(context, 'logGroups', problem);
+  if (!needsLogGroups && (accountWide || logGroupTexts !== undefined)) {
+    problem(logGroupTexts !== undefined ? 'logGroups' : 'accountWide', `remove it with mode=${mode} (the organisation's accounts send through the central destination)`);
+  }
   const logGroups: LogGroupRef[] = [];
   for (const text of logGroupTexts ?? []) {
     const parsed = parseLogGroup(text);
@@ -152,7 +191,7 @@ export function parseContext(
   if (accountWide && logGroupTexts !== undefined) {
     problem('logGroups', 'remove it when accountWide=true (the account-level policy already covers every log group)');
   }
-  if (!accountWide && logGroupTexts === undefined) {
+  if (needsLogGroups && !accountWide && logGroupTexts === undefined) {
     problem('logGroups', 'expected log group names or ARNs, comma-separated (or set accountWide=true)');
   }
 
@@ -241,6 +280,9 @@ export function parseContext(
     ...(slackWebhookSecretName !== undefined && { slackWebhookSecretName }),
     incidents,
     ...(internalNetworks.length > 0 && { internalNetworks }),
+    ...(mode !== 'single' && { mode }),
+    ...(organizationId !== undefined && { organizationId }),
+    ...(centralAccount !== undefined && { centralAccount }),
   };
 }
 

@@ -18,3 +18,9 @@ export const SUBSCRIPTION_FILTER_NAME = 'ftp-bounce-watch';
 
 /** The name of the account-level subscription filter policy (`accountWide=true`); one per account and Region. */
 export const ACCOUNT_POLICY_NAME = 'ftp-bounce-watch';
+
+/**
+ * The name of the central account's CloudWatch Logs destination (`mode=central`), one per Region; member stacks
+ * build its ARN from the central account and their own Region.
+ */
+export const CENTRAL_DESTINATION_NAME = 'ftp-bounce-watch';

@@ -10,6 +10,7 @@ import {
   CfnRule,
   Duration,
   Fn,
+  NestedStack,
   RemovalPolicy,
   Stack,
   Token,
@@ -25,7 +26,6 @@ import {
   aws_lambda as lambda,
   aws_lambda_destinations as destinations,
   aws_logs as logs,
-  aws_logs_destinations as logsDestinations,
   aws_lambda_nodejs as nodejs,
   aws_s3 as s3,
   aws_secretsmanager as secretsmanager,
@@ -42,12 +42,14 @@ import {
   DETECTOR_HANDLER,
   FORWARDER_ENTRY,
   FORWARDER_HANDLER,
+  KINESIS_DETECTOR_ENTRY,
   LAMBDA_ESBUILD_OPTIONS,
   LAMBDA_NODE_OPTIONS,
   PROJECT_ROOT,
   SWEEP_ENTRY,
   SWEEP_HANDLER,
 } from './bundling-options';
+import { CentralIntake } from './central-intake';
 import { ACCOUNT_POLICY_NAME, DEFAULT_FILTER_PATTERN, SUBSCRIPTION_FILTER_NAME } from './filter-pattern';
 import { RUNBOOKS } from './runbooks';
 import {
@@ -94,6 +96,14 @@ export interface FtpBounceWatchProps {
    * @default false
    */
   readonly accountWide?: boolean;
+  /**
+   * Central mode (DESIGN.md section 9): the organisation (`o-...`) whose member accounts send their refusals to this
+   * account through a CloudWatch Logs destination and a Kinesis stream (member stacks: `MemberSubscription`). The
+   * detector then takes Kinesis batches; `logGroups` and `accountWide` must be unset. Context `mode=central` with
+   * `organizationId`.
+   * @default - not central: `logGroups` or `accountWide` in this account
+   */
+  readonly organizationId?: string;
   /**
    * The CloudWatch Logs filter pattern choosing which events reach the detector.
    * @default DEFAULT_FILTER_PATTERN (`?"Refused PORT" ?"Refused EPRT"`)
@@ -236,6 +246,14 @@ const TOPIC_ACTIONS = [
   'SetTopicAttributes',
   'Subscribe',
 ] as const;
+/** Up to this many log groups, their filters sit in the main stack (about 70 resources of its own). */
+export const INLINE_SUBSCRIPTION_LIMIT = 100;
+/** Beyond it, the filters are spread over this many nested stacks, by a hash of the log group's name. */
+export const SUBSCRIPTION_SHARDS = 16;
+/** A nested stack's filters, kept well below CloudFormation's 500 resources per stack. */
+export const MAX_FILTERS_PER_NESTED_STACK = 450;
+/** Central mode: how far behind the stream the detector may fall before the operators hear of it. */
+const CENTRAL_ITERATOR_AGE_ALARM = Duration.minutes(10);
 
 /**
  * The incident table's schema, as `lambda/adapters/dynamodb-incident-store.ts` uses it: partition key `pk`, TTL
@@ -302,6 +320,16 @@ export class FtpBounceWatch extends Construct {
   public readonly failureQueue: sqs.Queue;
   /** One per watched log group (empty when account-wide). */
   public readonly subscriptionFilters: readonly logs.SubscriptionFilter[];
+  /**
+   * The nested stacks holding the subscription filters when there are more than `INLINE_SUBSCRIPTION_LIMIT` log
+   * groups (empty otherwise): each holds at most `MAX_FILTERS_PER_NESTED_STACK`, far below CloudFormation's 500.
+   */
+  public readonly subscriptionStacks: readonly NestedStack[];
+  /**
+   * The one permission letting CloudWatch Logs of this account invoke the detector for any of its log groups (per
+   * log group mode): one statement whatever the number of groups, so the function's 20 KB policy never overflows.
+   */
+  public readonly logsInvokePermission?: lambda.CfnPermission;
   /** The account-level subscription filter policy (only when account-wide). */
   public readonly accountPolicy?: logs.CfnAccountPolicy;
   /** The AWS Chatbot Slack channel (only with `chatbot`). */
@@ -314,6 +342,8 @@ export class FtpBounceWatch extends Construct {
   public readonly alarms: readonly cloudwatch.Alarm[];
   /** Alert memory's state (DESIGN.md section 8): incidents per client, flood counters, sent digests. */
   public readonly incidentTable: dynamodb.Table;
+  /** The central mode's destination, stream and event source mapping (only with `organizationId`). */
+  public readonly centralIntake?: CentralIntake;
   /** The scheduled sweep (entry `lambda/sweep-handler.ts`): window ends, updates, digests, unsent messages. */
   public readonly sweepFunction: nodejs.NodejsFunction;
   /** The sweep's own log group, with the configured retention. */
@@ -332,6 +362,7 @@ export class FtpBounceWatch extends Construct {
     const maxEventAge = props.maxEventAge ?? Duration.hours(6);
     const filterPattern = props.filterPattern ?? DEFAULT_FILTER_PATTERN;
     const incidentSettings = resolveIncidentSettings(props);
+    const central = props.organizationId !== undefined;
 
     // ---- Topics ------------------------------------------------------------------------------------------------
     this.key = new kms.Key(this, 'TopicKey', {
@@ -473,7 +504,7 @@ export class FtpBounceWatch extends Construct {
 
     this.detector = new nodejs.NodejsFunction(this, 'Detector', {
       description: 'FtpBounceWatch: finds proftpd PORT/EPRT refusals (rule 11209) and publishes alerts',
-      ...lambdaBase(DETECTOR_ENTRY, DETECTOR_HANDLER),
+      ...lambdaBase(central ? KINESIS_DETECTOR_ENTRY : DETECTOR_ENTRY, DETECTOR_HANDLER),
       role: detectorRole,
       logGroup: this.detectorLogGroup,
       // Why 512 MB: measured with the deployed bundle (`npm run bench` and README "Performance"), the largest
@@ -484,10 +515,21 @@ export class FtpBounceWatch extends Construct {
       memorySize: props.detectorMemorySize ?? 512,
       timeout: props.detectorTimeout ?? Duration.seconds(60),
       environment: alertEnvironment,
-      retryAttempts: ASYNC_RETRY_ATTEMPTS,
-      maxEventAge,
-      onFailure: new FailureBucketDestination(this.failureBucket),
+      // Central: the event source mapping retries and keeps failed records itself (CentralIntake).
+      ...(!central && {
+        retryAttempts: ASYNC_RETRY_ATTEMPTS,
+        maxEventAge,
+        onFailure: new FailureBucketDestination(this.failureBucket),
+      }),
     });
+    if (props.organizationId !== undefined) {
+      this.centralIntake = new CentralIntake(this, 'Central', {
+        organizationId: props.organizationId,
+        detector: this.detector,
+        failureQueue: this.failureQueue,
+        removalPolicy,
+      });
+    }
     this.grantIncidentTable(detectorRole, DETECTOR_TABLE_ACTIONS, []);
 
     // ---- Sweep -------------------------------------------------------------------------------------------------
@@ -523,21 +565,10 @@ export class FtpBounceWatch extends Construct {
     });
 
     // ---- Log sources -------------------------------------------------------------------------------------------
-    const filters: logs.SubscriptionFilter[] = [];
-    for (const source of props.logGroups ?? []) {
-      const logGroup = this.importLogGroup(source);
-      // The construct id derives from the log group, not its position, so reordering the list never replaces (and
-      // thereby deletes, since the name is shared) a live filter.
-      filters.push(
-        new logs.SubscriptionFilter(this, `Subscription${shortHash(logGroupKey(source))}`, {
-          logGroup,
-          destination: new logsDestinations.LambdaDestination(this.detector),
-          filterPattern: logs.FilterPattern.literal(filterPattern),
-          filterName: SUBSCRIPTION_FILTER_NAME,
-        }),
-      );
-    }
-    this.subscriptionFilters = filters;
+    const watched = this.addSubscriptionFilters(stack, props.logGroups ?? [], filterPattern);
+    this.subscriptionFilters = watched.filters;
+    this.subscriptionStacks = watched.shards;
+    if (watched.permission) this.logsInvokePermission = watched.permission;
     this.assertArnsMatchDeployment(props, stack);
 
     // ---- Slack -------------------------------------------------------------------------------------------------
@@ -641,6 +672,34 @@ export class FtpBounceWatch extends Construct {
         RUNBOOKS.alertMemoryUnavailable,
       ),
     ];
+    if (this.centralIntake) {
+      alarms.push(
+        this.wireAlarm(
+          new cloudwatch.Alarm(this, 'CentralIteratorAgeAlarm', {
+            metric: this.detector.metric('IteratorAge', { period: ALARM_PERIOD, statistic: 'Maximum' }),
+            alarmDescription:
+              'The FtpBounceWatch detector is more than 10 minutes behind the central stream: alerts are late. Check '
+              + 'detector errors, throttles and duration.',
+            threshold: CENTRAL_ITERATOR_AGE_ALARM.toMilliseconds(),
+            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluationPeriods: 1,
+            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          }),
+        ),
+        this.newAlarm(
+          'CentralRecordFailuresAlarm',
+          new cloudwatch.Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: 'KinesisRecordFailures',
+            dimensionsMap: { service: SERVICE_NAME },
+            period: ALARM_PERIOD,
+            statistic: 'Sum',
+          }),
+          'The FtpBounceWatch detector reported a central stream record as failed: Lambda retries it, then describes '
+          + 'it in the failure queue. Check the detector log group.',
+        ),
+      );
+    }
     if (this.slackForwarder && this.slackForwarderFailureQueue) {
       alarms.push(
         this.newAlarm('SlackForwarderErrorsAlarm', this.slackForwarder.metricErrors(sum), RUNBOOKS.forwarderErrors),
@@ -674,12 +733,65 @@ export class FtpBounceWatch extends Construct {
     return role;
   }
 
-  private importLogGroup(source: string | logs.ILogGroup): logs.ILogGroup {
-    if (typeof source !== 'string') return source;
-    const id = `LogGroup${shortHash(source)}`;
-    return source.startsWith('arn:')
-      ? logs.LogGroup.fromLogGroupArn(this, id, source)
-      : logs.LogGroup.fromLogGroupName(this, id, source);
+  /**
+   * One filter per log group, all sending to the detector under one account-wide invoke permission. Up to
+   * `INLINE_SUBSCRIPTION_LIMIT` groups the filters sit in this stack; beyond, in `SUBSCRIPTION_SHARDS` nested
+   * stacks, each group's shard chosen by a hash of its name, so adding or removing a group never moves another one
+   * (a moved filter would be created under the same name, then deleted with the old resource).
+   */
+  private addSubscriptionFilters(
+    stack: Stack,
+    sources: ReadonlyArray<string | logs.ILogGroup>,
+    filterPattern: string,
+  ): { filters: logs.SubscriptionFilter[]; shards: NestedStack[]; permission?: lambda.CfnPermission } {
+    if (sources.length === 0) return { filters: [], shards: [] };
+    const permission = new lambda.CfnPermission(this, 'LogsInvokePermission', {
+      action: 'lambda:InvokeFunction',
+      functionName: this.detector.functionArn,
+      principal: 'logs.amazonaws.com',
+      sourceAccount: stack.account,
+      sourceArn: `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*`,
+    });
+    const destination = new DetectorDestination(this.detector.functionArn);
+    const shards = new Map<number, NestedStack>();
+    const shardOf = (key: string): Construct => {
+      if (sources.length <= INLINE_SUBSCRIPTION_LIMIT) return this;
+      const index = Number.parseInt(shortHash(key).slice(0, 8), 16) % SUBSCRIPTION_SHARDS;
+      let shard = shards.get(index);
+      if (!shard) {
+        shard = new NestedStack(this, `Subscriptions${index}`, {
+          description: `ftp-bounce-watch: subscription filters, shard ${index} of ${SUBSCRIPTION_SHARDS}`,
+        });
+        shards.set(index, shard);
+      }
+      return shard;
+    };
+    const filters: logs.SubscriptionFilter[] = [];
+    for (const source of sources) {
+      const key = logGroupKey(source);
+      const scope = shardOf(key);
+      // The construct id derives from the log group, not its position, so reordering the list never replaces (and
+      // thereby deletes, since the name is shared) a live filter.
+      const filter = new logs.SubscriptionFilter(scope, `Subscription${shortHash(key)}`, {
+        logGroup: importLogGroup(scope, source),
+        destination,
+        filterPattern: logs.FilterPattern.literal(filterPattern),
+        filterName: SUBSCRIPTION_FILTER_NAME,
+      });
+      // CloudWatch Logs checks that it may invoke the destination when the filter is created.
+      filter.node.addDependency(permission);
+      filters.push(filter);
+    }
+    const crowded = [...shards.entries()]
+      .map(([index, shard]) => ({ index, count: shard.node.children.filter((c) => c instanceof logs.SubscriptionFilter).length }))
+      .filter(({ count }) => count > MAX_FILTERS_PER_NESTED_STACK);
+    if (crowded.length > 0) {
+      throw new FtpBounceWatchPropsError([
+        `logGroups: ${sources.length} log groups put ${crowded.map((c) => c.count).join(', ')} filters in one nested stack `
+        + `(at most ${MAX_FILTERS_PER_NESTED_STACK}); watch that many through accountWide instead`,
+      ]);
+    }
+    return { filters, shards: [...shards.values()], permission };
   }
 
   /**
@@ -977,6 +1089,26 @@ function lambdaBase(entry: string, handler: string): nodejs.NodejsFunctionProps 
   };
 }
 
+function importLogGroup(scope: Construct, source: string | logs.ILogGroup): logs.ILogGroup {
+  if (typeof source !== 'string') return source;
+  const id = `LogGroup${shortHash(source)}`;
+  return source.startsWith('arn:')
+    ? logs.LogGroup.fromLogGroupArn(scope, id, source)
+    : logs.LogGroup.fromLogGroupName(scope, id, source);
+}
+
+/**
+ * The detector as a subscription destination, without the per-log-group invoke permission `LambdaDestination` adds
+ * (one statement per group overflows the function's 20 KB resource policy at about 50 groups): the construct's one
+ * `log-group:*` permission covers them all.
+ */
+class DetectorDestination implements logs.ILogSubscriptionDestination {
+  constructor(private readonly functionArn: string) {}
+  bind(): logs.LogSubscriptionDestinationConfig {
+    return { arn: this.functionArn };
+  }
+}
+
 function logGroupKey(source: string | logs.ILogGroup): string {
   if (typeof source !== 'string') return source.node.path;
   const parsed = parseLogGroup(source);
@@ -987,6 +1119,9 @@ function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 10);
 }
 
+/** AWS Organizations IDs: `o-` and 10 to 32 lowercase letters or digits. */
+export const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+
 /** Every prop problem, so they can be reported at once. Unresolved tokens are not checked. */
 function validateProps(props: FtpBounceWatchProps, stack: Stack): string[] {
   const problems: string[] = [];
@@ -996,7 +1131,14 @@ function validateProps(props: FtpBounceWatchProps, stack: Stack): string[] {
   if (props.accountWide && logGroups.length > 0) {
     problems.push('logGroups: must be empty when accountWide is true (the account-level policy covers every group)');
   }
-  if (!props.accountWide && logGroups.length === 0) {
+  if (props.organizationId !== undefined) {
+    if (concrete(props.organizationId) && !ORGANIZATION_ID.test(props.organizationId)) {
+      problems.push(`organizationId: expected an AWS Organizations ID like o-a1b2c3d4e5, got ${show(props.organizationId)}`);
+    }
+    if (props.accountWide || logGroups.length > 0) {
+      problems.push('organizationId: central mode takes the organisation\'s logs from its stream; unset logGroups and accountWide');
+    }
+  } else if (!props.accountWide && logGroups.length === 0) {
     problems.push('logGroups: expected at least one log group name, ARN or construct (or set accountWide: true)');
   }
   const seen = new Set<string>();

@@ -9,7 +9,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import type { Context } from 'aws-lambda';
+import type { Context, KinesisStreamBatchResponse } from 'aws-lambda';
 import {
   AlertPublishError,
   DeadlineExceededError,
@@ -24,7 +24,8 @@ import { buildSnsMessage } from './alerts';
 import { MalformedPayloadError } from './awslogs';
 import { ConfigError, type HandlerConfig, readConfig } from './config';
 import { IncidentConflictError, IncidentMemory, type SweepOutcome } from './incidents';
-import { type PipelineMetrics, type PipelineSummary, processSubscriptionEvent } from './pipeline';
+import { processKinesisEvent } from './kinesis';
+import { type PipelineDeps, type PipelineMetrics, type PipelineSummary, processSubscriptionEvent } from './pipeline';
 
 export interface RuntimeOptions {
   /** The decision clock; wall time by default. */
@@ -35,6 +36,11 @@ export interface Runtime {
   readonly config: HandlerConfig;
   /** The detector: one CloudWatch Logs subscription event. */
   detect(event: unknown, context: Context): Promise<PipelineSummary>;
+  /**
+   * The central mode's detector (DESIGN.md section 9): one Kinesis batch of CloudWatch Logs payloads, in order; the
+   * first record that fails is reported in `batchItemFailures` (and the rest left for Lambda's retry from it).
+   */
+  detectKinesis(event: unknown, context: Context): Promise<KinesisStreamBatchResponse>;
   /** The scheduled sweep: window ends, digests, messages left unsent. Requires the incident table. */
   sweep(event: unknown, context: Context): Promise<SweepSummary>;
 }
@@ -119,19 +125,21 @@ export function createRuntime(env: Readonly<Record<string, string | undefined>>,
   }
   const memory = incidents === null ? undefined : { incidents, now };
 
+  const pipelineDeps: PipelineDeps = {
+    publisher,
+    region: config.region,
+    maxDecompressedBytes: config.maxDecompressedBytes,
+    internalNetworks: config.internalNetworks,
+    logger,
+    metrics: pipelineMetrics,
+    ...(memory === undefined ? {} : { memory }),
+  };
+
   async function detect(event: unknown, context: Context): Promise<PipelineSummary> {
     logger.addContext(context);
     budget.start(context);
     try {
-      const summary = await processSubscriptionEvent(event, {
-        publisher,
-        region: config.region,
-        maxDecompressedBytes: config.maxDecompressedBytes,
-        internalNetworks: config.internalNetworks,
-        logger,
-        metrics: pipelineMetrics,
-        ...(memory === undefined ? {} : { memory }),
-      });
+      const summary = await processSubscriptionEvent(event, pipelineDeps);
       logger.info('batch processed', { summary });
       return summary;
     } catch (error) {
@@ -139,6 +147,35 @@ export function createRuntime(env: Readonly<Record<string, string | undefined>>,
       throw error;
     } finally {
       // Also on failure: the MalformedBatches and retry counts matter most then.
+      metrics.publishStoredMetrics();
+    }
+  }
+
+  async function detectKinesis(event: unknown, context: Context): Promise<KinesisStreamBatchResponse> {
+    logger.addContext(context);
+    budget.start(context);
+    try {
+      const outcome = await processKinesisEvent(event, pipelineDeps);
+      metrics.addMetric('KinesisRecords', MetricUnit.Count, outcome.summaries.length + (outcome.failure ? 1 : 0));
+      if (outcome.failure) {
+        metrics.addMetric('KinesisRecordFailures', MetricUnit.Count, 1);
+        logFailure(outcome.failure.error);
+        logger.error('record reported to Lambda for retry', {
+          sequenceNumber: outcome.failure.sequenceNumber,
+          processed: outcome.summaries.length,
+          deferred: outcome.deferred,
+        });
+      }
+      logger.info('kinesis batch processed', {
+        records: outcome.summaries.length,
+        alertsPublished: outcome.summaries.reduce((n, s) => n + s.alertsPublished, 0),
+        failed: outcome.failure?.sequenceNumber ?? null,
+      });
+      return outcome.response;
+    } catch (error) {
+      logFailure(error);
+      throw error;
+    } finally {
       metrics.publishStoredMetrics();
     }
   }
@@ -186,5 +223,5 @@ export function createRuntime(env: Readonly<Record<string, string | undefined>>,
     }
   }
 
-  return { config, detect, sweep };
+  return { config, detect, detectKinesis, sweep };
 }

@@ -18,11 +18,13 @@ import { dueAt } from '../lambda/incidents';
 import type { PipelineSummary } from '../lambda/pipeline';
 import { createRuntime } from '../lambda/runtime';
 import { createIncidentTable, startLocalDynamoDb } from './local-dynamodb';
+import { createStream, putPayloads, ShardReader, startLocalKinesis } from './local-kinesis';
 import { type ReceivedEntry, startLocalSnsServer } from './local-sns/server';
 
 export const LOCAL_ACCOUNT = '123456789012';
 const TABLE = 'ftp-bounce-watch-local-incidents';
 const FUNCTION_NAME = 'ftp-bounce-watch-local';
+const STREAM = 'ftp-bounce-watch-local';
 
 export interface LogStreamInput {
   readonly logGroup: string;
@@ -38,6 +40,13 @@ export interface LocalDeploymentOptions {
   /** Deliver every batch twice, as a retried invocation would. */
   readonly redeliver?: boolean;
   readonly region?: string;
+  /**
+   * How batches reach the detector: `subscription` (default) invokes it with each CloudWatch Logs event, as a
+   * subscription filter does; `kinesis` puts each payload as one record into an embedded Kinesis-compatible stream
+   * (kinesalite), reads it back with GetRecords as the event source mapping does, and invokes the detector's
+   * Kinesis entry point (the central mode, DESIGN.md section 9).
+   */
+  readonly via?: 'subscription' | 'kinesis';
   /** Called after each detector invocation, and after each sweep that published something. */
   readonly onInvocation?: (report: InvocationReport) => void;
 }
@@ -110,6 +119,7 @@ export async function replayLocalDeployment(
   const topicArn = `arn:aws:sns:${region}:${LOCAL_ACCOUNT}:ftp-bounce-watch-local`;
   const sns = await startLocalSnsServer({ topicArn });
   const dynamo = memory ? await startLocalDynamoDb() : null;
+  const kinesis = options.via === 'kinesis' ? await startLocalKinesis(region) : null;
   const restore = loopbackEnvironment({
     AWS_REGION: region,
     AWS_ENDPOINT_URL_SNS: sns.endpoint,
@@ -133,6 +143,22 @@ export async function replayLocalDeployment(
     }
     let clock = 0;
     const runtime = createRuntime(process.env, { now: () => clock });
+    let reader: ShardReader | null = null;
+    if (kinesis !== null) {
+      await createStream(kinesis.client, STREAM);
+      reader = await ShardReader.open(kinesis.client, STREAM, { region });
+    }
+    /** One delivery of a batch, by the chosen path; the summary when the path gives one. */
+    const deliver = async (event: { awslogs: { data: string } }, logStream: string): Promise<PipelineSummary | undefined> => {
+      if (kinesis === null || reader === null) return runtime.detect(event, fakeContext(region));
+      await putPayloads(kinesis.client, STREAM, [{ data: Buffer.from(event.awslogs.data, 'base64'), partitionKey: logStream }]);
+      const records = await reader.next();
+      if (records === null) throw new Error('the record put into the local stream could not be read back');
+      const response = await runtime.detectKinesis(records, fakeContext(region));
+      const failed = response.batchItemFailures.map((f) => f.itemIdentifier);
+      if (failed.length > 0) throw new Error(`records reported failed: ${failed.join(', ')}`);
+      return undefined;
+    };
     const batches: StreamBatch[] = streams.flatMap((s) =>
       agentBatches(s.lines).map((b) => ({ ...b, logGroup: s.logGroup, logStream: s.logStream })),
     );
@@ -152,9 +178,9 @@ export async function replayLocalDeployment(
         });
         for (let delivery = 0; delivery < (options.redeliver === true ? 2 : 1); delivery++) {
           const before = sns.published.length;
-          let summary: PipelineSummary;
+          let summary: PipelineSummary | undefined;
           try {
-            summary = await runtime.detect(event, fakeContext(region));
+            summary = await deliver(event, batch.logStream);
           } catch (error) {
             throw new LocalInvocationError(`the detector failed on ${batch.logStream}: ${describe(error)}`, { cause: error });
           }
@@ -163,7 +189,7 @@ export async function replayLocalDeployment(
             kind: 'detector',
             at: now,
             batch: { logGroup: batch.logGroup, logStream: batch.logStream, events: batch.events.length },
-            summary,
+            ...(summary && { summary }),
             published: sns.published.slice(before),
           });
         }
@@ -192,7 +218,7 @@ export async function replayLocalDeployment(
   } finally {
     restore();
     dynamodb?.destroy();
-    await Promise.all([sns.close(), dynamo?.close()]);
+    await Promise.all([sns.close(), dynamo?.close(), kinesis?.close()]);
   }
 }
 

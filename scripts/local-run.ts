@@ -38,6 +38,8 @@ const USAGE = [
   '  --redeliver    deliver every batch twice, as a retried invocation would (nothing must be sent twice)',
   '  --no-memory    judge every batch alone, without alert memory (as before incidents)',
   '  --out FILE     append each published alert\'s JSON to FILE (default out/alerts.jsonl)',
+  '  --via PATH     subscription (default): invoke the detector as a subscription filter does; kinesis: each',
+  '                 payload a record in an embedded Kinesis stream, read back as the central mode delivers it',
 ].join('\n');
 
 class UsageError extends Error {
@@ -55,6 +57,7 @@ interface Options {
   readonly jsonl: boolean;
   readonly redeliver: boolean;
   readonly memory: boolean;
+  readonly via: 'subscription' | 'kinesis';
   readonly context: Readonly<Record<string, string>>;
 }
 
@@ -65,6 +68,7 @@ function parseArgs(args: readonly string[]): Options | 'help' {
   let jsonl = false;
   let redeliver = false;
   let memory = true;
+  let via: Options['via'] = 'subscription';
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? '';
     if (arg === '-h' || arg === '--help') return 'help';
@@ -77,6 +81,12 @@ function parseArgs(args: readonly string[]): Options | 'help' {
       const at = value.indexOf('=');
       if (at <= 0) throw new UsageError(`${arg} needs KEY=VALUE, got ${JSON.stringify(value)}`);
       context[value.slice(0, at)] = value.slice(at + 1);
+    } else if (arg === '--via') {
+      const value = args[++i];
+      if (value !== 'subscription' && value !== 'kinesis') {
+        throw new UsageError(`--via needs subscription or kinesis, got ${JSON.stringify(value ?? '')}`);
+      }
+      via = value;
     } else if (arg === '--jsonl') {
       jsonl = true;
     } else if (arg === '--redeliver') {
@@ -89,7 +99,7 @@ function parseArgs(args: readonly string[]): Options | 'help' {
       files.push(arg);
     }
   }
-  return { files: files.length > 0 ? files : defaultFiles(), out, jsonl, redeliver, memory, context };
+  return { files: files.length > 0 ? files : defaultFiles(), out, jsonl, redeliver, memory, via, context };
 }
 
 function defaultFiles(): string[] {
@@ -159,7 +169,7 @@ function summaryTable(alerts: readonly Alert[], invocations: number, sweeps: num
   const lines = [
     '',
     RULE,
-    `Invocations: ${invocations} detector${options.redeliver ? ' (every batch delivered twice)' : ''}, ${sweeps} sweeps`,
+    `Invocations: ${invocations} detector${options.via === 'kinesis' ? ' (through Kinesis)' : ''}${options.redeliver ? ' (every batch delivered twice)' : ''}, ${sweeps} sweeps`,
     `Messages:    ${alerts.length}${options.memory ? '' : ' (alert memory off)'}`,
     `  by kind:     ${count((a) => a.kind, ['new', 'escalation', 'update', 'digest'])}`,
     `  by severity: ${count((a) => a.severity, ['critical', 'high', 'medium', 'low'])}`,
@@ -214,6 +224,7 @@ async function main(args: readonly string[]): Promise<number> {
       settingsEnv,
       memory: options.memory,
       redeliver: options.redeliver,
+      via: options.via,
       region: /^[a-z]{2}(-[a-z]+)+-\d$/.test(process.env.AWS_REGION ?? '') ? process.env.AWS_REGION : 'eu-west-1',
       onInvocation: (invocation) => {
         if (!options.jsonl) {

@@ -55,12 +55,11 @@ describe('everything: two log groups by name, email, Chatbot and webhook', () =>
     template.resourceCountIs('AWS::Logs::AccountPolicy', 0);
   });
 
-  it('scopes each invoke permission to its own log group', () => {
+  it('lets CloudWatch Logs invoke the detector through one permission for all of the account\'s log groups', () => {
     const permissions = propertiesOf(template, 'AWS::Lambda::Permission').filter((p) => p.Principal === 'logs.amazonaws.com');
-    expect(permissions.map((p) => flatten(p.SourceArn)).sort()).toEqual([
-      'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/ec2/ftp:*',
-      'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/var/log/proftpd:*',
-    ]);
+    expect(permissions).toHaveLength(1);
+    expect(permissions[0]).toMatchObject({ SourceAccount: { Ref: 'AWS::AccountId' } });
+    expect(flatten(permissions[0]?.SourceArn)).toBe('arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*');
   });
 
   it('encrypts the topics with a rotating customer-managed key and refuses publishes without TLS', () => {
@@ -184,10 +183,9 @@ describe('everything: two log groups by name, email, Chatbot and webhook', () =>
 describe('log groups by ARN', () => {
   const arn = 'arn:aws:logs:eu-west-1:123456789012:log-group:/var/log/proftpd:*';
 
-  it('subscribes the named group, scopes the permission to the ARN, and asserts the Region at deploy time', () => {
+  it('subscribes the named group and asserts the Region at deploy time', () => {
     const { template } = synth({ logGroups: arn, alertEmails: 'ops@example.com' });
     template.hasResourceProperties('AWS::Logs::SubscriptionFilter', { LogGroupName: '/var/log/proftpd' });
-    template.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'logs.amazonaws.com', SourceArn: arn });
     // Environment-agnostic synth: CloudFormation checks the stack lands where the log group is.
     const rules = JSON.stringify(template.toJSON().Rules);
     expect(rules).toContain('"eu-west-1"');
