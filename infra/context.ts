@@ -235,7 +235,9 @@ export function parseContext(
   const incidents = readIncidentSettings(context, problem);
   // Nothing silent: a deployment must tell someone about alerts, and someone about the alarms on lost alerts.
   const alertDestination = alertEmails.length > 0 || chatbot !== undefined || slackWebhookSecretName !== undefined;
-  if (requireDestinations && !alertDestination) {
+  // A member stack only forwards logs to the central account, which alerts: it has no destinations of its own.
+  const destinationsApply = requireDestinations && mode !== 'member';
+  if (destinationsApply && !alertDestination) {
     problem(
       'alertEmails',
       'no alert destination: set alertEmails, slackWorkspaceId with slackChannelId (AWS Chatbot), or '
@@ -243,7 +245,7 @@ export function parseContext(
     );
   }
   const operatorDestination = (operatorEmails ?? alertEmails).length > 0 || chatbot !== undefined;
-  if (requireDestinations && alertDestination && !operatorDestination) {
+  if (destinationsApply && alertDestination && !operatorDestination) {
     problem(
       'operatorEmails',
       'no operator destination: the alarms on lost or undelivered alerts would reach nobody; set operatorEmails '
