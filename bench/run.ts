@@ -221,7 +221,7 @@ async function measurePeakRss(bundle: string) {
   const child = `
     const event = JSON.parse(require('node:fs').readFileSync(${JSON.stringify(eventFile)}, 'utf8'));
     const { handler } = require(${JSON.stringify(bundle)});
-    handler(event, { awsRequestId: 'bench', functionName: 'bench' }).then((summary) => {
+    handler(event, { awsRequestId: 'bench', functionName: 'bench', getRemainingTimeInMillis: () => 60000 }).then((summary) => {
       const result = JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, summary });
       require('node:fs').writeFileSync(${JSON.stringify(resultFile)}, result);
     }, (error) => { console.error(error); process.exit(1); });`;
