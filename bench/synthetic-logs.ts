@@ -5,7 +5,7 @@
 import type { LogsBatch } from '../lambda/awslogs';
 
 /** mulberry32: small, fast, reproducible. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

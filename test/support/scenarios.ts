@@ -3,6 +3,8 @@
  * active mode retrying for an hour (179 refusals), an `nmap -b` scan of 1,000 ports of a public host over ten
  * minutes, and the same scan aimed at an internal host. Deterministic (a fixed-seed generator).
  */
+import { random } from '../../bench/synthetic-logs';
+
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 export interface ScenarioLine {
@@ -39,18 +41,6 @@ export function natHour(start = SCENARIO_START, count = 179): ScenarioLine[] {
     lines.push({ timestamp: t, message: refusal(t, '203.0.113.50', '192.168.1.20', 41_000 + i * 3, 5000 + Math.floor(i / 20)) });
   }
   return lines;
-}
-
-/** A fixed-seed generator (mulberry32): the same scenario on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
