@@ -36,20 +36,25 @@ const EVENT_PARTS = new RegExp(String.raw`\{"id":"(${STRING})","timestamp":(${TI
 export interface CandidateEvents {
   /** The header's fields as JSON.parse gives them, with `logEvents` holding the candidate events only. */
   readonly batch: Record<string, unknown>;
-  /** Every event of the batch, candidates or not. */
-  readonly eventCount: number;
+  /** Every event of the batch, candidates or not; null when a dense batch was not walked (see `walkDense`). */
+  readonly eventCount: number | null;
   /**
    * False when the keywords were too many (or could hide in escapes) to pick candidates: `batch.logEvents` is
-   * then empty, and the caller parses the whole text, knowing it is valid and how many events it holds.
+   * then empty, and the caller parses the whole text.
    */
   readonly sparse: boolean;
 }
 
 /**
  * The candidate events of `text` with the batch header, or null when the whole text must be parsed. Stops
- * walking, and returns the count so far plus one, once the events exceed `maxEvents`.
+ * walking once the events exceed `maxEvents`, and returns the count so far plus one. A dense batch is walked (checked
+ * valid and counted) only when `walkDense`: a caller that bounds the whole parse otherwise saves the walk.
  */
-export function decodeCandidateEvents(text: string, maxEvents = Number.POSITIVE_INFINITY): CandidateEvents | null {
+export function decodeCandidateEvents(
+  text: string,
+  maxEvents = Number.POSITIVE_INFINITY,
+  walkDense = true,
+): CandidateEvents | null {
   const keyAt = text.indexOf(EVENTS_KEY);
   const eventsStart = keyAt + EVENTS_KEY.length;
   const eventsEnd = text.lastIndexOf(']');
@@ -60,6 +65,7 @@ export function decodeCandidateEvents(text: string, maxEvents = Number.POSITIVE_
   // Keywords first: a dense batch gives up after the first few hundred, without a scan of the whole text. A
   // keyword could also be spelled with escapes: then every event is examined.
   const hits = hasEscapedAscii(text) ? null : keywordsIn(text, eventsStart, eventsEnd, maxCandidates);
+  if (hits === null && !walkDense) return { batch: { ...header, logEvents: [] }, eventCount: null, sparse: false };
   const candidates: LogEvent[] = [];
   let next = 0; // the first hit not yet placed in an event
   let count = 0;

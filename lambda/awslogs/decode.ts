@@ -25,9 +25,11 @@ export const DEFAULT_MAX_EVENTS = 200_000;
 
 /**
  * A payload in another layout than CloudWatch's is parsed whole; before that, its JSON values are bounded by
- * counting the characters that can open one (`{`, `[`, `,`): eight per event allowed.
+ * counting those that can start outside strings: seven per event (the event, three names, three values) fit
+ * in eight, and the header's (a dozen, with a few subscription filters) in HEADER_VALUES.
  */
 const VALUES_PER_EVENT = 8;
+const HEADER_VALUES = 64;
 
 export interface DecodeOptions {
   /** Upper bound on the gunzipped size in bytes; larger payloads fail with reason `too-large`. */
@@ -72,18 +74,23 @@ export function decodeSubscriptionEvent(event: unknown, options: DecodeOptions =
   const maybeControl = text.length <= CONTROL_MESSAGE_MAX_CHARS && text.includes('CONTROL_MESSAGE');
   // The walk over CloudWatch's layout (candidates.ts): the events are checked and counted without being built, and
   // those holding a keyword picked out, so that only they are parsed. Null: another layout, parsed whole below.
-  const walked = options.fullParse || maybeControl ? null : decodeCandidateEvents(text, maxEvents);
+  // A dense batch is parsed whole; when its length alone bounds that parse, it is not walked first.
+  const maxValues = maxEvents * VALUES_PER_EVENT + HEADER_VALUES;
+  const parseBounded = maxJsonItems(text.length) <= maxValues;
+  const walked = options.fullParse || maybeControl ? null : decodeCandidateEvents(text, maxEvents, !parseBounded);
   if (walked !== null) {
     if (walked.batch.messageType === 'CONTROL_MESSAGE') return { kind: 'control', ...sizes };
-    if (walked.eventCount > maxEvents) throw tooManyEvents(maxEvents);
+    if (walked.eventCount !== null && walked.eventCount > maxEvents) throw tooManyEvents(maxEvents);
     const batch = validateBatch(walked.batch);
     // The fast path: no keyword in any event means no event can be a finding.
     if (walked.sparse && batch.logEvents.length === 0) return { kind: 'no-candidates', ...sizes };
-    if (walked.sparse) return { kind: 'data', batch, candidatesOnly: true, eventCount: walked.eventCount, ...sizes };
-    // Dense: the walk proved the text valid and its events within the cap, so parsing it whole is bounded.
-  } else if (!maybeControl) {
+    if (walked.sparse) {
+      return { kind: 'data', batch, candidatesOnly: true, eventCount: walked.eventCount ?? 0, ...sizes };
+    }
+    // Dense: walked, the text is valid and its events within the cap; or its length bounds the parse.
+  } else if (!maybeControl && !parseBounded) {
     const values = countValueOpeners(text);
-    if (values > maxEvents * VALUES_PER_EVENT) {
+    if (values > maxValues) {
       throw new MalformedPayloadError(
         'too-many-events',
         `payload holds up to ${values} JSON values, more than ${maxEvents} events could (${VALUES_PER_EVENT} each)`,
@@ -108,14 +115,28 @@ function tooManyEvents(maxEvents: number): MalformedPayloadError {
 }
 
 /**
+ * An upper bound on the items (values and member names) JSON.parse can build from a text of `length`
+ * characters. Every item but the outermost follows its own separator (`[`, `{`, `,` or `:`) and every item
+ * ends with its own last character (`]`, `}`, `"`, a digit or a letter): disjoint sets, so 2n - 1 <= length.
+ */
+function maxJsonItems(length: number): number {
+  return (length + 1) / 2;
+}
+
+/**
  * An upper bound on the JSON values in `text`: apart from the outermost, each value follows a `[`, a `{` (the first
- * member's) or a `,`. Characters inside strings count too, so this only ever overestimates.
+ * member's) or a `,` outside a string. Invalid JSON may be miscounted; JSON.parse then rejects it anyway.
  */
 function countValueOpeners(text: string): number {
   let count = 1;
+  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 0x2c || c === 0x7b || c === 0x5b) count++;
+    if (inString) {
+      if (c === 0x5c) i++; // `\`: the escaped character is not a quote
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x2c || c === 0x7b || c === 0x5b) count++;
   }
   return count;
 }

@@ -167,8 +167,22 @@ function classify(
   if (target === null) return VERDICTS['malformed-argument'];
   if (internal) return VERDICTS['nat-misconfiguration'];
   // A private client address aiming at a public one: proftpd sees a balancer or proxy, not the client.
-  if (srcIp !== null && isInternalAddress(srcIp)) return VERDICTS['proxy-address-mismatch'];
+  if (srcIp !== null && isInternalClient(srcIp)) return VERDICTS['proxy-address-mismatch'];
   return VERDICTS['foreign-public-target'];
+}
+
+/**
+ * isInternalAddress of the last client asked about: the lines of a batch come in runs from one client (a scan
+ * is thousands), and a remembered header hands each of them the same string. A cache of a pure function.
+ */
+const lastClient = { srcIp: '', internal: false };
+
+function isInternalClient(srcIp: string): boolean {
+  if (srcIp !== lastClient.srcIp) {
+    lastClient.internal = isInternalAddress(srcIp);
+    lastClient.srcIp = srcIp;
+  }
+  return lastClient.internal;
 }
 
 /** What a detector remembers from line to line; results never depend on it (see createLineDetector). */

@@ -35,14 +35,17 @@ export interface IncidentStore {
   markSent(alertIds: readonly string[], now: number): Promise<void>;
 }
 
-/** Records are plain JSON data, as a real store keeps them: copies make sure no caller shares them. */
-function copy<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
+/** A record as this store keeps it: serialised, as a real store does, so no caller ever shares one. */
+interface SerialisedClient {
+  readonly json: string;
+  readonly version: number;
+  /** dueAt of the state when it was saved. */
+  readonly due: number | null;
 }
 
 /** Everything in a Map: the same semantics as the DynamoDB adapter, for one process. */
 export class MemoryIncidentStore implements IncidentStore {
-  private readonly records = new Map<string, StoredClient>();
+  private readonly records = new Map<string, SerialisedClient>();
   private readonly counters = new Map<string, number>();
   private readonly sentIds = new Set<string>();
 
@@ -51,7 +54,7 @@ export class MemoryIncidentStore implements IncidentStore {
     for (const key of keys) {
       const id = clientId(key);
       const record = this.records.get(id);
-      if (record !== undefined) found.set(id, copy(record));
+      if (record !== undefined) found.set(id, loaded(record));
     }
     return found;
   }
@@ -61,20 +64,20 @@ export class MemoryIncidentStore implements IncidentStore {
     const current = this.records.get(id)?.version ?? 0;
     if (current !== expectedVersion) return null;
     const version = expectedVersion + 1;
-    this.records.set(id, { state: copy(state), version });
+    this.records.set(id, { json: JSON.stringify(state), version, due: dueAt(state) });
     return version;
   }
 
   async due(now: number, limit: number): Promise<StoredClient[]> {
-    const due: Array<{ at: number; record: StoredClient }> = [];
+    const due: Array<{ at: number; record: SerialisedClient }> = [];
     for (const record of this.records.values()) {
-      const at = dueAt(record.state);
+      const at = record.due;
       if (at !== null && at <= now) due.push({ at, record });
     }
     return due
       .sort((a, b) => a.at - b.at)
       .slice(0, limit)
-      .map(({ record }) => copy(record));
+      .map(({ record }) => loaded(record));
   }
 
   async reserveNewIncidents(account: string, region: string, hourStart: number, wanted: number, max: number): Promise<number> {
@@ -97,9 +100,13 @@ export class MemoryIncidentStore implements IncidentStore {
   nextDue(): number | null {
     let next: number | null = null;
     for (const record of this.records.values()) {
-      const at = dueAt(record.state);
+      const at = record.due;
       if (at !== null && (next === null || at < next)) next = at;
     }
     return next;
   }
+}
+
+function loaded(record: SerialisedClient): StoredClient {
+  return { state: JSON.parse(record.json) as ClientState, version: record.version };
 }

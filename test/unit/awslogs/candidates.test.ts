@@ -172,4 +172,21 @@ describe('decodeSubscriptionEvent: the fast and sparse paths agree with parsing 
     // The edits must actually break payloads for this to test anything.
     expect(rejected).toBeGreaterThan(1000);
   });
+
+  it('agrees on the events cap, whichever event it falls on (walked one by one or in blocks)', () => {
+    let capped = 0;
+    fc.assert(
+      fc.property(batch, fc.integer({ min: 1, max: 45 }), fc.array(edit, { maxLength: 1 }), (generated, maxEvents, edits) => {
+        const text = edits.reduce((t, e) => applyEdit(t, e), JSON.stringify(payloadOf(generated)));
+        const fast = outcome(text, { maxEvents });
+        const full = outcome(text, { maxEvents, fullParse: true });
+        if (full.verdict === 'rejected' && full.reason === 'too-many-events') capped++;
+        // Both reject a payload with two faults, not necessarily naming the same one first.
+        expect(fast.verdict).toBe(full.verdict);
+        if (fast.verdict === 'accepted' && full.verdict === 'accepted') expect(fast.findings).toEqual(full.findings);
+      }),
+      { numRuns: 1500 },
+    );
+    expect(capped).toBeGreaterThan(100);
+  });
 });

@@ -385,3 +385,47 @@ describe('incidents: fail open', () => {
     expect(d.publisher.messages).toEqual([]);
   });
 });
+
+/** A store whose records come out deep-frozen: any decision that changed its input would throw (strict mode). */
+class FreezingStore extends MemoryIncidentStore {
+  override async load(keys: Parameters<MemoryIncidentStore['load']>[0]) {
+    const found = await super.load(keys);
+    for (const record of found.values()) deepFreeze(record);
+    return found;
+  }
+
+  override async due(now: number, limit: number) {
+    const due = await super.due(now, limit);
+    due.forEach(deepFreeze);
+    return due;
+  }
+}
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
+}
+
+describe('incidents: decisions never change the state they are given', () => {
+  it('windows, escalation, scans, digests, the flood guard and the sweep all work on copies', async () => {
+    const run = async (d: Deployment) => {
+      await d.batch(T0, [{ ...PUBLIC, port: 2000 }]);
+      await d.batch(T0 + MIN, [{ ...PUBLIC, port: 2001 }, { ...PUBLIC, port: 21 }]);
+      await d.batch(T0 + 2 * MIN, repeated(12, { ...PUBLIC, port: 3000 }, 100, 11));
+      await d.batch(T0 + 3 * MIN, repeated(3, { client: '203.0.113.50', target: '192.168.1.20', port: 50_000 }, 100, 1));
+      for (let i = 0; i < 4; i++) await d.batch(T0 + (4 + i) * MIN, [{ client: `198.51.100.${20 + i}`, target: '203.0.113.7', port: 4000 }]);
+      await d.sweep(T0 + 65 * MIN);
+      await d.batch(T0 + 70 * MIN, [{ ...PUBLIC, port: 3500 }]);
+      await d.sweep(T0 + 2 * 24 * 60 * MIN);
+      return d;
+    };
+    const plain = await run(new Deployment({ maxNewIncidentsPerHour: 2 }));
+
+    const d = await run(new Deployment({ maxNewIncidentsPerHour: 2 }, new FreezingStore()));
+
+    // The same stream as on a store that hands out plain copies: nothing threw, nothing was counted twice.
+    expect(d.stream).toEqual(plain.stream);
+    expect(d.stream).toContain('digest/nat-misconfiguration');
+  });
+});
