@@ -105,7 +105,9 @@ export function readPortArgument(text: string, start: number, end: number): numb
       const c = text.charCodeAt(i);
       if (c < 48 || c > 57) break;
       if (significant < 0 && c !== 48) significant = i;
-      value = (value * 10 + (c - 48)) % TWO_POW_32;
+      value = value * 10 + (c - 48);
+      // Reduced only when it reaches 2^32: a double's `%` is a runtime call, too slow to pay on every digit.
+      if (value >= TWO_POW_32) value %= TWO_POW_32;
     }
     if (i === digitsStart) return -1 - i;
     if (significant >= 0 && i - significant > 9 && exceedsDigits(text, significant, i, ULONG_MAX_DIGITS)) {
@@ -158,7 +160,7 @@ function eprtPort(text: string): number {
     const c = text.charCodeAt(i);
     if (c < 48 || c > 57) return Number.NaN;
     if (significant < 0 && c !== 48) significant = i;
-    value = (value * 10 + (c - 48)) % 65_536;
+    value = ((value * 10 + (c - 48)) & 0xffff) >>> 0; // modulo 65536 of a non-negative int32
   }
   if (significant >= 0 && text.length - significant > 15 && exceedsDigits(text, significant, text.length, LONG_MAX_DIGITS)) {
     return 65_535;

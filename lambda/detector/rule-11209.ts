@@ -108,10 +108,11 @@ function parseRefusal(text: string, start: number, end: number): boolean {
   let reason: string | null = null;
   let rest = skipBlanks(text, argumentEnd, end);
   if (rest < end && text.charCodeAt(rest) === 40) {
-    // `(reason)`; indexOf at the expected position first: no new string for the usual reason.
-    if (text.indexOf(ADDRESS_MISMATCH_GROUP, rest) === rest && rest + ADDRESS_MISMATCH_GROUP.length <= end) {
+    // `(reason)`; the usual reason compared in place first (an O(1) slice and a memory comparison): no new string.
+    const afterGroup = rest + ADDRESS_MISMATCH_GROUP.length;
+    if (afterGroup <= end && text.slice(rest, afterGroup) === ADDRESS_MISMATCH_GROUP) {
       reason = ADDRESS_MISMATCH;
-      rest += ADDRESS_MISMATCH_GROUP.length;
+      rest = afterGroup;
     } else {
       const close = text.indexOf(')', rest + 1);
       if (close <= rest + 1 || close >= end) return false;

@@ -173,7 +173,31 @@ describe('decodeSubscriptionEvent: the fast and sparse paths agree with parsing 
     expect(rejected).toBeGreaterThan(1000);
   });
 
-  it('agrees on the events cap, whichever event it falls on (walked one by one or in blocks)', () => {
+  it('reads a dense batch (every event) exactly as the full parse does, or rejects what it rejects', () => {
+    let dense = 0;
+    fc.assert(
+      fc.property(batch, fc.array(edit, { maxLength: 3 }), (generated, edits) => {
+        // Enough refusals that the keywords are too many to pick candidates.
+        const messages = [...Array.from({ length: 70 }, () => REFUSAL), ...generated.messages];
+        const text = edits.reduce((t, e) => applyEdit(t, e), JSON.stringify(payloadOf({ ...generated, messages })));
+        const fast = outcome(text, {});
+        const full = outcome(text, { fullParse: true });
+        expect(fast.verdict).toBe(full.verdict);
+        if (fast.verdict === 'accepted' && full.verdict === 'accepted') {
+          expect(fast.findings).toEqual(full.findings);
+          const decoded = decodeSubscriptionEvent({ awslogs: { data: gzipSync(text).toString('base64') } });
+          if (decoded.kind === 'data' && !decoded.candidatesOnly) {
+            dense++;
+            expect(decoded.batch).toEqual(JSON.parse(text));
+          }
+        }
+      }),
+      { numRuns: 1000 },
+    );
+    expect(dense).toBeGreaterThan(300);
+  });
+
+  it('agrees on the events cap, whichever event it falls on, on a sparse or a dense batch', () => {
     let capped = 0;
     fc.assert(
       fc.property(batch, fc.integer({ min: 1, max: 45 }), fc.array(edit, { maxLength: 1 }), (generated, maxEvents, edits) => {
