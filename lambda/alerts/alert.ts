@@ -93,6 +93,11 @@ export interface AlertLinks {
   readonly logStream?: string;
   /** Logs Insights on this log group, filtered on the client address, around the time of the alert. */
   readonly insights: string;
+  /**
+   * The log group's events filtered on the client address (an exact filter-pattern term), same time range: the
+   * short link email shows. Absent in alerts from before it was added.
+   */
+  readonly clientEvents?: string;
 }
 
 export interface Alert {

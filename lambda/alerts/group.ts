@@ -8,7 +8,7 @@ import { ipv4Value } from '../detector/ftp-address';
 import { NetworkSet } from '../detector/networks';
 import { RULE_11209_TEXT } from '../detector/rule-11209.messages';
 import { ALERT_LIMITS, type Alert, type AlertCommand, type AlertSample, hostOf, wellKnownTargetsOf } from './alert';
-import { assertRegion, insightsUrl, logGroupUrl, logStreamUrl } from './links';
+import { assertRegion, consoleLinks } from './links';
 import { displaySafe, truncate } from './sanitize';
 
 export interface LocatedFinding {
@@ -326,12 +326,8 @@ function buildAlert(group: GroupState, options: GroupOptions): Alert {
   const targets = group.targets.lowest(ALERT_LIMITS.targets);
   const server = group.serverAgrees ? group.server : null;
 
-  const insights = insightsUrl(region, logGroup, srcIp, first.timestamp, last.timestamp);
   const onlyStream = streams.length === 1 ? streams[0] : undefined;
-  const links =
-    onlyStream === undefined
-      ? { logGroup: logGroupUrl(region, logGroup), insights }
-      : { logGroup: logGroupUrl(region, logGroup), logStream: logStreamUrl(region, logGroup, onlyStream), insights };
+  const links = consoleLinks(region, logGroup, srcIp, first.timestamp, last.timestamp, onlyStream);
 
   const who = srcIp === null ? 'unknown client' : srcIp;
   const title = displaySafe(`${text.label}: ${who}${server === null ? '' : ` on ${server}`}`, 200);

@@ -14,7 +14,7 @@ export const BOUNCE_SCAN_TEXT: ClassificationText = {
     + 'behind NAT names one private address with ephemeral ports; a scan walks service ports or hosts.',
   runbook: [
     'Block the client address now (security group, network ACL, AWS WAF or firewall): it is using your server to map other networks.',
-    'List the ports and hosts it aimed at (the Logs Insights link); if any are yours, check those services and VPC Flow Logs for connections from the FTP server.',
+    'List the ports and hosts it aimed at (the links in this alert: the client\'s log events, Logs Insights); if any are yours, check those services and VPC Flow Logs for connections from the FTP server.',
     'Confirm proftpd refused every attempt: AllowForeignAddress must be off for every <VirtualHost>.',
     'Review the client\'s logins and transfers in the same log group: a scan is often followed by other probing.',
   ],

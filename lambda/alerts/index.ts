@@ -3,7 +3,16 @@ export type { Alert, AlertCommand, AlertLinks, AlertSample } from './alert';
 export { ALERT_LIMITS } from './alert';
 export type { GroupOptions, LocatedFinding } from './group';
 export { AlertAccumulator, groupFindings, InvalidTimestampError } from './group';
-export { InvalidRegionError, insightsQuery, insightsUrl, logGroupUrl, logStreamUrl } from './links';
+export {
+  clientEventsUrl,
+  clientFilterPattern,
+  consoleLinks,
+  InvalidRegionError,
+  insightsQuery,
+  insightsUrl,
+  logGroupUrl,
+  logStreamUrl,
+} from './links';
 export type { ChatbotCard } from './render/chatbot';
 export { CHATBOT_LIMITS, renderChatbotCard } from './render/chatbot';
 export type { RenderedEmail } from './render/email';

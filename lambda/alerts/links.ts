@@ -6,6 +6,7 @@
  */
 import { toWellFormed } from './sanitize';
 import { isAwsRegion } from '../aws-names';
+import type { AlertLinks } from './alert';
 
 export class InvalidRegionError extends Error {
   override readonly name = 'InvalidRegionError';
@@ -107,4 +108,47 @@ export function insightsUrl(
     `~(end~${insightsString(end)}~start~${insightsString(start)}~timeType~'ABSOLUTE~tz~'UTC`
     + `~editorString~${insightsString(insightsQuery(srcIp))}~isLiveTail~false~source~(~${insightsString(logGroup)}))`;
   return `${consoleHome(region)}#${insightsFragment(detail)}`;
+}
+
+/**
+ * The filter pattern that finds a client's lines: its address in proftpd's `(name[ip])` brackets, quoted as one
+ * exact term; without a usable address, the refusals themselves (filter patterns are case-sensitive, and proftpd
+ * writes the commands in capitals).
+ */
+export function clientFilterPattern(srcIp: string | null): string {
+  return srcIp !== null && ADDRESS_LIKE.test(srcIp) ? `"[${srcIp}]"` : '?"Refused PORT" ?"Refused EPRT"';
+}
+
+/**
+ * The log group's events filtered on the client, over the same time range as the Insights link: a link a
+ * third of its length, for plain-text email, where a link cannot hide behind words.
+ */
+export function clientEventsUrl(
+  region: string,
+  logGroup: string,
+  srcIp: string | null,
+  firstSeenMs: number,
+  lastSeenMs: number,
+): string {
+  const start = firstSeenMs - 24 * HOUR_MS;
+  const end = lastSeenMs + HOUR_MS;
+  return `${logGroupUrl(region, logGroup)}/log-events$3FfilterPattern$3D${fragmentSegment(clientFilterPattern(srcIp))}`
+    + `$26start$3D${start}$26end$3D${end}`;
+}
+
+/** Every console link of an alert about `srcIp` in `logGroup` (and, when all its lines came from one, `logStream`). */
+export function consoleLinks(
+  region: string,
+  logGroup: string,
+  srcIp: string | null,
+  firstSeenMs: number,
+  lastSeenMs: number,
+  logStream?: string,
+): AlertLinks {
+  return {
+    logGroup: logGroupUrl(region, logGroup),
+    ...(logStream !== undefined && { logStream: logStreamUrl(region, logGroup, logStream) }),
+    insights: insightsUrl(region, logGroup, srcIp, firstSeenMs, lastSeenMs),
+    clientEvents: clientEventsUrl(region, logGroup, srcIp, firstSeenMs, lastSeenMs),
+  };
 }

@@ -72,7 +72,7 @@ export const RULE_11209_TEXT: RuleText = {
         + 'attack. NAT clients use high ports; this is an attempt to make your server talk to another service.',
       runbook: [
         'Treat the client address as hostile: block it at the security group, network ACL or AWS WAF / firewall.',
-        'Look up everything else this client did in the same log group (the Logs Insights link) and in VPC Flow Logs.',
+        'Look up everything else this client did in the same log group (the links in this alert: the client\'s log events, Logs Insights) and in VPC Flow Logs.',
         'Confirm proftpd keeps refusing: AllowForeignAddress must be off (the default) for every <VirtualHost>.',
         'If the target address is yours, check that service for connection attempts from the FTP server.',
       ],

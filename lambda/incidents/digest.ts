@@ -5,7 +5,7 @@
 import type { Alert, DigestEntry } from '../alerts/alert';
 import { idOf } from '../alerts/group';
 import { DIGEST_TEXT } from '../alerts/incident.messages';
-import { insightsUrl, logGroupUrl } from '../alerts/links';
+import { consoleLinks } from '../alerts/links';
 import { SEVERITY_RANK, type Severity } from '../detector/finding';
 import { RULE_11209_TEXT } from '../detector/rule-11209.messages';
 import { HOUR_MS, type IncidentSettings } from './settings';
@@ -105,10 +105,7 @@ function digestAlert(lines: readonly KeyedDigestLine[], settings: IncidentSettin
     textTruncated: false,
     description: `${RULE_11209_TEXT.description}\n\n${text.summary}`,
     runbook: [...text.runbook],
-    links: {
-      logGroup: logGroupUrl(region, head.key.logGroup),
-      insights: insightsUrl(region, head.key.logGroup, null, first, last),
-    },
+    links: consoleLinks(region, head.key.logGroup, null, first, last),
     account: account === '' ? null : account,
     region,
     // A digest spans incidents: where each was seen is in its entry's log group; no single host to name.

@@ -23,7 +23,7 @@ import {
 } from '../alerts/alert';
 import { idOf } from '../alerts/group';
 import { BOUNCE_SCAN_TEXT } from '../alerts/incident.messages';
-import { insightsUrl, logGroupUrl } from '../alerts/links';
+import { consoleLinks } from '../alerts/links';
 import { formatTarget, SEVERITY_RANK, type Severity } from '../detector/finding';
 import { NetworkSet } from '../detector/networks';
 import { RULE_11209_TEXT } from '../detector/rule-11209.messages';
@@ -184,10 +184,7 @@ function sortedTargets(targets: Readonly<Record<string, number>>, limit: number)
 }
 
 function incidentLinks(key: ClientState['key'], from: number, to: number): Alert['links'] {
-  return {
-    logGroup: logGroupUrl(key.region, key.logGroup),
-    insights: insightsUrl(key.region, key.logGroup, key.srcIp, from, to),
-  };
+  return consoleLinks(key.region, key.logGroup, key.srcIp, from, to);
 }
 
 function textOf(classification: AlertClassification) {

@@ -147,6 +147,7 @@ export function parseAlertMessage(message: string): Alert {
   if (!isHttpsUrl(links.logGroup)) fail('links.logGroup', 'an https URL');
   if (!isHttpsUrl(links.insights)) fail('links.insights', 'an https URL');
   if (links.logStream !== undefined && !isHttpsUrl(links.logStream)) fail('links.logStream', 'an https URL');
+  if (links.clientEvents !== undefined && !isHttpsUrl(links.clientEvents)) fail('links.clientEvents', 'an https URL');
 
   const samples = value.samples;
   if (!Array.isArray(samples)) return fail('samples', 'an array');

@@ -140,7 +140,9 @@ function nextStepsOf(alert: Alert): string[] {
   // Links are trusted (built from a validated region and encoded names); a cut link would be broken, so a
   // link that does not fit is left out instead.
   const links = [
-    `Logs Insights for this client: ${alert.links.insights}`,
+    alert.links.clientEvents === undefined
+      ? `Logs Insights for this client: ${alert.links.insights}`
+      : `Log events of this client: ${alert.links.clientEvents}`,
     `Log group in the console: ${alert.links.logGroup}`,
   ].filter((step) => step.length <= CHATBOT_LIMITS.nextStep);
   return [...links, ...steps].slice(0, CHATBOT_LIMITS.nextSteps);

@@ -196,12 +196,18 @@ function sampleLines(alert: Alert): string[] {
   return lines;
 }
 
-/** Links open in whatever account the reader is signed into: say which one they are for. */
-function linkLines(alert: Alert, insightsLabel: string): string[] {
+/**
+ * Links open in whatever account the reader is signed into: say which one they are for. Plain text cannot hide
+ * a link behind words, so the short one: the log group's events filtered on the client (the Insights query,
+ * whose link is three times longer, is on the Query line for pasting).
+ */
+function linkLines(alert: Alert, eventsLabel: string): string[] {
   const account = alert.account === null ? '' : `account ${emailSafe(alert.account, 20)}, `;
-  const lines = [`LINKS (sign in to ${account}${alert.region} first)`, `${insightsLabel}: ${alert.links.insights}`];
-  lines.push(`Log group: ${alert.links.logGroup}`);
-  return lines;
+  return [
+    `LINKS (sign in to ${account}${alert.region} first)`,
+    `${eventsLabel}: ${alert.links.clientEvents ?? alert.links.insights}`,
+    `Log group: ${alert.links.logGroup}`,
+  ];
 }
 
 function footer(alert: Alert, what: string): string[] {
@@ -243,7 +249,7 @@ function renderDigestBody(alert: Alert): string {
   }
   if ((digest?.entriesTruncated ?? 0) > 0) out.push(`... and ${digest?.entriesTruncated} more (the least busy).`);
   if (alert.runbook.length > 1) out.push('', 'ALSO', ...alert.runbook.slice(1).map((step, n) => `${n + 2}. ${step}`));
-  out.push('', ...linkLines(alert, 'Logs Insights (refusals)'));
+  out.push('', ...linkLines(alert, 'Log events (refusals)'));
   out.push('', 'ABOUT', alert.description.slice(alert.description.lastIndexOf('\n') + 1));
   out.push(...footer(alert, 'Digest'));
   return `${out.join('\n')}\n`;
@@ -282,7 +288,7 @@ export function renderEmailBody(alert: Alert): string {
   if (alert.runbook.length > 1) {
     out.push('', 'THEN', ...alert.runbook.slice(1).map((step, i) => `${i + 2}. ${step}`));
   }
-  out.push('', ...linkLines(alert, 'Logs Insights (this client)'));
+  out.push('', ...linkLines(alert, 'Log events (this client)'));
 
   const shown = alert.samples.length;
   if (shown > 0) {

@@ -28,7 +28,7 @@ function readableText(card: ReturnType<typeof renderChatbotCard>): string[] {
   return [
     card.content.title,
     card.content.description,
-    ...card.content.nextSteps.filter((s) => !/^(Logs Insights for this client|Log group in the console): https:/.test(s)),
+    ...card.content.nextSteps.filter((s) => !/^(Logs Insights for this client|Log events of this client|Log group in the console): https:/.test(s)),
     ...card.content.keywords,
     card.metadata?.summary ?? '',
     ...(card.metadata?.relatedResources ?? []),
@@ -80,7 +80,7 @@ describe('Chatbot custom notification', () => {
 
   it('gives the links first, then the runbook, entity-escaped', () => {
     const bounce = renderChatbotCard(alertOf([located(finding({ argument: portArgument('203.0.113.7', 25) }))]));
-    expect(bounce.content.nextSteps[0]).toMatch(/^Logs Insights for this client: https:\/\/eu-west-1\.console/);
+    expect(bounce.content.nextSteps[0]).toMatch(/^Log events of this client: https:\/\/eu-west-1\.console.*log-events\$3FfilterPattern\$3D\$2522\$255B/);
     expect(bounce.content.nextSteps[1]).toMatch(/^Log group in the console: https:\/\//);
     expect(bounce.content.nextSteps.join('\n')).toContain('&lt;VirtualHost&gt;');
   });

@@ -154,7 +154,7 @@ describe('email body', () => {
       `2. ${alert.runbook[1]}`,
       `${alert.runbook.length}. ${alert.runbook[alert.runbook.length - 1]}`,
       'LINKS (sign in to eu-west-1 first)',
-      `Logs Insights (this client): ${alert.links.insights}`,
+      `Log events (this client): ${alert.links.clientEvents}`,
       `Log group: ${alert.links.logGroup}`,
       'SAMPLE LINES (3 of 3',
       '2024-05-01T10:00:00.000Z  ftp1  event e1',
@@ -175,6 +175,18 @@ describe('email body', () => {
     expect(body.split(text.summary)).toHaveLength(2);
     expect(body).not.toMatch(/not possible|cannot be wrong|no false positive/i);
     expect(body).not.toContain(RULE_11209_TEXT.description);
+  });
+
+  it('links the client\'s own lines with a short link and an exact term: its address in brackets, not a prefix', () => {
+    const url = alert.links.clientEvents ?? '';
+
+    expect(url).toBe(
+      'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:log-groups/log-group/$252Fftp$252Fproftpd'
+      + '/log-events$3FfilterPattern$3D$2522$255B198.51.100.4$255D$2522'
+      + `$26start$3D${Date.parse(alert.firstSeen) - 86_400_000}$26end$3D${Date.parse(alert.lastSeen) + 3_600_000}`,
+    );
+    expect(url.length).toBeLessThan(alert.links.insights.length / 2);
+    expect(body).not.toContain(alert.links.insights);
   });
 
   it('names the account it happened in, and the links say to sign in there', () => {

@@ -1,4 +1,6 @@
 import {
+  clientEventsUrl,
+  clientFilterPattern,
   InvalidRegionError,
   insightsQuery,
   insightsUrl,
@@ -115,5 +117,23 @@ describe('Logs Insights link', () => {
   it('accepts IPv6 and IPv4-mapped addresses', () => {
     expect(insightsQuery('::ffff:198.51.100.4')).toContain('like "[::ffff:198.51.100.4]"');
     expect(insightsQuery('2001:db8::1')).toContain('like "[2001:db8::1]"');
+  });
+});
+
+describe('the client\'s log events (the short link)', () => {
+  it.each([
+    ['an IPv4 client: its address in brackets, one exact term', '198.51.100.4', '"[198.51.100.4]"'],
+    ['an IPv6 client', '2001:db8::1', '"[2001:db8::1]"'],
+    ['no client address: the refusals, as proftpd writes them', null, '?"Refused PORT" ?"Refused EPRT"'],
+    ['a quote in the address: the refusals', '1.2.3.4" "x', '?"Refused PORT" ?"Refused EPRT"'],
+  ])('%s', (_name, srcIp, pattern) => {
+    const url = clientEventsUrl('eu-west-1', '/ftp/proftpd', srcIp, T0, T0 + 60_000);
+
+    expect(clientFilterPattern(srcIp)).toBe(pattern);
+    expect(fragmentOf(url)).toBe(
+      'logsV2:log-groups/log-group/%2Fftp%2Fproftpd/log-events?filterPattern='
+      + `${encodeURIComponent(pattern).replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`
+      + `&start=${T0 - 86_400_000}&end=${T0 + 60_000 + 3_600_000}`,
+    );
   });
 });
