@@ -195,6 +195,7 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
         alerts: values.alerts === true,
         publish: values.publish,
         context: contextPairs(values.context ?? []),
+        color: wantsColor(io.stdoutIsTty, io.env, values['no-color'] === true),
       },
       io,
     );
