@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the speed and memory targets of DESIGN.md section 7 and issue 3, measured here and never in
+ * `npm run bench`: the speed and memory targets of docs/design.md section 7 and issue 3, measured here and never in
  * unit tests. Prints a table, then, as its last line, one JSON object with the headline figures. Exits 1 when a
  * target is missed.
  *

@@ -7,11 +7,11 @@ import * as path from 'node:path';
 /** The repository root (this file lives in `<root>/infra`). */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
-/** The detector's entry file and exported handler (DESIGN.md section 5). */
+/** The detector's entry file and exported handler (docs/design.md section 5). */
 export const DETECTOR_ENTRY = path.join(PROJECT_ROOT, 'lambda', 'handler.ts');
 export const DETECTOR_HANDLER = 'handler';
 
-/** The scheduled sweep's entry file and exported handler (DESIGN.md section 8). */
+/** The scheduled sweep's entry file and exported handler (docs/design.md section 8). */
 export const SWEEP_ENTRY = path.join(PROJECT_ROOT, 'lambda', 'sweep-handler.ts');
 export const SWEEP_HANDLER = 'handler';
 
@@ -45,5 +45,5 @@ export const LAMBDA_ESBUILD_OPTIONS = {
  */
 export const LAMBDA_NODE_OPTIONS = '--enable-source-maps';
 
-/** The central mode's detector: the same pipeline behind the Kinesis entry point (DESIGN.md section 9). */
+/** The central mode's detector: the same pipeline behind the Kinesis entry point (docs/design.md section 9). */
 export const KINESIS_DETECTOR_ENTRY = path.join(PROJECT_ROOT, 'lambda', 'kinesis-handler.ts');

@@ -1,5 +1,5 @@
 /**
- * The central mode's intake (DESIGN.md section 9): the organisation's member accounts send their refusals, through
+ * The central mode's intake (docs/design.md section 9): the organisation's member accounts send their refusals, through
  * an account-level subscription policy, to a CloudWatch Logs destination in this account (cross-account
  * destinations accept Kinesis or Firehose, not Lambda); the destination writes each payload as one record into an
  * encrypted on-demand Kinesis stream, which the detector consumes through an event source mapping.

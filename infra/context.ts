@@ -2,7 +2,7 @@
  * Reads the app's CDK context (`cdk deploy -c key=value`, or the `context` block of cdk.json) into a checked
  * configuration. Pure: no CDK imports, so it can be table-tested and every message read as the user will see it.
  *
- * Keys (DESIGN.md section 5; every one is documented in the README, "Deploying"):
+ * Keys (docs/design.md section 5; every one is documented in the README, "Configuration"):
  *   logGroups               names or ARNs, comma-separated (or a JSON array in cdk.json)
  *   accountWide             true | false (default false): one account-level subscription policy instead
  *   filterPattern           CloudWatch Logs filter pattern (default DEFAULT_FILTER_PATTERN)
@@ -22,7 +22,7 @@
  *
  * At least one alert destination (alertEmails, Chatbot or the webhook) and one operator destination
  * (operatorEmails, alertEmails or Chatbot) are required; Chatbot only in the `aws` partition.
- *   mode                    single (default) | central | member (DESIGN.md section 9)
+ *   mode                    single (default) | central | member (docs/design.md section 9)
  *   organizationId          mode=central: the organisation admitted to the destination (o-...)
  *   centralAccount          mode=member: the central account (12 digits), the StackSet parameter's default
  */
@@ -88,7 +88,7 @@ export interface AppConfig {
   readonly operatorEmails?: readonly string[];
   readonly chatbot?: { readonly slackWorkspaceId: string; readonly slackChannelId: string };
   readonly slackWebhookSecretName?: string;
-  /** Alert memory's settings (DESIGN.md section 8), defaults where a key is absent. */
+  /** Alert memory's settings (docs/design.md section 8), defaults where a key is absent. */
   readonly incidents: IncidentSettingsConfig;
   /** Your own networks as canonical CIDRs (targets inside them are `internal-target`); empty by default. */
   readonly internalNetworks?: readonly string[];

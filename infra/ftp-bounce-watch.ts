@@ -1,5 +1,5 @@
 /**
- * FtpBounceWatch: the whole detection pipeline as one construct (DESIGN.md section 1). Existing log groups (or, with
+ * FtpBounceWatch: the whole detection pipeline as one construct (docs/design.md section 1). Existing log groups (or, with
  * `accountWide`, every log group) are subscribed to the detector function, which publishes alerts to an encrypted
  * SNS topic; email, AWS Chatbot and a Slack webhook forwarder hang off that topic; alarms watch the machinery itself.
  */
@@ -97,7 +97,7 @@ export interface FtpBounceWatchProps {
    */
   readonly accountWide?: boolean;
   /**
-   * Central mode (DESIGN.md section 9): the organisation (`o-...`) whose member accounts send their refusals to this
+   * Central mode (docs/design.md section 9): the organisation (`o-...`) whose member accounts send their refusals to this
    * account through a CloudWatch Logs destination and a Kinesis stream (member stacks: `MemberSubscription`). The
    * detector then takes Kinesis batches; `logGroups` and `accountWide` must be unset. Context `mode=central` with
    * `organizationId`.
@@ -167,7 +167,7 @@ export interface FtpBounceWatchProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Alert memory (DESIGN.md section 8): how long an incident counts further findings quietly before one update is
+   * Alert memory (docs/design.md section 8): how long an incident counts further findings quietly before one update is
    * published. Whole minutes, 5 minutes to 24 hours. Context key `alertWindow`.
    * @default Duration.minutes(60)
    */
@@ -283,7 +283,7 @@ export const SWEEP_TABLE_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:PutItem',
 export const SWEEP_INDEX_ACTIONS = ['dynamodb:Query'] as const;
 
 /**
- * The sweep's schedule: a window's update goes out within this long after the window ends (DESIGN.md section 8).
+ * The sweep's schedule: a window's update goes out within this long after the window ends (docs/design.md section 8).
  * Its timeout stays well below it, so with a reserved concurrency of 1 two sweeps never overlap.
  */
 const SWEEP_PERIOD = Duration.minutes(5);
@@ -298,7 +298,7 @@ const SWEEP_TIMEOUT = Duration.minutes(2);
 export class FtpBounceWatch extends Construct {
   /** Encrypts both topics. */
   public readonly key: kms.Key;
-  /** Alerts (DESIGN.md section 5): subscribe email, Chatbot, SQS, Lambda or HTTPS consumers here. */
+  /** Alerts (docs/design.md section 5): subscribe email, Chatbot, SQS, Lambda or HTTPS consumers here. */
   public readonly alertTopic: sns.Topic;
   /** Operational alarms about the pipeline itself. */
   public readonly operatorTopic: sns.Topic;
@@ -340,7 +340,7 @@ export class FtpBounceWatch extends Construct {
   public readonly slackForwarderFailureQueue?: sqs.Queue;
   /** The operational alarms, all notifying `operatorTopic`. */
   public readonly alarms: readonly cloudwatch.Alarm[];
-  /** Alert memory's state (DESIGN.md section 8): incidents per client, flood counters, sent digests. */
+  /** Alert memory's state (docs/design.md section 8): incidents per client, flood counters, sent digests. */
   public readonly incidentTable: dynamodb.Table;
   /** The central mode's destination, stream and event source mapping (only with `organizationId`). */
   public readonly centralIntake?: CentralIntake;
@@ -507,7 +507,7 @@ export class FtpBounceWatch extends Construct {
       ...lambdaBase(central ? KINESIS_DETECTOR_ENTRY : DETECTOR_ENTRY, DETECTOR_HANDLER),
       role: detectorRole,
       logGroup: this.detectorLogGroup,
-      // Why 512 MB: measured with the deployed bundle (`npm run bench` and README "Performance"), the largest
+      // Why 512 MB: measured with the deployed bundle (`npm run bench`, docs/performance.md), the largest
       // asynchronous payload (1 MB of base64) peaks at 110 MB RSS for ordinary syslog and at 237 MB for the worst
       // valid case (95,787 near-identical refusals, 22.6 MB of JSON); 256 MB would risk running out of memory on
       // exactly the flood that matters most. 512 MB gives 2x headroom, and on Lambda CPU share grows with memory.

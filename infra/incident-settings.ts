@@ -1,5 +1,5 @@
 /**
- * Alert memory's settings as infra sees them (DESIGN.md section 8): the six context keys, their defaults and ranges,
+ * Alert memory's settings as infra sees them (docs/design.md section 8): the six context keys, their defaults and ranges,
  * and the environment variables that carry them to the functions. Infra does not import runtime code, so the
  * numbers are restated here; test/infra/incident-settings.test.ts keeps them equal to `lambda/incidents/settings.ts`.
  * Pure: no CDK imports.

@@ -1,5 +1,5 @@
 /**
- * The member accounts' stack (DESIGN.md section 9), deployed to the organisation as a service-managed StackSet: one
+ * The member accounts' stack (docs/design.md section 9), deployed to the organisation as a service-managed StackSet: one
  * account-level subscription filter policy sending every log group's refusals (the keyword filter) to the central
  * account's CloudWatch Logs destination in the same Region. Cross-account delivery to a destination needs no role
  * in the member account (the destination's policy admits the organisation; its own role writes to the stream).

@@ -1,5 +1,5 @@
 /**
- * The central mode's entry (DESIGN.md section 9): a Kinesis event whose records are each one CloudWatch Logs
+ * The central mode's entry (docs/design.md section 9): a Kinesis event whose records are each one CloudWatch Logs
  * subscription payload, as a CloudWatch Logs destination writes them (the same gzip JSON, base64 in the record).
  * Every record runs through the subscription pipeline unchanged; its account is the payload's `owner`.
  *

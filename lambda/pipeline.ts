@@ -43,7 +43,7 @@ export interface PipelineDeps {
   readonly logger: PipelineLogger;
   readonly metrics: PipelineMetrics;
   /**
-   * Alert memory (DESIGN.md section 8). Absent: every batch is judged alone and its alerts are published as
+   * Alert memory (docs/design.md section 8). Absent: every batch is judged alone and its alerts are published as
    * they are (memory `off`).
    */
   readonly memory?: {

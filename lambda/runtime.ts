@@ -37,7 +37,7 @@ export interface Runtime {
   /** The detector: one CloudWatch Logs subscription event. */
   detect(event: unknown, context: Context): Promise<PipelineSummary>;
   /**
-   * The central mode's detector (DESIGN.md section 9): one Kinesis batch of CloudWatch Logs payloads, in order; the
+   * The central mode's detector (docs/design.md section 9): one Kinesis batch of CloudWatch Logs payloads, in order; the
    * first record that fails is reported in `batchItemFailures` (and the rest left for Lambda's retry from it).
    */
   detectKinesis(event: unknown, context: Context): Promise<KinesisStreamBatchResponse>;

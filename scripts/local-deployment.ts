@@ -44,7 +44,7 @@ export interface LocalDeploymentOptions {
    * How batches reach the detector: `subscription` (default) invokes it with each CloudWatch Logs event, as a
    * subscription filter does; `kinesis` puts each payload as one record into an embedded Kinesis-compatible stream
    * (kinesalite), reads it back with GetRecords as the event source mapping does, and invokes the detector's
-   * Kinesis entry point (the central mode, DESIGN.md section 9).
+   * Kinesis entry point (the central mode, docs/design.md section 9).
    */
   readonly via?: 'subscription' | 'kinesis';
   /** Called after each detector invocation, and after each sweep that published something. */

@@ -1,4 +1,4 @@
-/** `ftp-bounce-watch scan [FILE ...]`: the rule 11209 detector over log files or stdin (DESIGN.md section 5). */
+/** `ftp-bounce-watch scan [FILE ...]`: the rule 11209 detector over log files or stdin (docs/design.md section 5). */
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { DEFAULT_FILTER_PATTERN } from '../../infra/filter-pattern';
@@ -195,6 +195,7 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
         alerts: values.alerts === true,
         publish: values.publish,
         context: contextPairs(values.context ?? []),
+        color: wantsColor(io.stdoutIsTty, io.env, values['no-color'] === true),
       },
       io,
     );

@@ -23,6 +23,7 @@ import { clientRegion, resolveDeps } from '../aws/deps';
 import { InterruptedError, oneLine } from '../aws/errors';
 import { BufferedWriter, CliError, type CliIo, UsageError } from '../io';
 import { renderAlertsText } from '../render/alerts-text';
+import { ansiPaint, noPaint } from '../render/color';
 import { formatElapsed, ProgressLine } from '../render/progress';
 import { plural, TextSummary, terminalSafe } from '../render/scan-text';
 import { type ScanCounters, scanLogGroupEvents } from './filter-events';
@@ -42,6 +43,8 @@ export interface LogGroupScanOptions {
   readonly publish: string | undefined;
   /** Alert memory's context keys (`-c alertWindow=90m`), as the deployment takes them. */
   readonly context?: Readonly<Record<string, string>>;
+  /** Colour the severities of the text summary (a terminal that wants colour: `wantsColor`). Default: none. */
+  readonly color?: boolean;
 }
 
 /** Some alerts could not be published: exit status 1 (the scan itself worked). */
@@ -115,7 +118,7 @@ export async function runLogGroupScan(options: LogGroupScanOptions, io: CliIo): 
   assertTargetsInRegion(targets, region);
 
   const out = new BufferedWriter(io.stdout);
-  const summary = new TextSummary();
+  const summary = new TextSummary(options.color === true ? ansiPaint : noPaint);
   const located: LocatedFinding[] = [];
   const counters: ScanCounters = { events: 0, pages: 0, findings: 0 };
   const progress = new ProgressLine(io.stderr, io.stderrIsTty);

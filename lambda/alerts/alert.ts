@@ -1,5 +1,5 @@
 /**
- * The Alert contract (DESIGN.md section 5): one per log group x client IP x classification, built from the
+ * The Alert contract (docs/design.md section 5): one per log group x client IP x classification, built from the
  * findings of one batch (or one CLI scan). This is the SNS `default` JSON; the email, Slack and Chatbot
  * renderings are derived from it. String fields taken from log lines are raw data, not display text: the
  * renderers sanitise them for their medium.
@@ -11,12 +11,12 @@ export type AlertCommand = FtpCommand | 'PORT/EPRT';
 
 /**
  * What an alert is about: a finding's classification, or `bounce-scan`, which no single line has: a client
- * that aimed at many ports or hosts within one window (DESIGN.md section 8).
+ * that aimed at many ports or hosts within one window (docs/design.md section 8).
  */
 export type AlertClassification = Classification | 'bounce-scan';
 
 /**
- * Which message of an incident this is (DESIGN.md section 8): `new` opens it, `escalation` opens a more severe
+ * Which message of an incident this is (docs/design.md section 8): `new` opens it, `escalation` opens a more severe
  * one for a client that already had one, `update` closes a window in which more findings arrived, `digest`
  * lists low-severity incidents (or those folded by the flood guard) over an interval.
  */
@@ -179,7 +179,7 @@ export interface WellKnownTargetHit {
 }
 
 /**
- * Where a finding was logged. The Finding's `host` field comes with the detector's round 2 (DESIGN.md section
+ * Where a finding was logged. The Finding's `host` field comes with the detector's round 2 (docs/design.md section
  * 4); read optionally so alerts work with findings that carry it and with those that do not.
  */
 export function hostOf(finding: Finding): string | null {

@@ -1,5 +1,5 @@
 /**
- * Findings -> Alerts: one alert per log group x client IP x classification (DESIGN.md section 1). Pure and
+ * Findings -> Alerts: one alert per log group x client IP x classification (docs/design.md section 1). Pure and
  * deterministic: the same findings in any order give the same alerts, in the same order, with the same ids.
  */
 import { createHash } from 'node:crypto';
@@ -377,7 +377,7 @@ function buildAlert(group: GroupState, options: GroupOptions): Alert {
 }
 
 /**
- * The incident id of a key (DESIGN.md section 8: account, region, log group, client, classification), for
+ * The incident id of a key (docs/design.md section 8: account, region, log group, client, classification), for
  * alerts judged without memory. With memory an incident id also names when the incident opened.
  */
 export function incidentIdOf(

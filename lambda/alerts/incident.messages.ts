@@ -1,5 +1,5 @@
 /**
- * What incident messages say (DESIGN.md section 8), kept apart from the logic in lambda/incidents: the scan
+ * What incident messages say (docs/design.md section 8), kept apart from the logic in lambda/incidents: the scan
  * classification's explanation and runbook, and the wording of each message kind.
  */
 import type { ClassificationText } from '../detector/rule-11209.messages';

@@ -1,5 +1,5 @@
 /**
- * Helpers for untrusted text (DESIGN.md section 6). Every log line, and every name taken from one (server,
+ * Helpers for untrusted text (docs/design.md section 6). Every log line, and every name taken from one (server,
  * client name, log stream), is attacker-influenced: it reaches email subjects, mail bodies and Slack.
  *
  * Choices, briefly:

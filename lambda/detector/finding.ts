@@ -1,5 +1,5 @@
 /**
- * The Finding contract (DESIGN.md section 4): one per log line on which proftpd refused a PORT/EPRT command.
+ * The Finding contract (docs/design.md section 4): one per log line on which proftpd refused a PORT/EPRT command.
  * Field names and values are relied on by the CLI's jsonl output, the alerts and downstream consumers.
  */
 

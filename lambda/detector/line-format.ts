@@ -1,5 +1,5 @@
 /**
- * Recognises the log line formats proftpd's messages reach CloudWatch in (DESIGN.md section 3) and returns
+ * Recognises the log line formats proftpd's messages reach CloudWatch in (docs/design.md section 3) and returns
  * proftpd's own message with the client details from its serverinfo prefix. Anything that is not provably a
  * proftpd line — another program, an unknown header, text planted after the serverinfo — yields null.
  *

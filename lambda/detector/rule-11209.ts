@@ -1,5 +1,5 @@
 /**
- * Rule 11209: proftpd refused a PORT/EPRT command (DESIGN.md sections 3 and 4). Matching and classification
+ * Rule 11209: proftpd refused a PORT/EPRT command (docs/design.md sections 3 and 4). Matching and classification
  * only; what the rule says to people lives in rule-11209.messages.ts.
  */
 import type { Classification, DataTarget, Finding, FtpCommand, Severity } from './finding';
@@ -148,7 +148,7 @@ const VERDICTS = Object.fromEntries(
 ) as Readonly<Record<Classification, Verdict>>;
 
 /**
- * DESIGN.md section 4, first match wins. `internal`: the target is in NAT-style space (see ftp-address.ts);
+ * docs/design.md section 4, first match wins. `internal`: the target is in NAT-style space (see ftp-address.ts);
  * `srcIp`: the client as proftpd saw it; `networks`: the operator's own networks.
  */
 function classify(

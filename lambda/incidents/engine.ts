@@ -1,5 +1,5 @@
 /**
- * The decisions of alert memory (DESIGN.md section 8), as pure functions: (state, findings, now) -> (new state,
+ * The decisions of alert memory (docs/design.md section 8), as pure functions: (state, findings, now) -> (new state,
  * messages). No I/O and no clock: the caller passes `now` (wall time in the Lambda, the log's own time in a
  * backfill), so a replay decides exactly what the deployment would have.
  *

@@ -1,4 +1,4 @@
-/** Alert memory (DESIGN.md section 8): incidents across invocations. Pure decisions, a store port, a service. */
+/** Alert memory (docs/design.md section 8): incidents across invocations. Pure decisions, a store port, a service. */
 export type { BatchDecision, SweepDecision } from './engine';
 export { applyBatch, bucketEnd, dueAt, isIdle, rollWindows, sweepClient, windowTotals, withoutSent } from './engine';
 export type { ClassGroup, ClientBatch, TargetTally } from './evidence';

@@ -1,5 +1,5 @@
 /**
- * The knobs of alert memory (DESIGN.md section 8), with their defaults and why. The CDK context keys of the
+ * The knobs of alert memory (docs/design.md section 8), with their defaults and why. The CDK context keys of the
  * same names (infra/context.ts) set them through the environment; the CLI and the local run take `-c key=value`.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Reads an Alert back from the SNS message the forwarder receives (the `default` JSON of DESIGN.md section 5).
+ * Reads an Alert back from the SNS message the forwarder receives (the `default` JSON of docs/design.md section 5).
  * The topic only accepts publishes from the detector, but a message of the wrong shape (a manual test publish, a
  * future format) must fail with a clear reason rather than as a TypeError deep inside the renderer.
  */

@@ -1,4 +1,4 @@
-/** Central mode (`mode=central`) and the member stack (`mode=member`), by shape (DESIGN.md section 9). */
+/** Central mode (`mode=central`) and the member stack (`mode=member`), by shape (docs/design.md section 9). */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildAnyApp, buildApp } from '../../infra/app';
 import { CENTRAL_BATCH_SIZE, CENTRAL_RETRY_ATTEMPTS } from '../../infra/central-intake';

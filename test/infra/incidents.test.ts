@@ -1,5 +1,5 @@
 /**
- * Alert memory in the stack (DESIGN.md section 8): the incident table, the scheduled sweep, their grants and alarms,
+ * Alert memory in the stack (docs/design.md section 8): the incident table, the scheduled sweep, their grants and alarms,
  * the six context keys, and the settings infra restates from the runtime (which must not drift apart).
  */
 import { Duration, Stack } from 'aws-cdk-lib';

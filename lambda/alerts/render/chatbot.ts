@@ -186,7 +186,7 @@ export function renderChatbotCard(alert: Alert): ChatbotCard {
       ),
     },
     metadata: {
-      // One thread per incident: its first alert, escalations, updates stay together (DESIGN.md section 8).
+      // One thread per incident: its first alert, escalations, updates stay together (docs/design.md section 8).
       threadId: `ftp-bounce-watch-${alert.incidentId}`,
       summary: slackSafe(
         alert.kind === 'digest' ? `[${sev}] ${alert.title}` : `[${sev}] ${text.label} from ${alert.srcIp ?? 'unknown client'}`,

@@ -1,5 +1,5 @@
 /**
- * One SNS Publish entry for an alert (DESIGN.md section 5): MessageStructure "json" with `default` (the alert
+ * One SNS Publish entry for an alert (docs/design.md section 5): MessageStructure "json" with `default` (the alert
  * JSON), `email` (text body) and `https` (the Chatbot card), the subject, and message attributes for
  * subscription filter policies. The whole entry stays under SNS's 256 KiB: when it would not, samples are
  * dropped (last first), then the description is shortened, and the alert says so (samplesDropped,
@@ -82,7 +82,7 @@ function render(alert: Alert): SnsAlertMessage {
       severity: alert.severity,
       classification: alert.classification,
       logGroup: attributeValue(alert.logGroup),
-      // For filter policies per account (DESIGN.md section 9: one topic for many accounts); `unknown` off AWS.
+      // For filter policies per account (docs/design.md section 9: one topic for many accounts); `unknown` off AWS.
       account: attributeValue(alert.account ?? 'unknown'),
     },
   };

@@ -69,7 +69,7 @@ export function alertOf(findings: readonly LocatedFinding[]): Alert {
 
 /**
  * The finding with the host it was logged on. The Finding's `host` comes with the detector's round 2
- * (DESIGN.md section 4); set here so alerts can be tested with it whether or not the detector fills it yet.
+ * (docs/design.md section 4); set here so alerts can be tested with it whether or not the detector fills it yet.
  */
 export function onHost(f: Finding, host: string | null): Finding {
   return { ...f, host } as Finding;

@@ -19,7 +19,7 @@ const GROUP = '/ftp/proftpd';
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:ftp-bounce-watch-alerts';
 const DAY = 86_400_000;
 
-function arrange(options: { tty?: boolean; stderrTty?: boolean } = {}) {
+function arrange(options: { tty?: boolean; stderrTty?: boolean; env?: Record<string, string> } = {}) {
   const client = logsClient();
   const logs = mockClient(client);
   const sns = snsClient();
@@ -134,6 +134,31 @@ describe('scan --log-group --format text', () => {
     expect(lines.at(-1)).toBe(
       `Searched ${new Date(NOW - DAY).toISOString()} to ${new Date(NOW).toISOString()} for events matching ${DEFAULT_FILTER_PATTERN}.`,
     );
+  });
+
+  it('colours the severity tags on a terminal, as a file scan does', async () => {
+    const { logs, io } = arrange({ tty: true });
+    logs.on(FilterLogEventsCommand).resolves({ ...meta, events: [event(NAT, 60), event(BOUNCE, 30)] });
+
+    await main(['scan', '--format', 'text', '--log-group', GROUP], io);
+
+    const out = io.out();
+    expect(out).toContain('\u001b[1;31m[CRITICAL]\u001b[0m FTP bounce attempt: 203.0.113.9');
+    expect(out).toContain('\u001b[36m[LOW]\u001b[0m FTP client behind NAT');
+  });
+
+  it.each<[string, { tty: boolean; env?: Record<string, string> }, string[]]>([
+    ['stdout is not a terminal', { tty: false }, []],
+    ['NO_COLOR is set', { tty: true, env: { NO_COLOR: '1' } }, []],
+    ['--no-color is given', { tty: true }, ['--no-color']],
+  ])('no colour when %s', async (_name, options, flags) => {
+    const { logs, io } = arrange(options);
+    logs.on(FilterLogEventsCommand).resolves({ ...meta, events: [event(BOUNCE, 30)] });
+
+    await main(['scan', '--format', 'text', '--log-group', GROUP, ...flags], io);
+
+    expect(io.out()).toMatch(/^\[CRITICAL\] FTP bounce attempt/);
+    expect(io.out()).not.toContain('\u001b');
   });
 });
 

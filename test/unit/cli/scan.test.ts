@@ -97,7 +97,7 @@ describe('ftp-bounce-watch scan --format jsonl', () => {
   });
 
   it('examines an over-long line on its first megabyte and keeps counting lines after it', async () => {
-    // Trailing white space: a refusal followed by other text is not one (DESIGN.md section 3).
+    // Trailing white space: a refusal followed by other text is not one (docs/design.md section 3).
     const path = file('long.log', `${NAT}${' '.repeat(3 * 1024 * 1024)}x\n${BOUNCE}\n`);
     const io = captureIo();
 

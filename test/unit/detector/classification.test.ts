@@ -11,7 +11,7 @@ function eprtRefusal(ip: string, port: number, reason = 'address mismatch'): str
 
 const classify = (line: string): Classification | undefined => detectLine(line)?.classification;
 
-describe('classification at its boundaries (DESIGN.md section 4, first match wins)', () => {
+describe('classification at its boundaries (docs/design.md section 4, first match wins)', () => {
   it.each<[string, string, Classification]>([
     ['port 1023 → bounce', portRefusal('192.168.1.2', 1023), 'bounce-attempt'],
     ['port 1024, private → NAT', portRefusal('192.168.1.2', 1024), 'nat-misconfiguration'],

@@ -6,7 +6,7 @@ const FROM_CLIENT = { srcIp: '198.51.100.4', clientName: 'client.isp.example', s
 
 type Expected = Partial<Finding>;
 
-/** One row per format class of DESIGN.md section 3; each must fire with the fields given. */
+/** One row per format class of docs/design.md section 3; each must fire with the fields given. */
 const formats: ReadonlyArray<[string, string, Expected]> = [
   ['BSD syslog', `May 29 18:49:42 valhalla proftpd[16661]: ${SERVERINFO} - ${REFUSAL}`, FROM_CLIENT],
   [
@@ -131,7 +131,7 @@ const formats: ReadonlyArray<[string, string, Expected]> = [
   ],
 ];
 
-describe('rule 11209: every format class of DESIGN.md section 3 fires', () => {
+describe('rule 11209: every format class of docs/design.md section 3 fires', () => {
   it.each(formats)('%s', (_name, line, expected) => {
     const finding = detectLine(line);
 

@@ -3,7 +3,7 @@ import { detectLine } from '../../../lambda/detector';
 const REFUSAL = 'Refused PORT 192,168,1,34,206,55 (address mismatch)';
 
 /**
- * One row per negative class of DESIGN.md section 3. OSSEC/Wazuh fire on the planted rows (they match
+ * One row per negative class of docs/design.md section 3. OSSEC/Wazuh fire on the planted rows (they match
  * `Refused PORT ` anywhere in a proftpd line); we do not, because the refusal must be proftpd's message itself.
  */
 const negatives: ReadonlyArray<[string, string]> = [

@@ -20,7 +20,7 @@ function eprtFrom(src: string, ip: string, port: number, reason = 'address misma
   return `proftpd[1]: srv (c[${src}]) - Refused EPRT |2|${ip}|${port}| (${reason})`;
 }
 
-describe('round 2 classification order (DESIGN.md section 4): internal-target and proxy-address-mismatch', () => {
+describe('round 2 classification order (docs/design.md section 4): internal-target and proxy-address-mismatch', () => {
   it.each<[string, string, Classification, Classification]>([
     // name, line, with internalNetworks, without
     ['bounce still wins inside your network', portFrom('198.51.100.4', '10.0.3.99', 80), 'bounce-attempt', 'bounce-attempt'],
