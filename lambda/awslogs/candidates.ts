@@ -34,26 +34,27 @@ const EVENT = new RegExp(String.raw`\{"id":"${STRING}","timestamp":${TIMESTAMP},
 const EVENT_PARTS = new RegExp(String.raw`\{"id":"(${STRING})","timestamp":(${TIMESTAMP}),"message":"(${STRING})"\}`, 'y');
 
 export interface CandidateEvents {
-  /**
-   * The header's fields as JSON.parse gives them, with `logEvents` holding the candidate events only (sparse),
-   * or every event (dense), each as JSON.parse gives it.
-   */
+  /** The header's fields as JSON.parse gives them, with `logEvents` holding the candidate events only. */
   readonly batch: Record<string, unknown>;
-  /** Every event of the batch, candidates or not. */
-  readonly eventCount: number;
+  /** Every event of the batch, candidates or not; null when a dense batch was not walked (see `walkDense`). */
+  readonly eventCount: number | null;
   /**
-   * False when the keywords were too many (or could hide in escapes) to pick candidates: `batch.logEvents` then
-   * holds every event, read in the same walk (cheaper than JSON.parse, which copies every message; these are
-   * slices of the text).
+   * False when the keywords were too many (or could hide in escapes) to pick candidates: `batch.logEvents` is
+   * then empty, and the caller parses the whole text.
    */
   readonly sparse: boolean;
 }
 
 /**
  * The candidate events of `text` with the batch header, or null when the whole text must be parsed. Stops
- * walking, and returns the count so far plus one, once the events exceed `maxEvents`.
+ * walking once the events exceed `maxEvents`, and returns the count so far plus one. A dense batch is walked (checked
+ * valid and counted) only when `walkDense`: a caller that bounds the whole parse otherwise saves the walk.
  */
-export function decodeCandidateEvents(text: string, maxEvents = Number.POSITIVE_INFINITY): CandidateEvents | null {
+export function decodeCandidateEvents(
+  text: string,
+  maxEvents = Number.POSITIVE_INFINITY,
+  walkDense = true,
+): CandidateEvents | null {
   const keyAt = text.indexOf(EVENTS_KEY);
   const eventsStart = keyAt + EVENTS_KEY.length;
   const eventsEnd = text.lastIndexOf(']');
@@ -64,38 +65,29 @@ export function decodeCandidateEvents(text: string, maxEvents = Number.POSITIVE_
   // Keywords first: a dense batch gives up after the first few hundred, without a scan of the whole text. A
   // keyword could also be spelled with escapes: then every event is examined.
   const hits = hasEscapedAscii(text) ? null : keywordsIn(text, eventsStart, eventsEnd, maxCandidates);
-  const events: LogEvent[] = [];
+  if (hits === null && !walkDense) return { batch: { ...header, logEvents: [] }, eventCount: null, sparse: false };
+  const candidates: LogEvent[] = [];
   let next = 0; // the first hit not yet placed in an event
   let count = 0;
   if (eventsStart < eventsEnd) {
     let start = eventsStart;
     for (;;) {
-      let end: number;
-      if (hits === null) {
-        // Dense: every event is read, in the one pass that also checks it.
-        const event = eventAt(text, start);
+      EVENT.lastIndex = start;
+      if (!matches(EVENT, text)) return null;
+      const end = EVENT.lastIndex; // after the `,` or `]`
+      if (++count > maxEvents) break;
+      if (hits !== null && next < hits.length && (hits[next] as number) < end) {
+        const event = candidateAt(text, start);
         if (event === null) return null;
-        end = EVENT_PARTS.lastIndex + 1; // after the `,` or `]` eventAt checked
-        if (++count > maxEvents) break;
-        events.push(event);
-      } else {
-        EVENT.lastIndex = start;
-        if (!matches(EVENT, text)) return null;
-        end = EVENT.lastIndex; // after the `,` or `]`
-        if (++count > maxEvents) break;
-        if (next < hits.length && (hits[next] as number) < end) {
-          const event = eventAt(text, start);
-          if (event === null) return null;
-          events.push(event);
-          while (next < hits.length && (hits[next] as number) < end) next++;
-        }
+        candidates.push(event);
+        while (next < hits.length && (hits[next] as number) < end) next++;
       }
       if (end === eventsEnd + 1) break; // the `]` closing the array
       if (end > eventsEnd) return null;
       start = end;
     }
   }
-  return { batch: { ...header, logEvents: events }, eventCount: count, sparse: hits !== null };
+  return { batch: { ...header, logEvents: candidates }, eventCount: count, sparse: hits !== null };
 }
 
 /** Indices of the keywords between `from` and `to`, or null when there are more than `max`. */
@@ -131,21 +123,16 @@ function matches(pattern: RegExp, text: string): boolean {
   }
 }
 
-/**
- * The event starting at `start`, built, when it is in the layout and followed by a `,` or `]`; else null.
- * EVENT_PARTS.lastIndex is then its end (the separator's index).
- */
-function eventAt(text: string, start: number): LogEvent | null {
+/** The event starting at `start` (already matched by EVENT), built. */
+function candidateAt(text: string, start: number): LogEvent | null {
   EVENT_PARTS.lastIndex = start;
   let parts: RegExpExecArray | null;
   try {
     parts = EVENT_PARTS.exec(text);
   } catch {
-    return null; // a pathological input that exhausts the engine's stack: the full parse decides
+    return null;
   }
   if (parts === null) return null;
-  const separator = text.charCodeAt(EVENT_PARTS.lastIndex);
-  if (separator !== 0x2c && separator !== 0x5d) return null; // `,` `]`
   const [, id = '', timestamp = '', message = ''] = parts;
   return { id: jsonString(id), timestamp: Number(timestamp), message: jsonString(message) };
 }

@@ -72,21 +72,25 @@ export function decodeSubscriptionEvent(event: unknown, options: DecodeOptions =
 
   // Control messages are tiny and parsed whole; only a small payload is searched for one.
   const maybeControl = text.length <= CONTROL_MESSAGE_MAX_CHARS && text.includes('CONTROL_MESSAGE');
-  // The walk over CloudWatch's layout (candidates.ts) checks and counts every event; a sparse batch's events
-  // holding a keyword, or a dense batch's events, are read as they are checked. Null: another layout, parsed
-  // whole below.
-  const walked = options.fullParse || maybeControl ? null : decodeCandidateEvents(text, maxEvents);
+  // The walk over CloudWatch's layout (candidates.ts): the events are checked and counted without being built, and
+  // those holding a keyword picked out, so that only they are parsed. Null: another layout, parsed whole below.
+  // A dense batch is parsed whole; when its length alone bounds that parse, it is not walked first.
+  const maxValues = maxEvents * VALUES_PER_EVENT + HEADER_VALUES;
+  const parseBounded = maxJsonItems(text.length) <= maxValues;
+  const walked = options.fullParse || maybeControl ? null : decodeCandidateEvents(text, maxEvents, !parseBounded);
   if (walked !== null) {
     if (walked.batch.messageType === 'CONTROL_MESSAGE') return { kind: 'control', ...sizes };
-    if (walked.eventCount > maxEvents) throw tooManyEvents(maxEvents);
+    if (walked.eventCount !== null && walked.eventCount > maxEvents) throw tooManyEvents(maxEvents);
     const batch = validateBatch(walked.batch);
     // The fast path: no keyword in any event means no event can be a finding.
     if (walked.sparse && batch.logEvents.length === 0) return { kind: 'no-candidates', ...sizes };
-    return { kind: 'data', batch, candidatesOnly: walked.sparse, eventCount: walked.eventCount, ...sizes };
-  }
-  if (!maybeControl && !parseBounded(text.length, maxEvents)) {
+    if (walked.sparse) {
+      return { kind: 'data', batch, candidatesOnly: true, eventCount: walked.eventCount ?? 0, ...sizes };
+    }
+    // Dense: walked, the text is valid and its events within the cap; or its length bounds the parse.
+  } else if (!maybeControl && !parseBounded) {
     const values = countValueOpeners(text);
-    if (values > maxValues(maxEvents)) {
+    if (values > maxValues) {
       throw new MalformedPayloadError(
         'too-many-events',
         `payload holds up to ${values} JSON values, more than ${maxEvents} events could (${VALUES_PER_EVENT} each)`,
@@ -110,18 +114,13 @@ function tooManyEvents(maxEvents: number): MalformedPayloadError {
   return new MalformedPayloadError('too-many-events', `batch holds more than ${maxEvents} log events`);
 }
 
-/** The JSON values a payload of at most `maxEvents` events may hold before it is parsed. */
-function maxValues(maxEvents: number): number {
-  return maxEvents * VALUES_PER_EVENT + HEADER_VALUES;
-}
-
 /**
- * Whether a text of `length` characters is too short to hold more than maxValues: then it is not counted. Every
- * item (value or member name) but the outermost follows its own separator (`[`, `{`, `,` or `:`) and ends with
- * its own last character (`]`, `}`, `"`, a digit or a letter): disjoint sets, so n items need 2n - 1 characters.
+ * An upper bound on the items (values and member names) JSON.parse can build from a text of `length`
+ * characters. Every item but the outermost follows its own separator (`[`, `{`, `,` or `:`) and every item
+ * ends with its own last character (`]`, `}`, `"`, a digit or a letter): disjoint sets, so 2n - 1 <= length.
  */
-function parseBounded(length: number, maxEvents: number): boolean {
-  return (length + 1) / 2 <= maxValues(maxEvents);
+function maxJsonItems(length: number): number {
+  return (length + 1) / 2;
 }
 
 /**
