@@ -38,6 +38,7 @@ export function buildAnyApp(options: BuildAppOptions = {}): BuiltApp | BuiltMemb
   const stack = new MemberSubscriptionStack(app, MEMBER_STACK_NAME, {
     filterPattern: config.filterPattern,
     ...(config.centralAccount !== undefined && { centralAccount: config.centralAccount }),
+    ...(config.memberExcludedLogGroups !== undefined && { excludedLogGroups: config.memberExcludedLogGroups }),
   });
   Tags.of(stack).add('application', 'ftp-bounce-watch');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -25,6 +25,8 @@
  *   mode                    single (default) | central | member (docs/design.md section 9)
  *   organizationId          mode=central: the organisation admitted to the destination (o-...)
  *   centralAccount          mode=member: the central account (12 digits), the StackSet parameter's default
+ *   memberExcludedLogGroups mode=member: log group names the account policy leaves out, comma-separated (default
+ *                           none; the StackSet parameter ExcludedLogGroups adds more at deploy time)
  */
 import type { Severity } from '../lambda/detector';
 import { InvalidNetworkError, parseNetwork } from '../lambda/detector/networks';
@@ -40,9 +42,11 @@ import {
 import {
   editDistance,
   emailListProblems,
+  excludedLogGroupsProblems,
   filterPatternProblem,
   isSeverity,
   type LogGroupRef,
+  MEMBER_EXCLUSIONS_MAX_BYTES,
   parseLogGroup,
   partitionOfRegion,
   SEVERITIES,
@@ -72,6 +76,7 @@ export const CONTEXT_KEYS = [
   'mode',
   'organizationId',
   'centralAccount',
+  'memberExcludedLogGroups',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -101,6 +106,8 @@ export interface AppConfig {
   readonly organizationId?: string;
   /** mode=member only (optional: the StackSet may pass the parameter instead). */
   readonly centralAccount?: string;
+  /** mode=member only: log group names every member's account policy leaves out. */
+  readonly memberExcludedLogGroups?: readonly string[];
 }
 
 export const DEPLOYMENT_MODES = ['single', 'central', 'member'] as const;
@@ -174,6 +181,13 @@ export function parseContext(
     problem('centralAccount', `expected a 12-digit account ID, got ${show(centralAccount)}`);
   }
   if (centralAccount !== undefined && mode !== 'member') problem('centralAccount', 'is only used with mode=member');
+  const memberExcludedLogGroups = readList(context, 'memberExcludedLogGroups', problem);
+  if (memberExcludedLogGroups !== undefined && mode !== 'member') {
+    problem('memberExcludedLogGroups', 'is only used with mode=member');
+  }
+  for (const message of excludedLogGroupsProblems(memberExcludedLogGroups ?? [], MEMBER_EXCLUSIONS_MAX_BYTES)) {
+    problem('memberExcludedLogGroups', message);
+  }
   const needsLogGroups = mode === 'single';
 
   const accountWide = readBoolean(context, 'accountWide', problem) ?? false;
@@ -285,6 +299,7 @@ export function parseContext(
     ...(mode !== 'single' && { mode }),
     ...(organizationId !== undefined && { organizationId }),
     ...(centralAccount !== undefined && { centralAccount }),
+    ...(memberExcludedLogGroups !== undefined && { memberExcludedLogGroups }),
   };
 }
 

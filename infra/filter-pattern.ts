@@ -16,6 +16,15 @@ export const DEFAULT_FILTER_PATTERN = '?"Refused PORT" ?"Refused EPRT"';
  */
 export const SUBSCRIPTION_FILTER_NAME = 'ftp-bounce-watch';
 
+/**
+ * The name of a per-log-group filter: `SUBSCRIPTION_FILTER_NAME` in the main stack, `ftp-bounce-watch-shard-N` in
+ * nested stack N (beyond 100 log groups). A filter that changes stack is a new resource, and CloudFormation creates
+ * the new resource before it deletes the old one; only distinct names keep that delete from removing the new filter.
+ */
+export function subscriptionFilterName(shard?: number): string {
+  return shard === undefined ? SUBSCRIPTION_FILTER_NAME : `${SUBSCRIPTION_FILTER_NAME}-shard-${shard}`;
+}
+
 /** The name of the account-level subscription filter policy (`accountWide=true`); one per account and Region. */
 export const ACCOUNT_POLICY_NAME = 'ftp-bounce-watch';
 

@@ -50,7 +50,7 @@ import {
   SWEEP_HANDLER,
 } from './bundling-options';
 import { CentralIntake } from './central-intake';
-import { ACCOUNT_POLICY_NAME, DEFAULT_FILTER_PATTERN, SUBSCRIPTION_FILTER_NAME } from './filter-pattern';
+import { ACCOUNT_POLICY_NAME, DEFAULT_FILTER_PATTERN, SUBSCRIPTION_FILTER_NAME, subscriptionFilterName } from './filter-pattern';
 import { RUNBOOKS } from './runbooks';
 import {
   formatMinutes,
@@ -86,7 +86,8 @@ export interface ChatbotSlackChannel {
 export interface FtpBounceWatchProps {
   /**
    * Existing log groups to watch: names, ARNs (same account and Region as the stack) or log group constructs. Each
-   * gets one subscription filter named `SUBSCRIPTION_FILTER_NAME` and an invoke permission scoped to that group.
+   * gets one subscription filter named `SUBSCRIPTION_FILTER_NAME` (`ftp-bounce-watch-shard-N` beyond
+   * `INLINE_SUBSCRIPTION_LIMIT` groups, in nested stack N); one invoke permission covers them all.
    * @default - none; `accountWide` must then be true
    */
   readonly logGroups?: ReadonlyArray<string | logs.ILogGroup>;
@@ -228,11 +229,14 @@ const FAILURE_BUCKET_METRICS_ID = 'FailedInvocations';
 
 /**
  * A CloudWatch Metrics Insights query summing a CloudWatch Logs delivery metric over every subscription of ours:
- * per-group filters and the account-level policy share the name (filter-pattern.ts), so one alarm covers hundreds
- * of log groups without one alarm (or one metric) per group.
+ * per-group filters share a name per stack (at most 17 names: filter-pattern.ts), the account-level policy has the
+ * main stack's, so one alarm covers thousands of log groups without one alarm (or one metric) per group.
  */
-export function logsDeliveryQuery(metricName: 'DeliveryErrors' | 'DeliveryThrottling'): string {
-  const names = [...new Set([SUBSCRIPTION_FILTER_NAME, ACCOUNT_POLICY_NAME])].map((n) => `FilterName = '${n}'`);
+export function logsDeliveryQuery(
+  metricName: 'DeliveryErrors' | 'DeliveryThrottling',
+  filterNames: readonly string[] = [SUBSCRIPTION_FILTER_NAME],
+): string {
+  const names = [...new Set([...filterNames, ACCOUNT_POLICY_NAME])].map((n) => `FilterName = '${n}'`);
   return `SELECT SUM(${metricName}) FROM "AWS/Logs" WHERE ${names.join(' OR ')}`;
 }
 /** Every action a topic policy can name (https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-language-api-permissions-reference.html). */
@@ -638,7 +642,7 @@ export class FtpBounceWatch extends Construct {
         this.newAlarm(
           `Logs${metricName}Alarm`,
           new cloudwatch.MathExpression({
-            expression: logsDeliveryQuery(metricName),
+            expression: logsDeliveryQuery(metricName, watched.filterNames),
             period: ALARM_PERIOD,
             label: `${metricName} of the ${SUBSCRIPTION_FILTER_NAME} subscriptions`,
           }),
@@ -736,15 +740,18 @@ export class FtpBounceWatch extends Construct {
   /**
    * One filter per log group, all sending to the detector under one account-wide invoke permission. Up to
    * `INLINE_SUBSCRIPTION_LIMIT` groups the filters sit in this stack; beyond, in `SUBSCRIPTION_SHARDS` nested
-   * stacks, each group's shard chosen by a hash of its name, so adding or removing a group never moves another one
-   * (a moved filter would be created under the same name, then deleted with the old resource).
+   * stacks, each group's shard chosen by a hash of its name, so adding or removing a group never moves another one.
+   * Crossing the limit (either way) moves every filter to another stack: a new resource, which CloudFormation creates
+   * before it deletes the old one. The filter's name therefore names its stack (`subscriptionFilterName`): the new
+   * filter takes the group's other slot for the length of the update, and deleting the old one leaves it in place.
+   * A name shared by both would be one filter, updated in place and then deleted: the group silently unsubscribed.
    */
   private addSubscriptionFilters(
     stack: Stack,
     sources: ReadonlyArray<string | logs.ILogGroup>,
     filterPattern: string,
-  ): { filters: logs.SubscriptionFilter[]; shards: NestedStack[]; permission?: lambda.CfnPermission } {
-    if (sources.length === 0) return { filters: [], shards: [] };
+  ): { filters: logs.SubscriptionFilter[]; shards: NestedStack[]; filterNames: string[]; permission?: lambda.CfnPermission } {
+    if (sources.length === 0) return { filters: [], shards: [], filterNames: [] };
     const permission = new lambda.CfnPermission(this, 'LogsInvokePermission', {
       action: 'lambda:InvokeFunction',
       functionName: this.detector.functionArn,
@@ -754,9 +761,8 @@ export class FtpBounceWatch extends Construct {
     });
     const destination = new DetectorDestination(this.detector.functionArn);
     const shards = new Map<number, NestedStack>();
-    const shardOf = (key: string): Construct => {
-      if (sources.length <= INLINE_SUBSCRIPTION_LIMIT) return this;
-      const index = Number.parseInt(shortHash(key).slice(0, 8), 16) % SUBSCRIPTION_SHARDS;
+    const sharded = sources.length > INLINE_SUBSCRIPTION_LIMIT;
+    const shardOf = (index: number): Construct => {
       let shard = shards.get(index);
       if (!shard) {
         shard = new NestedStack(this, `Subscriptions${index}`, {
@@ -769,14 +775,15 @@ export class FtpBounceWatch extends Construct {
     const filters: logs.SubscriptionFilter[] = [];
     for (const source of sources) {
       const key = logGroupKey(source);
-      const scope = shardOf(key);
+      const index = sharded ? Number.parseInt(shortHash(key).slice(0, 8), 16) % SUBSCRIPTION_SHARDS : undefined;
+      const scope = index === undefined ? this : shardOf(index);
       // The construct id derives from the log group, not its position, so reordering the list never replaces (and
       // thereby deletes, since the name is shared) a live filter.
       const filter = new logs.SubscriptionFilter(scope, `Subscription${shortHash(key)}`, {
         logGroup: importLogGroup(scope, source),
         destination,
         filterPattern: logs.FilterPattern.literal(filterPattern),
-        filterName: SUBSCRIPTION_FILTER_NAME,
+        filterName: subscriptionFilterName(index),
       });
       // CloudWatch Logs checks that it may invoke the destination when the filter is created.
       filter.node.addDependency(permission);
@@ -791,7 +798,10 @@ export class FtpBounceWatch extends Construct {
         + `(at most ${MAX_FILTERS_PER_NESTED_STACK}); watch that many through accountWide instead`,
       ]);
     }
-    return { filters, shards: [...shards.values()], permission };
+    const filterNames = sharded
+      ? [...shards.keys()].sort((a, b) => a - b).map((i) => subscriptionFilterName(i))
+      : [subscriptionFilterName()];
+    return { filters, shards: [...shards.values()], filterNames, permission };
   }
 
   /**

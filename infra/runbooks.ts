@@ -30,7 +30,7 @@ export const RUNBOOKS = {
     + 'with `ftp-bounce-watch status`, fix them, then redrive or delete the messages.',
   logsDeliveryErrors:
     'CloudWatch Logs could not invoke the detector for a subscription filter or the account policy named '
-    + 'ftp-bounce-watch. It then pauses delivery for that log group for up to 10 minutes and skips the events: '
+    + 'ftp-bounce-watch (ftp-bounce-watch-shard-N beyond 100 log groups). It then pauses delivery for that log group for up to 10 minutes and skips the events: '
     + 'refusals of that time are not analysed and nothing else keeps them. Check the detector exists and its '
     + 'resource policy allows logs.amazonaws.com; then backfill with `ftp-bounce-watch scan --log-group NAME --since 1h`.',
   logsDeliveryThrottling:

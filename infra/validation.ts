@@ -63,6 +63,53 @@ function logGroupNameProblem(name: string): string {
   return `expected a log group name (1-512 characters of A-Z a-z 0-9 . - _ / #) or ARN, got ${show(name)}`;
 }
 
+/**
+ * The most an account policy's `SelectionCriteria` may hold: CloudWatch Logs documents "up to 25KB in length,
+ * determined by using its UTF-8 bytes" (PutAccountPolicy); 25,000 reads that KB the strict way.
+ */
+export const SELECTION_CRITERIA_MAX_BYTES = 25_000;
+
+/** CloudFormation's limit on a parameter value: the member stack's `ExcludedLogGroups` (names, comma-separated). */
+export const EXCLUDED_LOG_GROUPS_PARAMETER_MAX_LENGTH = 4096;
+
+/**
+ * What the member stack's synth-time exclusions may take of the SelectionCriteria: the limit less the most the
+ * `ExcludedLogGroups` parameter can add at deploy time (its value quoted, each comma becoming `", "`, after `, `).
+ */
+export const MEMBER_EXCLUSIONS_MAX_BYTES =
+  SELECTION_CRITERIA_MAX_BYTES
+  - (EXCLUDED_LOG_GROUPS_PARAMETER_MAX_LENGTH + 3 * Math.floor((EXCLUDED_LOG_GROUPS_PARAMETER_MAX_LENGTH - 1) / 2) + 4);
+
+/** The one selection an account-level subscription filter policy supports: these log groups are left out. */
+export function excludedLogGroupsCriteria(names: readonly string[]): string {
+  return `LogGroupName NOT IN [${names.map((name) => `"${name}"`).join(', ')}]`;
+}
+
+/**
+ * Problems with log groups an account policy leaves out: names only (an exclusion applies in whichever account the
+ * policy is deployed to, so an ARN would name one account), each once, and a selection within
+ * `maxBytes` (the caller keeps room for what it adds at deploy time).
+ */
+export function excludedLogGroupsProblems(names: readonly string[], maxBytes = SELECTION_CRITERIA_MAX_BYTES): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (!LOG_GROUP_NAME.test(name)) {
+      problems.push(`expected log group names (1-512 characters of A-Z a-z 0-9 . - _ / #, no ARN), got ${show(name)}`);
+    }
+    if (seen.has(name)) problems.push(`log group ${show(name)} is listed twice`);
+    seen.add(name);
+  }
+  const bytes = Buffer.byteLength(excludedLogGroupsCriteria(names), 'utf8');
+  if (bytes > maxBytes) {
+    problems.push(
+      `${names.length} log groups make a SelectionCriteria of ${bytes} bytes, over the ${maxBytes} this stack can use `
+      + `(CloudWatch Logs accepts ${SELECTION_CRITERIA_MAX_BYTES}); exclude fewer log groups`,
+    );
+  }
+  return problems;
+}
+
 /** The AWS partition a Region belongs to, from its name. */
 export function partitionOfRegion(region: string): string {
   if (region.startsWith('cn-')) return 'aws-cn';

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildAnyApp, buildApp } from '../../infra/app';
 import { CENTRAL_BATCH_SIZE, CENTRAL_RETRY_ATTEMPTS } from '../../infra/central-intake';
 import { ACCOUNT_POLICY_NAME, CENTRAL_DESTINATION_NAME, DEFAULT_FILTER_PATTERN } from '../../infra/filter-pattern';
-import { MemberSubscriptionStack } from '../../infra/member-stack';
+import { MemberStackPropsError, MemberSubscriptionStack } from '../../infra/member-stack';
 import { detectorId, flatten, newTestApp, onlyResource, synth } from './helpers';
 
 jest.setTimeout(120_000);
@@ -92,8 +92,114 @@ describe('member stack', () => {
       Distribution: 'Random',
     });
     template.hasParameter('CentralAccountId', { Default: '111111111111', AllowedPattern: '^\\d{12}$' });
-    expect(Object.keys(template.toJSON().Parameters ?? {})).toEqual(['CentralAccountId']);
+    expect(Object.keys(template.toJSON().Parameters ?? {})).toEqual(['CentralAccountId', 'ExcludedLogGroups']);
     expect(template.toJSON().Rules).toBeUndefined();
     template.resourceCountIs('AWS::IAM::Role', 0);
+  });
+});
+
+interface TemplateJson {
+  readonly Parameters: Record<string, { AllowedPattern: string; MaxLength: number; Default: string }>;
+  readonly Conditions?: Record<string, unknown>;
+  readonly Resources: Record<string, { Type: string; Condition?: string; Properties?: Record<string, unknown> }>;
+}
+
+/**
+ * Evaluates the intrinsic functions the member template uses (Ref, Fn::Join, Fn::Split, Fn::If, Fn::Equals, Fn::Not)
+ * as CloudFormation would with these parameter values: the tests read what a deployed stack gets, not its syntax.
+ */
+function evaluate(template: TemplateJson, value: unknown, parameters: Record<string, string>): unknown {
+  const conditions = template.Conditions ?? {};
+  const ev = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(ev);
+    if (v === null || typeof v !== 'object') return v;
+    const [fn, arg] = Object.entries(v as Record<string, unknown>)[0] ?? [];
+    const args = arg as unknown[];
+    switch (fn) {
+      case 'Ref':
+        if (arg === 'AWS::NoValue') return undefined;
+        if (!((arg as string) in parameters)) throw new Error(`no value for ${String(arg)}`);
+        return parameters[arg as string];
+      case 'Fn::Join': return (ev(args[1]) as string[]).join(args[0] as string);
+      case 'Fn::Split': return (ev(args[1]) as string).split(args[0] as string);
+      case 'Fn::Equals': return ev(args[0]) === ev(args[1]);
+      case 'Fn::Not': return !(ev(args[0]) as boolean);
+      case 'Fn::If': return ev(conditions[args[0] as string]) ? ev(args[1]) : ev(args[2]);
+      default: throw new Error(`unexpected ${String(fn)}`);
+    }
+  };
+  return ev(value);
+}
+
+describe('member stack exclusions', () => {
+  const MEMBER = '222222222222';
+  const CENTRAL = '111111111111';
+  const memberTemplate = (context: Record<string, unknown> = {}): TemplateJson => {
+    const built = buildAnyApp({ context: { mode: 'member', centralAccount: CENTRAL, ...context }, outdir: newTestApp().outdir });
+    return Template.fromStack(built.stack).toJSON() as TemplateJson;
+  };
+  /** What the account policy of one account gets: undefined when the stack creates no policy there. */
+  const deployed = (template: TemplateJson, excluded: string, account = MEMBER): { selection?: unknown } | undefined => {
+    const policies = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Logs::AccountPolicy');
+    expect(policies).toHaveLength(1);
+    const [policy] = policies;
+    const parameters = { 'AWS::AccountId': account, 'CentralAccountId': CENTRAL, 'ExcludedLogGroups': excluded };
+    const condition = policy?.Condition;
+    if (condition !== undefined && !evaluate(template, template.Conditions?.[condition], parameters)) return undefined;
+    const selection = evaluate(template, policy?.Properties?.SelectionCriteria, parameters);
+    return selection === undefined ? {} : { selection };
+  };
+
+  it('excludes nothing by default, and what the ExcludedLogGroups parameter lists when given', () => {
+    const template = memberTemplate();
+    expect(deployed(template, '')).toEqual({});
+    expect(deployed(template, '/var/log/noisy')).toEqual({ selection: 'LogGroupName NOT IN ["/var/log/noisy"]' });
+    expect(deployed(template, '/a,/aws/lambda/b')).toEqual({ selection: 'LogGroupName NOT IN ["/a", "/aws/lambda/b"]' });
+  });
+
+  it('excludes the memberExcludedLogGroups everywhere, and the parameter\'s on top', () => {
+    const template = memberTemplate({ memberExcludedLogGroups: '/org/shared,/org/audit' });
+    expect(deployed(template, '')).toEqual({ selection: 'LogGroupName NOT IN ["/org/shared", "/org/audit"]' });
+    expect(deployed(template, '/x')).toEqual({ selection: 'LogGroupName NOT IN ["/org/shared", "/org/audit", "/x"]' });
+  });
+
+  it('creates no policy in the central account itself (its functions\' logs would loop), yet keeps a valid stack', () => {
+    const template = memberTemplate({ memberExcludedLogGroups: '/org/shared' });
+    expect(deployed(template, '', CENTRAL)).toBeUndefined();
+    expect(deployed(template, '', MEMBER)).toEqual({ selection: 'LogGroupName NOT IN ["/org/shared"]' });
+    const unconditional = Object.values(template.Resources).filter((r) => !r.Condition);
+    expect(unconditional.length).toBeGreaterThan(0);
+  });
+
+  it('refuses, at deploy time, a parameter CloudWatch Logs would choke on (spaces, empty entries, ARNs, too long)', () => {
+    const parameter = memberTemplate().Parameters.ExcludedLogGroups;
+    if (!parameter) throw new Error('no ExcludedLogGroups parameter');
+    const allowed = new RegExp(parameter.AllowedPattern);
+    for (const ok of ['', '/a', '/aws/lambda/x,/var/log/y', 'a.b-c_d/e#f']) {
+      expect({ ok, matches: allowed.test(ok) }).toEqual({ ok, matches: true });
+    }
+    for (const bad of ['/a, /b', '/a,,/b', ',/a', '/a,', 'arn:aws:logs:eu-west-1:123456789012:log-group:/a', '"/a"']) {
+      expect({ bad, matches: allowed.test(bad) }).toEqual({ bad, matches: false });
+    }
+    expect(parameter.Default).toBe('');
+    expect(parameter.MaxLength).toBe(4096);
+  });
+
+  it('fits the largest parameter and the largest accepted context in the 25,000 bytes of a SelectionCriteria', () => {
+    // At the synth-time budget (14,759 bytes: 334 names of 40 characters take 14,716, 335 take 14,760), then the
+    // parameter that grows most when quoted: as many commas as its 4,096 characters allow.
+    const fixed = Array.from({ length: 335 }, (_, i) => `/g/${String(i).padStart(37, '0')}`);
+    const template = memberTemplate({ memberExcludedLogGroups: fixed.slice(0, 334).join(',') });
+    const worst = `x${',x'.repeat(2047)}x`;
+    expect(worst.length).toBe(4096);
+    const selection = deployed(template, worst)?.selection as string;
+    expect(Buffer.byteLength(selection, 'utf8')).toBeLessThanOrEqual(25_000);
+    expect(() => memberTemplate({ memberExcludedLogGroups: fixed.join(',') }))
+      .toThrow(/^memberExcludedLogGroups: 335 log groups make a SelectionCriteria of 14760 bytes, over the 14759/m);
+  });
+
+  it('checks its own props when built directly', () => {
+    expect(() => new MemberSubscriptionStack(newTestApp(), 'M', { excludedLogGroups: ['/a', 'arn:aws:logs:x'] }))
+      .toThrow(MemberStackPropsError);
   });
 });

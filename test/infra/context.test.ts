@@ -14,6 +14,11 @@ function problemsOf(context: Record<string, unknown>, target?: DeployTarget): st
   throw new Error('expected a ContextError');
 }
 
+/** `count` distinct log group names of `length` characters each. */
+function names(count: number, length: number): string[] {
+  return Array.from({ length: count }, (_, i) => `/g/${String(i).padStart(length - 3, '0')}`);
+}
+
 /** Every accepted context needs someone to tell (see the refusals below); the cases add it when they have none. */
 const WITH_EMAIL = { alertEmails: 'ops@example.com' };
 
@@ -58,6 +63,9 @@ describe('parseContext: accepted context', () => {
     }, { alertEmails: [] }],
     ['custom filter pattern keeps its spacing', { logGroups: '/a', filterPattern: '"Refused  PORT"' }, {
       filterPattern: '"Refused  PORT"',
+    }],
+    ['member exclusions, names only', { mode: 'member', memberExcludedLogGroups: '/aws/lambda/x, /var/log/noisy', alertEmails: undefined }, {
+      mode: 'member', memberExcludedLogGroups: ['/aws/lambda/x', '/var/log/noisy'],
     }],
     ['CDK and unrelated keys are ignored', { 'logGroups': '/a', '@aws-cdk/core:newStyleStackSynthesis': true, 'aws:cdk:x': 1, 'myTeam': 'x' }, {
       logGroups: ['/a'],
@@ -118,6 +126,11 @@ describe('parseContext: rejected context names the key and what is expected', ()
     ['no destination at all', { logGroups: '/a' }, /^alertEmails: no alert destination: set alertEmails, slackWorkspaceId with slackChannelId \(AWS Chatbot\), or slackWebhookSecretName/],
     ['operator emails but no alert destination', { logGroups: '/a', operatorEmails: 'oncall@example.com' }, /^alertEmails: no alert destination/],
     ['webhook only: alarms would reach nobody', { logGroups: '/a', slackWebhookSecretName: 'x/slack' }, /^operatorEmails: no operator destination: .*set operatorEmails/],
+    ['member exclusion given as an ARN', { mode: 'member', memberExcludedLogGroups: ARN }, /^memberExcludedLogGroups: expected log group names \(1-512 characters .*no ARN\), got "arn:aws:logs:/],
+    ['member exclusion with a bad character', { mode: 'member', memberExcludedLogGroups: '/a,/b c' }, /^memberExcludedLogGroups: expected log group names .*got "\/b c"/],
+    ['member exclusion listed twice', { mode: 'member', memberExcludedLogGroups: '/a,/a' }, /^memberExcludedLogGroups: log group "\/a" is listed twice/],
+    ['member exclusions outside member mode', { logGroups: '/a', memberExcludedLogGroups: '/b' }, /^memberExcludedLogGroups: is only used with mode=member/],
+    ['member exclusions beyond what SelectionCriteria holds', { mode: 'member', memberExcludedLogGroups: names(400, 40).join(',') }, /^memberExcludedLogGroups: 400 log groups make a SelectionCriteria of 17620 bytes, over the 14759 this stack can use \(CloudWatch Logs accepts 25000\); exclude fewer/],
     ['Chatbot in GovCloud', { logGroups: '/a', slackWorkspaceId: 'T0123ABCD', slackChannelId: 'C0123ABCD' }, /^slackWorkspaceId: AWS Chatbot does not exist in us-gov-west-1 \(partition aws-us-gov\)/, { region: 'us-gov-west-1' }],
     ['Chatbot in China', { logGroups: '/a', slackWorkspaceId: 'T0123ABCD', slackChannelId: 'C0123ABCD' }, /^slackWorkspaceId: AWS Chatbot does not exist in cn-north-1/, { region: 'cn-north-1' }],
   ];
