@@ -102,20 +102,46 @@ function zone(text: string, i: number, end: number): number {
  */
 function bsdTimestamp(text: string, i: number, end: number): number {
   if (i + 3 > end || !MONTHS.has(monthKey(text.charCodeAt(i), text.charCodeAt(i + 1), text.charCodeAt(i + 2)))) return -1;
-  let j = skipSpaces(text, i + 3, end);
-  if (j === i + 3) return -1;
-  const dayStart = j;
-  while (j < end && isDigit(text.charCodeAt(j)) && j - dayStart < 2) j++;
-  if (j === dayStart || text.charCodeAt(j) !== SPACE) return -1;
-  const yearFirst = digits(text, j + 1, 4, end);
-  if (yearFirst > 0 && text.charCodeAt(yearFirst) === SPACE) j = yearFirst; // `Mmm dd yyyy hh:mm:ss`
-  j = clock(text, j + 1, end);
-  if (j < 0) return -1;
+  let j = usualBsdClockEnd(text, i, end);
+  if (j < 0) {
+    j = skipSpaces(text, i + 3, end);
+    if (j === i + 3) return -1;
+    const dayStart = j;
+    while (j < end && isDigit(text.charCodeAt(j)) && j - dayStart < 2) j++;
+    if (j === dayStart || text.charCodeAt(j) !== SPACE) return -1;
+    const yearFirst = digits(text, j + 1, 4, end);
+    if (yearFirst > 0 && text.charCodeAt(yearFirst) === SPACE) j = yearFirst; // `Mmm dd yyyy hh:mm:ss`
+    j = clock(text, j + 1, end);
+    if (j < 0) return -1;
+  }
   const year = digits(text, j + 1, 4, end);
   if (text.charCodeAt(j) === SPACE && year > 0 && (year === end || text.charCodeAt(year) === SPACE))
     return year;
   return j;
 }
+
+/**
+ * The usual BSD timestamp after its month, `Mmm dd hh:mm:ss` or `Mmm  d hh:mm:ss` (with clock's optional fraction),
+ * read at fixed offsets: the index after the clock, as the general reading in bsdTimestamp gives it, or -1 for any
+ * other shape (a year, more spaces), which that reading then decides. Every syslog line passes here.
+ */
+function usualBsdClockEnd(text: string, i: number, end: number): number {
+  if (i + 15 > end || text.charCodeAt(i + 3) !== SPACE || text.charCodeAt(i + 6) !== SPACE) return -1;
+  const dayTens = text.charCodeAt(i + 4);
+  if ((dayTens !== SPACE && !isDigit(dayTens)) || !isDigit(text.charCodeAt(i + 5))) return -1;
+  if (text.charCodeAt(i + 9) !== 58 || text.charCodeAt(i + 12) !== 58) return -1; // ':'
+  for (const k of CLOCK_DIGITS) if (!isDigit(text.charCodeAt(i + k))) return -1;
+  let j = i + 15;
+  const separator = text.charCodeAt(j);
+  if ((separator === 46 || separator === 44) && isDigit(text.charCodeAt(j + 1))) {
+    j++;
+    while (j < end && isDigit(text.charCodeAt(j))) j++;
+  }
+  return j;
+}
+
+/** Offsets of `hh`, `mm` and `ss`'s digits from the month in `Mmm dd hh:mm:ss`. */
+const CLOCK_DIGITS = [7, 8, 10, 11, 13, 14] as const;
 
 /** `yyyy-mm-dd` followed by `T` or a space and a clock; index after the clock, or -1. */
 function isoDateTime(text: string, i: number, end: number): number {

@@ -19,6 +19,10 @@ const json = (fields: Record<string, string>): string => JSON.stringify(fields);
 const WRAPPERS: Readonly<Record<string, Wrapper>> = {
   'BSD syslog': { wrap: (s, m) => `Nov 28 08:00:00 ftp1 proftpd[4242]: ${s} - ${m}`, host: 'ftp1' },
   'BSD syslog, <PRI>': { wrap: (s, m) => `<29>Nov  8 08:00:00 ftp1 proftpd[4242]: ${s} - ${m}`, host: 'ftp1' },
+  'BSD syslog, fraction': { wrap: (s, m) => `Nov 28 08:00:00.123456 ftp1 proftpd[4242]: ${s} - ${m}`, host: 'ftp1' },
+  'BSD syslog, milliseconds after a comma': { wrap: (s, m) => `Nov  8 08:00:00,123 ftp1 proftpd[4242]: ${s} - ${m}`, host: 'ftp1' },
+  'BSD syslog, year after the clock': { wrap: (s, m) => `Nov 28 08:00:00 2026 ftp1 proftpd[4242]: ${s} - ${m}`, host: 'ftp1' },
+  'BSD syslog, spaces before a one-digit day': { wrap: (s, m) => `Nov   8 08:00:00 ftp1 proftpd[4242]: ${s} - ${m}`, host: 'ftp1' },
   'BSD syslog, year after the day': { wrap: (s, m) => `Nov 28 2026 08:00:00 ftp1 proftpd[4242]: ${s} - ${m}`, host: 'ftp1' },
   'ISO-8601 syslog': { wrap: (s, m) => `2026-11-28T08:00:00.123456+00:00 ftp1 proftpd[4242]: ${s} - ${m}`, host: 'ftp1' },
   'no header': { wrap: (s, m) => `proftpd[4242]: ${s} - ${m}`, host: null },
