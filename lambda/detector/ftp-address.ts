@@ -127,21 +127,29 @@ export function readPortArgument(text: string, start: number, end: number): numb
 
 /**
  * The target of the PORT argument readPortArgument has just read validly: its numbers wait in this module's
- * scratch, so the two calls go together with no other decoding in between (detection is synchronous).
- * h1.h2.h3.h4 : p1*256+p2.
+ * scratch, so the calls go together with no other decoding in between (detection is synchronous).
+ * h1.h2.h3.h4 : p1*256+p2. Whether it is internal: portTargetJustReadIsInternal (no pair object per finding).
  */
-export function portTargetJustRead(ipCache: Ipv4TextCache | null): DecodedTarget {
-  return ipv4TargetFromScratch((scratch[4] as number) * 256 + (scratch[5] as number), ipCache);
-}
-
-/** The target whose four octets readByteList just left in `scratch`. */
-function ipv4TargetFromScratch(port: number, ipCache: Ipv4TextCache | null): DecodedTarget {
+export function portTargetJustRead(ipCache: Ipv4TextCache | null): DataTarget {
   // Indexed reads: destructuring a typed array would go through its iterator.
   const a = scratch[0] as number;
   const b = scratch[1] as number;
   const c = scratch[2] as number;
   const d = scratch[3] as number;
   const ip = ipCache === null ? `${a}.${b}.${c}.${d}` : ipCache.format(a, b, c, d);
+  return { ip, port: (scratch[4] as number) * 256 + (scratch[5] as number) };
+}
+
+/** Whether the PORT target readPortArgument has just read is in NAT-style space (see isInternalIpv4). */
+export function portTargetJustReadIsInternal(): boolean {
+  return isInternalIpv4(scratch[0] as number, scratch[1] as number);
+}
+
+/** The target whose four octets readByteList just left in `scratch`. */
+function ipv4TargetFromScratch(port: number, ipCache: Ipv4TextCache | null): DecodedTarget {
+  const a = scratch[0] as number;
+  const b = scratch[1] as number;
+  const ip = ipCache === null ? `${a}.${b}.${scratch[2]}.${scratch[3]}` : ipCache.format(a, b, scratch[2] as number, scratch[3] as number);
   return { target: { ip, port }, internal: isInternalIpv4(a, b) };
 }
 

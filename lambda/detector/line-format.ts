@@ -521,7 +521,8 @@ export function headerStart(line: string): number {
 /**
  * The proftpd message of `line`, whose header starts at `start` (headerStart, not negative), when that header
  * is the one `memo` remembers; else null (then parse it with parseProftpdLine). The result is the one
- * parseProftpdLine would give; it costs one string comparison.
+ * parseProftpdLine would give, in an object this function reuses (read it before the next call); it costs one
+ * string comparison.
  */
 export function parseRememberedHeader(line: string, start: number, memo: HeaderMemo): ProftpdMessage | null {
   const { header } = memo;
@@ -530,17 +531,31 @@ export function parseRememberedHeader(line: string, start: number, memo: HeaderM
   const messageStart = start + header.length;
   // A slice compared with === (O(1) slice, then a memory comparison): startsWith(x, position) is ~3x slower.
   if (messageStart > end || line.slice(start, messageStart) !== header) return null;
-  return {
-    text: line,
-    messageStart,
-    messageEnd: end,
-    server: memo.server,
-    clientName: memo.clientName,
-    srcIp: memo.srcIp,
-    host: memo.host,
-    occurrences: 1,
-  };
+  const message = rememberedMessage;
+  message.text = line;
+  message.messageStart = messageStart;
+  message.messageEnd = end;
+  message.server = memo.server;
+  message.clientName = memo.clientName;
+  message.srcIp = memo.srcIp;
+  message.host = memo.host;
+  return message;
 }
+
+/**
+ * parseRememberedHeader's result, one per module and overwritten by each call (valid until the next): a flood of
+ * lines with one header then allocates nothing to say so. Detection is synchronous, so no call interleaves.
+ */
+const rememberedMessage: { -readonly [K in keyof ProftpdMessage]: ProftpdMessage[K] } = {
+  text: '',
+  messageStart: 0,
+  messageEnd: 0,
+  server: null,
+  clientName: null,
+  srcIp: null,
+  host: null,
+  occurrences: 1,
+};
 
 /**
  * What follows a program label at `i`: an optional rsyslog template label, then rsyslog's repeated-message

@@ -4,11 +4,11 @@
  */
 import type { Classification, DataTarget, Finding, FtpCommand, Severity } from './finding';
 import {
-  type DecodedTarget,
   decodeEprtArgument,
   Ipv4TextCache,
   isInternalAddress,
   portTargetJustRead,
+  portTargetJustReadIsInternal,
   readPortArgument,
 } from './ftp-address';
 import { HeaderMemo, headerStart, lineEnd, parseProftpdLine, parseRememberedHeader, startsWithRefusal } from './line-format';
@@ -209,14 +209,21 @@ function detect(line: string, memo: DetectorMemo | null, options: DetectorOption
   const { command, argumentStart, argumentEnd, reason, portDecoded } = refusal;
   const ipCache = memo?.targetIp ?? null;
   const rawArgument = text.slice(argumentStart, argumentEnd);
-  let decoded: DecodedTarget | null;
-  if (command === 'PORT') decoded = portDecoded ? portTargetJustRead(ipCache) : null;
-  else decoded = decodeEprtArgument(rawArgument, ipCache);
-  const target = decoded === null ? null : decoded.target;
+  let target: DataTarget | null = null;
+  let internal = false;
+  if (command === 'PORT') {
+    if (portDecoded) {
+      target = portTargetJustRead(ipCache);
+      internal = portTargetJustReadIsInternal();
+    }
+  } else {
+    const decoded = decodeEprtArgument(rawArgument, ipCache);
+    if (decoded !== null) ({ target, internal } = decoded);
+  }
   const { classification, severity } = classify(
     reason,
     target,
-    decoded !== null && decoded.internal,
+    internal,
     parsed.srcIp,
     options.internalNetworks ?? NetworkSet.EMPTY,
   );
