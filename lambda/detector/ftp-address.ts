@@ -78,6 +78,23 @@ function exceedsDigits(text: string, start: number, stop: number, limit: string)
   return text.slice(start, stop) > limit;
 }
 
+/** What strtoul gives for a magnitude beyond ULONG_MAX, whatever the sign (as an unsigned int: 2^32 - 1). */
+const SATURATED = -1;
+
+/** The value of at most nine decimal digits: below 10^9, so small-integer arithmetic throughout. */
+function smallDecimal(text: string, start: number, stop: number): number {
+  let value = 0;
+  for (let i = start; i < stop; i++) value = value * 10 + (text.charCodeAt(i) - 48);
+  return value;
+}
+
+/** The value of a longer run of decimal digits modulo 2^32 (exact: each step stays below 2^36). */
+function decimalModulo2To32(text: string, start: number, stop: number): number {
+  let value = 0;
+  for (let i = start; i < stop; i++) value = (value * 10 + (text.charCodeAt(i) - 48)) % TWO_POW_32;
+  return value;
+}
+
 /**
  * Reads a PORT argument in place in a log line as proftpd 1.3.8 does, with `sscanf("%u,%u,%u,%u,%u,%u")`
  * and then a range check: each number may have a `+` or `-` sign and leading zeros, is converted by strtoul
@@ -98,23 +115,20 @@ export function readPortArgument(text: string, start: number, end: number): numb
     if (sign === 43 || sign === 45) i++; // '+' '-'
     else sign = 0;
     const digitsStart = i;
-    // The value modulo 2^32 stays exact in a double; a leading-zero-free magnitude is compared for saturation.
-    let value = 0;
     let significant = -1;
     for (; i < end; i++) {
       const c = text.charCodeAt(i);
       if (c < 48 || c > 57) break;
       if (significant < 0 && c !== 48) significant = i;
-      value = value * 10 + (c - 48);
-      // Reduced only when it reaches 2^32: a double's `%` is a runtime call, too slow to pay on every digit.
-      if (value >= TWO_POW_32) value %= TWO_POW_32;
     }
     if (i === digitsStart) return -1 - i;
-    if (significant >= 0 && i - significant > 9 && exceedsDigits(text, significant, i, ULONG_MAX_DIGITS)) {
-      value = TWO_POW_32 - 1; // strtoul saturates, whatever the sign
-    } else if (sign === 45 && value !== 0) {
-      value = TWO_POW_32 - value;
-    }
+    let value: number;
+    if (significant < 0) value = 0;
+    else if (i - significant <= 9) value = smallDecimal(text, significant, i);
+    else if (exceedsDigits(text, significant, i, ULONG_MAX_DIGITS)) value = SATURATED;
+    else value = decimalModulo2To32(text, significant, i);
+    if (value === SATURATED) value = TWO_POW_32 - 1; // strtoul saturates, whatever the sign
+    else if (sign === 45 && value !== 0) value = TWO_POW_32 - value;
     if (value > 255) {
       // proftpd answers 501 and logs nothing; as a logged argument it does not decode. Read on to its end.
       while (i < end && text.charCodeAt(i) !== 32 && text.charCodeAt(i) !== 9) i++;

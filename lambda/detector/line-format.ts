@@ -130,7 +130,8 @@ function usualBsdClockEnd(text: string, i: number, end: number): number {
   const dayTens = text.charCodeAt(i + 4);
   if ((dayTens !== SPACE && !isDigit(dayTens)) || !isDigit(text.charCodeAt(i + 5))) return -1;
   if (text.charCodeAt(i + 9) !== 58 || text.charCodeAt(i + 12) !== 58) return -1; // ':'
-  for (const k of CLOCK_DIGITS) if (!isDigit(text.charCodeAt(i + k))) return -1;
+  if (!isDigit(text.charCodeAt(i + 7)) || !isDigit(text.charCodeAt(i + 8)) || !isDigit(text.charCodeAt(i + 10))) return -1;
+  if (!isDigit(text.charCodeAt(i + 11)) || !isDigit(text.charCodeAt(i + 13)) || !isDigit(text.charCodeAt(i + 14))) return -1;
   let j = i + 15;
   const separator = text.charCodeAt(j);
   if ((separator === 46 || separator === 44) && isDigit(text.charCodeAt(j + 1))) {
@@ -139,9 +140,6 @@ function usualBsdClockEnd(text: string, i: number, end: number): number {
   }
   return j;
 }
-
-/** Offsets of `hh`, `mm` and `ss`'s digits from the month in `Mmm dd hh:mm:ss`. */
-const CLOCK_DIGITS = [7, 8, 10, 11, 13, 14] as const;
 
 /** `yyyy-mm-dd` followed by `T` or a space and a clock; index after the clock, or -1. */
 function isoDateTime(text: string, i: number, end: number): number {
