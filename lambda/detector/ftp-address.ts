@@ -105,6 +105,38 @@ function decimalModulo2To32(text: string, start: number, stop: number): number {
  * the same pass. When they decode, `portTargetJustRead` gives the target.
  */
 export function readPortArgument(text: string, start: number, end: number): number {
+  const usual = readUsualPortArgument(text, start, end);
+  return usual >= 0 ? usual : readPortArgumentAsSscanf(text, start, end);
+}
+
+/**
+ * The usual argument, six numbers of one to three digits with no sign, read in one tight pass: the index after
+ * it, or -1 for anything else (a sign, a longer number, a value over 255, too few numbers), which the full
+ * reading then decides. Every refusal line passes here; a flood of them makes this count.
+ */
+function readUsualPortArgument(text: string, start: number, end: number): number {
+  let i = start;
+  for (let found = 0; found < 6; found++) {
+    if (found > 0) {
+      if (i >= end || text.charCodeAt(i) !== 44) return -1; // ','
+      i++;
+    }
+    let value = 0;
+    const first = i;
+    for (; i < end && i - first < 4; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      value = value * 10 + (c - 48);
+    }
+    // A fourth digit means a longer number: the full reading decides.
+    if (i === first || i - first > 3 || value > 255) return -1;
+    scratch[found] = value;
+  }
+  return i;
+}
+
+/** readPortArgument for any argument: sscanf's `%u` with its signs, leading zeros, wrapping and saturation. */
+function readPortArgumentAsSscanf(text: string, start: number, end: number): number {
   let i = start;
   for (let found = 0; found < 6; found++) {
     if (found > 0) {
