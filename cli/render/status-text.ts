@@ -148,7 +148,9 @@ export function renderStatusText(report: FullStatusReport, now: number): string 
   out.push(
     '',
     healthy === total
-      ? `All ${total === 1 ? 'log group is' : `${total} log groups are`} attached.`
+      ? total === 1
+        ? 'The log group is attached.'
+        : `All ${total} log groups are attached.`
       : `${healthy} of ${total} log group${total === 1 ? '' : 's'} healthy.`,
   );
   return `${out.join('\n')}\n`;
