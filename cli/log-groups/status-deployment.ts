@@ -387,7 +387,8 @@ export async function checkDeployment(check: DeploymentCheck): Promise<Deploymen
   const empty = { subscriptions: [], failureStores: [], recentErrors: [], problems: [], warnings: [] };
   const outputs = await attempt(() => stackOutputs(check));
   if (outputs.error !== undefined) {
-    return { stackName: check.stackName, found: false, healthy: true, ...empty, unchecked: [outputs.error], notes: [] };
+    const unchecked = [`${outputs.error}; --log-groups-only checks the log groups alone`];
+    return { stackName: check.stackName, found: false, healthy: true, ...empty, unchecked, notes: [] };
   }
   if (outputs.value === undefined) {
     if (check.stackNamed) {

@@ -304,6 +304,36 @@ describe('status: the deployed stack', () => {
     expect(io.err()).toBe(`ftp-bounce-watch: stack FtpBounceWatch: not checked: ${deployment.unchecked[0]}\n`);
   });
 
+  it('stops searching a busy log group at a page cap and says the count is a lower bound', async () => {
+    const { io, logs } = arrange(HEALTHY);
+    let page = 0;
+    logs.on(FilterLogEventsCommand, { logGroupName: DETECTOR_LOG_GROUP }).callsFake(() => {
+      page++;
+      return { ...meta, events: [logEvent(powertools('ERROR', `failure ${page}`), 600 - page)], nextToken: `p${page}` };
+    });
+
+    expect(await main(['status', '--format', 'json', '--log-group', '/ftp/proftpd'], io)).toBe(0);
+    const { deployment } = JSON.parse(io.out()) as { deployment: Deployment };
+    expect(page).toBe(20);
+    expect(deployment.recentErrors[0]).toMatchObject({ count: 20, capped: true });
+    expect(deployment.recentErrors[0]?.latest.map((l) => l.message)).toEqual(['failure 20', 'failure 19', 'failure 18']);
+    expect(deployment.warnings[0]).toMatch(/^≥ 20 ERROR lines from the detector/);
+  });
+
+  it('says so in one line when it may not read the stack, after the log groups: exit 2', async () => {
+    const { io, cloudFormation, sns } = arrange(HEALTHY, { tty: true });
+    cloudFormation.on(DescribeStacksCommand).rejects(awsError('AccessDenied', 'not authorized to perform: cloudformation:DescribeStacks', 403));
+
+    expect(await main(['status', '--log-group', '/ftp/proftpd'], io)).toBe(2);
+    expect(io.out()).toContain('/ftp/proftpd  ok ');
+    expect(io.out()).toContain(
+      '\nstack FtpBounceWatch: not checked: access denied: DescribeStacks on stack "FtpBounceWatch" needs the IAM '
+      + 'permission cloudformation:DescribeStacks (not authorized to perform: cloudformation:DescribeStacks); '
+      + '--log-groups-only checks the log groups alone\n\nStack FtpBounceWatch: 1 check not run.\n',
+    );
+    expect(sns.calls()).toHaveLength(0);
+  });
+
   it('exits 1, not 2, when a check could not run and another found a problem', async () => {
     const { io, sns } = arrange({ ...HEALTHY, bucketObjects: 1 });
     sns.on(ListSubscriptionsByTopicCommand).rejects(awsError('AuthorizationError', 'not authorized', 403));
