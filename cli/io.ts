@@ -1,7 +1,10 @@
 /** The CLI's view of the process, injected so commands can be tested without spawning one. */
 import type { Readable, Writable } from 'node:stream';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 
 export interface CliIo {
   readonly stdin: Readable;
@@ -24,6 +27,12 @@ export interface CommandDeps {
   readonly logsClient?: () => CloudWatchLogsClient;
   /** An SNS client for the topic's Region. Default: the standard AWS configuration chain. */
   readonly snsClient?: (region: string) => SNSClient;
+  /** `status`: reads the stack's outputs. Default: the standard AWS configuration chain, in the given Region. */
+  readonly cloudFormationClient?: (region: string) => CloudFormationClient;
+  /** `status`: counts what waits in the failure queues. */
+  readonly sqsClient?: (region: string) => SQSClient;
+  /** `status`: counts what waits in the failure bucket. */
+  readonly s3Client?: (region: string) => S3Client;
   /** Milliseconds since the epoch. */
   readonly now?: () => number;
   /** Waits `ms`, returning early when `signal` aborts. */

@@ -14,7 +14,8 @@ Commands:
   scan --log-group NAME ...     Search CloudWatch Logs over a time range (a backfill), and
                                 optionally print or send the alerts the deployment would have sent.
   status [--log-group NAME ...] Check that the deployment is attached to each log group
-                                (default: the logGroups in ./cdk.json).
+                                (default: the logGroups in ./cdk.json), and that its stack has no
+                                unconfirmed subscription, no failure waiting, no recent error.
 
 Examples:
   ftp-bounce-watch scan /var/log/proftpd/proftpd.log

@@ -15,7 +15,9 @@ export const STACK_OUTPUT_KEYS = {
   failureBucketName: 'FailureBucketName',
   detectorFunctionName: 'DetectorFunctionName',
   detectorLogGroupName: 'DetectorLogGroupName',
+  sweepLogGroupName: 'SweepLogGroupName',
   keyArn: 'KeyArn',
   forwarderFunctionName: 'SlackForwarderFunctionName',
   forwarderFailureQueueUrl: 'SlackForwarderFailureQueueUrl',
+  forwarderLogGroupName: 'SlackForwarderLogGroupName',
 } as const;

@@ -35,13 +35,19 @@ export class FtpBounceWatchStack extends Stack {
     );
     out(STACK_OUTPUT_KEYS.detectorFunctionName, w.detector.functionName, 'The detector Lambda function');
     out(STACK_OUTPUT_KEYS.detectorLogGroupName, w.detectorLogGroup.logGroupName, 'The detector log group (its errors)');
+    out(STACK_OUTPUT_KEYS.sweepLogGroupName, w.sweepLogGroup.logGroupName, 'The incident sweep log group (its errors)');
     out(STACK_OUTPUT_KEYS.keyArn, w.key.keyArn, 'The KMS key encrypting both topics');
-    if (w.slackForwarder && w.slackForwarderFailureQueue) {
+    if (w.slackForwarder && w.slackForwarderFailureQueue && w.slackForwarderLogGroup) {
       out(STACK_OUTPUT_KEYS.forwarderFunctionName, w.slackForwarder.functionName, 'The Slack webhook forwarder');
       out(
         STACK_OUTPUT_KEYS.forwarderFailureQueueUrl,
         w.slackForwarderFailureQueue.queueUrl,
         'Alerts the Slack forwarder could not post after retries',
+      );
+      out(
+        STACK_OUTPUT_KEYS.forwarderLogGroupName,
+        w.slackForwarderLogGroup.logGroupName,
+        'The Slack forwarder log group (its errors)',
       );
     }
   }

@@ -1,8 +1,8 @@
 /**
  * Builds the `ftp-bounce-watch` CLI into plain JavaScript with esbuild, so the command starts without compiling
- * TypeScript: dist/cli.js (the CLI) and, loaded only by the AWS commands, dist/aws-logs.js and dist/aws-sns.js
- * (the two AWS SDK clients, six sevenths of the code: parsing them on every start would cost `--help` and file
- * scans tens of milliseconds).
+ * TypeScript: dist/cli.js (the CLI) and, loaded only by the AWS commands, dist/aws-logs.js, dist/aws-sns.js and
+ * dist/aws-status.js (the AWS SDK clients, most of the code: parsing them on every start would cost `--help` and
+ * file scans tens of milliseconds).
  *
  *   node scripts/build-cli.js           build dist/ (npm runs it before `npm test`; the bin runs it when stale)
  *   node scripts/build-cli.js --pack    build, then `npm pack` a self-contained package into the project folder:
@@ -21,11 +21,22 @@ const CLI_BUNDLE = path.join(DIST, 'cli.js');
 /** The project files the bundle was built from, for the staleness check. */
 const INPUTS_FILE = path.join(DIST, 'cli.inputs.json');
 
-/** The SDK clients the CLI uses, each in a bundle of its own that the CLI requires when it needs it. */
+/**
+ * The SDK clients the CLI uses, in bundles the CLI requires when it needs them. `status`'s three clients share one
+ * bundle: together they are half the size of three (one copy of the SDK core).
+ */
 const SDK_BUNDLES = {
   '@aws-sdk/client-cloudwatch-logs': 'aws-logs.js',
   '@aws-sdk/client-sns': 'aws-sns.js',
+  '@aws-sdk/client-cloudformation': 'aws-status.js',
+  '@aws-sdk/client-sqs': 'aws-status.js',
+  '@aws-sdk/client-s3': 'aws-status.js',
 };
+/** Each bundle file once, with the packages it holds. */
+const BUNDLE_FILES = [...new Set(Object.values(SDK_BUNDLES))].map((file) => ({
+  file,
+  packages: Object.keys(SDK_BUNDLES).filter((sdkPackage) => SDK_BUNDLES[sdkPackage] === file),
+}));
 
 const COMMON = {
   bundle: true,
@@ -50,10 +61,10 @@ function buildTo(outfile, options) {
 
 function build() {
   fs.mkdirSync(DIST, { recursive: true });
-  for (const [sdkPackage, file] of Object.entries(SDK_BUNDLES)) {
-    buildTo(path.join(DIST, file), {
-      stdin: { contents: `module.exports = require(${JSON.stringify(sdkPackage)});`, resolveDir: ROOT, loader: 'js' },
-    });
+  for (const { file, packages } of BUNDLE_FILES) {
+    // The clients' shared names (the SDK core's re-exports) are the same objects, so merging loses nothing.
+    const contents = `module.exports = Object.assign({}, ${packages.map((p) => `require(${JSON.stringify(p)})`).join(', ')});`;
+    buildTo(path.join(DIST, file), { stdin: { contents, resolveDir: ROOT, loader: 'js' } });
   }
   // The SDK clients stay out of the CLI bundle; their require()s are pointed at the bundles built above.
   const result = buildTo(CLI_BUNDLE, { entryPoints: [path.join(ROOT, 'cli/main.ts')], external: Object.keys(SDK_BUNDLES) });
@@ -100,7 +111,7 @@ function pack() {
   fs.mkdirSync(path.join(stage, 'bin'), { recursive: true });
   fs.mkdirSync(path.join(stage, 'dist'), { recursive: true });
   fs.copyFileSync(path.join(ROOT, 'bin/ftp-bounce-watch.js'), path.join(stage, 'bin/ftp-bounce-watch.js'));
-  for (const file of ['cli.js', ...Object.values(SDK_BUNDLES)]) {
+  for (const file of ['cli.js', ...BUNDLE_FILES.map((bundle) => bundle.file)]) {
     fs.copyFileSync(path.join(DIST, file), path.join(stage, 'dist', file));
   }
   fs.copyFileSync(path.join(ROOT, 'README.md'), path.join(stage, 'README.md'));

@@ -1,9 +1,18 @@
 /**
- * Every CloudWatch Logs request goes through `callAws`: throttling, 5xx answers and dropped connections are
- * retried with exponential backoff and jitter, a bounded number of times; anything else, and whatever outlasts
- * the retries, becomes a one-line CLI error. Ctrl-C cancels the request or the wait and raises InterruptedError.
+ * Every AWS request of the CLI (CloudWatch Logs; SNS, SQS, S3 and CloudFormation for `status`) goes through
+ * `callAws`: throttling, 5xx answers and dropped connections are retried with exponential backoff and jitter, a
+ * bounded number of times; anything else, and whatever outlasts the retries, becomes a one-line CLI error.
+ * Ctrl-C cancels the request or the wait and raises InterruptedError.
  */
-import { type AwsCallContext, AwsRequestError, awsErrorShape, cliErrorFor, InterruptedError, oneLine } from './errors';
+import {
+  type AwsCallContext,
+  AwsRequestError,
+  awsErrorShape,
+  callTarget,
+  cliErrorFor,
+  InterruptedError,
+  oneLine,
+} from './errors';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -79,9 +88,8 @@ export async function callAws<T>(
       if (!isRetryable(error)) throw cliErrorFor(error, context);
       const shape = awsErrorShape(error);
       if (attempt >= policy.maxAttempts) {
-        const on = context.logGroup === undefined ? '' : ` on log group ${JSON.stringify(context.logGroup)}`;
         throw new AwsRequestError(
-          `CloudWatch Logs ${context.operation}${on} still failed after ${attempt} attempts `
+          `${context.service ?? 'CloudWatch Logs'} ${context.operation}${callTarget(context)} still failed after ${attempt} attempts `
           + `(${shape.name}: ${oneLine(shape.message, 160)}); try again later, or search a shorter time range`,
           { cause: error },
         );

@@ -3,15 +3,24 @@
  * Region and endpoint from the environment and the shared config files, so `AWS_PROFILE`, `AWS_REGION` and
  * `AWS_ENDPOINT_URL_CLOUDWATCH_LOGS` all work), the system clock and real timers.
  */
+import type * as CloudFormation from '@aws-sdk/client-cloudformation';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type * as S3 from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { CLI_LOGS_TIMEOUTS, SNS_TIMEOUTS, sdkClientOptions } from '../../lambda/adapters/timeouts';
+import type * as SQS from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { CLI_LOGS_TIMEOUTS, type OutboundTimeouts, SNS_TIMEOUTS, sdkClientOptions } from '../../lambda/adapters/timeouts';
 import type { CliIo } from '../io';
 import { MissingRegionError } from './errors';
 
 export interface ResolvedDeps {
   readonly logsClient: () => CloudWatchLogsClient;
   readonly snsClient: (region: string) => SNSClient;
+  readonly cloudFormationClient: (region: string) => CloudFormationClient;
+  readonly sqsClient: (region: string) => SQSClient;
+  readonly s3Client: (region: string) => S3Client;
   readonly now: () => number;
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly random: () => number;
@@ -20,6 +29,13 @@ export interface ResolvedDeps {
 
 // Enforced (a request past its timeout fails with TimeoutError, which callAws retries a bounded number of times).
 const LOGS_CLIENT_OPTIONS = sdkClientOptions(CLI_LOGS_TIMEOUTS);
+
+/**
+ * `status`'s small reads (DescribeStacks, ListSubscriptionsByTopic, GetQueueAttributes, ListObjectsV2): each
+ * attempt is cut off after 10 s; callAws retries a bounded number of times.
+ */
+export const CLI_STATUS_TIMEOUTS: OutboundTimeouts = { connectionTimeoutMs: 3_000, requestTimeoutMs: 10_000, maxAttempts: 1 };
+const STATUS_CLIENT_OPTIONS = sdkClientOptions(CLI_STATUS_TIMEOUTS);
 
 /** Resolves after `ms`, or as soon as `signal` aborts (the caller checks which). */
 export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
@@ -58,6 +74,21 @@ export function resolveDeps(io: CliIo): ResolvedDeps {
     ),
     snsClient:
       deps.snsClient ?? ((region: string) => new SNSClient({ region, ...sdkClientOptions(SNS_TIMEOUTS) })),
+    // Required on first use: only `status` needs these three clients (one bundle of their own, build-cli.js).
+    /* eslint-disable @typescript-eslint/no-require-imports -- the lazy loads explained above. */
+    cloudFormationClient:
+      deps.cloudFormationClient
+      ?? ((region) => {
+        const sdk = require('@aws-sdk/client-cloudformation') as typeof CloudFormation;
+        return new sdk.CloudFormationClient({ region, ...STATUS_CLIENT_OPTIONS });
+      }),
+    sqsClient:
+      deps.sqsClient
+      ?? ((region) => new (require('@aws-sdk/client-sqs') as typeof SQS).SQSClient({ region, ...STATUS_CLIENT_OPTIONS })),
+    s3Client:
+      deps.s3Client
+      ?? ((region) => new (require('@aws-sdk/client-s3') as typeof S3).S3Client({ region, ...STATUS_CLIENT_OPTIONS })),
+    /* eslint-enable @typescript-eslint/no-require-imports */
     now: deps.now ?? Date.now,
     sleep: deps.sleep ?? sleepUnlessAborted,
     random: deps.random ?? Math.random,

@@ -64,13 +64,26 @@ export interface AwsCallContext {
   readonly operation: string;
   readonly region: string;
   readonly logGroup?: string;
+  /** The service as people name it. Default: CloudWatch Logs. */
+  readonly service?: string;
+  /** The IAM action the call needs. Default: `logs:<operation>`. */
+  readonly permission?: string;
+  /** What the call was about when not a log group, e.g. `queue "https://..."`. */
+  readonly resource?: string;
+}
+
+/** ` on log group "x"` or ` on <resource>`, or nothing. */
+export function callTarget(context: AwsCallContext): string {
+  if (context.logGroup !== undefined) return ` on log group ${JSON.stringify(context.logGroup)}`;
+  return context.resource === undefined ? '' : ` on ${context.resource}`;
 }
 
 /** Turns an error thrown by an AWS call into the one-line CLI error for it. */
 export function cliErrorFor(error: unknown, context: AwsCallContext): UsageError {
   if (error instanceof UsageError) return error;
   const shape = awsErrorShape(error);
-  const on = context.logGroup === undefined ? '' : ` on log group ${JSON.stringify(context.logGroup)}`;
+  const on = callTarget(context);
+  const service = context.service ?? 'CloudWatch Logs';
   const detail = oneLine(shape.message);
   if (shape.name === 'CredentialsProviderError') {
     return new CredentialsError(
@@ -84,14 +97,14 @@ export function cliErrorFor(error: unknown, context: AwsCallContext): UsageError
   }
   if (shape.name === 'AccessDeniedException' || shape.name === 'AccessDenied' || shape.status === 403) {
     return new AccessDeniedError(
-      `access denied: ${context.operation}${on} needs the IAM permission logs:${context.operation} (${detail})`,
+      `access denied: ${context.operation}${on} needs the IAM permission ${context.permission ?? `logs:${context.operation}`} (${detail})`,
       { cause: error },
     );
   }
   if (shape.name === 'ResourceNotFoundException' && context.logGroup !== undefined) {
     return new LogGroupNotFoundError(context.logGroup, context.region, { cause: error });
   }
-  return new AwsRequestError(`CloudWatch Logs ${context.operation}${on} failed: ${shape.name}: ${detail}`, {
+  return new AwsRequestError(`${service} ${context.operation}${on} failed: ${shape.name}: ${detail}`, {
     cause: error,
   });
 }

@@ -1,4 +1,5 @@
-/** `ftp-bounce-watch status`: is the deployment attached to each log group? */
+/** `ftp-bounce-watch status`: is the deployment attached to each log group, and does it hold anything that failed? */
+import { DEFAULT_STACK_NAME } from '../../infra/deployment-names';
 import { DEFAULT_FILTER_PATTERN, SUBSCRIPTION_FILTER_NAME } from '../../infra/filter-pattern';
 import { parseCommandArgs } from '../args';
 import { type CliIo, UsageError } from '../io';
@@ -14,17 +15,28 @@ Checks, for each log group, that the deployment is attached to it:
     account-level policy (accountWide=true);
   - it has room for that filter (CloudWatch Logs allows 2 per log group), and what to do if not;
   - when its last event arrived.
+Then, from the outputs of the deployed stack (${DEFAULT_STACK_NAME}, or --stack NAME):
+  - email subscriptions to the alert and operator topics still waiting for confirmation (they receive
+    nothing until confirmed);
+  - what waits in the failure stores: the email dead-letter queue (also the Kinesis records the detector gave
+    up on, central mode), the detector's failure bucket, the Slack forwarder's failure queue;
+  - ERROR lines of the detector, the sweep and the Slack forwarder over the last 24 hours (count, latest 3).
 
 With no --log-group it checks the logGroups in the context of ./cdk.json (the app's settings; see
 --cdk-json). It uses your usual AWS credentials and Region (AWS_PROFILE, AWS_REGION, ...) and needs
 logs:DescribeLogGroups, logs:DescribeSubscriptionFilters and logs:DescribeLogStreams (and, to
-recognise accountWide deployments, logs:DescribeAccountPolicies).
+recognise accountWide deployments, logs:DescribeAccountPolicies); for the deployment checks
+cloudformation:DescribeStacks, sns:ListSubscriptionsByTopic, sqs:GetQueueAttributes, s3:ListBucket on the
+failure bucket and logs:FilterLogEvents on the functions' log groups (a check it may not run is named).
 
 Options:
   --log-group NAME|ARN  A log group to check; repeat for more.
   --cdk-json PATH       Read logGroups (and filterPattern) from this cdk.json instead of ./cdk.json.
   --filter-pattern P    The pattern the deployment uses. Default: filterPattern from cdk.json, else
                         ${DEFAULT_FILTER_PATTERN}
+  --stack NAME          The deployed stack to check. Default: ${DEFAULT_STACK_NAME} (skipped, with a note, when
+                        it does not exist in the Region).
+  --log-groups-only     Check the log groups only, not the stack.
   --format text|json    text: a table, then each unhealthy log group with why and what to do.
                         json: one JSON document for scripts (problems also on stderr).
                         Default: text on a terminal, json when piped.
@@ -36,8 +48,11 @@ Examples:
   ftp-bounce-watch status --cdk-json ~/deploy/ftp-bounce-watch/cdk.json
   ftp-bounce-watch status --format json | jq -r '.logGroups[] | select(.healthy | not) | .logGroup'
 
-Exit status: 0 when every log group is healthy; 1 when any is not (each is named, with why);
-2 on bad usage, a missing or bad cdk.json, or an AWS error (no credentials or Region, access denied).
+Exit status: 0 when every log group is healthy and the deployment has nothing pending or waiting; 1 when
+any log group is not, an email subscription is unconfirmed, or a failure store holds something (each is
+named, with why and what to do; recent ERROR lines are a warning and do not change it); 2 on bad usage, a
+missing or bad cdk.json, or an AWS error (no credentials or Region, access denied), also when a deployment
+check could not run and nothing else is wrong.
 `;
 
 function statusFormat(value: string | undefined, stdoutIsTty: boolean): StatusFormat {
@@ -51,6 +66,8 @@ export async function runStatus(argv: readonly string[], io: CliIo): Promise<num
     'log-group': { type: 'string', multiple: true },
     'cdk-json': { type: 'string' },
     'filter-pattern': { type: 'string' },
+    'stack': { type: 'string' },
+    'log-groups-only': { type: 'boolean' },
     'format': { type: 'string' },
     'help': { type: 'boolean', short: 'h' },
   });
@@ -68,11 +85,21 @@ export async function runStatus(argv: readonly string[], io: CliIo): Promise<num
   if (logGroups.length > 0 && values['cdk-json'] !== undefined) {
     throw new UsageError(`give --log-group or --cdk-json, not both (see 'ftp-bounce-watch status --help')`);
   }
+  const stackName = values.stack;
+  if (stackName !== undefined && values['log-groups-only']) {
+    throw new UsageError(`give --stack or --log-groups-only, not both (see 'ftp-bounce-watch status --help')`);
+  }
+  if (stackName !== undefined && !/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stackName)) {
+    throw new UsageError(`--stack must be a CloudFormation stack name (letters, digits, hyphens, starting with a letter), not '${stackName}'`);
+  }
+  const stack = values['log-groups-only']
+    ? null
+    : { name: stackName ?? DEFAULT_STACK_NAME, named: stackName !== undefined };
   // Loaded on demand, like scan's log group search (see there): the AWS SDK is slow to load.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the lazy load explained above.
   const { runStatusCheck } = require('../log-groups/status-command') as typeof StatusCommand;
   return runStatusCheck(
-    { logGroups, cdkJson: values['cdk-json'], filterPattern: values['filter-pattern'], format },
+    { logGroups, cdkJson: values['cdk-json'], filterPattern: values['filter-pattern'], format, stack },
     io,
   );
 }

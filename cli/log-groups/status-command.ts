@@ -9,7 +9,8 @@ import { terminalSafe } from '../render/scan-text';
 import { renderStatusText } from '../render/status-text';
 import { readCdkJson } from './cdk-json';
 import { assertTargetsInRegion, parseLogGroupTargets } from './log-group-ref';
-import { checkStatus } from './status-check';
+import { checkStatus, type StatusReport } from './status-check';
+import { checkDeployment, type DeploymentStatus } from './status-deployment';
 
 export type StatusFormat = 'text' | 'json';
 
@@ -18,6 +19,19 @@ export interface StatusOptions {
   readonly cdkJson: string | undefined;
   readonly filterPattern: string | undefined;
   readonly format: StatusFormat;
+  /** The stack whose outputs name the topics, failure stores and log groups; null: check the log groups only. */
+  readonly stack: { readonly name: string; readonly named: boolean } | null;
+}
+
+/** The log groups' report and the deployment's; `healthy` covers both. */
+export interface FullStatusReport extends StatusReport {
+  readonly deployment: DeploymentStatus | null;
+}
+
+/** 1 when anything is wrong; else 2 when a deployment check could not run (no verdict); else 0. */
+export function statusExitCode(report: FullStatusReport): number {
+  if (!report.healthy) return 1;
+  return report.deployment !== null && report.deployment.unchecked.length > 0 ? 2 : 0;
 }
 
 export async function runStatusCheck(options: StatusOptions, io: CliIo): Promise<number> {
@@ -40,14 +54,26 @@ export async function runStatusCheck(options: StatusOptions, io: CliIo): Promise
   const region = await clientRegion(client);
   assertTargetsInRegion(targets, region);
 
-  let report;
+  const call = { signal: io.interrupted, sleep: deps.sleep, random: deps.random };
+  let report: FullStatusReport;
   try {
-    report = await checkStatus(targets, {
-      client,
-      region,
-      filterPattern,
-      call: { signal: io.interrupted, sleep: deps.sleep, random: deps.random },
-    });
+    const groups = await checkStatus(targets, { client, region, filterPattern, call });
+    const deployment =
+      options.stack === null
+        ? null
+        : await checkDeployment({
+            stackName: options.stack.name,
+            stackNamed: options.stack.named,
+            region,
+            now: deps.now(),
+            call,
+            logs: client,
+            cloudFormation: () => deps.cloudFormationClient(region),
+            sns: deps.snsClient,
+            sqs: () => deps.sqsClient(region),
+            s3: () => deps.s3Client(region),
+          });
+    report = { ...groups, healthy: groups.healthy && (deployment?.healthy ?? true), deployment };
   } catch (error) {
     // Half a health report would read as a verdict: stop with a usage-class error instead.
     if (error instanceof InterruptedError) throw new UsageError('interrupted before every log group was checked', { cause: error });
@@ -63,9 +89,15 @@ export async function runStatusCheck(options: StatusOptions, io: CliIo): Promise
         io.stderr.write(`ftp-bounce-watch: ${terminalSafe(status.logGroup)}: ${terminalSafe(problem, 1000)}\n`);
       }
     }
+    const deployment = report.deployment;
+    if (deployment !== null) {
+      const stack = `stack ${terminalSafe(deployment.stackName)}`;
+      for (const problem of deployment.problems) io.stderr.write(`ftp-bounce-watch: ${stack}: ${terminalSafe(problem, 1000)}\n`);
+      for (const why of deployment.unchecked) io.stderr.write(`ftp-bounce-watch: ${stack}: not checked: ${terminalSafe(why, 1000)}\n`);
+    }
   } else {
     await out.write(renderStatusText(report, deps.now()));
   }
   await out.flush();
-  return report.healthy ? 0 : 1;
+  return statusExitCode(report);
 }

@@ -2,7 +2,9 @@
  * `status` on a terminal: one row per log group, then each unhealthy group named with why and what to do, then
  * a one-line verdict. Names and ARNs come from AWS and are made terminal-safe like log text.
  */
-import type { LogGroupStatus, StatusReport } from '../log-groups/status-check';
+import type { LogGroupStatus } from '../log-groups/status-check';
+import type { FullStatusReport } from '../log-groups/status-command';
+import type { DeploymentStatus, FailureStore, RecentErrors, TopicSubscriptions } from '../log-groups/status-deployment';
 import { terminalSafe } from './scan-text';
 
 const MAX_NAME = 60;
@@ -49,7 +51,84 @@ function table(rows: readonly string[][]): string[] {
   );
 }
 
-export function renderStatusText(report: StatusReport, now: number): string {
+const STORE_LABEL: Record<FailureStore['store'], string> = {
+  'failure-queue': 'failure queue',
+  'failure-bucket': 'failure bucket',
+  'slack-forwarder-failure-queue': 'Slack forwarder failure queue',
+};
+
+const NOT_CHECKED = 'NOT CHECKED';
+
+function subscriptionRow(topic: TopicSubscriptions): string[] {
+  const label = `${topic.topic} topic subscriptions`;
+  if (topic.confirmed === null) return [label, NOT_CHECKED, ''];
+  const confirmed = `${topic.confirmed} confirmed`;
+  if (topic.pending.length === 0) return [label, 'ok', confirmed];
+  return [label, 'PENDING', `${confirmed}, ${topic.pending.length} waiting for confirmation`];
+}
+
+function storeRow(store: FailureStore): string[] {
+  const label = STORE_LABEL[store.store];
+  if (store.waiting === null) return [label, NOT_CHECKED, ''];
+  if (store.waiting === 0) return [label, 'ok', 'empty'];
+  const unit = store.kind === 's3-bucket' ? 'object' : 'message';
+  const count = `${store.capped ? '≥ ' : ''}${store.waiting} ${unit}${store.waiting === 1 && !store.capped ? '' : 's'}`;
+  const newest = store.newest === null ? '' : `, newest ${store.newest.replace(/\.\d{3}Z$/, 'Z')}`;
+  return [label, 'WAITING', `${count}${newest}`];
+}
+
+function errorsRow(errors: RecentErrors): string[] {
+  const label = `${errors.function} errors (24 h)`;
+  if (errors.count === null) return [label, NOT_CHECKED, ''];
+  if (errors.count === 0) return [label, 'ok', 'none'];
+  const latest = errors.latest[0];
+  const when = latest === undefined ? '' : `, latest ${latest.time.replace(/\.\d{3}Z$/, 'Z')}`;
+  return [label, 'ERRORS', `${errors.capped ? '≥ ' : ''}${errors.count}${when}`];
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function renderDeployment(deployment: DeploymentStatus): string[] {
+  const stack = `stack ${terminalSafe(deployment.stackName, MAX_NAME)}`;
+  const lines = deployment.notes.map((note) => `${stack}: note: ${terminalSafe(note, 400)}`);
+  if (!deployment.found && deployment.unchecked.length === 0) return ['', ...lines];
+  const out = [''];
+  if (deployment.found) {
+    out.push(
+      `Stack ${terminalSafe(deployment.stackName, MAX_NAME)}`,
+      '',
+      ...table([
+        ['CHECK', 'STATUS', 'DETAIL'],
+        ...deployment.subscriptions.map(subscriptionRow),
+        ...deployment.failureStores.map(storeRow),
+        ...deployment.recentErrors.map(errorsRow),
+      ]),
+    );
+  }
+  const details = [
+    ...deployment.problems.map((problem) => `${stack}: ${terminalSafe(problem, 1000)}`),
+    ...deployment.warnings.map((warning) => `${stack}: warning: ${terminalSafe(warning, 1000)}`),
+    ...deployment.unchecked.map((why) => `${stack}: not checked: ${terminalSafe(why, 400)}`),
+    ...lines,
+  ];
+  if (details.length > 0) out.push('', ...details);
+  const counts = [
+    deployment.problems.length > 0 && plural(deployment.problems.length, 'problem'),
+    deployment.warnings.length > 0 && plural(deployment.warnings.length, 'warning'),
+    deployment.unchecked.length > 0 && `${plural(deployment.unchecked.length, 'check')} not run`,
+  ].filter((part): part is string => typeof part === 'string');
+  out.push(
+    '',
+    counts.length === 0
+      ? `Stack ${terminalSafe(deployment.stackName, MAX_NAME)}: no unconfirmed subscription, no failure waiting, no error in 24 h.`
+      : `Stack ${terminalSafe(deployment.stackName, MAX_NAME)}: ${counts.join(', ')}.`,
+  );
+  return out;
+}
+
+export function renderStatusText(report: FullStatusReport, now: number): string {
   const out: string[] = [
     `Region ${report.region}, filter pattern ${terminalSafe(report.filterPattern, 200)}`,
     '',
@@ -63,12 +142,15 @@ export function renderStatusText(report: StatusReport, now: number): string {
     ...status.notes.map((note) => `${terminalSafe(status.logGroup, MAX_NAME)}: note: ${terminalSafe(note, 400)}`),
   ]);
   if (details.length > 0) out.push('', ...details);
+  if (report.deployment !== null) out.push(...renderDeployment(report.deployment));
   const healthy = report.logGroups.filter((s) => s.healthy).length;
   const total = report.logGroups.length;
   out.push(
     '',
     healthy === total
-      ? `All ${total === 1 ? 'log group is' : `${total} log groups are`} attached.`
+      ? total === 1
+        ? 'The log group is attached.'
+        : `All ${total} log groups are attached.`
       : `${healthy} of ${total} log group${total === 1 ? '' : 's'} healthy.`,
   );
   return `${out.join('\n')}\n`;

@@ -12,6 +12,7 @@ import { DEFAULT_FILTER_PATTERN, SUBSCRIPTION_FILTER_NAME } from '../../infra/fi
 import { type LocalSnsServer, startLocalSnsServer } from '../../scripts/local-sns/server';
 import { captureIo } from '../support/cli-io';
 import { type LoopbackLogsServer, type StoredEvent, startLoopbackLogsServer } from '../support/loopback-logs-server';
+import { deployedClients, DETECTOR_LOG_GROUP, FORWARDER_LOG_GROUP, FULL_OUTPUTS, SWEEP_LOG_GROUP } from '../unit/cli/deployment-fixtures';
 
 const ROOT = join(__dirname, '../..');
 const BIN = join(ROOT, 'bin/ftp-bounce-watch.js');
@@ -83,6 +84,19 @@ beforeAll(async () => {
         filters: [{ filterName: SUBSCRIPTION_FILTER_NAME, filterPattern: DEFAULT_FILTER_PATTERN, destinationArn: DETECTOR }],
       },
       '/ftp/proftpd-archive': {},
+      // The detector's own log group: what `status` searches for ERROR lines (the pattern runs on the server).
+      [DETECTOR_LOG_GROUP]: {
+        events: [
+          { logStreamName: 'd', timestamp: Date.now() - 2 * HOUR, message: '{"level":"INFO","message":"batch done"}' },
+          {
+            logStreamName: 'd',
+            timestamp: Date.now() - HOUR,
+            message: '{"level":"ERROR","message":"alerts not published","error":{"name":"SnsPublishError","message":"throttled"}}',
+          },
+          { logStreamName: 'd', timestamp: Date.now() - 25 * HOUR, message: '{"level":"ERROR","message":"too old"}' },
+        ],
+      },
+      [SWEEP_LOG_GROUP]: {},
       '/ftp/full': {
         events: [{ logStreamName: 's', timestamp: START, message: 'hello' }],
         filters: [
@@ -101,15 +115,19 @@ afterAll(async () => {
   await Promise.all([logs.close(), sns.close()]);
 });
 
-/** Real clients (from the environment), instant backoff so the suite stays fast. */
-function loopbackIo(options: { tty?: boolean } = {}) {
+/**
+ * Real clients (from the environment), instant backoff so the suite stays fast. The stack, its topics, queues
+ * and bucket (no loopback here) come from `deployedClients` when `stack` is given (`{}`: no stack deployed).
+ */
+function loopbackIo(options: { tty?: boolean; stack?: Parameters<typeof deployedClients>[0] } = {}) {
   const sleeps: number[] = [];
   const io = captureIo({
-    ...options,
+    ...(options.tty !== undefined && { tty: options.tty }),
     deps: {
       sleep: async (ms) => {
         sleeps.push(ms);
       },
+      ...(options.stack !== undefined && deployedClients(options.stack).deps),
     },
   });
   return { io, sleeps };
@@ -217,7 +235,7 @@ describe('status against CloudWatch Logs (loopback)', () => {
     ['a log group whose 2 filter slots are taken by others', '/ftp/full', 1, /both of the 2 filter slots are taken/],
     ['a missing log group', '/ftp/missing', 1, /does not exist in eu-west-1/],
   ])('%s', async (_name, group, exitCode, problem) => {
-    const { io } = loopbackIo();
+    const { io } = loopbackIo({ stack: {} });
 
     const code = await main(['status', '--format', 'json', '--log-group', group], io);
 
@@ -231,10 +249,33 @@ describe('status against CloudWatch Logs (loopback)', () => {
   it('reads the log groups from cdk.json in the working directory', async () => {
     const app = mkdtempSync(join(tmpdir(), 'fbw-app-'));
     writeFileSync(join(app, 'cdk.json'), JSON.stringify({ app: 'npx tsx infra/app.ts', context: { logGroups: '/ftp/proftpd' } }));
-    const io = captureIo({ tty: true, deps: { cwd: app } });
+    const io = captureIo({ tty: true, deps: { cwd: app, ...deployedClients({}).deps } });
 
     expect(await main(['status'], io)).toBe(0);
     expect(io.out()).toMatch(/\n\/ftp\/proftpd {2}ok {6}filter ftp-bounce-watch {2}1\/2 {6}\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(\d+m ago\)\n/);
+  });
+
+  it('finds the detector\'s ERROR lines of the last 24 hours with the real FilterLogEvents', async () => {
+    const { io } = loopbackIo({ stack: { outputs: FULL_OUTPUTS } });
+
+    const code = await main(['status', '--format', 'json', '--log-group', '/ftp/proftpd'], io);
+
+    // The forwarder's log group is not on the server: named in one line, the rest still reported.
+    expect(code).toBe(2);
+    const report = JSON.parse(io.out()) as {
+      deployment: {
+        unchecked: string[];
+        recentErrors: Array<{ function: string; count: number; latest: Array<{ message: string }> }>;
+      };
+    };
+    expect(report.deployment.recentErrors.map((e) => [e.function, e.count, e.latest.map((l) => l.message)])).toEqual([
+      ['detector', 1, ['alerts not published: throttled']],
+      ['sweep', 0, []],
+      ['slack-forwarder', null, []],
+    ]);
+    expect(report.deployment.unchecked).toEqual([
+      `log group "${FORWARDER_LOG_GROUP}" does not exist in eu-west-1 (check the name, and AWS_REGION or the profile's region)`,
+    ]);
   });
 });
 
@@ -250,7 +291,10 @@ describe('the executable against CloudWatch Logs (loopback)', () => {
   });
 
   it('exits 1 from status for a log group we cannot attach to', async () => {
-    const run = await runBin(['status', '--format', 'json', '--log-group', '/ftp/full', '--log-group', '/ftp/proftpd'], process.env);
+    const run = await runBin(
+      ['status', '--format', 'json', '--log-group', '/ftp/full', '--log-group', '/ftp/proftpd', '--log-groups-only'],
+      process.env,
+    );
 
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^ftp-bounce-watch: \/ftp\/full: no ftp-bounce-watch subscription filter, and ours cannot be added/);

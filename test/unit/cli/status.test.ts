@@ -15,6 +15,7 @@ import { ACCOUNT_POLICY_NAME, DEFAULT_FILTER_PATTERN, SUBSCRIPTION_FILTER_NAME }
 import { main } from '../../../cli/main';
 import { captureIo } from '../../support/cli-io';
 import { fakeTime, logsClient, NOW } from './aws-fixtures';
+import { deployedClients } from './deployment-fixtures';
 
 const DETECTOR = 'arn:aws:lambda:eu-west-1:123456789012:function:FtpBounceWatch-Detector1A2B3C4D';
 const OTHER_LAMBDA = 'arn:aws:lambda:eu-west-1:123456789012:function:log-shipper';
@@ -84,12 +85,18 @@ function arrange(world: World, options: { tty?: boolean; cwd?: string } = {}) {
     });
   }
   const time = fakeTime({ logsClient: () => client });
-  const io = captureIo({ tty: options.tty ?? false, deps: { ...time.deps, ...(options.cwd && { cwd: options.cwd }) } });
+  // No stack deployed: the deployment checks (status-deployment.test.ts) add a note and nothing else.
+  const noStack = deployedClients({}).deps;
+  const io = captureIo({
+    tty: options.tty ?? false,
+    deps: { ...time.deps, ...noStack, ...(options.cwd && { cwd: options.cwd }) },
+  });
   return { logs, io };
 }
 
 type Report = {
   healthy: boolean;
+  deployment: unknown;
   region: string;
   filterPattern: string;
   logGroups: Array<{
@@ -122,6 +129,7 @@ describe('status: one log group', () => {
 
     expect(code).toBe(0);
     expect(report).toEqual({
+      deployment: expect.objectContaining({ stackName: 'FtpBounceWatch', found: false, healthy: true }),
       region: 'eu-west-1',
       filterPattern: DEFAULT_FILTER_PATTERN,
       healthy: true,
@@ -247,7 +255,7 @@ describe('status: one log group', () => {
       .resolvesOnce({ ...meta, logGroups: [{ logGroupName: '/ftp/proftpd' }] });
     logs.on(DescribeSubscriptionFiltersCommand).resolves({ ...meta, subscriptionFilters: [ours] });
     logs.on(DescribeLogStreamsCommand).resolves({ ...meta, logStreams: [] });
-    const io = captureIo({ deps: fakeTime({ logsClient: () => client }).deps });
+    const io = captureIo({ deps: { ...fakeTime({ logsClient: () => client }).deps, ...deployedClients({}).deps } });
 
     const code = await main(
       ['status', '--format', 'json', '--log-group', 'arn:aws:logs:eu-west-1:123456789012:log-group:/ftp/proftpd:*'],
@@ -419,7 +427,7 @@ describe('status: errors (exit 2)', () => {
     expect(await main(['status', '--help'], io)).toBe(0);
     expect(io.out()).toContain('Usage: ftp-bounce-watch status');
     expect(io.out()).toContain('ftp-bounce-watch status --log-group /ftp/proftpd --log-group /var/log/syslog');
-    expect(io.out()).toContain('Exit status: 0 when every log group is healthy; 1 when any is not');
+    expect(io.out()).toContain('Exit status: 0 when every log group is healthy and the deployment has nothing pending or waiting');
   });
 });
 
