@@ -16,7 +16,7 @@ import {
   type LogGroup,
   type SubscriptionFilter,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { ACCOUNT_POLICY_NAME, SUBSCRIPTION_FILTER_NAME } from '../../infra/filter-pattern';
+import { ACCOUNT_POLICY_NAME, isOurFilterName, SUBSCRIPTION_FILTER_NAME } from '../../infra/filter-pattern';
 import { type CallOptions, callAws } from '../aws/call';
 import { AccessDeniedError, awsErrorShape, oneLine } from '../aws/errors';
 import { pages } from '../aws/pages';
@@ -230,11 +230,14 @@ async function checkLogGroup(
     pattern: f.filterPattern ?? '',
     destinationArn: f.destinationArn ?? '',
   }));
-  // By name first: that is what the stack creates. By pattern: the same filter created by hand or renamed.
+  // By name first: that is what the stack creates (the main stack's name, or a nested stack's beyond 100 groups; both
+  // for the length of the deploy that moves a group between them). By pattern: the same filter created by hand.
+  const named = described.filter((f) => isOurFilterName(f.name));
   const ours =
-    described.find((f) => f.name === SUBSCRIPTION_FILTER_NAME)
+    named.find((f) => f.name === SUBSCRIPTION_FILTER_NAME)
+    ?? named[0]
     ?? described.find((f) => f.pattern === check.filterPattern && isLambdaArn(f.destinationArn));
-  const filters: FilterInfo[] = described.map((f) => ({ ...f, ours: f === ours }));
+  const filters: FilterInfo[] = described.map((f) => ({ ...f, ours: f === ours || named.includes(f) }));
   const others = filters.filter((f) => !f.ours);
 
   const problems: string[] = [];

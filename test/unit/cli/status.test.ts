@@ -154,6 +154,24 @@ describe('status: one log group', () => {
     expect(io.err()).toBe('');
   });
 
+  it.each<[string, World['groups'][string], boolean[]]>([
+    ['a nested stack\'s filter (beyond 100 log groups)', [{ ...ours, filterName: 'ftp-bounce-watch-shard-7' }, siem], [true, false]],
+    [
+      'both, for the length of the deploy that moves the group between stacks',
+      [ours, { ...ours, filterName: 'ftp-bounce-watch-shard-7' }],
+      [true, true],
+    ],
+  ])('is healthy with %s', async (_label, filters, oursFlags) => {
+    const { code, group } = await statusJson({ groups: { '/ftp/proftpd': filters }, lastEvent: { '/ftp/proftpd': 5 } }, [
+      '--log-group',
+      '/ftp/proftpd',
+    ]);
+
+    expect(code).toBe(0);
+    expect(group).toMatchObject({ healthy: true, attachedVia: 'subscription-filter', problems: [] });
+    expect(group?.filters.map((f) => f.ours)).toEqual(oursFlags);
+  });
+
   it.each<[string, World, string[], Partial<Report['logGroups'][number]>, RegExp]>([
     [
       'a missing log group (only neighbours share its prefix)',
