@@ -11,7 +11,8 @@ export const STATUS_USAGE = `Usage: ftp-bounce-watch status [--log-group NAME ..
 Checks, for each log group, that the deployment is attached to it:
   - the log group exists (in your AWS Region);
   - a subscription filter sends its refusal lines to the detector Lambda function: the one the
-    stack creates, named "${SUBSCRIPTION_FILTER_NAME}", or one with the deployment's filter pattern, or the
+    stack creates, named "${SUBSCRIPTION_FILTER_NAME}" ("${SUBSCRIPTION_FILTER_NAME}-shard-N" beyond 100 log
+    groups), or one with the deployment's filter pattern, or the
     account-level policy (accountWide=true);
   - it has room for that filter (CloudWatch Logs allows 2 per log group), and what to do if not;
   - when its last event arrived.
