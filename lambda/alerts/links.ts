@@ -95,6 +95,11 @@ export function insightsQuery(srcIp: string | null): string {
   return ['fields @timestamp, @logStream, @message', `| ${filter}`, '| sort @timestamp desc'].join('\n');
 }
 
+/** What the links show: from a day before the first refusal (what led up to it) to an hour after the last. */
+function linkRange(firstSeenMs: number, lastSeenMs: number): { start: number; end: number } {
+  return { start: firstSeenMs - 24 * HOUR_MS, end: lastSeenMs + HOUR_MS };
+}
+
 export function insightsUrl(
   region: string,
   logGroup: string,
@@ -102,8 +107,9 @@ export function insightsUrl(
   firstSeenMs: number,
   lastSeenMs: number,
 ): string {
-  const start = new Date(firstSeenMs - 24 * HOUR_MS).toISOString();
-  const end = new Date(lastSeenMs + HOUR_MS).toISOString();
+  const range = linkRange(firstSeenMs, lastSeenMs);
+  const start = new Date(range.start).toISOString();
+  const end = new Date(range.end).toISOString();
   const detail =
     `~(end~${insightsString(end)}~start~${insightsString(start)}~timeType~'ABSOLUTE~tz~'UTC`
     + `~editorString~${insightsString(insightsQuery(srcIp))}~isLiveTail~false~source~(~${insightsString(logGroup)}))`;
@@ -130,8 +136,7 @@ export function clientEventsUrl(
   firstSeenMs: number,
   lastSeenMs: number,
 ): string {
-  const start = firstSeenMs - 24 * HOUR_MS;
-  const end = lastSeenMs + HOUR_MS;
+  const { start, end } = linkRange(firstSeenMs, lastSeenMs);
   return `${logGroupUrl(region, logGroup)}/log-events$3FfilterPattern$3D${fragmentSegment(clientFilterPattern(srcIp))}`
     + `$26start$3D${start}$26end$3D${end}`;
 }
