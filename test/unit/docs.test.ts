@@ -1,0 +1,49 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/** The README is a user guide that fits in one sitting, and no document links outside the repository. */
+const ROOT = join(__dirname, '..', '..');
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).map((f) => `docs/${f}`), 'examples/README.md'];
+
+describe('README', () => {
+  it('is at most 350 lines', () => {
+    expect(README.split('\n').length - 1).toBeLessThanOrEqual(350);
+  });
+
+  it('keeps the user guide\'s order: quick start, deploy, what arrives, the CLI, configuration, cost', () => {
+    const headings = [...README.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
+
+    expect(headings.slice(0, 6)).toEqual([
+      'Quick start',
+      'Deploy in five minutes',
+      'What arrives, and what to do',
+      'The CLI: `ftp-bounce-watch`',
+      'Configuration',
+      'What it costs',
+    ]);
+  });
+
+  it('has a quick start of exactly two commands: install and run, and the tests', () => {
+    const block = /## Quick start[\s\S]*?```sh\n([\s\S]*?)```/.exec(README)?.[1] ?? '';
+
+    expect(block.trim().split('\n').map((line) => line.replace(/\s+#.*$/, ''))).toEqual(['npm ci && npm start', 'npm test']);
+  });
+});
+
+describe.each(DOCS)('%s', (doc) => {
+  const text = readFileSync(join(ROOT, doc), 'utf8');
+  const links = [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1] as string);
+
+  it('links only to files of the repository (or the web), and they exist', () => {
+    for (const link of links.filter((l) => !/^(https?:|mailto:|#)/.test(l))) {
+      const file = link.split('#')[0] as string;
+      expect({ link, exists: existsSync(join(ROOT, dirname(doc), file)) }).toEqual({ link, exists: true });
+      expect(join(dirname(doc), file).startsWith('..')).toBe(false);
+    }
+  });
+
+  it('does not point at the design notes outside the repository', () => {
+    expect(text).not.toMatch(/\.\.\/shared|shared\/DESIGN\.md/);
+  });
+});
