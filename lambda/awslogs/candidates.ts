@@ -36,8 +36,8 @@ const EVENT_PARTS = new RegExp(String.raw`\{"id":"(${STRING})","timestamp":(${TI
 export interface CandidateEvents {
   /** The header's fields as JSON.parse gives them, with `logEvents` holding the candidate events only. */
   readonly batch: Record<string, unknown>;
-  /** Every event of the batch, candidates or not; null when a dense batch was not walked (see `walkDense`). */
-  readonly eventCount: number | null;
+  /** Every event of the batch, candidates or not. */
+  readonly eventCount: number;
   /**
    * False when the keywords were too many (or could hide in escapes) to pick candidates: `batch.logEvents` is
    * then empty, and the caller parses the whole text.
@@ -48,7 +48,8 @@ export interface CandidateEvents {
 /**
  * The candidate events of `text` with the batch header, or null when the whole text must be parsed. Stops
  * walking once the events exceed `maxEvents`, and returns the count so far plus one. A dense batch is walked (checked
- * valid and counted) only when `walkDense`: a caller that bounds the whole parse otherwise saves the walk.
+ * valid and counted) only when `walkDense`; otherwise null is returned for it, as for any text to parse whole (a
+ * caller that bounds the whole parse by other means saves the walk; the header alone is never trusted).
  */
 export function decodeCandidateEvents(
   text: string,
@@ -65,7 +66,7 @@ export function decodeCandidateEvents(
   // Keywords first: a dense batch gives up after the first few hundred, without a scan of the whole text. A
   // keyword could also be spelled with escapes: then every event is examined.
   const hits = hasEscapedAscii(text) ? null : keywordsIn(text, eventsStart, eventsEnd, maxCandidates);
-  if (hits === null && !walkDense) return { batch: { ...header, logEvents: [] }, eventCount: null, sparse: false };
+  if (hits === null && !walkDense) return null;
   const candidates: LogEvent[] = [];
   let next = 0; // the first hit not yet placed in an event
   let count = 0;

@@ -74,20 +74,20 @@ export function decodeSubscriptionEvent(event: unknown, options: DecodeOptions =
   const maybeControl = text.length <= CONTROL_MESSAGE_MAX_CHARS && text.includes('CONTROL_MESSAGE');
   // The walk over CloudWatch's layout (candidates.ts): the events are checked and counted without being built, and
   // those holding a keyword picked out, so that only they are parsed. Null: another layout, parsed whole below.
-  // A dense batch is parsed whole; when its length alone bounds that parse, it is not walked first.
+  // A dense batch is parsed whole; when its length alone bounds that parse, it is not walked first (null, below).
   const maxValues = maxEvents * VALUES_PER_EVENT + HEADER_VALUES;
   const parseBounded = maxJsonItems(text.length) <= maxValues;
   const walked = options.fullParse || maybeControl ? null : decodeCandidateEvents(text, maxEvents, !parseBounded);
   if (walked !== null) {
     if (walked.batch.messageType === 'CONTROL_MESSAGE') return { kind: 'control', ...sizes };
-    if (walked.eventCount !== null && walked.eventCount > maxEvents) throw tooManyEvents(maxEvents);
+    if (walked.eventCount > maxEvents) throw tooManyEvents(maxEvents);
     const batch = validateBatch(walked.batch);
     // The fast path: no keyword in any event means no event can be a finding.
     if (walked.sparse && batch.logEvents.length === 0) return { kind: 'no-candidates', ...sizes };
     if (walked.sparse) {
-      return { kind: 'data', batch, candidatesOnly: true, eventCount: walked.eventCount ?? 0, ...sizes };
+      return { kind: 'data', batch, candidatesOnly: true, eventCount: walked.eventCount, ...sizes };
     }
-    // Dense: walked, the text is valid and its events within the cap; or its length bounds the parse.
+    // Dense and walked: the text is valid and its events within the cap, so parsing it whole is bounded.
   } else if (!maybeControl && !parseBounded) {
     const values = countValueOpeners(text);
     if (values > maxValues) {

@@ -197,6 +197,19 @@ describe('decodeSubscriptionEvent: the fast and sparse paths agree with parsing 
     expect(dense).toBeGreaterThan(300);
   });
 
+  it.each([
+    // Members after the events array, and a duplicate messageType: only a parse of the whole text sees them.
+    ['fields after the events', (events: string) => `{"messageType":"DATA_MESSAGE","logGroup":"g","logStream":"s","subscriptionFilters":["f"],"logEvents":[${events}],"owner":"123","x":[]}`],
+    ['a second messageType after the events', (events: string) => `{"messageType":"CONTROL_MESSAGE","owner":"1","logGroup":"g","logStream":"s","subscriptionFilters":["f"],"logEvents":[${events}],"messageType":"DATA_MESSAGE","x":[]}`],
+  ])('never trusts the header alone of a dense batch it does not walk (%s)', (_label, layout) => {
+    // An escaped letter makes the batch dense; the filler takes it past the size searched for a control message.
+    const event = JSON.stringify({ id: '1', timestamp: 1, message: `A ${'x'.repeat(20_000)}` }).replace('"A ', '"\\u0041 ');
+    const text = layout(event);
+
+    expect(outcome(text, {})).toEqual(outcome(text, { fullParse: true }));
+    expect(outcome(text, {}).verdict).toBe('accepted');
+  });
+
   it('agrees on the events cap, whichever event it falls on, on a sparse or a dense batch', () => {
     let capped = 0;
     fc.assert(
