@@ -63,7 +63,7 @@ export class CentralIntake extends Construct {
         },
       }),
     });
-    this.destinationRole.addToPrincipalPolicy(
+    const writeGrant = this.destinationRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['kinesis:PutRecord', 'kinesis:PutRecords'], resources: [this.stream.streamArn] }),
     );
 
@@ -88,8 +88,9 @@ export class CentralIntake extends Construct {
         ],
       }),
     });
-    // CloudWatch Logs checks that it can assume the role and write when the destination is created.
-    this.destination.node.addDependency(this.destinationRole);
+    // CloudWatch Logs checks that it can assume the role and write when the destination is created: the role comes
+    // first through roleArn, its policy through this dependency.
+    if (writeGrant.policyDependable !== undefined) this.destination.node.addDependency(writeGrant.policyDependable);
 
     this.eventSource = new eventSources.KinesisEventSource(this.stream, {
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,

@@ -52,6 +52,16 @@ describe('central stack', () => {
     });
   });
 
+  it('creates the destination after its role may write (CloudWatch Logs checks it then), with no redundant dependency', () => {
+    const { resource } = onlyResource(template, 'AWS::Logs::Destination');
+    const writePolicies = Object.entries(template.findResources('AWS::IAM::Policy', {
+      Properties: { PolicyDocument: { Statement: [Match.objectLike({ Action: ['kinesis:PutRecord', 'kinesis:PutRecords'] })] } },
+    })).map(([id]) => id);
+
+    // The role itself comes first through RoleArn's GetAtt; cfn-lint flags a DependsOn on it too (W3005).
+    expect(resource.DependsOn).toEqual(writePolicies);
+  });
+
   it('consumes the stream in bounded, bisected batches that report failed records and keep them', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: detectorId(template) },
