@@ -15,6 +15,7 @@ import {
   DeadlineExceededError,
   DYNAMODB_TIMEOUTS,
   InvocationBudget,
+  reportDeadlineExceeded,
   SNS_TIMEOUTS,
   SnsAlertPublisher,
   sdkClientOptions,
@@ -75,15 +76,10 @@ export function createRuntime(env: Readonly<Record<string, string | undefined>>,
   // The invocation's time for outbound calls ends a few seconds before the function's timeout, with one log
   // line and one metric, so a hanging dependency shows up as a named error instead of a silent Lambda timeout.
   const budget = new InvocationBudget({
-    onExceeded: (error) => {
-      metrics.addMetric('DeadlineExceeded', MetricUnit.Count, 1);
-      logger.error('outbound call cut off by the invocation deadline', {
-        error: error.message,
-        operation: error.operation,
-        budgetMs: error.budgetMs,
-        elapsedMs: error.elapsedMs,
-      });
-    },
+    onExceeded: reportDeadlineExceeded(
+      () => metrics.addMetric('DeadlineExceeded', MetricUnit.Count, 1),
+      (message, attributes) => logger.error(message, attributes),
+    ),
   });
 
   const publisher = new SnsAlertPublisher(sns, config.topicArn, {

@@ -8,6 +8,7 @@ export {
   DeadlineExceededError,
   DYNAMODB_TIMEOUTS,
   InvocationBudget,
+  reportDeadlineExceeded,
   SECRETS_MANAGER_TIMEOUTS,
   sdkClientOptions,
   SNS_TIMEOUTS,

@@ -15,7 +15,7 @@
  * Usage (a DynamoDB store, say):
  * ```ts
  * const ddb = new DynamoDBClient(sdkClientOptions(DYNAMODB_TIMEOUTS));     // at cold start
- * const budget = new InvocationBudget({ onExceeded: (e) => { logger.error(...); metrics.add(...) } });
+ * const budget = new InvocationBudget({ onExceeded: reportDeadlineExceeded(countMetric, logError) });
  * // in the handler, first thing:
  * budget.start(context);
  * // in the adapter, for each request:
@@ -98,6 +98,25 @@ export class DeadlineExceededError extends Error {
     this.budgetMs = budgetMs;
     this.elapsedMs = elapsedMs;
   }
+}
+
+/**
+ * The `onExceeded` every function uses: the metric counted, then one ERROR line with the call's figures, so a
+ * hanging dependency reads the same in the detector's logs as in the forwarder's.
+ */
+export function reportDeadlineExceeded(
+  countMetric: () => void,
+  logError: (message: string, attributes: Record<string, unknown>) => void,
+): (error: DeadlineExceededError) => void {
+  return (error) => {
+    countMetric();
+    logError('outbound call cut off by the invocation deadline', {
+      error: error.message,
+      operation: error.operation,
+      budgetMs: error.budgetMs,
+      elapsedMs: error.elapsedMs,
+    });
+  };
 }
 
 /** What an invocation context offers (Lambda's `Context` fits). */

@@ -17,7 +17,13 @@ import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SNSEvent } from 'aws-lambda';
-import { InvocationBudget, type RemainingTime, SECRETS_MANAGER_TIMEOUTS, sdkClientOptions } from '../adapters/timeouts';
+import {
+  InvocationBudget,
+  type RemainingTime,
+  reportDeadlineExceeded,
+  SECRETS_MANAGER_TIMEOUTS,
+  sdkClientOptions,
+} from '../adapters/timeouts';
 import { renderSlackMessage } from '../alerts';
 import { parseAlertMessage } from './alert-message';
 import { type PostOptions, postToSlack, SlackPostError } from './post';
@@ -126,15 +132,10 @@ function wire(env: NodeJS.ProcessEnv): Wired {
     serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'ftp-bounce-watch-slack',
   });
   const budget = new InvocationBudget({
-    onExceeded: (error) => {
-      metrics.addMetric('DeadlineExceeded', MetricUnit.Count, 1);
-      logger.error('outbound call cut off by the invocation deadline', {
-        error: error.message,
-        operation: error.operation,
-        budgetMs: error.budgetMs,
-        elapsedMs: error.elapsedMs,
-      });
-    },
+    onExceeded: reportDeadlineExceeded(
+      () => metrics.addMetric('DeadlineExceeded', MetricUnit.Count, 1),
+      (message, attributes) => logger.error(message, attributes),
+    ),
   });
   // Enforced per-attempt timeouts: a stalled Secrets Manager would otherwise hold the invocation to its timeout.
   const client = new SecretsManagerClient(sdkClientOptions(SECRETS_MANAGER_TIMEOUTS));
