@@ -138,11 +138,12 @@ describe('InvocationBudget', () => {
     server = await startSlowServer({ delayMs: 1_000 });
     const budget = new InvocationBudget({ reserveMs: 0 });
     const client = new SNSClient({ region: 'eu-west-1', endpoint: server.url, credentials, ...sdkClientOptions({ ...FAST, maxAttempts: 1 }) });
-    const publisher = new SnsAlertPublisher(client, TOPIC, { budget, baseDelayMs: 5_000, maxDelayMs: 5_000 });
-    budget.startWithMs(3_000);
+    // random 0 draws the shortest backoff of [2.5 s, 5 s]: the case closest to fitting the deadline.
+    const publisher = new SnsAlertPublisher(client, TOPIC, { budget, baseDelayMs: 5_000, maxDelayMs: 5_000, random: () => 0 });
+    budget.startWithMs(2_000);
     const error = await failure(publisher.publish([snsMessage]));
     expect(error).toBeInstanceOf(DeadlineExceededError);
-    // One timed-out attempt, then no retry: its 2.5-5 s backoff would cross the 3 s deadline.
+    // One attempt cut off by its 300 ms timeout, then no retry: even a 2.5 s backoff would cross the 2 s deadline.
     expect(server.requests()).toBe(1);
   });
 });
