@@ -19,6 +19,7 @@ const CHARS_PER_CANDIDATE = 4096;
 const MIN_CANDIDATES = 64;
 
 const EVENTS_KEY = '"logEvents":[';
+const COMMA = 0x2c;
 /** What may follow the events array: the end of the object, after the account-policy marker if any. */
 const TAIL = /^(?:,"policyLevel":"[A-Za-z_]{1,64}")?\}[ \t\r\n]*$/;
 /**
@@ -84,7 +85,8 @@ export function decodeCandidateEvents(
         while (next < hits.length && (hits[next] as number) < end) next++;
       }
       if (end === eventsEnd + 1) break; // the `]` closing the array
-      if (end > eventsEnd) return null;
+      // A `]` anywhere else ends the array early: what follows is not JSON (`}]{"id":...`).
+      if (end > eventsEnd || text.charCodeAt(end - 1) !== COMMA) return null;
       start = end;
     }
   }

@@ -210,6 +210,19 @@ describe('decodeSubscriptionEvent: the fast and sparse paths agree with parsing 
     expect(outcome(text, {}).verdict).toBe('accepted');
   });
 
+  it.each([
+    ['an array closed between two events', '}]{"id":"2"'],
+    ['an array closed twice', '}]]'],
+  ])('rejects what the full parse rejects: %s', (_label, fault) => {
+    const events = [REFUSAL, 'x', 'y'].map((m, i) => JSON.stringify({ id: String(i + 1), timestamp: 1, message: m }));
+    const valid = JSON.stringify({ ...payloadOf({ logGroup: 'g', messages: [] }), logEvents: [] }).replace('[]', `[${events.join(',')}]`);
+    const text = fault === '}]]' ? valid.replace(/\]\}$/, ']]}') : valid.replace('},{"id":"2"', fault);
+
+    expect(text).not.toBe(valid);
+    expect(outcome(text, { fullParse: true }).verdict).toBe('rejected');
+    expect(outcome(text, {})).toEqual(outcome(text, { fullParse: true }));
+  });
+
   it('agrees on the events cap, whichever event it falls on, on a sparse or a dense batch', () => {
     let capped = 0;
     fc.assert(
