@@ -12,6 +12,7 @@
  * timestamp), returns null and the caller parses the whole text.
  */
 import { hasEscapedAscii, refusalKeywords } from '../detector';
+import { EVENT_TIMESTAMP, JSON_STRING_CONTENT, walkEvents } from './event-walk';
 import type { LogEvent } from './types';
 
 /** Beyond about one candidate per this many characters (~5% of typical events), one JSON.parse is cheaper. */
@@ -19,20 +20,15 @@ const CHARS_PER_CANDIDATE = 4096;
 const MIN_CANDIDATES = 64;
 
 const EVENTS_KEY = '"logEvents":[';
-const COMMA = 0x2c;
+/** How every event starts; in a text the walk accepted, only events start so (a string cannot hold a raw quote). */
+const EVENT_START = '{"id":"';
 /** What may follow the events array: the end of the object, after the account-policy marker if any. */
 const TAIL = /^(?:,"policyLevel":"[A-Za-z_]{1,64}")?\}[ \t\r\n]*$/;
-/**
- * The content of a JSON string: no quote, backslash or raw control character except in one of JSON's escapes. The
- * loop is unrolled (plain run, then escape + plain run) so that no input makes the engine backtrack.
- */
-const STRING = String.raw`[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*`;
-/** 14 digits at most: before the year 5138, so within the full path's timestamp check; 15 digits is a doubt. */
-const TIMESTAMP = '(?:0|[1-9][0-9]{0,13})';
-/** One event in CloudWatch's layout and what follows it (`,` or the array's `]`), matched where lastIndex points. */
-const EVENT = new RegExp(String.raw`\{"id":"${STRING}","timestamp":${TIMESTAMP},"message":"${STRING}"\}[,\]]`, 'y');
-/** The same, with the parts captured, for the few candidate events. */
-const EVENT_PARTS = new RegExp(String.raw`\{"id":"(${STRING})","timestamp":(${TIMESTAMP}),"message":"(${STRING})"\}`, 'y');
+/** One event with its parts captured, for the few candidate events. */
+const EVENT_PARTS = new RegExp(
+  String.raw`\{"id":"(${JSON_STRING_CONTENT})","timestamp":(${EVENT_TIMESTAMP}),"message":"(${JSON_STRING_CONTENT})"\}`,
+  'y',
+);
 
 export interface CandidateEvents {
   /** The header's fields as JSON.parse gives them, with `logEvents` holding the candidate events only. */
@@ -50,12 +46,14 @@ export interface CandidateEvents {
  * The candidate events of `text` with the batch header, or null when the whole text must be parsed. Stops
  * walking once the events exceed `maxEvents`, and returns the count so far plus one. A dense batch is walked (checked
  * valid and counted) only when `walkDense`; otherwise null is returned for it, as for any text to parse whole (a
- * caller that bounds the whole parse by other means saves the walk; the header alone is never trusted).
+ * caller that bounds the whole parse by other means saves the walk; the header alone is never trusted). `bytes`, when
+ * given, are the text's ASCII bytes, walked faster (event-walk.ts).
  */
 export function decodeCandidateEvents(
   text: string,
   maxEvents = Number.POSITIVE_INFINITY,
   walkDense = true,
+  bytes: Uint8Array | null = null,
 ): CandidateEvents | null {
   const keyAt = text.indexOf(EVENTS_KEY);
   const eventsStart = keyAt + EVENTS_KEY.length;
@@ -68,26 +66,18 @@ export function decodeCandidateEvents(
   // keyword could also be spelled with escapes: then every event is examined.
   const hits = hasEscapedAscii(text) ? null : keywordsIn(text, eventsStart, eventsEnd, maxCandidates);
   if (hits === null && !walkDense) return null;
+  const count = eventsStart === eventsEnd ? 0 : walkEvents(text, bytes, eventsStart, eventsEnd, maxEvents);
+  if (count < 0) return null;
   const candidates: LogEvent[] = [];
-  let next = 0; // the first hit not yet placed in an event
-  let count = 0;
-  if (eventsStart < eventsEnd) {
-    let start = eventsStart;
-    for (;;) {
-      EVENT.lastIndex = start;
-      if (!matches(EVENT, text)) return null;
-      const end = EVENT.lastIndex; // after the `,` or `]`
-      if (++count > maxEvents) break;
-      if (hits !== null && next < hits.length && (hits[next] as number) < end) {
-        const event = candidateAt(text, start);
-        if (event === null) return null;
-        candidates.push(event);
-        while (next < hits.length && (hits[next] as number) < end) next++;
-      }
-      if (end === eventsEnd + 1) break; // the `]` closing the array
-      // A `]` anywhere else ends the array early: what follows is not JSON (`}]{"id":...`).
-      if (end > eventsEnd || text.charCodeAt(end - 1) !== COMMA) return null;
-      start = end;
+  if (hits !== null && count <= maxEvents) {
+    let previous = -1;
+    for (const hit of hits) {
+      const start = text.lastIndexOf(EVENT_START, hit); // the event holding the keyword
+      if (start === previous) continue;
+      const event = candidateAt(text, start);
+      if (event === null) return null;
+      candidates.push(event);
+      previous = start;
     }
   }
   return { batch: { ...header, logEvents: candidates }, eventCount: count, sparse: hits !== null };
@@ -117,16 +107,7 @@ function parseHeader(text: string, keyAt: number, eventsEnd: number): Record<str
   }
 }
 
-/** `pattern.test(text)`, where a pathological input that exhausts the engine's stack counts as no match. */
-function matches(pattern: RegExp, text: string): boolean {
-  try {
-    return pattern.test(text);
-  } catch {
-    return false; // the full parse decides
-  }
-}
-
-/** The event starting at `start` (already matched by EVENT), built. */
+/** The event starting at `start` (already walked), built. */
 function candidateAt(text: string, start: number): LogEvent | null {
   EVENT_PARTS.lastIndex = start;
   let parts: RegExpExecArray | null;

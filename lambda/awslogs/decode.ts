@@ -67,7 +67,8 @@ export function decodeSubscriptionEvent(event: unknown, options: DecodeOptions =
   const decompressed = gunzip(compressed, maxDecompressedBytes);
   // Log batches are nearly always pure ASCII; then latin1 gives the identical string at a third of the cost
   // of UTF-8 decoding (measured: 0.4 vs 1.3 ms for 2 MB), which matters most on the fast path.
-  const text = isAscii(decompressed) ? decompressed.toString('latin1') : decompressed.toString('utf8');
+  const ascii = isAscii(decompressed);
+  const text = ascii ? decompressed.toString('latin1') : decompressed.toString('utf8');
   const sizes = { compressedBytes: compressed.length, decompressedBytes: decompressed.length };
 
   // Control messages are tiny and parsed whole; only a small payload is searched for one.
@@ -77,7 +78,9 @@ export function decodeSubscriptionEvent(event: unknown, options: DecodeOptions =
   // A dense batch is parsed whole; when its length alone bounds that parse, it is not walked first (null, below).
   const maxValues = maxEvents * VALUES_PER_EVENT + HEADER_VALUES;
   const parseBounded = maxJsonItems(text.length) <= maxValues;
-  const walked = options.fullParse || maybeControl ? null : decodeCandidateEvents(text, maxEvents, !parseBounded);
+  const walked = options.fullParse || maybeControl
+    ? null
+    : decodeCandidateEvents(text, maxEvents, !parseBounded, ascii ? decompressed : null);
   if (walked !== null) {
     if (walked.batch.messageType === 'CONTROL_MESSAGE') return { kind: 'control', ...sizes };
     if (walked.eventCount > maxEvents) throw tooManyEvents(maxEvents);
