@@ -58,14 +58,65 @@ export function walkEventText(text: string, start: number, end: number, maxEvent
 
 /** The walk in WebAssembly, over the text's ASCII bytes. */
 export function walkEventBytes(bytes: Uint8Array, start: number, end: number, maxEvents: number): number {
+  copyIn(bytes, 0);
+  return eventWalker().walk(start, end, capped(maxEvents), 0);
+}
+
+/** Where each event's parts are, as walkEventRecords finds them (offsets in the text). */
+export interface EventRecords {
+  /** The events walked (more than `maxEvents` when the walk stopped there). */
+  readonly count: number;
+  /** Per event: the id's start and end, the message's start and end. */
+  readonly offsets: Int32Array;
+  /** Per event: the timestamp. */
+  readonly timestamps: Float64Array;
+}
+
+/** The `{id,timestamp,message}` offsets the WebAssembly walker writes per event, and their size. */
+const RECORD_BYTES = 24;
+/** The shortest event and its separator: `{"id":"","timestamp":0,"message":""},`. */
+const MIN_EVENT_CHARS = 37;
+
+/**
+ * walkEventBytes, also telling where each event's id and message are and its timestamp, for a caller that builds
+ * the events from the bytes rather than parsing them. Null when the text there is not a run of events. The views
+ * are valid until the next walk.
+ */
+export function walkEventRecords(bytes: Uint8Array, start: number, end: number, maxEvents: number): EventRecords | null {
+  const maxRecords = Math.min(capped(maxEvents) + 1, Math.floor((end - start + 1) / MIN_EVENT_CHARS) + 1);
+  const out = alignTo8(bytes.length + PADDING);
+  copyIn(bytes, maxRecords * RECORD_BYTES);
+  const count = eventWalker().walk(start, end, capped(maxEvents), out);
+  if (count < 0) return null;
+  const { buffer } = eventWalker().memory;
+  return {
+    count,
+    offsets: new Int32Array(buffer, out, (count * RECORD_BYTES) / 4),
+    timestamps: new Float64Array(buffer, out, (count * RECORD_BYTES) / 8),
+  };
+}
+
+/** Record `i`'s fields within the views of EventRecords. */
+export const RECORD_INT32S = RECORD_BYTES / 4;
+export const RECORD_FLOAT64S = RECORD_BYTES / 8;
+
+function capped(maxEvents: number): number {
+  return Math.min(maxEvents, 0x7fff_ffff);
+}
+
+function alignTo8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+/** Copies `bytes` to the start of memory, followed by PADDING zero bytes and `extra` bytes of room. */
+function copyIn(bytes: Uint8Array, extra: number): void {
   const walker = eventWalker();
-  const needed = bytes.length + PADDING;
+  const needed = alignTo8(bytes.length + PADDING) + extra;
   const have = walker.memory.buffer.byteLength;
   if (have < needed) walker.memory.grow(Math.ceil((needed - have) / PAGE));
-  const memory = new Uint8Array(walker.memory.buffer, 0, needed);
+  const memory = new Uint8Array(walker.memory.buffer, 0, bytes.length + PADDING);
   memory.set(bytes);
   memory.fill(0, bytes.length);
-  return walker.walk(start, end, Math.min(maxEvents, 0x7fff_ffff));
 }
 
 /** What this module uses of the WebAssembly API (in the ES lib of neither TypeScript nor @types/node 20). */
@@ -80,7 +131,7 @@ interface WasmApi {
 
 interface EventWalker {
   readonly memory: WasmMemory;
-  readonly walk: (start: number, end: number, maxEvents: number) => number;
+  readonly walk: (start: number, end: number, maxEvents: number, out: number) => number;
 }
 
 let walker: EventWalker | undefined;

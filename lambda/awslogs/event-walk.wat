@@ -8,7 +8,9 @@
 ;;   TIMESTAMP = 0, or 1 to 14 digits without a leading zero
 ;;
 ;; It returns the number of events, or -1 when the bytes are anything else; it stops as soon as the count exceeds
-;; `maxEvents`, returning that count. It accepts exactly what the regular expression EVENT in event-walk.ts does,
+;; `maxEvents`, returning that count. With `out` not 0, it also writes one record per event there (8-byte aligned,
+;; RECORD_BYTES = 24 each: the id's start and end, the message's start and end as i32, then the timestamp as f64),
+;; for a caller that builds the events from the bytes. It accepts exactly what the regular expression EVENT in event-walk.ts does,
 ;; walked the same way. The caller writes at least 64 zero bytes after the text, so every read stays in memory and a
 ;; string never runs past the text unnoticed (a zero byte ends the scan as invalid).
 ;;
@@ -62,14 +64,16 @@
       (return (i32.const -1)))
     (unreachable))
 
-  (func (export "walk") (param $p i32) (param $end i32) (param $max i32) (result i32)
-    (local $count i32) (local $c i32) (local $last i32)
+  (func (export "walk") (param $p i32) (param $end i32) (param $max i32) (param $out i32) (result i32)
+    (local $count i32) (local $c i32) (local $last i32) (local $idStart i32) (local $idEnd i32) (local $time i64)
     (loop $event
       ;; {"id":"  (7 bytes, little-endian, the 8th masked off)
       (if (i64.ne (i64.and (i64.load align=1 (local.get $p)) (i64.const 0x00ffffffffffffff)) (i64.const 0x00223a226469227b))
         (then (return (i32.const -1))))
-      (local.set $p (call $string (i32.add (local.get $p) (i32.const 7))))
+      (local.set $idStart (i32.add (local.get $p) (i32.const 7)))
+      (local.set $p (call $string (local.get $idStart)))
       (if (i32.lt_s (local.get $p) (i32.const 0)) (then (return (i32.const -1))))
+      (local.set $idEnd (local.get $p))
       ;; ","timestamp":  (14 bytes: two overlapping 8-byte reads)
       (if (i32.or
             (i64.ne (i64.load align=1 (local.get $p)) (i64.const 0x73656d6974222c22))
@@ -77,17 +81,19 @@
         (then (return (i32.const -1))))
       (local.set $p (i32.add (local.get $p) (i32.const 14)))
       (local.set $c (i32.load8_u (local.get $p)))
+      (local.set $time (i64.const 0))
       (if (i32.eq (local.get $c) (i32.const 48))
         (then (local.set $p (i32.add (local.get $p) (i32.const 1))))
         (else
           (if (i32.ge_u (i32.sub (local.get $c) (i32.const 49)) (i32.const 9)) (then (return (i32.const -1))))
           ;; At most 14 digits; a 15th fails the next literal, as in the regular expression.
           (local.set $last (i32.add (local.get $p) (i32.const 14)))
-          (local.set $p (i32.add (local.get $p) (i32.const 1)))
           (block $digits
             (loop $digit
               (br_if $digits (i32.ge_u (local.get $p) (local.get $last)))
-              (br_if $digits (i32.ge_u (i32.sub (i32.load8_u (local.get $p)) (i32.const 48)) (i32.const 10)))
+              (local.set $c (i32.sub (i32.load8_u (local.get $p)) (i32.const 48)))
+              (br_if $digits (i32.ge_u (local.get $c) (i32.const 10)))
+              (local.set $time (i64.add (i64.mul (local.get $time) (i64.const 10)) (i64.extend_i32_u (local.get $c))))
               (local.set $p (i32.add (local.get $p) (i32.const 1)))
               (br $digit)))))
       ;; ,"message":"  (12 bytes)
@@ -95,8 +101,17 @@
             (i64.ne (i64.load align=1 (local.get $p)) (i64.const 0x67617373656d222c))
             (i32.ne (i32.load offset=8 align=1 (local.get $p)) (i32.const 0x223a2265)))
         (then (return (i32.const -1))))
-      (local.set $p (call $string (i32.add (local.get $p) (i32.const 12))))
+      (local.set $c (i32.add (local.get $p) (i32.const 12))) ;; the message's start
+      (local.set $p (call $string (local.get $c)))
       (if (i32.lt_s (local.get $p) (i32.const 0)) (then (return (i32.const -1))))
+      (if (local.get $out)
+        (then
+          (i32.store (local.get $out) (local.get $idStart))
+          (i32.store offset=4 (local.get $out) (local.get $idEnd))
+          (i32.store offset=8 (local.get $out) (local.get $c))
+          (i32.store offset=12 (local.get $out) (local.get $p))
+          (f64.store offset=16 (local.get $out) (f64.convert_i64_u (local.get $time)))
+          (local.set $out (i32.add (local.get $out) (i32.const 24)))))
       ;; "} then `,` or `]`
       (if (i32.ne (i32.load16_u align=1 (local.get $p)) (i32.const 0x7d22)) (then (return (i32.const -1))))
       (local.set $c (i32.load8_u offset=2 (local.get $p)))

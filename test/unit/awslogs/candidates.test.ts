@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { type DecodedBatch, type DecodeOptions, decodeSubscriptionEvent, MalformedPayloadError } from '../../../lambda/awslogs';
@@ -195,6 +196,33 @@ describe('decodeSubscriptionEvent: the fast and sparse paths agree with parsing 
       { numRuns: 1000 },
     );
     expect(dense).toBeGreaterThan(300);
+  });
+
+  it('builds a dense batch of escape-free ASCII events exactly as the full parse does, or rejects what it rejects', () => {
+    // ASCII and no backslash: the events are built from the bytes (the dense path), whatever the edits leave.
+    // Printable ASCII but `"` and `\`, which JSON.stringify would escape; the edits insert them raw.
+    const printable = fc
+      .integer({ min: 0x20, max: 0x7e })
+      .filter((c) => c !== 0x22 && c !== 0x5c)
+      .map((c) => String.fromCharCode(c));
+    const asciiMessage = fc.array(fc.oneof(fc.constantFrom(REFUSAL, '{', '}', ']', ',', ':'), fc.string({ unit: printable })), { maxLength: 6 })
+      .map((parts) => parts.join(''));
+    let built = 0;
+    fc.assert(
+      fc.property(fc.array(asciiMessage, { maxLength: 30 }), fc.array(edit, { maxLength: 2 }), (extra, edits) => {
+        const messages = [...Array.from({ length: 70 }, () => REFUSAL), ...extra];
+        const text = edits.reduce((t, e) => applyEdit(t, e), JSON.stringify(payloadOf({ logGroup: '/ftp', messages })));
+        if (!isAscii(Buffer.from(text)) || text.slice(text.indexOf('"logEvents":[')).includes('\\')) return;
+        const fast = outcome(text, {});
+        expect(fast).toEqual(outcome(text, { fullParse: true }));
+        if (fast.verdict === 'accepted') {
+          built++;
+          expect(decodeSubscriptionEvent({ awslogs: { data: gzipSync(text).toString('base64') } })).toMatchObject({ batch: JSON.parse(text) });
+        }
+      }),
+      { numRuns: 1000 },
+    );
+    expect(built).toBeGreaterThan(300);
   });
 
   it.each([
