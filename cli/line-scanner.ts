@@ -7,6 +7,7 @@
  * the keywords in ASCII only. A property test holds this path to decoding and examining every line.
  */
 import { createLineDetector, type Finding } from '../lambda/detector';
+import { loadChunk } from './keyword-scan';
 
 /** A longer line is examined on its first this-many characters (no proftpd line comes close). */
 export const MAX_LINE_CHARS = 1024 * 1024;
@@ -64,7 +65,10 @@ function isKeywordAt(bytes: Uint8Array, at: number): boolean {
   return (isPort || isEprt) && c === 0x72 && bytes[at + 12] === SPACE; // r, then t at +11 (checked by the caller)
 }
 
-/** Where a keyword (with its trailing space) starts in bytes [from, to), or -1. */
+/**
+ * Where a keyword (with its trailing space) starts in bytes [from, to), or -1. For a line cut across chunks; whole
+ * chunks are searched by keyword-scan.ts, which a test holds to this.
+ */
 export function findRefusalKeyword(bytes: Uint8Array, from: number, to: number): number {
   const last = to - 2; // the window's last byte, `t`, needs the space after it inside the range
   let i = from + KEYWORD_LENGTH - 1;
@@ -74,12 +78,6 @@ export function findRefusalKeyword(bytes: Uint8Array, from: number, to: number):
     i += SKIP[byte]!;
   }
   return -1;
-}
-
-function countNewlines(bytes: Buffer, from: number, to: number): number {
-  let count = 0;
-  for (let i = bytes.indexOf(NEWLINE, from); i !== -1 && i < to; i = bytes.indexOf(NEWLINE, i + 1)) count++;
-  return count;
 }
 
 /** What scanLines does with the lines it examines; one per scan, for the detector's memory. */
@@ -101,23 +99,25 @@ class Examiner {
  * the prefilter lets through.
  */
 function scanRegion(bytes: Buffer, start: number, end: number, counts: ScanCounts, examiner: Examiner): void {
+  // Searched in WebAssembly (keyword-scan.ts); nothing below awaits, so the loaded chunk stays this one.
+  const chunk = loadChunk(bytes, end + 1);
   let counted = start;
   let from = start;
   let escapeAt = -2; // not searched yet
   while (from < end) {
     if (escapeAt !== -1 && escapeAt < from) escapeAt = bytes.indexOf(JSON_ESCAPE, from);
     const escape = escapeAt !== -1 && escapeAt < end ? escapeAt : -1;
-    const keyword = findRefusalKeyword(bytes, from, escape === -1 ? end : escape);
+    const keyword = chunk.findKeyword(from, escape === -1 ? end : escape);
     const hit = keyword !== -1 ? keyword : escape;
     if (hit === -1) break;
     const lineStart = Math.max(start, bytes.lastIndexOf(NEWLINE, hit) + 1);
     const lineEnd = bytes.indexOf(NEWLINE, hit);
-    counts.lines += countNewlines(bytes, counted, lineStart) + 1;
+    counts.lines += chunk.countNewlines(counted, lineStart) + 1;
     examiner.examine(bytes, lineStart, lineEnd, counts.lines);
     counted = lineEnd + 1;
     from = lineEnd + 1;
   }
-  counts.lines += countNewlines(bytes, counted, end + 1);
+  counts.lines += chunk.countNewlines(counted, end + 1);
 }
 
 /** True when bytes [start, end) may hold a refusal: a keyword or a JSON escape. */
@@ -130,7 +130,8 @@ function mayHoldRefusal(bytes: Buffer, start: number, end: number): boolean {
 /**
  * Reads `source` (bytes; invalid UTF-8 becomes U+FFFD; CRLF and a missing final newline are fine) and calls
  * `onFinding` for each finding in order. Stops early, without error, when `signal` aborts. Lines are counted
- * into `counts`, which holds what was read even when the source fails half-way.
+ * into `counts`, which holds what was read even when the source fails half-way. A chunk is not used once the next
+ * is asked for: the source may reuse its memory.
  */
 export async function scanLines(
   source: AsyncIterable<Buffer | string>,
@@ -148,7 +149,8 @@ export async function scanLines(
     pendingSeen ||= bytes.length > 0;
     const room = KEPT_LINE_BYTES - pendingBytes;
     if (room <= 0 || bytes.length === 0) return;
-    const kept = bytes.length > room ? bytes.subarray(0, room) : bytes;
+    // A copy: the source may reuse the chunk's memory for the next one (readFileChunks does).
+    const kept = Buffer.from(bytes.length > room ? bytes.subarray(0, room) : bytes);
     pending.push(kept);
     pendingBytes += kept.length;
   };

@@ -4,7 +4,8 @@ import { open } from 'node:fs/promises';
 import { DEFAULT_FILTER_PATTERN } from '../../infra/filter-pattern';
 import { outputFormat, parseCommandArgs } from '../args';
 import { BufferedWriter, type CliIo, OutputError, UsageError } from '../io';
-import { checkFileStart, type LogInput, openLogInput } from '../input';
+import { checkFileStart, type LogInput, openLogInput, READ_CHUNK_BYTES, readFileChunks } from '../input';
+import { sharedChunkBuffer } from '../keyword-scan';
 import { scanLines } from '../line-scanner';
 import { lineTimestamp } from '../line-timestamp';
 import type * as LogGroupScan from '../log-groups/scan-log-groups';
@@ -79,6 +80,10 @@ or Region, access denied, unknown log group, throttling that outlasted the retri
 interface Source {
   readonly name: string;
   readonly handle: FileHandle | null;
+  /** A regular file: read synchronously (see readFileChunks). */
+  regular: boolean;
+  /** gzip data, by its magic bytes. */
+  gzip: boolean;
   input: LogInput | null;
   /** The latest time its lines can be from (the file's last modification, or now): BSD syslog has no year. */
   referenceMs: number;
@@ -96,7 +101,7 @@ async function openSources(files: readonly string[], io: CliIo, binary: boolean)
         if (io.stdinIsTty === true) {
           io.stderr.write('ftp-bounce-watch: reading log lines from standard input (end with Ctrl-D; --help for usage)\n');
         }
-        const source: Source = { name, handle: null, input: null, referenceMs: Date.now() };
+        const source: Source = { name, handle: null, regular: false, gzip: false, input: null, referenceMs: Date.now() };
         sources.push(source);
         source.input = await openLogInput(name, io.stdin, { binary, sniffBytes: 1 });
         continue;
@@ -107,13 +112,14 @@ async function openSources(files: readonly string[], io: CliIo, binary: boolean)
       } catch (error) {
         throw new UsageError(`cannot read ${name}: ${describeFsError(error)}`, { cause: error });
       }
-      const source: Source = { name, handle, input: null, referenceMs: Date.now() };
+      const source: Source = { name, handle, regular: false, gzip: false, input: null, referenceMs: Date.now() };
       sources.push(source);
       const stat = await handle.stat();
       if (stat.isDirectory()) throw new UsageError(`cannot read ${name}: it is a directory`);
       source.referenceMs = stat.mtimeMs;
+      source.regular = stat.isFile();
       try {
-        await checkFileStart(name, handle, binary);
+        ({ gzip: source.gzip } = await checkFileStart(name, handle, binary));
       } catch (error) {
         if (error instanceof UsageError) throw error;
         throw new UsageError(`cannot read ${name}: ${describeFsError(error)}`, { cause: error });
@@ -225,11 +231,15 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
       const counts = { lines: 0 };
       try {
         // A file was checked up front (checkFileStart); it is opened for reading only now, one at a time.
-        source.input ??= await openLogInput(
-          file,
-          source.handle!.createReadStream({ highWaterMark: 1024 * 1024, autoClose: false }),
-          { binary: true, sniffBytes: 1 },
-        );
+        if (source.input === null) {
+          const handle = source.handle!;
+          // Plain text goes straight to the scanner, which is done with each chunk before the next: it is read into
+          // the memory the prefilter searches. A decompressor buffers what it is given: new buffers for it.
+          const bytes = source.regular
+            ? readFileChunks(handle.fd, source.gzip ? undefined : sharedChunkBuffer)
+            : handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES, autoClose: false });
+          source.input = await openLogInput(file, bytes, { binary: true, sniffBytes: 1 });
+        }
         await scanLines(
           source.input.chunks,
           async ({ finding, lineNumber }) => {

@@ -5,6 +5,7 @@
  * times faster on a typical batch (`npm run bench`). The bytes are used when the text is ASCII (so that byte and
  * character offsets agree) and not too large to copy.
  */
+import { ensureWasmMemory, instantiateWasm, type WasmMemory } from '../wasm';
 import { EVENT_WALK_WASM } from './event-walk.wasm';
 
 /**
@@ -28,7 +29,6 @@ const COMMA = 0x2c;
 export const WASM_WALK_MAX_BYTES = 16 * 1024 * 1024;
 /** Zero bytes written after the text: every read of the walker stays inside them, and a zero ends a string. */
 const PADDING = 64;
-const PAGE = 64 * 1024;
 
 /**
  * The events between `start` (just after `"logEvents":[`) and `end` (the array's `]`, with `start < end`): their
@@ -111,22 +111,10 @@ function alignTo8(n: number): number {
 /** Copies `bytes` to the start of memory, followed by PADDING zero bytes and `extra` bytes of room. */
 function copyIn(bytes: Uint8Array, extra: number): void {
   const walker = eventWalker();
-  const needed = alignTo8(bytes.length + PADDING) + extra;
-  const have = walker.memory.buffer.byteLength;
-  if (have < needed) walker.memory.grow(Math.ceil((needed - have) / PAGE));
+  ensureWasmMemory(walker.memory, alignTo8(bytes.length + PADDING) + extra);
   const memory = new Uint8Array(walker.memory.buffer, 0, bytes.length + PADDING);
   memory.set(bytes);
   memory.fill(0, bytes.length);
-}
-
-/** What this module uses of the WebAssembly API (in the ES lib of neither TypeScript nor @types/node 20). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  readonly Module: new (bytes: Uint8Array) => object;
-  readonly Instance: new (module: object) => { readonly exports: Record<string, unknown> };
 }
 
 interface EventWalker {
@@ -136,11 +124,10 @@ interface EventWalker {
 
 let walker: EventWalker | undefined;
 
-/** Compiled at first use (about a millisecond), once per container. */
+/** Compiled at first use, once per container. */
 function eventWalker(): EventWalker {
   if (walker === undefined) {
-    const { Module, Instance } = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-    const { exports } = new Instance(new Module(Buffer.from(EVENT_WALK_WASM, 'base64')));
+    const exports = instantiateWasm(EVENT_WALK_WASM);
     walker = { memory: exports.memory as WasmMemory, walk: exports.walk as EventWalker['walk'] };
   }
   return walker;

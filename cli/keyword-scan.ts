@@ -1,0 +1,67 @@
+/**
+ * The byte prefilter's two searches over a chunk of a file, in WebAssembly (keyword-scan.wat): the keywords and the
+ * newlines, 16 bytes at a time. A chunk is copied into the module's memory (a memory copy, a small fraction of
+ * searching it), or read there in the first place (sharedChunkBuffer), and searched at its own offsets. In plain
+ * JavaScript these loops ran at a few hundred MB/s, and slower still before the engine optimised them, which was
+ * most of a short file's scan.
+ */
+import { ensureWasmMemory, instantiateWasm, type WasmMemory } from '../lambda/wasm';
+import { KEYWORD_SCAN_WASM } from './keyword-scan.wasm';
+
+interface KeywordScanModule {
+  readonly memory: WasmMemory;
+  readonly find: (from: number, to: number) => number;
+  readonly newlines: (from: number, to: number) => number;
+}
+
+let scanModule: KeywordScanModule | undefined;
+
+function keywordScanModule(): KeywordScanModule {
+  if (scanModule === undefined) {
+    const exports = instantiateWasm(KEYWORD_SCAN_WASM);
+    scanModule = {
+      memory: exports.memory as WasmMemory,
+      find: exports.find as KeywordScanModule['find'],
+      newlines: exports.newlines as KeywordScanModule['newlines'],
+    };
+  }
+  return scanModule;
+}
+
+/**
+ * The searches over bytes [0, length) of a chunk, valid until the next `loadChunk` (one chunk at a time per process:
+ * load and search it without awaiting in between).
+ */
+export interface LoadedChunk {
+  /** Where `refused port ` or `refused eprt ` (letters in any case) first starts in [from, to), all inside; or -1. */
+  findKeyword(from: number, to: number): number;
+  /** The newline bytes in [from, to). */
+  countNewlines(from: number, to: number): number;
+}
+
+/**
+ * Makes `bytes` [0, length) the chunk searched: copied into the module's memory, unless it is already there (a
+ * buffer from sharedChunkBuffer). The searches never read past the range they are given.
+ */
+export function loadChunk(bytes: Uint8Array, length: number): LoadedChunk {
+  const module = keywordScanModule();
+  if (bytes.buffer !== module.memory.buffer || bytes.byteOffset !== 0) {
+    ensureWasmMemory(module.memory, length);
+    new Uint8Array(module.memory.buffer, 0, length).set(length === bytes.length ? bytes : bytes.subarray(0, length));
+  }
+  return {
+    findKeyword: (from, to) => module.find(from, Math.min(to, length)),
+    countNewlines: (from, to) => module.newlines(from, Math.min(to, length)),
+  };
+}
+
+/**
+ * A buffer of `size` bytes at the start of the module's memory: a chunk read into it is searched without a copy. It
+ * is the same memory every time, so it holds one chunk at a time: for a reader whose consumer is done with a chunk
+ * when it asks for the next (scanLines copies what it keeps of a chunk).
+ */
+export function sharedChunkBuffer(size: number): Buffer {
+  const module = keywordScanModule();
+  ensureWasmMemory(module.memory, size);
+  return Buffer.from(module.memory.buffer, 0, size);
+}
