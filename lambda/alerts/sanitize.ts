@@ -159,10 +159,11 @@ export function defangSchemes(text: string): string {
 
 /**
  * Breaks bare `@name` mentions (`@here`, `@channel`, `@everyone`, `@user`): Slack honours them when a message
- * is sent with link_names or by some forwarders. `user@example.com` is left alone (no mention there).
+ * is sent with link_names or by some forwarders. `user@example.com` is left alone (no mention there); an `@` after
+ * punctuation (`x_@here`, `x-@here`, `x.@here`) is broken, since a mention parser may well start a word there.
  */
 export function breakMentions(text: string): string {
-  return text.replace(/(^|[^A-Za-z0-9._%+-])@(?=[A-Za-z0-9])/g, '$1[@]');
+  return text.replace(/(^|[^A-Za-z0-9])@(?=[A-Za-z0-9])/g, '$1[@]');
 }
 
 /** Slack's three control characters as entities (https://api.slack.com/reference/surfaces/formatting#escaping). */

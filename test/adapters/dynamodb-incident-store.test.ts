@@ -10,6 +10,9 @@ import { clientId, type ClientKey, emptyClient, StateStoreError } from '../../la
 import { createIncidentTable, type LocalDynamoDb, startLocalDynamoDb } from '../../scripts/local-dynamodb';
 import { Deployment, MIN, T0 } from '../support/deployment';
 
+// dynalite and the real SDK client over loopback: a race of conditional writes takes over half a second alone.
+jest.setTimeout(20_000);
+
 let dynamo: LocalDynamoDb;
 let client: DynamoDBClient;
 let tableSeq = 0;

@@ -19,7 +19,11 @@ import {
 import { type SlowServer, startSlowServer } from '../support/slow-server';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:alerts';
-const FAST: OutboundTimeouts = { connectionTimeoutMs: 500, requestTimeoutMs: 300, maxAttempts: 2 };
+// The request timeout is what these tests cut at; the connection timeout is far above anything a loopback connect
+// takes, even on a loaded machine, so a slow event loop cannot turn an attempt into a connection timeout.
+const FAST: OutboundTimeouts = { connectionTimeoutMs: 3_000, requestTimeoutMs: 300, maxAttempts: 2 };
+/** An answer this late is at least 10x past FAST's request timeout: it cannot win the race however slow the machine. */
+const LATE_MS = 10 * FAST.requestTimeoutMs;
 const credentials = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' };
 
 let server: SlowServer | undefined;
@@ -59,10 +63,10 @@ describe('sdkClientOptions', () => {
     // Each attempt is cut at the request timeout; the SDK tried exactly maxAttempts times.
     expect(server.requests()).toBe(FAST.maxAttempts);
     expect(Date.now() - started).toBeLessThan(5_000);
-  });
+  }, 15_000);
 
   it('fails an answer that comes after the request timeout', async () => {
-    server = await startSlowServer({ delayMs: 1_000 });
+    server = await startSlowServer({ delayMs: LATE_MS });
     const client = new SNSClient({ region: 'eu-west-1', endpoint: server.url, credentials, ...sdkClientOptions({ ...FAST, maxAttempts: 1 }) });
     const error = await failure(client.send(new PublishBatchCommand({ TopicArn: TOPIC, PublishBatchRequestEntries: [] })));
     expect(error.name).toBe('TimeoutError');
@@ -130,12 +134,13 @@ describe('InvocationBudget', () => {
     const error = await failure(publisher.publish([snsMessage]));
     expect(error).toBeInstanceOf(DeadlineExceededError);
     expect(error.message).toContain('sns:PublishBatch cut off');
-    expect(Date.now() - started).toBeLessThan(3_000);
+    // Cut at 0.6 s; the first attempt alone could have run 20 s.
+    expect(Date.now() - started).toBeLessThan(5_000);
     expect(reported).toHaveLength(1);
-  });
+  }, 15_000);
 
   it('stops the publisher from starting a retry its backoff would push past the deadline', async () => {
-    server = await startSlowServer({ delayMs: 1_000 });
+    server = await startSlowServer({ delayMs: LATE_MS });
     const budget = new InvocationBudget({ reserveMs: 0 });
     const client = new SNSClient({ region: 'eu-west-1', endpoint: server.url, credentials, ...sdkClientOptions({ ...FAST, maxAttempts: 1 }) });
     // random 0 draws the shortest backoff of [2.5 s, 5 s]: the case closest to fitting the deadline.

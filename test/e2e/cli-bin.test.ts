@@ -1,5 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { version } from '../../package.json';
 
 const ROOT = join(__dirname, '../..');
@@ -50,6 +53,19 @@ describe('the ftp-bounce-watch executable', () => {
   });
 });
 
+/**
+ * Preloaded (`node --require`) into the executable by the Ctrl-C test: writes one line to fd 3 once the process
+ * listens for SIGINT. Node catches SIGINT from its start (to restore the terminal, then die of the signal), so
+ * neither a fixed wait nor /proc tells when the CLI's own handler is there; this does, and changes nothing else.
+ */
+const SIGINT_PROBE = `
+process.on('newListener', function probe(event) {
+  if (event !== 'SIGINT') return;
+  process.removeListener('newListener', probe);
+  setImmediate(() => require('node:fs').writeSync(3, 'listening\\n'));
+});
+`;
+
 describe('the ftp-bounce-watch executable at a terminal', () => {
   it('prints its version with --version and -V', () => {
     for (const flag of ['--version', '-V']) {
@@ -67,19 +83,27 @@ describe('the ftp-bounce-watch executable at a terminal', () => {
   });
 
   it('ends at once with exit 130 on Ctrl-C while waiting for standard input', async () => {
-    // stdin is a pipe that stays open and silent, as a terminal nobody types into.
-    const child = spawn(process.execPath, [BIN, 'scan'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const sent = Date.now();
+    const dir = mkdtempSync(join(tmpdir(), 'fbw-sigint-'));
+    const probe = join(dir, 'probe.cjs');
+    writeFileSync(probe, SIGINT_PROBE);
+    try {
+      // stdin is a pipe that stays open and silent, as a terminal nobody types into.
+      const child = spawn(process.execPath, ['--require', probe, BIN, 'scan'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      // However long the start takes on a loaded machine, the signal comes only once the CLI listens for it.
+      await Promise.race([new Promise((resolve) => (child.stdio[3] as Readable).once('data', resolve)), exited]);
+      const sent = Date.now();
 
-    child.kill('SIGINT');
-    const code = await exited;
+      child.kill('SIGINT');
+      const code = await exited;
 
-    expect(code).toBe(130);
-    expect(Date.now() - sent).toBeLessThan(5000);
-    expect(stderr).toBe('');
-  });
+      expect(code).toBe(130);
+      expect(Date.now() - sent).toBeLessThan(5000);
+      expect(stderr).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

@@ -8,7 +8,8 @@ import type { ReceivedEntry } from '../../scripts/local-sns/server';
 import { cloudWatchEventId, type LocalDeploymentOptions, replayLocalDeployment } from '../../scripts/local-deployment';
 import { bounceScan, natHour, type ScenarioLine } from '../support/scenarios';
 
-jest.setTimeout(120_000);
+// Two replays of an hour of log through dynalite take ~25 s alone; a loaded CI machine can take several times that.
+jest.setTimeout(300_000);
 
 function alertOf(entry: ReceivedEntry): Alert {
   return JSON.parse((JSON.parse(entry.message) as { default: string }).default) as Alert;

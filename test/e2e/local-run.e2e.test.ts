@@ -22,7 +22,8 @@ function localRun(args: string[]) {
   const result = spawnSync(TSX, ['scripts/local-run.ts', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
-    timeout: 100_000,
+    // A run takes ~15 s alone (an hour of NAT refusals through dynalite); under a loaded CI, several times that.
+    timeout: 300_000,
     env: childEnv(),
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };

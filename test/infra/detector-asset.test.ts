@@ -32,9 +32,21 @@ const LINE =
   'May 29 18:49:42 valhalla proftpd[16661]: valhalla.example.net (85.103.107.214[85.103.107.214]) - '
   + 'Refused PORT 192,168,1,33,4,83 (address mismatch)';
 
+/**
+ * The clock the functions run on: real time moved to today's noon UTC (the offset is fixed for the whole file, so
+ * the clock still runs forward across invocations). Alert memory's daily digest falls due at 00:00 UTC; on the real
+ * clock a detector run just before midnight and the sweep just after would find it due, one run in tens of thousands.
+ */
+const DAY_MS = 86_400_000;
+const LOADED_AT = Date.now();
+const CLOCK_OFFSET_MS = Math.floor(LOADED_AT / DAY_MS) * DAY_MS + DAY_MS / 2 - LOADED_AT;
+
 // Invokes the handler the way the Lambda Node.js runtime does (handler(event, context)) and prints its result.
 const RUNNER = `
 const [bundle, eventFile] = process.argv.slice(2);
+const offset = Number(process.env.RUNNER_CLOCK_OFFSET_MS ?? 0);
+const realNow = Date.now;
+Date.now = () => realNow() + offset;
 const { handler } = require(bundle);
 const event = JSON.parse(require('node:fs').readFileSync(eventFile, 'utf8'));
 const context = {
@@ -250,6 +262,7 @@ describe('the synthesised detector and sweep with alert memory', () => {
         AWS_SECRET_ACCESS_KEY: 'local-test-secret',
         AWS_ENDPOINT_URL_SNS: sns.endpoint,
         AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+        RUNNER_CLOCK_OFFSET_MS: String(CLOCK_OFFSET_MS),
       },
       timeout: 60_000,
     });
@@ -289,7 +302,7 @@ describe('the synthesised detector and sweep with alert memory', () => {
       'detail-type': 'Scheduled Event',
       'source': 'aws.events',
       'account': '123456789012',
-      'time': new Date().toISOString(),
+      'time': new Date(Date.now() + CLOCK_OFFSET_MS).toISOString(),
       'region': 'eu-west-1',
       'resources': ['arn:aws:events:eu-west-1:123456789012:rule/FtpBounceWatch-SweepSchedule'],
       'detail': {},

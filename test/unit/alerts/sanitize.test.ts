@@ -160,6 +160,7 @@ describe('link and mention breaking', () => {
     ['ping @channel now', 'ping [@]channel now'],
     ['(@everyone)', '([@]everyone)'],
     ['user@example.com', 'user@example.com'],
+    ['x_@here x-@channel x.@everyone', 'x_[@]here x-[@]channel x.[@]everyone'],
     ['a @ b', 'a @ b'],
   ])('breakMentions(%j)', (input, expected) => {
     expect(breakMentions(input)).toBe(expected);

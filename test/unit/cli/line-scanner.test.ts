@@ -5,6 +5,9 @@ import fc from 'fast-check';
 import { findRefusalKeyword, MAX_LINE_CHARS, scanLines } from '../../../cli/line-scanner';
 import { detectLine } from '../../../lambda/detector';
 
+// The async property runs 400 chunked scans: over a second alone, several on a loaded machine (default: 5 s).
+jest.setTimeout(30_000);
+
 /**
  * The unfiltered path: decode all the bytes, split them into lines, run the detector on every line (on its
  * first MAX_LINE_CHARS characters). scanLines must give exactly this, however the bytes arrive.

@@ -15,6 +15,9 @@ import { main } from '../../../cli/main';
 import { captureIo } from '../../support/cli-io';
 import { awsError, BOUNCE, event, fakeTime, FORGED, jsonl, logsClient, NAT, NOW, REGION, snsClient } from './aws-fixtures';
 
+// The first command loads the SDK clients and the CLI: about a second alone, several on a loaded machine.
+jest.setTimeout(20_000);
+
 const GROUP = '/ftp/proftpd';
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:ftp-bounce-watch-alerts';
 const DAY = 86_400_000;

@@ -34,6 +34,9 @@ import {
   SWEEP_LOG_GROUP,
 } from './deployment-fixtures';
 
+// Real HTTP with 12 attempts cut at 100 ms in one test, and the SDK loading in the first: seconds on a loaded machine.
+jest.setTimeout(20_000);
+
 const DETECTOR = `arn:aws:lambda:${REGION}:123456789012:function:FtpBounceWatch-Detector`;
 const OURS = { filterName: SUBSCRIPTION_FILTER_NAME, filterPattern: DEFAULT_FILTER_PATTERN, destinationArn: DETECTOR };
 const meta = { $metadata: {} };

@@ -106,20 +106,24 @@ describe('Slack webhook: enforced timeouts', () => {
     slow = undefined;
   });
 
+  // Three attempts cut at 200 ms each take ~0.6 s; the budget leaves a loaded machine seconds of slack, so only the
+  // attempt timeout, never the budget, can end an attempt (the server answers 10x later than the attempt timeout).
   it.each([
     ['never answers', undefined],
-    ['answers after the attempt timeout', 800],
+    ['answers after the attempt timeout', 2_000],
   ])('retries a webhook that %s, then fails inside its budget', async (_case, delayMs) => {
     slow = await startSlowServer(delayMs === undefined ? {} : { delayMs, answer: (_q, r) => r.end('ok') });
+    const budgetMs = 4_000;
     const started = Date.now();
     const error = await rejection(
-      postToSlack(`${slow.url}/services/x`, payload, { attemptTimeoutMs: 200, budgetMs: 1_500, maxAttempts: 3, baseDelayMs: 10 }),
+      postToSlack(`${slow.url}/services/x`, payload, { attemptTimeoutMs: 200, budgetMs, maxAttempts: 3, baseDelayMs: 10, random: () => 0.5 }),
     );
     expect(error).toMatchObject({ name: 'SlackPostError', retryable: true, status: undefined });
     expect(error.message).toMatch(/TimeoutError/);
+    expect(error.message).toMatch(/gave up after 3 attempts/);
     expect(slow.requests()).toBe(3);
-    expect(Date.now() - started).toBeLessThan(1_500);
-  });
+    expect(Date.now() - started).toBeLessThan(budgetMs);
+  }, 15_000);
 
   it('ends with DeadlineExceededError when the invocation budget runs out first', async () => {
     slow = await startSlowServer();
@@ -167,7 +171,9 @@ describe('Secrets Manager: enforced timeouts', () => {
       secretName: 'slack',
       budget,
     });
-    budget.startWithMs(300);
+    // Time enough for the SDK to build, sign and send the request even on a loaded machine; still a twentieth of
+    // the request's own 20 s timeout.
+    budget.startWithMs(1_000);
     const error = await rejection(source.get());
     expect(error).toMatchObject({ name: 'DeadlineExceededError', operation: 'secretsmanager:GetSecretValue' });
     // The real SDK request did reach the endpoint, once: the deadline came before its own timeout.
@@ -215,10 +221,11 @@ describe('forwarder handler: budget from the invocation context', () => {
     } finally {
       for (const spy of spies) spy.mockRestore();
     }
-    expect(Date.now() - started).toBeLessThan(2_500);
+    // Ended before the function's timeout (the 3.8 s the context reported), not after the SDK's 10 s of attempts.
+    expect(Date.now() - started).toBeLessThan(3_800);
     expect(error).toMatchObject({ name: 'DeadlineExceededError', operation: 'secretsmanager:GetSecretValue' });
     const lines = written.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.filter((l) => l.message === 'outbound call cut off by the invocation deadline')).toHaveLength(1);
     expect(lines.find((l) => 'DeadlineExceeded' in l)).toMatchObject({ DeadlineExceeded: 1 });
-  });
+  }, 15_000);
 });
