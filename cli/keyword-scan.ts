@@ -12,6 +12,8 @@ interface KeywordScanModule {
   readonly memory: WasmMemory;
   readonly find: (from: number, to: number) => number;
   readonly newlines: (from: number, to: number) => number;
+  readonly lineStart: (at: number, from: number) => number;
+  readonly lineEnd: (at: number, to: number) => number;
 }
 
 let scanModule: KeywordScanModule | undefined;
@@ -23,6 +25,8 @@ function keywordScanModule(): KeywordScanModule {
       memory: exports.memory as WasmMemory,
       find: exports.find as KeywordScanModule['find'],
       newlines: exports.newlines as KeywordScanModule['newlines'],
+      lineStart: exports.lineStart as KeywordScanModule['lineStart'],
+      lineEnd: exports.lineEnd as KeywordScanModule['lineEnd'],
     };
   }
   return scanModule;
@@ -37,6 +41,10 @@ export interface LoadedChunk {
   findKeyword(from: number, to: number): number;
   /** The newline bytes in [from, to). */
   countNewlines(from: number, to: number): number;
+  /** Where the line holding `at` starts: just after the last newline before `at`, or `from` if none is at or after it. */
+  lineStart(at: number, from: number): number;
+  /** The first newline at or after `at`, or `to` if there is none before it. */
+  lineEnd(at: number, to: number): number;
 }
 
 /**
@@ -52,6 +60,8 @@ export function loadChunk(bytes: Uint8Array, length: number): LoadedChunk {
   return {
     findKeyword: (from, to) => module.find(from, Math.min(to, length)),
     countNewlines: (from, to) => module.newlines(from, Math.min(to, length)),
+    lineStart: (at, from) => module.lineStart(Math.min(at, length), from),
+    lineEnd: (at, to) => module.lineEnd(at, Math.min(to, length)),
   };
 }
 

@@ -5,6 +5,8 @@
 ;;                       first starts in [from, to) with all 13 bytes inside it, or -1: line-scanner.ts's
 ;;                       findRefusalKeyword, which a test holds it to.
 ;;   newlines(from, to)  how many newline bytes [from, to) holds.
+;;   lineStart(at, from) where the line holding `at` starts: after the last newline before `at`, or `from`.
+;;   lineEnd(at, to)     the first newline at or after `at`, or `to`.
 ;;
 ;; Built into keyword-scan.wasm.ts by `npx tsx scripts/build-wasm.ts`; a test checks that the two agree.
 (module
@@ -73,4 +75,22 @@
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
         (br $byte)))
     (local.get $count))
+
+  (func (export "lineStart") (param $p i32) (param $from i32) (result i32)
+    (block $done
+      (loop $byte
+        (br_if $done (i32.le_s (local.get $p) (local.get $from)))
+        (br_if $done (i32.eq (i32.load8_u offset=0 (i32.sub (local.get $p) (i32.const 1))) (i32.const 10)))
+        (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+        (br $byte)))
+    (local.get $p))
+
+  (func (export "lineEnd") (param $p i32) (param $to i32) (result i32)
+    (block $done
+      (loop $byte
+        (br_if $done (i32.ge_s (local.get $p) (local.get $to)))
+        (br_if $done (i32.eq (i32.load8_u (local.get $p)) (i32.const 10)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $byte)))
+    (local.get $p))
 )

@@ -110,8 +110,8 @@ function scanRegion(bytes: Buffer, start: number, end: number, counts: ScanCount
     const keyword = chunk.findKeyword(from, escape === -1 ? end : escape);
     const hit = keyword !== -1 ? keyword : escape;
     if (hit === -1) break;
-    const lineStart = Math.max(start, bytes.lastIndexOf(NEWLINE, hit) + 1);
-    const lineEnd = bytes.indexOf(NEWLINE, hit);
+    const lineStart = chunk.lineStart(hit, start);
+    const lineEnd = chunk.lineEnd(hit, end); // `end` is a newline
     counts.lines += chunk.countNewlines(counted, lineStart) + 1;
     examiner.examine(bytes, lineStart, lineEnd, counts.lines);
     counted = lineEnd + 1;

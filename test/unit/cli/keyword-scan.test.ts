@@ -25,6 +25,10 @@ describe('keyword-scan: the prefilter searches in WebAssembly', () => {
         if (expected >= 0) found++;
         expect(chunk.findKeyword(from, to)).toBe(expected);
         expect(chunk.countNewlines(from, to)).toBe(newlinesIn(bytes, from, to));
+        const before = to === 0 ? -1 : bytes.lastIndexOf(0x0a, to - 1); // (a negative offset counts from the end)
+        expect(chunk.lineStart(to, from)).toBe(Math.max(from, before + 1));
+        const newline = bytes.indexOf(0x0a, from);
+        expect(chunk.lineEnd(from, to)).toBe(newline === -1 || newline > to ? to : newline);
       }),
       { numRuns: 3000 },
     );
