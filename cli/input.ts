@@ -92,8 +92,9 @@ async function gather(iterator: AsyncIterator<Buffer | string>, min: number) {
         break;
       }
       const chunk = toBuffer(next.value);
-      chunks.push(chunk);
       bytes += chunk.length;
+      // Kept across the next pull only when short of `min`: copied then, as the source may reuse its memory.
+      chunks.push(bytes < min ? Buffer.from(chunk) : chunk);
     }
   } catch (caught) {
     error = caught;

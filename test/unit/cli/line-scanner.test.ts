@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
+import { openLogInput, readFileChunks } from '../../../cli/input';
+import { sharedChunkBuffer } from '../../../cli/keyword-scan';
 import { findRefusalKeyword, MAX_LINE_CHARS, scanLines } from '../../../cli/line-scanner';
 import { detectLine } from '../../../lambda/detector';
 
@@ -110,6 +113,34 @@ describe('scanLines: the byte prefilter', () => {
       }),
       { numRuns: 400 },
     );
+  });
+
+  it('gives the same from a file read into one reused buffer, the prefilter\'s own memory, in chunks of any size', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'fbw-chunks-'));
+    try {
+      await fc.assert(
+        fc.asyncProperty(document, fc.integer({ min: 1, max: 64 }), async (bytes, chunkBytes) => {
+          const file = join(folder, 'log');
+          writeFileSync(file, bytes);
+          const fd = openSync(file, 'r');
+          try {
+            // What `scan FILE` does with a regular file that is not gzip.
+            const chunks = readFileChunks(fd, sharedChunkBuffer, chunkBytes);
+            const input = await openLogInput(file, chunks, { binary: true, sniffBytes: 1 });
+            const findings: unknown[] = [];
+            const counts = await scanLines(input.chunks, (found) => {
+              findings.push(found);
+            });
+            expect({ lines: counts.lines, findings }).toEqual(unfiltered(bytes));
+          } finally {
+            closeSync(fd);
+          }
+        }),
+        { numRuns: 150 },
+      );
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('finds a keyword split across chunks byte by byte, and one spelled in JSON escapes', async () => {
