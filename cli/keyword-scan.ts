@@ -1,7 +1,7 @@
 /**
  * The byte prefilter's two searches over a chunk of a file, in WebAssembly (keyword-scan.wat): the keywords and the
- * newlines, 16 bytes at a time. A chunk is copied into the module's memory (a memory copy, a small fraction of
- * searching it), or read there in the first place (sharedChunkBuffer), and searched at its own offsets. In plain
+ * newlines, 16 bytes at a time. A chunk is copied into a module's memory (a memory copy, a small fraction of
+ * searching it), or read there in the first place (chunkReader), and searched at its own offsets. In plain
  * JavaScript these loops ran at a few hundred MB/s, and slower still before the engine optimised them, which was
  * most of a short file's scan.
  */
@@ -16,21 +16,21 @@ interface KeywordScanModule {
   readonly lineEnd: (at: number, to: number) => number;
 }
 
-let scanModule: KeywordScanModule | undefined;
-
-function keywordScanModule(): KeywordScanModule {
-  if (scanModule === undefined) {
-    const exports = instantiateWasm(KEYWORD_SCAN_WASM);
-    scanModule = {
-      memory: exports.memory as WasmMemory,
-      find: exports.find as KeywordScanModule['find'],
-      newlines: exports.newlines as KeywordScanModule['newlines'],
-      lineStart: exports.lineStart as KeywordScanModule['lineStart'],
-      lineEnd: exports.lineEnd as KeywordScanModule['lineEnd'],
-    };
-  }
-  return scanModule;
+function newKeywordScanModule(): KeywordScanModule {
+  const exports = instantiateWasm(KEYWORD_SCAN_WASM);
+  return {
+    memory: exports.memory as WasmMemory,
+    find: exports.find as KeywordScanModule['find'],
+    newlines: exports.newlines as KeywordScanModule['newlines'],
+    lineStart: exports.lineStart as KeywordScanModule['lineStart'],
+    lineEnd: exports.lineEnd as KeywordScanModule['lineEnd'],
+  };
 }
+
+/** The instance chunks from elsewhere are copied into. */
+let copyingModule: KeywordScanModule | undefined;
+/** The instances of chunkReader's readers, by the memory their chunks are read into. */
+const readerModules = new WeakMap<ArrayBufferLike, KeywordScanModule>();
 
 /**
  * The searches over bytes [0, length) of a chunk, valid until the next `loadChunk` (one chunk at a time per process:
@@ -48,30 +48,36 @@ export interface LoadedChunk {
 }
 
 /**
- * Makes `bytes` [0, length) the chunk searched: copied into the module's memory, unless it is already there (a
- * buffer from sharedChunkBuffer). The searches never read past the range they are given.
+ * Makes `bytes` [0, length) the chunk searched: copied into a module's memory, unless it was read there in the first
+ * place (a buffer from chunkReader). The searches never read past the range they are given.
  */
 export function loadChunk(bytes: Uint8Array, length: number): LoadedChunk {
-  const module = keywordScanModule();
-  if (bytes.buffer !== module.memory.buffer || bytes.byteOffset !== 0) {
+  let module = bytes.byteOffset === 0 ? readerModules.get(bytes.buffer) : undefined;
+  if (module === undefined) {
+    module = copyingModule ??= newKeywordScanModule();
     ensureWasmMemory(module.memory, length);
     new Uint8Array(module.memory.buffer, 0, length).set(length === bytes.length ? bytes : bytes.subarray(0, length));
   }
+  const { find, newlines, lineStart, lineEnd } = module;
   return {
-    findKeyword: (from, to) => module.find(from, Math.min(to, length)),
-    countNewlines: (from, to) => module.newlines(from, Math.min(to, length)),
-    lineStart: (at, from) => module.lineStart(Math.min(at, length), from),
-    lineEnd: (at, to) => module.lineEnd(at, Math.min(to, length)),
+    findKeyword: (from, to) => find(from, Math.min(to, length)),
+    countNewlines: (from, to) => newlines(from, Math.min(to, length)),
+    lineStart: (at, from) => lineStart(Math.min(at, length), from),
+    lineEnd: (at, to) => lineEnd(at, Math.min(to, length)),
   };
 }
 
 /**
- * A buffer of `size` bytes at the start of the module's memory: a chunk read into it is searched without a copy. It
- * is the same memory every time, so it holds one chunk at a time: for a reader whose consumer is done with a chunk
- * when it asks for the next (scanLines copies what it keeps of a chunk).
+ * Buffers for one reader to read chunks into: each is the start of the memory of a module instance of the reader's
+ * own, so a chunk is searched where it was read, without a copy. Every buffer it gives is the same memory: for a
+ * reader whose consumer is done with a chunk when it asks for the next (scanLines copies what it keeps of a chunk;
+ * a decompressor, which buffers, needs new buffers).
  */
-export function sharedChunkBuffer(size: number): Buffer {
-  const module = keywordScanModule();
-  ensureWasmMemory(module.memory, size);
-  return Buffer.from(module.memory.buffer, 0, size);
+export function chunkReader(): (size: number) => Buffer {
+  const module = newKeywordScanModule();
+  return (size) => {
+    ensureWasmMemory(module.memory, size);
+    readerModules.set(module.memory.buffer, module);
+    return Buffer.from(module.memory.buffer, 0, size);
+  };
 }

@@ -1,5 +1,5 @@
 ;; The CLI's byte prefilter (line-scanner.ts) in WebAssembly, reading 16 bytes at a time, over a chunk of a file
-;; that the caller copies to the start of memory, followed by at least 32 zero bytes (so no read leaves memory).
+;; at the start of memory. No function reads outside the range it is given.
 ;;
 ;;   find(from, to)      where `refused port ` or `refused eprt ` (ASCII letters in any case, the spaces exact)
 ;;                       first starts in [from, to) with all 13 bytes inside it, or -1: line-scanner.ts's

@@ -17,10 +17,20 @@ interface WasmApi {
 
 export const WASM_PAGE_BYTES = 64 * 1024;
 
-/** The exports of the module whose bytes are `base64` (about a millisecond for these modules). */
+const compiled = new Map<string, object>();
+
+/**
+ * The exports of a new instance of the module whose bytes are `base64`: compiled once per process (about a
+ * millisecond for these modules), each instance with a memory of its own.
+ */
 export function instantiateWasm(base64: string): Record<string, unknown> {
   const { Module, Instance } = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-  return new Instance(new Module(Buffer.from(base64, 'base64'))).exports;
+  let module = compiled.get(base64);
+  if (module === undefined) {
+    module = new Module(Buffer.from(base64, 'base64'));
+    compiled.set(base64, module);
+  }
+  return new Instance(module).exports;
 }
 
 /** Grows `memory` to at least `bytes`. */

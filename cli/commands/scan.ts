@@ -5,7 +5,7 @@ import { DEFAULT_FILTER_PATTERN } from '../../infra/filter-pattern';
 import { outputFormat, parseCommandArgs } from '../args';
 import { BufferedWriter, type CliIo, OutputError, UsageError } from '../io';
 import { checkFileStart, type LogInput, openLogInput, READ_CHUNK_BYTES, readFileChunks } from '../input';
-import { sharedChunkBuffer } from '../keyword-scan';
+import { chunkReader } from '../keyword-scan';
 import { scanLines } from '../line-scanner';
 import { lineTimestamp } from '../line-timestamp';
 import type * as LogGroupScan from '../log-groups/scan-log-groups';
@@ -118,6 +118,9 @@ async function openSources(files: readonly string[], io: CliIo, binary: boolean)
       if (stat.isDirectory()) throw new UsageError(`cannot read ${name}: it is a directory`);
       source.referenceMs = stat.mtimeMs;
       source.regular = stat.isFile();
+      // A pipe or a device cannot be read at an offset (and its bytes read once are gone): its start is checked
+      // as it is streamed, like standard input's.
+      if (!source.regular) continue;
       try {
         ({ gzip: source.gzip } = await checkFileStart(name, handle, binary));
       } catch (error) {
@@ -212,9 +215,10 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
   if (misplaced !== undefined) {
     throw new UsageError(`--${misplaced} applies to CloudWatch Logs searches: add --log-group NAME (see 'ftp-bounce-watch scan --help')`);
   }
+  const binary = values.binary === true;
   let sources: Source[];
   try {
-    sources = await openSources(positionals, io, values.binary === true);
+    sources = await openSources(positionals, io, binary);
   } catch (error) {
     if (io.interrupted.aborted) return 0; // Ctrl-C while waiting for input: nothing read, nothing to say
     throw error;
@@ -230,15 +234,15 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
       const file = source.name;
       const counts = { lines: 0 };
       try {
-        // A file was checked up front (checkFileStart); it is opened for reading only now, one at a time.
+        // A regular file was checked up front (checkFileStart); it is read only now, one at a time.
         if (source.input === null) {
           const handle = source.handle!;
           // Plain text goes straight to the scanner, which is done with each chunk before the next: it is read into
           // the memory the prefilter searches. A decompressor buffers what it is given: new buffers for it.
           const bytes = source.regular
-            ? readFileChunks(handle.fd, source.gzip ? undefined : sharedChunkBuffer)
+            ? readFileChunks(handle.fd, source.gzip ? undefined : chunkReader())
             : handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES, autoClose: false });
-          source.input = await openLogInput(file, bytes, { binary: true, sniffBytes: 1 });
+          source.input = await openLogInput(file, bytes, { binary: binary || source.regular, sniffBytes: 1 });
         }
         await scanLines(
           source.input.chunks,

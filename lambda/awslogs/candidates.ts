@@ -93,14 +93,14 @@ export function decodeCandidateEvents(
   if (count < 0) return null;
   const candidates: LogEvent[] = [];
   if (hits !== null && count <= maxEvents) {
-    let previous = -1;
+    let builtEnd = -1; // where the last event built ends: its other keywords need nothing more
     for (const hit of hits) {
-      const start = text.lastIndexOf(EVENT_START, hit); // the event holding the keyword
-      if (start === previous) continue;
-      const event = candidateAt(text, start);
+      if (hit < builtEnd) continue;
+      // The event holding the keyword: searched back from it, so each event's text is searched at most once.
+      const event = candidateAt(text, text.lastIndexOf(EVENT_START, hit));
       if (event === null) return null;
       candidates.push(event);
-      previous = start;
+      builtEnd = EVENT_PARTS.lastIndex;
     }
   }
   return { batch: { ...header, logEvents: candidates }, eventCount: count, sparse: hits !== null, complete: false };
@@ -165,7 +165,7 @@ function parseHeader(text: string, keyAt: number, eventsEnd: number): Record<str
   }
 }
 
-/** The event starting at `start` (already walked), built. */
+/** The event starting at `start` (already walked), built; EVENT_PARTS.lastIndex is then where it ends. */
 function candidateAt(text: string, start: number): LogEvent | null {
   EVENT_PARTS.lastIndex = start;
   let parts: RegExpExecArray | null;

@@ -21,6 +21,7 @@ const EVENT = new RegExp(
   'y',
 );
 const COMMA = 0x2c;
+const CLOSE_BRACKET = 0x5d;
 
 /**
  * Larger texts are walked by the regular expression: the WebAssembly memory the bytes are copied into never shrinks,
@@ -49,7 +50,7 @@ export function walkEventText(text: string, start: number, end: number, maxEvent
     if (!matches(EVENT, text)) return -1;
     const next = EVENT.lastIndex; // after the `,` or `]`
     if (++count > maxEvents) return count;
-    if (next === end + 1) return count; // the `]` closing the array
+    if (next === end + 1) return text.charCodeAt(end) === CLOSE_BRACKET ? count : -1; // the array's `]`
     // A `]` anywhere else ends the array early: what follows is not JSON (`}]{"id":...`).
     if (next > end || text.charCodeAt(next - 1) !== COMMA) return -1;
     at = next;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { openLogInput, readFileChunks } from '../../../cli/input';
-import { sharedChunkBuffer } from '../../../cli/keyword-scan';
+import { chunkReader } from '../../../cli/keyword-scan';
 import { findRefusalKeyword, MAX_LINE_CHARS, scanLines } from '../../../cli/line-scanner';
 import { detectLine } from '../../../lambda/detector';
 
@@ -125,7 +125,7 @@ describe('scanLines: the byte prefilter', () => {
           const fd = openSync(file, 'r');
           try {
             // What `scan FILE` does with a regular file that is not gzip.
-            const chunks = readFileChunks(fd, sharedChunkBuffer, chunkBytes);
+            const chunks = readFileChunks(fd, chunkReader(), chunkBytes);
             const input = await openLogInput(file, chunks, { binary: true, sniffBytes: 1 });
             const findings: unknown[] = [];
             const counts = await scanLines(input.chunks, (found) => {
@@ -138,6 +138,34 @@ describe('scanLines: the byte prefilter', () => {
         }),
         { numRuns: 150 },
       );
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('scans two files at once, each read into its own reused buffer, as it scans each alone', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'fbw-chunks-'));
+    try {
+      const contents = [0, 1].map((k) => Buffer.from(
+        Array.from({ length: 3000 }, (_, i) => `Nov 20 08:00:00 ftp${k} proftpd[1]: srv (c[198.51.100.${k}]) - Refused PORT 10,0,${k},${i % 250},4,${i % 200} (address mismatch)\n`).join(''),
+      ));
+      const scans = contents.map(async (bytes, k) => {
+        const file = join(folder, `log${k}`);
+        writeFileSync(file, bytes);
+        const fd = openSync(file, 'r');
+        try {
+          const findings: unknown[] = [];
+          const counts = await scanLines(readFileChunks(fd, chunkReader(), 4096), (found) => {
+            findings.push(found);
+          });
+          return { lines: counts.lines, findings };
+        } finally {
+          closeSync(fd);
+        }
+      });
+      const results = await Promise.all(scans);
+      expect(results).toEqual(contents.map(unfiltered));
+      expect(results[0]?.findings).toHaveLength(3000);
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }

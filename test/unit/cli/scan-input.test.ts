@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -165,5 +166,34 @@ describe('scan: binary input', () => {
     const { code, findings } = await scanJsonl([file('empty.log', '')]);
     expect(code).toBe(0);
     expect(findings).toEqual([]);
+  });
+});
+
+describe('scan: a named pipe (process substitution, mkfifo)', () => {
+  /** A FIFO that `content` is written into once a reader opens it. */
+  function fifo(name: string, content: Buffer): string {
+    const path = join(dir, name);
+    execFileSync('mkfifo', [path]);
+    createWriteStream(path).end(content);
+    return path;
+  }
+  const plain = Buffer.from(`noise\n${NAT}\n`);
+
+  it.each([[[]], [['--binary']]])('streams its text, gzip or not (options %j)', async (options) => {
+    const text = await scanJsonl([...options, fifo(`text-${options.length}`, plain)]);
+    const gzip = await scanJsonl([...options, fifo(`gzip-${options.length}`, gzipSync(plain))]);
+
+    expect([text.code, text.err, text.findings.map((f) => f.lineNumber)]).toEqual([0, '', [2]]);
+    expect([gzip.code, gzip.err, gzip.findings.map((f) => f.lineNumber)]).toEqual([0, '', [2]]);
+  });
+
+  it('refuses binary content in one, unless --binary', async () => {
+    const binary = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0]), plain]);
+    const refused = await scanJsonl([fifo('binary-1', binary)]);
+    const allowed = await scanJsonl(['--binary', fifo('binary-2', binary)]);
+
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/binary-1 looks binary/);
+    expect(allowed.code).toBe(0);
   });
 });
