@@ -80,16 +80,18 @@ export function decodeCandidateEvents(
   const maxCandidates = Math.max(MIN_CANDIDATES, Math.floor(text.length / CHARS_PER_CANDIDATE));
   // Keywords first: a dense batch gives up after the first few hundred, without a scan of the whole text. A
   // keyword could also be spelled with escapes: then every event is examined.
+  // The bytes are walked in WebAssembly, up to the size its memory is allowed to grow to.
+  const wasmBytes = bytes !== null && bytes.length <= WASM_WALK_MAX_BYTES ? bytes : null;
   // Without a backslash among the events (one native byte search) no keyword can hide in an escape there.
-  const escapeFree = bytes !== null && bytes.length <= WASM_WALK_MAX_BYTES && !hasBackslash(bytes, eventsStart, eventsEnd);
+  const escapeFree = wasmBytes !== null && !hasBackslash(wasmBytes, eventsStart, eventsEnd);
   const hits = !escapeFree && hasEscapedAscii(text) ? null : keywordsIn(text, eventsStart, eventsEnd, maxCandidates);
-  if (hits === null && escapeFree && eventsStart < eventsEnd) {
-    const built = eventsFromBytes(text, bytes as Buffer, eventsStart, eventsEnd, maxEvents);
+  if (hits === null && wasmBytes !== null && escapeFree && eventsStart < eventsEnd) {
+    const built = eventsFromBytes(text, wasmBytes, eventsStart, eventsEnd, maxEvents);
     if (built === null) return null;
     return { batch: { ...header, logEvents: built.events }, eventCount: built.count, sparse: false, complete: true };
   }
   if (hits === null && !walkDense) return null;
-  const count = eventsStart === eventsEnd ? 0 : walkEvents(text, bytes, eventsStart, eventsEnd, maxEvents);
+  const count = eventsStart === eventsEnd ? 0 : walkEvents(text, wasmBytes, eventsStart, eventsEnd, maxEvents);
   if (count < 0) return null;
   const candidates: LogEvent[] = [];
   if (hits !== null && count <= maxEvents) {

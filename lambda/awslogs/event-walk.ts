@@ -34,12 +34,11 @@ const PADDING = 64;
 /**
  * The events between `start` (just after `"logEvents":[`) and `end` (the array's `]`, with `start < end`): their
  * count, or -1 when the text there is not a run of events in CloudWatch's layout. Stops once the count exceeds
- * `maxEvents`, returning that count. `bytes`, when given, are the text's own bytes (ASCII: one byte per character).
+ * `maxEvents`, returning that count. `bytes`, when given, are the text's own bytes (ASCII: one byte per character,
+ * at most WASM_WALK_MAX_BYTES), walked in WebAssembly.
  */
 export function walkEvents(text: string, bytes: Uint8Array | null, start: number, end: number, maxEvents: number): number {
-  return bytes !== null && bytes.length <= WASM_WALK_MAX_BYTES
-    ? walkEventBytes(bytes, start, end, maxEvents)
-    : walkEventText(text, start, end, maxEvents);
+  return bytes !== null ? walkEventBytes(bytes, start, end, maxEvents) : walkEventText(text, start, end, maxEvents);
 }
 
 /** The walk by regular expression, over the decoded text. */
@@ -135,7 +134,7 @@ function eventWalker(): EventWalker {
 }
 
 /** `pattern.test(text)`, where a pathological input that exhausts the engine's stack counts as no match. */
-export function matches(pattern: RegExp, text: string): boolean {
+function matches(pattern: RegExp, text: string): boolean {
   try {
     return pattern.test(text);
   } catch {
