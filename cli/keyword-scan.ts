@@ -1,9 +1,9 @@
 /**
- * The byte prefilter's two searches over a chunk of a file, in WebAssembly (keyword-scan.wat): the keywords and the
- * newlines, 16 bytes at a time. A chunk is copied into a module's memory (a memory copy, a small fraction of
- * searching it), or read there in the first place (chunkReader), and searched at its own offsets. In plain
- * JavaScript these loops ran at a few hundred MB/s, and slower still before the engine optimised them, which was
- * most of a short file's scan.
+ * The byte prefilter's searches over a chunk of a file, in WebAssembly (keyword-scan.wat): the keywords, the
+ * newlines and a hit's line bounds, 16 bytes at a time where it counts. A chunk is copied into a module's memory (a
+ * memory copy, a small fraction of searching it), or read there in the first place (chunkReader), and searched at its
+ * own offsets. In plain JavaScript these loops ran at a few hundred MB/s, and slower still before the engine
+ * optimised them, which was most of a short file's scan.
  */
 import { ensureWasmMemory, instantiateWasm, type WasmMemory } from '../lambda/wasm';
 import { KEYWORD_SCAN_WASM } from './keyword-scan.wasm';
@@ -33,8 +33,8 @@ let copyingModule: KeywordScanModule | undefined;
 const readerModules = new WeakMap<ArrayBufferLike, KeywordScanModule>();
 
 /**
- * The searches over bytes [0, length) of a chunk, valid until the next `loadChunk` (one chunk at a time per process:
- * load and search it without awaiting in between).
+ * The searches over bytes [0, length) of a chunk: valid until another chunk is loaded into the same memory (the next
+ * chunk from elsewhere, or the reader's next read), so load and search it without awaiting in between.
  */
 export interface LoadedChunk {
   /** Where `refused port ` or `refused eprt ` (letters in any case) first starts in [from, to), all inside; or -1. */

@@ -2,8 +2,8 @@
 ;; at the start of memory. No function reads outside the range it is given.
 ;;
 ;;   find(from, to)      where `refused port ` or `refused eprt ` (ASCII letters in any case, the spaces exact)
-;;                       first starts in [from, to) with all 13 bytes inside it, or -1: line-scanner.ts's
-;;                       findRefusalKeyword, which a test holds it to.
+;;                       first starts in [from, to) with all 13 bytes inside it, or -1 (a test holds it to a
+;;                       case-insensitive regular expression).
 ;;   newlines(from, to)  how many newline bytes [from, to) holds.
 ;;   lineStart(at, from) where the line holding `at` starts: after the last newline before `at`, or `from`.
 ;;   lineEnd(at, to)     the first newline at or after `at`, or `to`.

@@ -18,7 +18,6 @@ export const MAX_LINE_CHARS = 1024 * 1024;
 const KEPT_LINE_BYTES = 3 * MAX_LINE_CHARS + 4;
 
 const NEWLINE = 0x0a;
-const SPACE = 0x20;
 /** `\u00`: how a JSON-wrapped event could spell a keyword letter by its code. */
 const JSON_ESCAPE = Buffer.from('\\u00', 'latin1');
 
@@ -30,54 +29,6 @@ export interface LineFinding {
 
 export interface ScanCounts {
   lines: number;
-}
-
-/**
- * The keywords, lower case, without their trailing space (checked apart). Both end in `t`, which occurs
- * nowhere else in them: the Horspool search below reads the last byte of each 12-byte window and jumps ahead
- * by how far that byte is from the end of the nearest keyword position holding it (12 when it is in neither).
- */
-const KEYWORD_LENGTH = 12;
-const KEYWORDS = ['refused port', 'refused eprt'];
-const SKIP = new Uint8Array(256).fill(KEYWORD_LENGTH);
-for (const keyword of KEYWORDS) {
-  for (let k = 0; k < KEYWORD_LENGTH - 1; k++) {
-    const lower = keyword.charCodeAt(k);
-    const shift = KEYWORD_LENGTH - 1 - k;
-    for (const byte of lower >= 0x61 && lower <= 0x7a ? [lower, lower - 0x20] : [lower]) {
-      SKIP[byte] = Math.min(SKIP[byte]!, shift);
-    }
-  }
-}
-
-/** `refused port ` or `refused eprt ` at `at` (ASCII letters in any case, the spaces exact)? */
-function isKeywordAt(bytes: Uint8Array, at: number): boolean {
-  const r = 'refused ';
-  for (let k = 0; k < 8; k++) {
-    const c = bytes[at + k]!;
-    if ((k === 7 ? c : c | 0x20) !== r.charCodeAt(k)) return false;
-  }
-  const a = bytes[at + 8]! | 0x20;
-  const b = bytes[at + 9]! | 0x20;
-  const c = bytes[at + 10]! | 0x20;
-  const isPort = a === 0x70 && b === 0x6f; // po
-  const isEprt = a === 0x65 && b === 0x70; // ep
-  return (isPort || isEprt) && c === 0x72 && bytes[at + 12] === SPACE; // r, then t at +11 (checked by the caller)
-}
-
-/**
- * Where a keyword (with its trailing space) starts in bytes [from, to), or -1. For a line cut across chunks; whole
- * chunks are searched by keyword-scan.ts, which a test holds to this.
- */
-export function findRefusalKeyword(bytes: Uint8Array, from: number, to: number): number {
-  const last = to - 2; // the window's last byte, `t`, needs the space after it inside the range
-  let i = from + KEYWORD_LENGTH - 1;
-  while (i <= last) {
-    const byte = bytes[i]!;
-    if ((byte | 0x20) === 0x74 && isKeywordAt(bytes, i - KEYWORD_LENGTH + 1)) return i - KEYWORD_LENGTH + 1;
-    i += SKIP[byte]!;
-  }
-  return -1;
 }
 
 /** What scanLines does with the lines it examines; one per scan, for the detector's memory. */
@@ -122,7 +73,7 @@ function scanRegion(bytes: Buffer, start: number, end: number, counts: ScanCount
 
 /** True when bytes [start, end) may hold a refusal: a keyword or a JSON escape. */
 function mayHoldRefusal(bytes: Buffer, start: number, end: number): boolean {
-  if (findRefusalKeyword(bytes, start, end) !== -1) return true;
+  if (loadChunk(bytes, end).findKeyword(start, end) !== -1) return true;
   const escape = bytes.indexOf(JSON_ESCAPE, start);
   return escape !== -1 && escape + JSON_ESCAPE.length <= end;
 }

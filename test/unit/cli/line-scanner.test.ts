@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { openLogInput, readFileChunks } from '../../../cli/input';
-import { chunkReader } from '../../../cli/keyword-scan';
-import { findRefusalKeyword, MAX_LINE_CHARS, scanLines } from '../../../cli/line-scanner';
+import { chunkReader, loadChunk } from '../../../cli/keyword-scan';
+import { MAX_LINE_CHARS, scanLines } from '../../../cli/line-scanner';
 import { detectLine } from '../../../lambda/detector';
 
 // The async property runs 400 chunked scans: over a second alone, several on a loaded machine (default: 5 s).
@@ -193,8 +193,8 @@ describe('scanLines: the byte prefilter', () => {
     expect(result.lines).toBe(4);
   });
 
-  it('findRefusalKeyword: both keywords in any case, with their single trailing space, nothing else', () => {
-    const at = (text: string) => findRefusalKeyword(Buffer.from(text), 0, Buffer.byteLength(text));
+  it('the keyword search: both keywords in any case, with their single trailing space, nothing else', () => {
+    const at = (text: string) => loadChunk(Buffer.from(text), Buffer.byteLength(text)).findKeyword(0, Buffer.byteLength(text));
     expect(at('x Refused PORT 1')).toBe(2);
     expect(at('REFUSED eprt |')).toBe(0);
     expect(at('refused port')).toBe(-1);
