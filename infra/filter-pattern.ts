@@ -25,9 +25,11 @@ export function subscriptionFilterName(shard?: number): string {
   return shard === undefined ? SUBSCRIPTION_FILTER_NAME : `${SUBSCRIPTION_FILTER_NAME}-shard-${shard}`;
 }
 
+const SHARD_FILTER_NAME = new RegExp(`^${SUBSCRIPTION_FILTER_NAME}-shard-\\d{1,3}$`);
+
 /** Whether a filter's name is one a deployment gives (`subscriptionFilterName`, any shard). */
 export function isOurFilterName(name: string): boolean {
-  return name === SUBSCRIPTION_FILTER_NAME || /^ftp-bounce-watch-shard-\d{1,3}$/.test(name);
+  return name === SUBSCRIPTION_FILTER_NAME || SHARD_FILTER_NAME.test(name);
 }
 
 /** The name of the account-level subscription filter policy (`accountWide=true`); one per account and Region. */

@@ -18,10 +18,13 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { ListSubscriptionsByTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { STACK_OUTPUT_KEYS } from '../../infra/deployment-names';
+import { SNS_TOPIC_ARN } from '../../lambda/aws-names';
 import { type CallOptions, callAws } from '../aws/call';
 import { type AwsCallContext, awsErrorShape, InterruptedError, oneLine } from '../aws/errors';
 import { pages } from '../aws/pages';
 import { UsageError } from '../io';
+import { cappedCount } from '../render/scan-text';
+import { isoSeconds } from './time-range';
 
 /** How far back `status` looks for ERROR lines. */
 export const RECENT_ERRORS_WINDOW_MS = 24 * 60 * 60_000;
@@ -173,14 +176,8 @@ async function stackOutputs(check: DeploymentCheck): Promise<Map<string, string>
   return outputs;
 }
 
-/** The Region in an ARN (`arn:aws:sns:eu-west-1:...`), else the run's. */
-function arnRegion(arn: string, fallback: string): string {
-  const region = arn.split(':')[3];
-  return region === undefined || region === '' ? fallback : region;
-}
-
 async function topicSubscriptions(topic: TopicRole, topicArn: string, check: DeploymentCheck): Promise<TopicSubscriptions> {
-  const region = arnRegion(topicArn, check.region);
+  const region = SNS_TOPIC_ARN.exec(topicArn)?.[1] ?? check.region; // the topic's Region, else the run's
   const context: AwsCallContext = {
     operation: 'ListSubscriptionsByTopic',
     region,
@@ -365,8 +362,7 @@ const STORE_ADVICE: Record<FailureStoreName, (location: string) => string> = {
 
 function storeProblem(store: FailureStore): string | undefined {
   if (store.waiting === null || store.waiting === 0) return undefined;
-  const what = store.kind === 's3-bucket' ? 'failed invocation' : 'message';
-  const count = `${store.capped ? '≥ ' : ''}${store.waiting} ${what}${store.waiting === 1 && !store.capped ? '' : 's'}`;
+  const count = cappedCount(store.waiting, store.capped, store.kind === 's3-bucket' ? 'failed invocation' : 'message');
   const inFlight = store.inFlight ? ` (${store.inFlight} being read by someone now)` : '';
   return `${count}${inFlight} waiting ${STORE_ADVICE[store.store](store.location)}`;
 }
@@ -374,7 +370,7 @@ function storeProblem(store: FailureStore): string | undefined {
 function errorsWarning(errors: RecentErrors): string | undefined {
   if (errors.count === null || errors.count === 0) return undefined;
   const count = `${errors.capped ? '≥ ' : ''}${errors.count}`;
-  const latest = errors.latest.map((line) => `${line.time.replace(/\.\d{3}Z$/, 'Z')} ${line.message}`).join(' | ');
+  const latest = errors.latest.map((line) => `${isoSeconds(line.time)} ${line.message}`).join(' | ');
   return (
     `${count} ERROR line${errors.count === 1 ? '' : 's'} from the ${errors.function} in the last 24 h (log group `
     + `${errors.logGroup}); latest: ${latest}. Read them (aws logs tail ${errors.logGroup} --since 24h `

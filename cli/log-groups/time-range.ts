@@ -72,3 +72,8 @@ export function parseTimeRange(since: string | undefined, until: string | undefi
 export function isoOrNull(ms: number): string | null {
   return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : null;
 }
+
+/** An ISO-8601 time as the CLI shows it: to the second (`2026-11-28T14:05:09Z`). */
+export function isoSeconds(iso: string): string {
+  return iso.replace(/\.\d{3}Z$/, 'Z');
+}

@@ -66,6 +66,11 @@ export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
+/** `n noun(s)`, or `≥ n nouns` when the count stopped at a cap. */
+export function cappedCount(count: number, capped: boolean, noun: string): string {
+  return `${capped ? '≥ ' : ''}${plural(count, noun)}${capped && count === 1 ? 's' : ''}`;
+}
+
 export class TextSummary {
   private readonly groups = new Map<string, Group>();
   private readonly bySeverity: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0 };

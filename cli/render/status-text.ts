@@ -5,7 +5,8 @@
 import type { LogGroupStatus } from '../log-groups/status-check';
 import type { FullStatusReport } from '../log-groups/status-command';
 import type { DeploymentStatus, FailureStore, RecentErrors, TopicSubscriptions } from '../log-groups/status-deployment';
-import { terminalSafe } from './scan-text';
+import { isoSeconds } from '../log-groups/time-range';
+import { cappedCount, plural, terminalSafe } from './scan-text';
 
 const MAX_NAME = 60;
 
@@ -36,7 +37,7 @@ function row(status: LogGroupStatus, now: number): string[] {
       ? status.exists
         ? 'none'
         : '-'
-      : `${status.lastEventTime.replace(/\.\d{3}Z$/, 'Z')} (${ago(status.lastEventTime, now)})`,
+      : `${isoSeconds(status.lastEventTime)} (${ago(status.lastEventTime, now)})`,
   ];
 }
 
@@ -71,9 +72,8 @@ function storeRow(store: FailureStore): string[] {
   const label = STORE_LABEL[store.store];
   if (store.waiting === null) return [label, NOT_CHECKED, ''];
   if (store.waiting === 0) return [label, 'ok', 'empty'];
-  const unit = store.kind === 's3-bucket' ? 'object' : 'message';
-  const count = `${store.capped ? '≥ ' : ''}${store.waiting} ${unit}${store.waiting === 1 && !store.capped ? '' : 's'}`;
-  const newest = store.newest === null ? '' : `, newest ${store.newest.replace(/\.\d{3}Z$/, 'Z')}`;
+  const count = cappedCount(store.waiting, store.capped, store.kind === 's3-bucket' ? 'object' : 'message');
+  const newest = store.newest === null ? '' : `, newest ${isoSeconds(store.newest)}`;
   return [label, 'WAITING', `${count}${newest}`];
 }
 
@@ -82,12 +82,8 @@ function errorsRow(errors: RecentErrors): string[] {
   if (errors.count === null) return [label, NOT_CHECKED, ''];
   if (errors.count === 0) return [label, 'ok', 'none'];
   const latest = errors.latest[0];
-  const when = latest === undefined ? '' : `, latest ${latest.time.replace(/\.\d{3}Z$/, 'Z')}`;
+  const when = latest === undefined ? '' : `, latest ${isoSeconds(latest.time)}`;
   return [label, 'ERRORS', `${errors.capped ? '≥ ' : ''}${errors.count}${when}`];
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function renderDeployment(deployment: DeploymentStatus): string[] {

@@ -78,17 +78,7 @@ function exceedsDigits(text: string, start: number, stop: number, limit: string)
   return text.slice(start, stop) > limit;
 }
 
-/** What strtoul gives for a magnitude beyond ULONG_MAX, whatever the sign (as an unsigned int: 2^32 - 1). */
-const SATURATED = -1;
-
-/** The value of at most nine decimal digits: below 10^9, so small-integer arithmetic throughout. */
-function smallDecimal(text: string, start: number, stop: number): number {
-  let value = 0;
-  for (let i = start; i < stop; i++) value = value * 10 + (text.charCodeAt(i) - 48);
-  return value;
-}
-
-/** The value of a longer run of decimal digits modulo 2^32 (exact: each step stays below 2^36). */
+/** The value of a run of decimal digits modulo 2^32 (exact: each step stays below 2^36). */
 function decimalModulo2To32(text: string, start: number, stop: number): number {
   let value = 0;
   for (let i = start; i < stop; i++) value = (value * 10 + (text.charCodeAt(i) - 48)) % TWO_POW_32;
@@ -154,13 +144,13 @@ function readPortArgumentAsSscanf(text: string, start: number, end: number): num
       if (significant < 0 && c !== 48) significant = i;
     }
     if (i === digitsStart) return -1 - i;
-    let value: number;
-    if (significant < 0) value = 0;
-    else if (i - significant <= 9) value = smallDecimal(text, significant, i);
-    else if (exceedsDigits(text, significant, i, ULONG_MAX_DIGITS)) value = SATURATED;
-    else value = decimalModulo2To32(text, significant, i);
-    if (value === SATURATED) value = TWO_POW_32 - 1; // strtoul saturates, whatever the sign
-    else if (sign === 45 && value !== 0) value = TWO_POW_32 - value;
+    let value = 0;
+    if (significant >= 0 && exceedsDigits(text, significant, i, ULONG_MAX_DIGITS)) {
+      value = TWO_POW_32 - 1; // strtoul saturates beyond ULONG_MAX, whatever the sign
+    } else if (significant >= 0) {
+      value = decimalModulo2To32(text, significant, i);
+      if (sign === 45 && value !== 0) value = TWO_POW_32 - value;
+    }
     if (value > 255) {
       // proftpd answers 501 and logs nothing; as a logged argument it does not decode. Read on to its end.
       while (i < end && text.charCodeAt(i) !== 32 && text.charCodeAt(i) !== 9) i++;
@@ -177,13 +167,17 @@ function readPortArgumentAsSscanf(text: string, start: number, end: number): num
  * h1.h2.h3.h4 : p1*256+p2. Whether it is internal: portTargetJustReadIsInternal (no pair object per finding).
  */
 export function portTargetJustRead(ipCache: Ipv4TextCache | null): DataTarget {
+  return { ip: scratchIpv4(ipCache), port: (scratch[4] as number) * 256 + (scratch[5] as number) };
+}
+
+/** The IPv4 address whose four octets are in `scratch`, as text. */
+function scratchIpv4(ipCache: Ipv4TextCache | null): string {
   // Indexed reads: destructuring a typed array would go through its iterator.
   const a = scratch[0] as number;
   const b = scratch[1] as number;
   const c = scratch[2] as number;
   const d = scratch[3] as number;
-  const ip = ipCache === null ? `${a}.${b}.${c}.${d}` : ipCache.format(a, b, c, d);
-  return { ip, port: (scratch[4] as number) * 256 + (scratch[5] as number) };
+  return ipCache === null ? `${a}.${b}.${c}.${d}` : ipCache.format(a, b, c, d);
 }
 
 /** Whether the PORT target readPortArgument has just read is in NAT-style space (see isInternalIpv4). */
@@ -193,10 +187,7 @@ export function portTargetJustReadIsInternal(): boolean {
 
 /** The target whose four octets readByteList just left in `scratch`. */
 function ipv4TargetFromScratch(port: number, ipCache: Ipv4TextCache | null): DecodedTarget {
-  const a = scratch[0] as number;
-  const b = scratch[1] as number;
-  const ip = ipCache === null ? `${a}.${b}.${scratch[2]}.${scratch[3]}` : ipCache.format(a, b, scratch[2] as number, scratch[3] as number);
-  return { target: { ip, port }, internal: isInternalIpv4(a, b) };
+  return { target: { ip: scratchIpv4(ipCache), port }, internal: isInternalIpv4(scratch[0] as number, scratch[1] as number) };
 }
 
 /** LONG_MAX's digits: proftpd reads the EPRT port with strtol, which saturates there. */

@@ -73,10 +73,13 @@ function clock(text: string, i: number, end: number): number {
   j = digits(text, j + 1, 2, end);
   if (j < 0 || text.charCodeAt(j) !== 58) return -1;
   j = digits(text, j + 1, 2, end);
-  if (j < 0) return -1;
+  return j < 0 ? -1 : fractionEnd(text, j, end);
+}
+
+/** After a clock's seconds at `j`: past its `.frac` or `,mmm` if it has one. */
+function fractionEnd(text: string, j: number, end: number): number {
   const separator = text.charCodeAt(j);
   if ((separator === 46 || separator === 44) && isDigit(text.charCodeAt(j + 1))) {
-    // `.frac` or `,mmm`
     j++;
     while (j < end && isDigit(text.charCodeAt(j))) j++;
   }
@@ -132,13 +135,7 @@ function usualBsdClockEnd(text: string, i: number, end: number): number {
   if (text.charCodeAt(i + 9) !== 58 || text.charCodeAt(i + 12) !== 58) return -1; // ':'
   if (!isDigit(text.charCodeAt(i + 7)) || !isDigit(text.charCodeAt(i + 8)) || !isDigit(text.charCodeAt(i + 10))) return -1;
   if (!isDigit(text.charCodeAt(i + 11)) || !isDigit(text.charCodeAt(i + 13)) || !isDigit(text.charCodeAt(i + 14))) return -1;
-  let j = i + 15;
-  const separator = text.charCodeAt(j);
-  if ((separator === 46 || separator === 44) && isDigit(text.charCodeAt(j + 1))) {
-    j++;
-    while (j < end && isDigit(text.charCodeAt(j))) j++;
-  }
-  return j;
+  return fractionEnd(text, i + 15, end);
 }
 
 /** `yyyy-mm-dd` followed by `T` or a space and a clock; index after the clock, or -1. */
