@@ -19,6 +19,11 @@ export interface HandlerConfig {
   readonly region: string;
   readonly maxDecompressedBytes: number;
   readonly publishMaxAttempts: number;
+  /**
+   * `ALERT_MESSAGES_PER_SECOND`: messages all publishers of the deployment send to the alert topic in one
+   * second, at most. SNS suspends an email subscription that receives more than 10 a second.
+   */
+  readonly alertMessagesPerSecond: number;
   readonly serviceName: string;
   readonly metricsNamespace: string;
   readonly logLevel: LogLevelName;
@@ -27,6 +32,11 @@ export interface HandlerConfig {
    * batch is judged alone, as before incidents existed.
    */
   readonly incidentTable: string | null;
+  /**
+   * `FAILURE_BUCKET_NAME`: where the central detector keeps a Kinesis record it can never decode, whole. Null
+   * when unset: such a record is reported for Lambda's retries like any failed one.
+   */
+  readonly failureBucket: string | null;
   /** Alert memory's settings (ALERT_WINDOW_MINUTES, LOW_SEVERITY, ...), defaults where unset. */
   readonly incidents: IncidentSettings;
   /**
@@ -39,6 +49,8 @@ export interface HandlerConfig {
 export const CONFIG_DEFAULTS = {
   maxDecompressedBytes: DEFAULT_MAX_DECOMPRESSED_BYTES,
   publishMaxAttempts: 5,
+  // Half of SNS's email limit: deliveries of messages published a second apart can still arrive together.
+  alertMessagesPerSecond: 5,
   serviceName: 'ftp-bounce-watch',
   metricsNamespace: 'FtpBounceWatch',
   logLevel: 'INFO',
@@ -121,10 +133,12 @@ export function readConfig(env: Env): HandlerConfig {
       2 ** 30,
     ),
     publishMaxAttempts: integer(env, 'PUBLISH_MAX_ATTEMPTS', CONFIG_DEFAULTS.publishMaxAttempts, 1, 10),
+    alertMessagesPerSecond: integer(env, 'ALERT_MESSAGES_PER_SECOND', CONFIG_DEFAULTS.alertMessagesPerSecond, 1, 1000),
     serviceName,
     metricsNamespace,
     logLevel,
     incidentTable: tableName(env),
+    failureBucket: bucketName(env),
     incidents: readIncidentSettings(env),
     internalNetworks: internalNetworks(env),
   };
@@ -143,6 +157,15 @@ function internalNetworks(env: Env): NetworkSet {
 
 /** DynamoDB table names: 3-255 of A-Z a-z 0-9 _ - . */
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+
+function bucketName(env: Env): string | null {
+  const name = optional(env, 'FAILURE_BUCKET_NAME');
+  if (name === undefined) return null;
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) {
+    throw new ConfigError('FAILURE_BUCKET_NAME', `must be an S3 bucket name (3-63 of a-z 0-9 . -), got ${quote(name)}`);
+  }
+  return name;
+}
 
 function tableName(env: Env): string | null {
   const name = optional(env, 'INCIDENT_TABLE_NAME');

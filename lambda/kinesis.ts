@@ -3,13 +3,18 @@
  * subscription payload, as a CloudWatch Logs destination writes them (the same gzip JSON, base64 in the record).
  * Every record runs through the subscription pipeline unchanged; its account is the payload's `owner`.
  *
- * Records of a shard are processed in order. The first record that fails (malformed, or its alerts not all
- * published) stops the batch and is reported in `batchItemFailures`: Lambda then retries from that record (the ones
- * before it are done and not replayed), bisecting and at most the event source mapping's retry count, after which
- * the record goes to the on-failure destination and the shard moves on. Records after the failed one are left for
- * that retry rather than processed now, since processing them would publish them twice.
+ * Every record of the batch is processed, in order, whatever happened to the ones before it: one bad record
+ * must not hold back or lose the good ones after it.
+ * - A poison record (a payload that can never be decoded) is kept whole in the failure store and counts as
+ *   handled, so the shard moves on at once. Only when it cannot be kept is it reported.
+ * - A record that failed for a reason that may pass (its alerts not all published, the deadline) is reported in
+ *   `batchItemFailures`, all such records. Lambda checkpoints at the lowest one and retries from there; the
+ *   records after it that were processed are recognised by alert memory on the retry (their batches are applied,
+ *   their messages published) and change nothing. After the retries, the event source mapping's on-failure
+ *   destination keeps the records (docs/operations.md).
  */
 import type { KinesisStreamBatchResponse } from 'aws-lambda';
+import { MalformedPayloadError } from './awslogs';
 import { type PipelineDeps, type PipelineSummary, processSubscriptionEvent } from './pipeline';
 
 /** A Kinesis event that is not one at all: no record can be reported, so the invocation fails. */
@@ -25,14 +30,27 @@ export interface KinesisRecordRef {
   readonly partitionKey: string;
 }
 
+/** Keeps a poison record whole (the failure bucket); rejects when it could not. */
+export type PoisonRecordKeeper = (record: KinesisRecordRef, error: MalformedPayloadError) => Promise<void>;
+
+export interface KinesisDeps extends PipelineDeps {
+  /** Where poison records go. @default none: they are reported like any failed record */
+  readonly keepPoisonRecord?: PoisonRecordKeeper;
+}
+
+export interface KinesisRecordFailure {
+  readonly sequenceNumber: string;
+  readonly error: unknown;
+}
+
 export interface KinesisOutcome {
   readonly response: KinesisStreamBatchResponse;
   /** The summaries of the records processed, in order. */
   readonly summaries: readonly PipelineSummary[];
-  /** The first failed record and why; null when every record was processed. */
-  readonly failure: { readonly sequenceNumber: string; readonly error: unknown } | null;
-  /** Records left for Lambda's retry because an earlier one failed. */
-  readonly deferred: number;
+  /** The records reported for Lambda's retry, in order, and why. */
+  readonly failures: readonly KinesisRecordFailure[];
+  /** Poison records kept whole in the failure store, and why. */
+  readonly kept: readonly KinesisRecordFailure[];
 }
 
 /** Decodes the event's envelope; the payloads themselves are decoded by the pipeline, record by record. */
@@ -50,23 +68,35 @@ export function decodeKinesisEvent(event: unknown): KinesisRecordRef[] {
 }
 
 /**
- * Processes a Kinesis batch in order. Never rejects for a bad record (it is reported instead); rejects with
- * KinesisEventError when the event itself is not a Kinesis event.
+ * Processes a Kinesis batch, every record in order. Never rejects for a bad record (it is kept or reported);
+ * rejects with KinesisEventError when the event itself is not a Kinesis event.
  */
-export async function processKinesisEvent(event: unknown, deps: PipelineDeps): Promise<KinesisOutcome> {
+export async function processKinesisEvent(event: unknown, deps: KinesisDeps): Promise<KinesisOutcome> {
   const records = decodeKinesisEvent(event);
   const summaries: PipelineSummary[] = [];
-  for (const [index, record] of records.entries()) {
+  const failures: KinesisRecordFailure[] = [];
+  const kept: KinesisRecordFailure[] = [];
+  for (const record of records) {
     try {
       summaries.push(await processSubscriptionEvent({ awslogs: { data: record.data } }, deps));
     } catch (error) {
-      return {
-        response: { batchItemFailures: [{ itemIdentifier: record.sequenceNumber }] },
-        summaries,
-        failure: { sequenceNumber: record.sequenceNumber, error },
-        deferred: records.length - index - 1,
-      };
+      if (error instanceof MalformedPayloadError && deps.keepPoisonRecord !== undefined) {
+        try {
+          await deps.keepPoisonRecord(record, error);
+          kept.push({ sequenceNumber: record.sequenceNumber, error });
+          continue;
+        } catch (keepError) {
+          failures.push({ sequenceNumber: record.sequenceNumber, error: keepError });
+          continue;
+        }
+      }
+      failures.push({ sequenceNumber: record.sequenceNumber, error });
     }
   }
-  return { response: { batchItemFailures: [] }, summaries, failure: null, deferred: 0 };
+  return {
+    response: { batchItemFailures: failures.map((f) => ({ itemIdentifier: f.sequenceNumber })) },
+    summaries,
+    failures,
+    kept,
+  };
 }

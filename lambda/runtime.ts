@@ -8,6 +8,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context, KinesisStreamBatchResponse } from 'aws-lambda';
 import {
@@ -15,7 +16,11 @@ import {
   DeadlineExceededError,
   DYNAMODB_TIMEOUTS,
   InvocationBudget,
+  PacedPublisher,
+  PublishIncompleteError,
   reportDeadlineExceeded,
+  S3_TIMEOUTS,
+  S3PoisonRecordStore,
   SNS_TIMEOUTS,
   SnsAlertPublisher,
   sdkClientOptions,
@@ -25,8 +30,8 @@ import { buildSnsMessage } from './alerts';
 import { MalformedPayloadError } from './awslogs';
 import { ConfigError, type HandlerConfig, readConfig } from './config';
 import { IncidentConflictError, IncidentMemory, type SweepOutcome } from './incidents';
-import { processKinesisEvent } from './kinesis';
-import { type PipelineDeps, type PipelineMetrics, type PipelineSummary, processSubscriptionEvent } from './pipeline';
+import { type KinesisDeps, processKinesisEvent } from './kinesis';
+import { type PipelineMetrics, type PipelineSummary, processSubscriptionEvent } from './pipeline';
 
 export interface RuntimeOptions {
   /** The decision clock; wall time by default. */
@@ -38,8 +43,8 @@ export interface Runtime {
   /** The detector: one CloudWatch Logs subscription event. */
   detect(event: unknown, context: Context): Promise<PipelineSummary>;
   /**
-   * The central mode's detector (docs/design.md section 9): one Kinesis batch of CloudWatch Logs payloads, in order; the
-   * first record that fails is reported in `batchItemFailures` (and the rest left for Lambda's retry from it).
+   * The central mode's detector (docs/design.md section 9): one Kinesis batch of CloudWatch Logs payloads, every
+   * record in order; poison records kept in the failure bucket, other failed records reported in `batchItemFailures`.
    */
   detectKinesis(event: unknown, context: Context): Promise<KinesisStreamBatchResponse>;
   /** The scheduled sweep: window ends, digests, messages left unsent. Requires the incident table. */
@@ -50,6 +55,13 @@ export interface SweepSummary {
   readonly records: number;
   readonly published: number;
   readonly kinds: Readonly<Record<string, number>>;
+}
+
+/** Lambda's longest function timeout: no claim outlives it. */
+const MAX_CLAIM_MS = 15 * 60 * 1000;
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 export function createRuntime(env: Readonly<Record<string, string | undefined>>, options: RuntimeOptions = {}): Runtime {
@@ -82,7 +94,7 @@ export function createRuntime(env: Readonly<Record<string, string | undefined>>,
     ),
   });
 
-  const publisher = new SnsAlertPublisher(sns, config.topicArn, {
+  const snsPublisher = new SnsAlertPublisher(sns, config.topicArn, {
     budget,
     maxAttempts: config.publishMaxAttempts,
     onRetry: ({ attempt, entries, delayMs }) => {
@@ -91,16 +103,37 @@ export function createRuntime(env: Readonly<Record<string, string | undefined>>,
     },
   });
 
+  const store =
+    config.incidentTable === null
+      ? null
+      : new DynamoDbIncidentStore(
+          new DynamoDBClient({ region: config.region, ...sdkClientOptions(DYNAMODB_TIMEOUTS) }),
+          config.incidentTable,
+          { budget },
+        );
+  // Every message to the alert topic is paced, across all of the deployment's functions (through the table).
+  const publisher = new PacedPublisher(snsPublisher, {
+    perSecond: config.alertMessagesPerSecond,
+    budget,
+    ...(store === null ? {} : { shared: store }),
+    onSharedError: (error) => {
+      metrics.addMetric('SendRateUnshared', MetricUnit.Count, 1);
+      logger.warn('send-rate counter unavailable: pacing this function alone', { error: errorText(error) });
+    },
+  });
+  // Claims last as long as this invocation can still publish (a claim never outlives Lambda's 15-minute limit).
+  const claimMs = (): number => Math.min(budget.remainingMs(), MAX_CLAIM_MS);
+
   let incidents: IncidentMemory | null = null;
-  if (config.incidentTable === null) {
+  if (store === null) {
     logger.warn('alert memory off: INCIDENT_TABLE_NAME is not set, so every batch is judged alone (no incidents)');
   } else {
-    const dynamodb = new DynamoDBClient({ region: config.region, ...sdkClientOptions(DYNAMODB_TIMEOUTS) });
     incidents = new IncidentMemory({
-      store: new DynamoDbIncidentStore(dynamodb, config.incidentTable, { budget }),
+      store,
       publisher,
       settings: config.incidents,
       render: (alert) => buildSnsMessage(alert),
+      claimMs,
       events: {
         storeUnavailable: (error, phase) => {
           // Fail open: the alerts go out unsuppressed and say so; this line and the metric say why.
@@ -112,16 +145,39 @@ export function createRuntime(env: Readonly<Record<string, string | undefined>>,
         },
         cleanupFailed: (error) => {
           metrics.addMetric('OutboxCleanupFailures', MetricUnit.Count, 1);
-          logger.warn('published alerts not removed from the outbox; a later sweep may send them again', {
-            error: error instanceof Error ? error.message : String(error),
+          logger.error('published alerts not recorded as sent; they may be sent again, with the same ids', {
+            error: errorText(error),
           });
+        },
+        conflictsExhausted: (client) => {
+          // A fail-open like a store outage: the same metric, so the same alarm.
+          metrics.addMetric('StateStoreUnavailable', MetricUnit.Count, 1);
+          logger.error('alert memory: a client record kept changing under every write; publishing without suppression', {
+            client,
+          });
+        },
+        floodGuardUncounted: (granted) => {
+          metrics.addMetric('FloodGuardUncounted', MetricUnit.Count, granted);
+          logger.warn('flood guard counter kept changing: announcing without counting', { granted });
+        },
+        deferred: (messages) => {
+          metrics.addMetric('AlertsDeferred', MetricUnit.Count, messages);
+          logger.info('send rate reached: messages left for the next sweep', { messages });
         },
       },
     });
   }
+  const poisonRecords =
+    config.failureBucket === null
+      ? null
+      : new S3PoisonRecordStore(
+          new S3Client({ region: config.region, ...sdkClientOptions(S3_TIMEOUTS) }),
+          config.failureBucket,
+          budget,
+        );
   const memory = incidents === null ? undefined : { incidents, now };
 
-  const pipelineDeps: PipelineDeps = {
+  const pipelineDeps: KinesisDeps = {
     publisher,
     region: config.region,
     maxDecompressedBytes: config.maxDecompressedBytes,
@@ -129,6 +185,7 @@ export function createRuntime(env: Readonly<Record<string, string | undefined>>,
     logger,
     metrics: pipelineMetrics,
     ...(memory === undefined ? {} : { memory }),
+    ...(poisonRecords === null ? {} : { keepPoisonRecord: (record, error) => poisonRecords.keep(record, error) }),
   };
 
   async function detect(event: unknown, context: Context): Promise<PipelineSummary> {
@@ -152,20 +209,24 @@ export function createRuntime(env: Readonly<Record<string, string | undefined>>,
     budget.start(context);
     try {
       const outcome = await processKinesisEvent(event, pipelineDeps);
-      metrics.addMetric('KinesisRecords', MetricUnit.Count, outcome.summaries.length + (outcome.failure ? 1 : 0));
-      if (outcome.failure) {
-        metrics.addMetric('KinesisRecordFailures', MetricUnit.Count, 1);
-        logFailure(outcome.failure.error);
-        logger.error('record reported to Lambda for retry', {
-          sequenceNumber: outcome.failure.sequenceNumber,
-          processed: outcome.summaries.length,
-          deferred: outcome.deferred,
-        });
+      const records = outcome.summaries.length + outcome.failures.length + outcome.kept.length;
+      metrics.addMetric('KinesisRecords', MetricUnit.Count, records);
+      for (const kept of outcome.kept) {
+        logFailure(kept.error);
+        logger.error('poison record kept whole in the failure bucket', { sequenceNumber: kept.sequenceNumber });
       }
+      if (outcome.kept.length > 0) metrics.addMetric('KinesisRecordsKept', MetricUnit.Count, outcome.kept.length);
+      for (const failure of outcome.failures) {
+        logFailure(failure.error);
+        logger.error('record reported to Lambda for retry', { sequenceNumber: failure.sequenceNumber });
+      }
+      if (outcome.failures.length > 0) metrics.addMetric('KinesisRecordFailures', MetricUnit.Count, outcome.failures.length);
       logger.info('kinesis batch processed', {
-        records: outcome.summaries.length,
+        records,
+        processed: outcome.summaries.length,
         alertsPublished: outcome.summaries.reduce((n, s) => n + s.alertsPublished, 0),
-        failed: outcome.failure?.sequenceNumber ?? null,
+        failed: outcome.failures.map((f) => f.sequenceNumber),
+        kept: outcome.kept.map((k) => k.sequenceNumber),
       });
       return outcome.response;
     } catch (error) {
@@ -204,6 +265,8 @@ export function createRuntime(env: Readonly<Record<string, string | undefined>>,
       metrics.addMetric('MalformedBatches', MetricUnit.Count, 1);
       // The message and reason only: the cause may quote the (untrusted) payload.
       logger.error('malformed subscription payload', { reason: error.reason, error: error.message });
+    } else if (error instanceof PublishIncompleteError && error.cause instanceof AlertPublishError) {
+      logFailure(error.cause);
     } else if (error instanceof AlertPublishError) {
       metrics.addMetric('AlertsUnpublished', MetricUnit.Count, error.failures.length);
       logger.error('alerts not published', {

@@ -210,7 +210,7 @@ export async function replayLocalDeployment(
       },
       nextDue: async () => {
         if (store === null) return null;
-        const [next] = await store.due(Number.MAX_SAFE_INTEGER, 1);
+        const { records: [next] } = await store.due(Number.MAX_SAFE_INTEGER, 1);
         return next === undefined ? null : dueAt(next.state);
       },
     });

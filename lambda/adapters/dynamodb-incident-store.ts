@@ -9,8 +9,11 @@
  *   `dueShard` (S, "due") while anything is due (the sparse `due` index: partition `dueShard`, sort `dueAt`,
  *   keys only, so the index costs one write unit per change; the sweep reads the records themselves, strongly
  *   consistent), `expiresAt` (N, TTL in epoch seconds).
- * - `F#<account>#<region>#<hour start>`: the flood guard's counter `used` (N) for that hour.
- * - `S#<alert id>`: a digest that was published (so a repeated sweep does not send it twice).
+ * - `F#<scope>#<hour start>`: the flood guard's counter `used` (N) for that hour (scope: the Region).
+ * - `S#<alert id>`: an alert that was published but could not be removed from its outbox.
+ * - `L#<digest bucket id>#<0-f>`: the incident ids (`incidentIds`, SS) a digest of that bucket listed, in 16 shards by
+ *   the id's first hex digit, so a bucket of tens of thousands of lines stays within DynamoDB's item size.
+ * - `R#<epoch second>`: the messages (`used`, N) all publishers took in that second (the send-rate limit).
  */
 import {
   type AttributeValue,
@@ -30,7 +33,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { clientId, dueAt, isIdle } from '../incidents';
-import type { ClientKey, ClientState, IncidentStore, StoredClient } from '../incidents';
+import type { ClientKey, ClientState, DuePage, IncidentStore, SlotGrant, StoredClient } from '../incidents';
 import { StateStoreError } from '../incidents/store';
 import { awsErrorShape, oneLine } from './aws-error';
 import { DeadlineExceededError, InvocationBudget } from './timeouts';
@@ -47,6 +50,9 @@ const DAY_S = 86_400;
 /** Records stay this long after their last write: past the applied-batch memory (7 h) and a digest (7 d). */
 const RECORD_TTL_S = 9 * DAY_S;
 const SENT_TTL_S = 2 * DAY_S;
+/** Digest markers outlive the longest digest interval's lateness that matters (a line arriving days late). */
+const LISTED_TTL_S = 9 * DAY_S;
+const LISTED_SHARDS = '0123456789abcdef';
 /** BatchGetItem takes 100 keys, BatchWriteItem 25 items. */
 const BATCH_GET_MAX = 100;
 const BATCH_WRITE_MAX = 25;
@@ -74,6 +80,14 @@ function storeError(operation: string, error: unknown): Error {
   return new StateStoreError(`state table ${operation} failed: ${shape.name}: ${oneLine(shape.message, 200)}`, {
     cause: error,
   });
+}
+
+function decodeCursor(cursor: string): Record<string, AttributeValue> {
+  try {
+    return JSON.parse(cursor) as Record<string, AttributeValue>;
+  } catch (error) {
+    throw new StateStoreError('due-index cursor is not JSON', { cause: error });
+  }
 }
 
 function clientPk(key: ClientKey): string {
@@ -180,8 +194,9 @@ export class DynamoDbIncidentStore implements IncidentStore {
     }
   }
 
-  async due(now: number, limit: number): Promise<StoredClient[]> {
+  async due(now: number, limit: number, cursor?: string): Promise<DuePage> {
     let keys: string[];
+    let next: string | null;
     try {
       const page = await this.send<QueryCommandOutput>(
         'Query',
@@ -192,9 +207,11 @@ export class DynamoDbIncidentStore implements IncidentStore {
           ExpressionAttributeValues: { ':shard': { S: DUE_SHARD }, ':now': { N: String(Math.min(now, Number.MAX_SAFE_INTEGER)) } },
           ScanIndexForward: true,
           Limit: Math.min(limit, DUE_PAGE_MAX),
+          ...(cursor === undefined ? {} : { ExclusiveStartKey: decodeCursor(cursor) }),
         }),
       );
       keys = (page.Items ?? []).flatMap((item) => (item.pk?.S === undefined ? [] : [item.pk.S]));
+      next = page.LastEvaluatedKey === undefined ? null : JSON.stringify(page.LastEvaluatedKey);
     } catch (error) {
       throw storeError('Query', error);
     }
@@ -202,50 +219,127 @@ export class DynamoDbIncidentStore implements IncidentStore {
     // whose due time moved since is left out (its next due time brings it back).
     const records = (await this.batchGet(keys)).map(decodeRecord);
     const order = new Map(keys.map((pk, i) => [pk, i]));
-    return records
+    const due = records
       .filter((r) => {
-        const due = dueAt(r.state);
-        return due !== null && due <= now;
+        const at = dueAt(r.state);
+        return at !== null && at <= now;
       })
       .sort((a, b) => (order.get(`C#${clientId(a.state.key)}`) ?? 0) - (order.get(`C#${clientId(b.state.key)}`) ?? 0));
+    return { records: due, cursor: next };
   }
 
-  async reserveNewIncidents(account: string, region: string, hourStart: number, wanted: number, max: number): Promise<number> {
-    const pk = `F#${account}#${region}#${hourStart}`;
-    try {
-      for (let round = 0; round < UNPROCESSED_ROUNDS; round++) {
-        const current = await this.send<GetItemCommandOutput>(
-          'GetItem',
-          new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: pk } }, ConsistentRead: true }),
-        );
-        const used = numberOf(current.Item?.used) ?? 0;
-        const granted = Math.max(0, Math.min(wanted, max - used));
-        if (granted === 0) return 0;
-        try {
-          await this.send<UpdateItemCommandOutput>(
-            'UpdateItem',
-            new UpdateItemCommand({
-              TableName: this.tableName,
-              Key: { pk: { S: pk } },
-              UpdateExpression: 'SET used = :next, expiresAt = :expires',
-              ConditionExpression: used === 0 ? 'attribute_not_exists(used) OR used = :zero' : 'used = :used',
-              ExpressionAttributeValues: {
-                ':next': { N: String(used + granted) },
-                ':expires': { N: String(Math.ceil(hourStart / 1000) + 2 * 3600) },
-                ...(used === 0 ? { ':zero': { N: '0' } } : { ':used': { N: String(used) } }),
-              },
-            }),
-          );
-          return granted;
-        } catch (error) {
-          if (!isConditionFailure(error)) throw error;
-        }
-      }
-    } catch (error) {
-      throw storeError('flood counter update', error);
+  /**
+   * Atomic: `ADD used :n` only while the counter has room for n. When it has less, the room left is read and
+   * taken instead; only a counter that changes under every attempt grants uncounted (fail open).
+   */
+  async reserveNewIncidents(scope: string, hourStart: number, wanted: number, max: number): Promise<SlotGrant> {
+    const pk = `F#${scope}#${hourStart}`;
+    const expires = Math.ceil(hourStart / 1000) + 2 * 3600;
+    let asking = Math.min(wanted, max);
+    for (let round = 0; round < UNPROCESSED_ROUNDS && asking > 0; round++) {
+      if (await this.addWithin(pk, asking, max, expires)) return { granted: asking, uncounted: false };
+      asking = Math.min(wanted, max - (await this.counter(pk)));
     }
-    // Contended beyond reason: grant nothing, so the new incidents fold into the hour's digest (nothing lost).
+    if (asking <= 0) return { granted: 0, uncounted: false };
+    return { granted: wanted, uncounted: true };
+  }
+
+  async releaseNewIncidents(scope: string, hourStart: number, count: number): Promise<void> {
+    if (count <= 0) return;
+    try {
+      await this.send<UpdateItemCommandOutput>(
+        'UpdateItem',
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: `F#${scope}#${hourStart}` } },
+          UpdateExpression: 'ADD used :less',
+          ConditionExpression: 'used >= :count',
+          ExpressionAttributeValues: { ':less': { N: String(-count) }, ':count': { N: String(count) } },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw storeError('flood counter release', error);
+    }
+  }
+
+  async takeSendSlots(second: number, wanted: number, limit: number): Promise<number> {
+    const pk = `R#${second}`;
+    let asking = Math.min(wanted, limit);
+    for (let round = 0; round < UNPROCESSED_ROUNDS && asking > 0; round++) {
+      if (await this.addWithin(pk, asking, limit, second + 120)) return asking;
+      asking = Math.min(wanted, limit - (await this.counter(pk)));
+    }
     return 0;
+  }
+
+  /** `ADD used :n` if the counter stays within `max`; false when it would not. */
+  private async addWithin(pk: string, n: number, max: number, expiresAt: number): Promise<boolean> {
+    try {
+      await this.send<UpdateItemCommandOutput>(
+        'UpdateItem',
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: pk } },
+          UpdateExpression: 'ADD used :n SET expiresAt = :expires',
+          ConditionExpression: 'attribute_not_exists(used) OR used <= :room',
+          ExpressionAttributeValues: {
+            ':n': { N: String(n) },
+            ':room': { N: String(max - n) },
+            ':expires': { N: String(expiresAt) },
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw storeError('counter update', error);
+    }
+  }
+
+  private async counter(pk: string): Promise<number> {
+    try {
+      const current = await this.send<GetItemCommandOutput>(
+        'GetItem',
+        new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: pk } }, ConsistentRead: true }),
+      );
+      return numberOf(current.Item?.used) ?? 0;
+    } catch (error) {
+      throw storeError('GetItem', error);
+    }
+  }
+
+  async listedInDigest(bucketId: string): Promise<Set<string>> {
+    const listed = new Set<string>();
+    for (const item of await this.batchGet([...LISTED_SHARDS].map((shard) => `L#${bucketId}#${shard}`))) {
+      for (const line of item.incidentIds?.SS ?? []) listed.add(line);
+    }
+    return listed;
+  }
+
+  async markListedInDigest(bucketId: string, lineKeys: readonly string[], now: number): Promise<void> {
+    const byShard = new Map<string, string[]>();
+    for (const key of new Set(lineKeys)) {
+      const shard = LISTED_SHARDS.includes(key.charAt(0)) && key !== '' ? key.charAt(0) : '0';
+      byShard.set(shard, [...(byShard.get(shard) ?? []), key]);
+    }
+    for (const [shard, keys] of byShard) {
+      try {
+        await this.send<UpdateItemCommandOutput>(
+          'UpdateItem',
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: { pk: { S: `L#${bucketId}#${shard}` } },
+            UpdateExpression: 'ADD incidentIds :ids SET expiresAt = :expires',
+            ExpressionAttributeValues: {
+              ':ids': { SS: keys },
+              ':expires': { N: String(Math.ceil(now / 1000) + LISTED_TTL_S) },
+            },
+          }),
+        );
+      } catch (error) {
+        throw storeError('UpdateItem', error);
+      }
+    }
   }
 
   async sent(alertIds: readonly string[]): Promise<Set<string>> {

@@ -34,3 +34,24 @@ export function unpublishedIndexesOf(error: unknown): ReadonlySet<number> | null
   const indexes = (error as Partial<PartialPublishFailure> | null)?.unpublishedIndexes;
   return indexes instanceof Set ? indexes : null;
 }
+
+/**
+ * A publish that did not send every message: `unpublishedIndexes` says which not. `deferred` means none of those
+ * failed: the send-rate limit left them for later (the caller keeps them for the next sweep, and succeeds).
+ */
+export class PublishIncompleteError extends Error implements PartialPublishFailure {
+  override readonly name = 'PublishIncompleteError';
+  constructor(
+    message: string,
+    readonly unpublishedIndexes: ReadonlySet<number>,
+    readonly deferred: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** True when a publish error only deferred messages (nothing failed). */
+export function isDeferredPublish(error: unknown): boolean {
+  return error instanceof PublishIncompleteError && error.deferred;
+}

@@ -45,6 +45,9 @@ export const SECRETS_MANAGER_TIMEOUTS: OutboundTimeouts = {
 /** A DynamoDB state store: single-item reads and writes answer in milliseconds. */
 export const DYNAMODB_TIMEOUTS: OutboundTimeouts = { connectionTimeoutMs: 1_000, requestTimeoutMs: 2_000, maxAttempts: 3 };
 
+/** The failure bucket's client: one object of at most a payload's size. */
+export const S3_TIMEOUTS: OutboundTimeouts = { connectionTimeoutMs: 2_000, requestTimeoutMs: 10_000, maxAttempts: 3 };
+
 /**
  * The CLI's CloudWatch Logs client: one SDK attempt, because the CLI retries itself (cli/aws/call.ts) with a
  * bounded number of attempts; a FilterLogEvents page over a large group may take tens of seconds.

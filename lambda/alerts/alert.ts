@@ -68,8 +68,16 @@ export interface AlertDigest {
   /** `low-severity`: the periodic digest of low incidents; `flood-guard`: new incidents beyond the hourly cap. */
   readonly reason: 'low-severity' | 'flood-guard';
   readonly entries: readonly DigestEntry[];
-  /** Entries left out of `entries` (the digest lists the most severe and busiest first). */
+  /** Entries left out of `entries`: always 0 since every entry is listed in some part (kept for consumers). */
   readonly entriesTruncated: number;
+  /** Which message of this digest (1-based), when its entries needed several; absent or 1 of 1 otherwise. */
+  readonly part?: number;
+  readonly parts?: number;
+  /**
+   * True when earlier messages of the same digest (bucket) already went out and these entries came late: a
+   * slow or retried invocation, or a client record the sweep could not update in time.
+   */
+  readonly continued?: boolean;
 }
 
 export interface AlertSample {

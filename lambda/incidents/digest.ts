@@ -17,11 +17,12 @@ export interface KeyedDigestLine {
   readonly line: PendingDigestLine;
 }
 
-/** Entries listed in one message; the rest are counted (the JSON stays far below SNS's 256 KB). */
+/** Entries listed in one message; more entries make more messages (parts), so every incident is named. */
 export const DIGEST_MAX_ENTRIES = 100;
 
-function digestKey(k: KeyedDigestLine): string {
-  return JSON.stringify([k.key.account, k.key.region, k.line.reason, k.line.bucketEnd]);
+/** The digest a line belongs to: account, Region, reason and bucket. Also the thread of its messages. */
+export function digestBucketId(keyed: KeyedDigestLine): string {
+  return idOf(['digest', keyed.key.account, keyed.key.region, keyed.line.reason, keyed.line.bucketEnd]);
 }
 
 function topTargets(targets: Readonly<Record<string, number>>): DigestEntry['topTargets'] {
@@ -31,28 +32,61 @@ function topTargets(targets: Readonly<Record<string, number>>): DigestEntry['top
     .map(([target, count]) => ({ target, count }));
 }
 
-/** One digest alert per account, Region, reason and bucket end, entries most severe and busiest first. */
-export function buildDigests(lines: readonly KeyedDigestLine[], settings: IncidentSettings): Alert[] {
+/** Lines grouped by digest bucket, buckets in id order. */
+export function digestBuckets(lines: readonly KeyedDigestLine[]): Array<{ bucketId: string; lines: KeyedDigestLine[] }> {
   const groups = new Map<string, KeyedDigestLine[]>();
   for (const keyed of lines) {
-    const id = digestKey(keyed);
+    const id = digestBucketId(keyed);
     const list = groups.get(id);
     if (list === undefined) groups.set(id, [keyed]);
     else list.push(keyed);
   }
-  const alerts: Alert[] = [];
-  for (const group of groups.values()) alerts.push(digestAlert(group, settings));
-  return alerts.sort((a, b) => (a.id < b.id ? -1 : 1));
+  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([bucketId, list]) => ({ bucketId, lines: list }));
 }
 
-function digestAlert(lines: readonly KeyedDigestLine[], settings: IncidentSettings): Alert {
-  const sorted = [...lines].sort(
-    (a, b) =>
-      SEVERITY_RANK[b.line.severity] - SEVERITY_RANK[a.line.severity]
-      || b.line.count - a.line.count
-      || a.line.firstSeen - b.line.firstSeen
-      || (a.line.incidentId < b.line.incidentId ? -1 : 1),
+function bySeverityAndCount(a: KeyedDigestLine, b: KeyedDigestLine): number {
+  return (
+    SEVERITY_RANK[b.line.severity] - SEVERITY_RANK[a.line.severity]
+    || b.line.count - a.line.count
+    || a.line.firstSeen - b.line.firstSeen
+    || (a.line.incidentId < b.line.incidentId ? -1 : a.line.incidentId > b.line.incidentId ? 1 : 0)
   );
+}
+
+/**
+ * The messages listing these lines, all of one bucket: parts of at most DIGEST_MAX_ENTRIES entries, most severe
+ * and busiest first. A part's id names its bucket and its lines, so the same lines give the same message (a
+ * repeated sweep) and lines that come after a part went out give a new one. `continued`: earlier messages of
+ * this bucket already went out.
+ */
+export function buildDigestParts(lines: readonly KeyedDigestLine[], settings: IncidentSettings, continued = false): Alert[] {
+  const sorted = [...lines].sort(bySeverityAndCount);
+  const parts = Math.ceil(sorted.length / DIGEST_MAX_ENTRIES);
+  const alerts: Alert[] = [];
+  for (let part = 0; part < parts; part++) {
+    const slice = sorted.slice(part * DIGEST_MAX_ENTRIES, (part + 1) * DIGEST_MAX_ENTRIES);
+    alerts.push(digestAlert(slice, settings, { part: part + 1, parts, continued }));
+  }
+  return alerts;
+}
+
+/** Every bucket's messages (tests, and callers that know nothing went out before). */
+export function buildDigests(lines: readonly KeyedDigestLine[], settings: IncidentSettings): Alert[] {
+  return digestBuckets(lines).flatMap((bucket) => buildDigestParts(bucket.lines, settings));
+}
+
+interface DigestPart {
+  readonly part: number;
+  readonly parts: number;
+  readonly continued: boolean;
+}
+
+function partSuffix({ part, parts, continued }: DigestPart): string {
+  const late = continued ? ', late additions' : '';
+  return parts > 1 ? ` (part ${part} of ${parts}${late})` : continued ? ' (late additions)' : '';
+}
+
+function digestAlert(sorted: readonly KeyedDigestLine[], settings: IncidentSettings, part: DigestPart): Alert {
   const head = sorted[0] as KeyedDigestLine;
   const { account, region } = head.key;
   const { reason, bucketEnd } = head.line;
@@ -68,7 +102,7 @@ function digestAlert(lines: readonly KeyedDigestLine[], settings: IncidentSettin
     first = Math.min(first, line.firstSeen);
     last = Math.max(last, line.lastSeen);
   }
-  const entries: DigestEntry[] = sorted.slice(0, DIGEST_MAX_ENTRIES).map(({ key, line }) => ({
+  const entries: DigestEntry[] = sorted.map(({ key, line }) => ({
     incidentId: line.incidentId,
     logGroup: key.logGroup,
     srcIp: key.srcIp,
@@ -79,13 +113,14 @@ function digestAlert(lines: readonly KeyedDigestLine[], settings: IncidentSettin
     lastSeen: new Date(line.lastSeen).toISOString(),
     topTargets: topTargets(line.targets),
   }));
-  const id = idOf(['digest', account, region, reason, bucketEnd]);
+  const bucketId = digestBucketId(head);
+  const lineIds = sorted.map(({ line }) => line.incidentId).sort();
   return {
     ruleId: RULE_11209_TEXT.ruleId,
     level: RULE_11209_TEXT.level,
-    id,
+    id: idOf(['digest-part', bucketId, ...lineIds]),
     fingerprint: idOf(['digest-stream', account, region, reason]),
-    title: `${text.label}: ${sorted.length} incident${sorted.length === 1 ? '' : 's'}`,
+    title: `${text.label}: ${sorted.length} incident${sorted.length === 1 ? '' : 's'}${partSuffix(part)}`,
     ruleTitle: RULE_11209_TEXT.title,
     severity,
     classification: head.line.classification,
@@ -111,7 +146,8 @@ function digestAlert(lines: readonly KeyedDigestLine[], settings: IncidentSettin
     // A digest spans incidents: where each was seen is in its entry's log group; no single host to name.
     hosts: [],
     wellKnownTargets: [],
-    incidentId: id,
+    // Every part of one bucket's digest is one thread.
+    incidentId: bucketId,
     kind: 'digest',
     windowStart: new Date(bucketEnd - interval).toISOString(),
     windowEnd: new Date(bucketEnd).toISOString(),
@@ -120,7 +156,10 @@ function digestAlert(lines: readonly KeyedDigestLine[], settings: IncidentSettin
     digest: {
       reason,
       entries,
-      entriesTruncated: Math.max(0, sorted.length - entries.length),
+      entriesTruncated: 0,
+      part: part.part,
+      parts: part.parts,
+      continued: part.continued,
     },
   };
 }

@@ -35,6 +35,7 @@ import {
   emptyClient,
   emptyWindow,
   type IncidentState,
+  type OutboxClaim,
   type OutboxEntry,
   type PendingDigestLine,
   STATE_LIMITS,
@@ -327,13 +328,19 @@ function digestBucket(reason: DigestReason, now: number, settings: IncidentSetti
  * Ends every window that is over at `now`: an update when findings arrived since the last message, then the
  * next window if the incident was active in this one, else the incident closes. Also ends the scan window.
  */
-export function rollWindows(state: ClientState, now: number, settings: IncidentSettings, origin: string): void {
+export function rollWindows(
+  state: ClientState,
+  now: number,
+  settings: IncidentSettings,
+  origin: string,
+  claim?: OutboxClaim,
+): void {
   const open: IncidentState[] = [];
   for (const incident of state.incidents) {
     let alive = true;
     while (alive && incident.windowEnd <= now) {
       if (incident.mode === 'alert' && incident.sinceMessage > 0) {
-        state.outbox.push({ alert: update(incident, state.key), origin, createdAt: now });
+        state.outbox.push(outboxEntry(update(incident, state.key), origin, now, claim));
         incident.sinceMessage = 0;
       }
       if (incident.window.count > 0) {
@@ -484,10 +491,14 @@ function scanBase(groups: readonly ClassGroup[]): Alert {
   };
 }
 
+function outboxEntry(alert: Alert, origin: string, createdAt: number, claim: OutboxClaim | undefined): OutboxEntry {
+  return claim === undefined ? { alert, origin, createdAt } : { alert, origin, createdAt, claim };
+}
+
 /**
  * Applies one client's part of a batch. `slots` is how many new-incident messages the flood guard still
  * allows (Infinity to find out how many are wanted). Messages go to the state's outbox with `origin` =
- * the batch id; the caller publishes them, then removes them.
+ * the batch id, claimed by `claim` (the deciding invocation); the caller publishes them, then removes them.
  */
 export function applyBatch(
   previous: ClientState | null,
@@ -495,13 +506,14 @@ export function applyBatch(
   now: number,
   settings: IncidentSettings,
   slots: number,
+  claim?: OutboxClaim,
 ): BatchDecision {
   if (previous !== null && previous.applied.some((a) => a.id === batch.batchId)) {
     return { state: previous, changed: false, wantedSlots: 0, usedSlots: 0 };
   }
   const state = previous === null ? emptyClient(batch.key) : copyState(previous);
   const origin = batch.batchId;
-  rollWindows(state, now, settings, origin);
+  rollWindows(state, now, settings, origin, claim);
   state.applied = state.applied.filter((a) => now - a.at < STATE_LIMITS.appliedMs).slice(-(STATE_LIMITS.appliedCount - 1));
   state.applied.push({ id: batch.batchId, at: now });
 
@@ -563,7 +575,7 @@ export function applyBatch(
   for (const { incident, base, kind } of opened) {
     if (used < slots) {
       used++;
-      state.outbox.push({ alert: announce(incident, base, kind, state.key), origin, createdAt: now });
+      state.outbox.push(outboxEntry(announce(incident, base, kind, state.key), origin, now, claim));
     } else {
       incident.mode = 'digest';
       incident.digestReason = 'flood-guard';
@@ -582,12 +594,36 @@ export function applyBatch(
   return { state, changed: true, wantedSlots: opened.length, usedSlots: used };
 }
 
-/** When a state next needs the sweep: a window end, a digest, or an outbox entry left unsent. Null: never. */
+/**
+ * When an outbox entry may be claimed again: its claim's end (a given-back entry's claim ended when it was
+ * decided). An entry of a record written before claims existed counts as claimed for that code's grace.
+ */
+export function claimEnds(entry: OutboxEntry): number {
+  if (entry.claim !== undefined) return entry.claim.until;
+  return entry.origin === SWEEP_ORIGIN_TOKEN ? entry.createdAt : entry.createdAt + STATE_LIMITS.outboxGraceMs;
+}
+
+/** True when `by` may publish the entry at `now`: it holds the claim, or nobody does any more. */
+export function claimable(entry: OutboxEntry, now: number, by: string): boolean {
+  return entry.claim?.by === by || claimEnds(entry) <= now;
+}
+
+/** The outbox entries `ids` claimed by `claim` (others unchanged); pure, on a copy. */
+export function withClaims(previous: ClientState, ids: ReadonlySet<string>, claim: OutboxClaim): ClientState {
+  const state = copyState(previous);
+  state.outbox = state.outbox.map((e) => (ids.has(e.alert.id) ? { ...e, claim } : e));
+  return state;
+}
+
+/** The origin of the messages the sweep decides (updates at window ends). */
+export const SWEEP_ORIGIN_TOKEN = 'sweep';
+
+/** When a state next needs the sweep: a window end, a digest, or an outbox entry whose claim ends. Null: never. */
 export function dueAt(state: ClientState): number | null {
   let due = Infinity;
   for (const incident of state.incidents) due = Math.min(due, incident.windowEnd);
   for (const line of state.digests) due = Math.min(due, line.bucketEnd);
-  for (const entry of state.outbox) due = Math.min(due, entry.createdAt + STATE_LIMITS.outboxGraceMs);
+  for (const entry of state.outbox) due = Math.min(due, claimEnds(entry));
   return Number.isFinite(due) ? due : null;
 }
 
@@ -597,33 +633,62 @@ export function isIdle(state: ClientState): boolean {
 }
 
 export interface SweepDecision {
+  /** The state to write: windows rolled, and the entries to publish claimed by the sweep. */
   readonly state: ClientState;
-  /** Digest lines due at `now`, to be listed (the caller removes them once the digest is published). */
+  /** Digest lines due at `now`, to be listed (the caller removes them once a digest listing them went out). */
   readonly dueDigests: readonly PendingDigestLine[];
-  /** Outbox entries the sweep must publish: its own, and entries a failed invocation left past the grace. */
+  /** Outbox entries the sweep must publish: its own updates, and entries nobody holds a claim on any more. */
   readonly toPublish: readonly OutboxEntry[];
 }
 
-/** The sweep's part for one client: roll windows (updates into the outbox), and say what is due. */
-export function sweepClient(previous: ClientState, now: number, settings: IncidentSettings, origin: string): SweepDecision {
+/** The sweep's part for one client: roll windows (updates into the outbox), claim what is free, say what is due. */
+export function sweepClient(previous: ClientState, now: number, settings: IncidentSettings, claim: OutboxClaim): SweepDecision {
   const state = copyState(previous);
-  rollWindows(state, now, settings, origin);
+  rollWindows(state, now, settings, SWEEP_ORIGIN_TOKEN, claim);
+  state.outbox = state.outbox.map((e) => (claimable(e, now, claim.by) ? { ...e, claim } : e));
   const dueDigests = state.digests.filter((d) => d.bucketEnd <= now);
-  const toPublish = state.outbox.filter(
-    (e) => e.origin === origin || e.createdAt + STATE_LIMITS.outboxGraceMs <= now,
-  );
+  const toPublish = state.outbox.filter((e) => e.claim?.by === claim.by);
   return { state, dueDigests, toPublish };
 }
 
-/** Removes published outbox entries (by alert id) and listed digest lines; pure, on a copy. */
-export function withoutSent(
-  previous: ClientState,
-  sentAlertIds: ReadonlySet<string>,
-  listedDigests: readonly PendingDigestLine[] = [],
-): ClientState {
+/** What one publisher settles in a record after publishing: what went out, what it gives back, what was listed. */
+export interface Settlement {
+  /** Alert ids published: their entries leave the outbox. */
+  readonly sent: ReadonlySet<string>;
+  /** The publisher's claim token: its entries not sent lose their claim, so the next sweep or retry takes them. */
+  readonly releaseBy?: string;
+  /** Digest lines listed in a digest that went out: they leave the record. */
+  readonly listed?: readonly PendingDigestLine[];
+}
+
+/** The key of a digest line: one per incident, reason and bucket. */
+export function digestLineKey(line: PendingDigestLine): string {
+  return `${line.reason}|${line.bucketEnd}|${line.incidentId}`;
+}
+
+/** A state after a settlement; pure, on a copy. */
+export function settled(previous: ClientState, settlement: Settlement): ClientState {
   const state = copyState(previous);
-  state.outbox = state.outbox.filter((e) => !sentAlertIds.has(e.alert.id));
-  const listed = new Set(listedDigests.map((d) => `${d.reason}|${d.bucketEnd}|${d.incidentId}`));
-  state.digests = state.digests.filter((d) => !listed.has(`${d.reason}|${d.bucketEnd}|${d.incidentId}`));
+  const { sent, releaseBy } = settlement;
+  state.outbox = state.outbox
+    .filter((e) => !sent.has(e.alert.id))
+    .map((e) => {
+      if (releaseBy === undefined || e.claim?.by !== releaseBy) return e;
+      // Given back: a claim that has already ended, so the entry is due, and free to claim, at once.
+      return { ...e, claim: { by: '', until: e.createdAt } };
+    });
+  const listed = new Set((settlement.listed ?? []).map(digestLineKey));
+  state.digests = state.digests.filter((d) => !listed.has(digestLineKey(d)));
   return state;
+}
+
+/** True when a settlement changes the state (something to remove or give back). */
+export function changedBySettlement(state: ClientState, settlement: Settlement): boolean {
+  const listed = new Set((settlement.listed ?? []).map(digestLineKey));
+  return (
+    state.outbox.some(
+      (e) => settlement.sent.has(e.alert.id) || (settlement.releaseBy !== undefined && e.claim?.by === settlement.releaseBy),
+    )
+    || state.digests.some((d) => listed.has(digestLineKey(d)))
+  );
 }

@@ -79,11 +79,26 @@ export interface ScanState {
   pairs: number;
 }
 
+/**
+ * Who is publishing an outbox entry, and until when: an invocation claims the entries it is about to publish
+ * in the same conditional write as its decision, so a redelivery, a retry or a sweep running at the same time
+ * leaves them alone. The claim ends at the claimer's deadline (after it, the claimer can publish nothing), or
+ * earlier when the claimer gives the entry back after a failed publish.
+ */
+export interface OutboxClaim {
+  /** A token of the claiming invocation (random per call). */
+  readonly by: string;
+  /** On the decision clock (ms): after this, anyone may claim the entry again. */
+  readonly until: number;
+}
+
 export interface OutboxEntry {
   readonly alert: Alert;
-  /** Who publishes it: the batch that decided it (its retries too), or the sweep. */
+  /** Who decided it: the batch (its retries and redeliveries may publish it too), or the sweep. */
   readonly origin: string;
   readonly createdAt: number;
+  /** Absent: free to claim (records written before claims existed count as claimed until `createdAt` + grace). */
+  readonly claim?: OutboxClaim;
 }
 
 export interface AppliedBatch {
@@ -128,10 +143,12 @@ export const STATE_LIMITS = {
    */
   appliedCount: 200,
   /**
-   * An outbox entry older than this was left by an invocation that failed to publish it and whose retries
-   * ran out: the sweep sends it, so nothing decided is lost. Lambda's two retries come within ~3 minutes.
+   * An outbox entry without a claim, in a record written before claims existed, counts as claimed for this
+   * long after it was decided (that code's grace for a failed invocation's retries).
    */
   outboxGraceMs: 15 * 60 * 1000,
+  /** How long a claim lasts when the caller has no deadline of its own (the CLI's backfill, tests). */
+  defaultClaimMs: 60 * 1000,
 } as const;
 
 export function emptyWindow(): WindowState {

@@ -76,6 +76,8 @@ export interface LocalSnsServer {
   failEntries(match: (entry: ReceivedEntry) => boolean, times: number, failure?: ScriptedEntryFailure): void;
   /** The next `times` requests are answered with an HTTP error and SNS error XML. */
   failRequests(times: number, failure?: ScriptedRequestFailure): void;
+  /** Drops every scripted failure not yet used: the server answers normally again. */
+  clearFailures(): void;
   close(): Promise<void>;
 }
 
@@ -215,6 +217,10 @@ export async function startLocalSnsServer(options: LocalSnsServerOptions = {}): 
           message: failure.message ?? 'Scripted failure of the local SNS server',
         });
       }
+    },
+    clearFailures() {
+      requestFailures.length = 0;
+      entryScripts.length = 0;
     },
     close() {
       return new Promise<void>((resolve, reject) => {

@@ -65,38 +65,73 @@ describe('DynamoDbIncidentStore', () => {
     const before = await store.due(T0 + 59 * MIN, 10);
     const due = await store.due(T0 + 75 * MIN, 10);
 
-    expect(before).toEqual([]);
-    expect(due.map((r) => r.state.key.srcIp)).toEqual(['198.51.100.9', '198.51.100.10']);
+    expect(before).toEqual({ records: [], cursor: null });
+    expect(due.records.map((r) => r.state.key.srcIp)).toEqual(['198.51.100.9', '198.51.100.10']);
   });
 
-  it('grants flood-guard slots up to the hour\'s maximum, per account and hour', async () => {
+  it('pages through every due record with its cursor, however many there are', async () => {
+    const store = await freshStore();
+    const d = new Deployment({}, store);
+    for (let i = 0; i < 7; i++) await d.batch(T0 + i * 1000, [{ client: `198.51.100.${i + 1}`, target: '203.0.113.7', port: 4000 }]);
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.due(T0 + 75 * MIN, 3, cursor);
+      seen.push(...page.records.map((r) => r.state.key.srcIp ?? ''));
+      cursor = page.cursor ?? undefined;
+    } while (cursor !== undefined);
+
+    expect(seen).toEqual(Array.from({ length: 7 }, (_, i) => `198.51.100.${i + 1}`));
+  });
+
+  it('grants flood-guard slots up to the hour\'s maximum, per scope and hour, and takes back what is released', async () => {
     const store = await freshStore();
 
     const grants = [
-      await store.reserveNewIncidents('111111111111', 'eu-west-1', T0, 2, 3),
-      await store.reserveNewIncidents('111111111111', 'eu-west-1', T0, 2, 3),
-      await store.reserveNewIncidents('111111111111', 'eu-west-1', T0, 1, 3),
-      await store.reserveNewIncidents('222222222222', 'eu-west-1', T0, 1, 3),
-      await store.reserveNewIncidents('111111111111', 'eu-west-1', T0 + 60 * MIN, 1, 3),
+      await store.reserveNewIncidents('eu-west-1', T0, 2, 3),
+      await store.reserveNewIncidents('eu-west-1', T0, 2, 3),
+      await store.reserveNewIncidents('eu-west-1', T0, 1, 3),
+      await store.reserveNewIncidents('us-east-1', T0, 1, 3),
+      await store.reserveNewIncidents('eu-west-1', T0 + 60 * MIN, 1, 3),
     ];
+    await store.releaseNewIncidents('eu-west-1', T0, 2);
+    const afterRelease = await store.reserveNewIncidents('eu-west-1', T0, 5, 3);
 
-    expect(grants).toEqual([2, 1, 0, 1, 1]);
+    expect(grants.map((g) => g.granted)).toEqual([2, 1, 0, 1, 1]);
+    expect(grants.every((g) => !g.uncounted)).toBe(true);
+    expect(afterRelease).toEqual({ granted: 2, uncounted: false });
   });
 
-  it('never grants more than the maximum to concurrent reservations', async () => {
+  it('never grants more than the maximum to concurrent reservations, and grants every slot there is', async () => {
     const store = await freshStore();
 
-    const grants = await Promise.all(Array.from({ length: 8 }, () => store.reserveNewIncidents('1', 'eu-west-1', T0, 1, 5)));
+    const grants = await Promise.all(Array.from({ length: 8 }, () => store.reserveNewIncidents('eu-west-1', T0, 1, 5)));
 
-    expect(grants.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(5);
+    expect(grants.reduce((a, b) => a + b.granted, 0)).toBe(5);
   });
 
-  it('remembers which digests were sent', async () => {
+  it('takes send slots up to the limit per second, across concurrent publishers', async () => {
     const store = await freshStore();
+
+    const taken = await Promise.all(Array.from({ length: 6 }, () => store.takeSendSlots(1_700_000_000, 2, 5)));
+    const next = await store.takeSendSlots(1_700_000_001, 10, 5);
+
+    expect(taken.reduce((a, b) => a + b, 0)).toBe(5);
+    expect(next).toBe(5);
+  });
+
+  it('remembers which alerts were sent and which digest lines were listed', async () => {
+    const store = await freshStore();
+    const ids = Array.from({ length: 40 }, (_, i) => `${(i % 16).toString(16)}${'0'.repeat(30)}${i.toString().padStart(2, '0')}`);
 
     await store.markSent(['d1', 'd2'], T0);
+    await store.markListedInDigest('bucket-1', ids.slice(0, 30), T0);
+    await store.markListedInDigest('bucket-1', ids.slice(25), T0);
 
     expect(await store.sent(['d1', 'd3', 'd2'])).toEqual(new Set(['d1', 'd2']));
+    expect(await store.listedInDigest('bucket-1')).toEqual(new Set(ids));
+    expect(await store.listedInDigest('bucket-2')).toEqual(new Set());
   });
 
   it('slims queued messages rather than exceed DynamoDB\'s 400 KB item size', async () => {

@@ -74,6 +74,16 @@ function loadHandler(env: Record<string, string>): KinesisHandler {
   return handler;
 }
 
+function loadSweep(env: Record<string, string>): (event: unknown, context: Context) => Promise<unknown> {
+  loadHandler(env); // sets the environment
+  let sweep: ((event: unknown, context: Context) => Promise<unknown>) | undefined;
+  jest.isolateModules(() => {
+    sweep = jest.requireActual<typeof import('../../lambda/sweep-handler')>('../../lambda/sweep-handler').handler;
+  });
+  if (sweep === undefined) throw new Error('sweep did not load');
+  return sweep;
+}
+
 function alertOf(entry: ReceivedEntry): Alert {
   return JSON.parse((JSON.parse(entry.message) as { default: string }).default) as Alert;
 }
@@ -83,6 +93,7 @@ describe('the Kinesis entry point on kinesalite, with alert memory and loopback 
   let sns: LocalSnsServer;
   let dynamo: LocalDynamoDb;
   let handler: KinesisHandler;
+  let sweep: (event: unknown, context: Context) => Promise<unknown>;
 
   beforeAll(async () => {
     [kinesis, sns, dynamo] = await Promise.all([
@@ -98,14 +109,16 @@ describe('the Kinesis entry point on kinesalite, with alert memory and loopback 
     await createIncidentTable(dynamodb, TABLE);
     dynamodb.destroy();
     await createStream(kinesis.client, STREAM);
-    handler = loadHandler({ AWS_ENDPOINT_URL_SNS: sns.endpoint, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
+    const endpoints = { AWS_ENDPOINT_URL_SNS: sns.endpoint, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, PUBLISH_MAX_ATTEMPTS: '1' };
+    handler = loadHandler(endpoints);
+    sweep = loadSweep(endpoints);
   });
   afterAll(async () => {
     process.env = savedEnv;
     await Promise.all([kinesis?.close(), sns?.close(), dynamo?.close()]);
   });
 
-  it('processes the records before a poisoned one, reports it alone, and goes on after it once Lambda gives up', async () => {
+  it('processes every record around a poisoned one, reports it alone, and sends nothing twice on the retries', async () => {
     const poisoned = { data: Buffer.from('this is not gzip'), partitionKey: 'i-0abc/proftpd.log' };
     await putPayloads(kinesis.client, STREAM, [
       payload(ACCOUNT_A, [BOUNCE('198.51.100.23')]),
@@ -117,37 +130,52 @@ describe('the Kinesis entry point on kinesalite, with alert memory and loopback 
     const event = await reader.next(10);
     expect(event?.Records).toHaveLength(4);
     const poisonedSequence = event?.Records[2]?.kinesis.sequenceNumber ?? '';
+    const sent = (): string[][] => sns.published.map(alertOf).map((a) => [a.account ?? '', a.srcIp ?? '']);
+    const everyClient = [
+      [ACCOUNT_A, '198.51.100.23'],
+      [ACCOUNT_B, '198.51.100.24'],
+      [ACCOUNT_A, '198.51.100.25'],
+    ];
 
     const first = await handler(event, context);
 
-    // Only the poisoned record: Lambda retries from it; the two before it are done and not replayed.
+    // Only the poisoned record is reported; the good one after it is not held back.
     expect(first).toEqual({ batchItemFailures: [{ itemIdentifier: poisonedSequence }] });
-    const afterFirst = sns.published.map(alertOf);
-    expect(afterFirst.map((a) => [a.account, a.srcIp])).toEqual([
-      [ACCOUNT_A, '198.51.100.23'],
-      [ACCOUNT_B, '198.51.100.24'],
-    ]);
+    expect(sent()).toEqual(everyClient);
 
-    // Lambda's retry, from the reported record: it fails again (bounded retries, then the on-failure destination).
+    // Lambda's retry, from the reported record (the lowest one reported): the good record after it is replayed,
+    // recognised by alert memory, and sends nothing again.
     const retry = await (await ShardReader.open(kinesis.client, STREAM, {
       region: REGION,
       start: { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: poisonedSequence },
     })).next(10);
     expect(retry?.Records).toHaveLength(2);
     expect(await handler(retry, context)).toEqual({ batchItemFailures: [{ itemIdentifier: poisonedSequence }] });
-    expect(sns.published).toHaveLength(2);
+    expect(sent()).toEqual(everyClient);
+  });
 
-    // Retries exhausted, the record kept at the destination: the shard moves on past it, nothing sent twice.
-    const rest = await (await ShardReader.open(kinesis.client, STREAM, {
-      region: REGION,
-      start: { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: poisonedSequence },
-    })).next(10);
-    expect(await handler(rest, context)).toEqual({ batchItemFailures: [] });
-    expect(sns.published.map(alertOf).map((a) => [a.account, a.srcIp])).toEqual([
-      [ACCOUNT_A, '198.51.100.23'],
-      [ACCOUNT_B, '198.51.100.24'],
-      [ACCOUNT_A, '198.51.100.25'],
-    ]);
+  it('alerts every client of a batch whose publishing failed through all retries, once SNS is back', async () => {
+    const clients = ['198.51.100.31', '198.51.100.32', '198.51.100.33', '198.51.100.34', '198.51.100.35'];
+    const before = sns.published.length;
+    const payloads = clients.map((client, i) => payload(i % 2 === 0 ? ACCOUNT_A : ACCOUNT_B, [BOUNCE(client)]));
+    await putPayloads(kinesis.client, STREAM, payloads);
+    const events = await (await ShardReader.open(kinesis.client, STREAM, { region: REGION })).drain(100);
+    const batch = { Records: events.flatMap((e) => e.Records).slice(-clients.length) };
+    sns.failRequests(1_000);
+
+    // The invocation and both of Lambda's retries: every record reported each time, nothing sent.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const response = await handler(batch, context);
+      expect(response.batchItemFailures).toHaveLength(clients.length);
+    }
+    expect(sns.published.length).toBe(before);
+
+    // SNS is back; the mapping gave the records up. The next sweep sends what each decided, once.
+    sns.clearFailures();
+    await sweep({}, context);
+    await sweep({}, context);
+
+    expect(sns.published.slice(before).map(alertOf).map((a) => a.srcIp).sort()).toEqual(clients);
   });
 
   it('keeps one incident state for all accounts: a client seen again in a later batch is not announced again', async () => {

@@ -34,20 +34,56 @@ function deps(published: string[][]): PipelineDeps {
   };
 }
 
+function failingOn(published: string[][], failOwner: string): PipelineDeps {
+  const base = deps(published);
+  return {
+    ...base,
+    publisher: {
+      publish: async (messages) => {
+        if (messages.some((m) => m.message.includes(failOwner))) throw new Error('SNS is down for this one (scripted)');
+        await base.publisher.publish(messages);
+      },
+    },
+  };
+}
+
 describe('processKinesisEvent', () => {
   it.each([
-    ['every record good', ['a', 'b', 'c'], [], 3],
-    ['the first bad', ['!', 'b', 'c'], ['1'], 0],
-    ['a bad one in the middle', ['a', '!', 'c'], ['2'], 1],
-    ['the last bad', ['a', 'b', '!'], ['3'], 2],
-  ])('%s: reports the first failed record only and processes the ones before it', async (_, shape, failed, processed) => {
+    // [label, records ('!' poison, 'x' its alerts cannot be published, else good), with a keeper, reported, kept]
+    ['every record good', ['a', 'b', 'c'], false, [], []],
+    ['the first poisoned, no failure store', ['!', 'b', 'c'], false, ['1'], []],
+    ['a poisoned one in the middle, no failure store', ['a', '!', 'c'], false, ['2'], []],
+    ['a poisoned one in the middle, kept in the failure store', ['a', '!', 'c'], true, [], ['2']],
+    ['two publish failures and a poisoned one', ['x', 'b', '!', 'x', 'e'], true, ['1', '4'], ['3']],
+    ['the last poisoned', ['a', 'b', '!'], false, ['3'], []],
+  ])('%s: processes every good record and reports or keeps exactly the bad ones', async (_, shape, keeper, reported, keptSeqs) => {
     const published: string[][] = [];
-    const records = shape.map((s, i) => record(String(i + 1), s === '!' ? 'bm90IGd6aXA=' : payload(`11111111111${i}`)));
-    const outcome = await processKinesisEvent({ Records: records }, deps(published));
-    expect(outcome.response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(failed);
-    expect(outcome.summaries).toHaveLength(processed);
-    expect(published).toHaveLength(processed);
-    expect(outcome.deferred).toBe(failed.length === 0 ? 0 : shape.length - Number(failed[0]));
+    const owner = (i: number): string => `11111111111${i}`;
+    const records = shape.map((s, i) => record(String(i + 1), s === '!' ? 'bm90IGd6aXA=' : payload(s === 'x' ? '999999999999' : owner(i))));
+    const kept: string[] = [];
+    const base = failingOn(published, '999999999999');
+    const keep = async (r: { sequenceNumber: string }): Promise<void> => void kept.push(r.sequenceNumber);
+    const withKeeper = keeper ? { ...base, keepPoisonRecord: keep } : base;
+
+    const outcome = await processKinesisEvent({ Records: records }, withKeeper);
+
+    expect(outcome.response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(reported);
+    expect(outcome.kept.map((k) => k.sequenceNumber)).toEqual(keptSeqs);
+    expect(kept).toEqual(keptSeqs);
+    const good = shape.flatMap((s, i) => (s === '!' || s === 'x' ? [] : [owner(i)]));
+    expect(published.flat().map((a) => (JSON.parse(a) as { account: string }).account)).toEqual(good);
+  });
+
+  it('reports a poisoned record the failure store could not take', async () => {
+    const published: string[][] = [];
+    const outcome = await processKinesisEvent(
+      { Records: [record('1', 'bm90IGd6aXA='), record('2', payload('111111111112'))] },
+      { ...deps(published), keepPoisonRecord: async () => Promise.reject(new Error('AccessDenied (scripted)')) },
+    );
+
+    expect(outcome.response.batchItemFailures).toEqual([{ itemIdentifier: '1' }]);
+    expect(outcome.failures[0]?.error).toEqual(new Error('AccessDenied (scripted)'));
+    expect(published).toHaveLength(1);
   });
 
   it('gives each alert the account of its own payload', async () => {

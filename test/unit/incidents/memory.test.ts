@@ -267,13 +267,15 @@ describe('incidents: flood guard', () => {
     expect(digest[0]?.digest?.entries.map((e) => e.srcIp)).toEqual(['198.51.100.4', '198.51.100.5']);
   });
 
-  it('counts per account: another account has its own hour', async () => {
+  it('counts per deployment: every account sending to it shares the hour (one email audience)', async () => {
     const d = new Deployment({ maxNewIncidentsPerHour: 1 });
     await d.batch(T0, [{ ...PUBLIC, port: 4000 }]);
 
     const other = await d.batch(T0 + MIN, [{ ...PUBLIC, port: 4000 }], { account: '210987654321' });
+    const digest = (await d.sweep(T0 + 65 * MIN)).filter((a) => a.kind === 'digest');
 
-    expect(kinds(other)).toEqual(['new/foreign-public-target']);
+    expect(other).toEqual([]);
+    expect(digest.map((a) => [a.account, a.digest?.entries.map((e) => e.srcIp)])).toEqual([['210987654321', [PUBLIC.client]]]);
   });
 });
 
@@ -323,13 +325,17 @@ describe('incidents: at least once, idempotent', () => {
     expect(d.publisher.alerts.map((a) => a.srcIp).sort()).toEqual(['198.51.100.1', '198.51.100.2', '198.51.100.3']);
   });
 
-  it('lets the sweep send what a failed invocation left once its retries are over', async () => {
+  it('lets the next sweep send what a failed invocation gave back, and its retry then sends nothing', async () => {
     const d = new Deployment();
+    const event = d.event(T0, [{ ...PUBLIC, port: 4000 }]);
     d.publisher.failNext = 1;
-    await expect(d.batch(T0, [{ ...PUBLIC, port: 4000 }])).rejects.toThrow();
+    await expect(d.process(event, T0)).rejects.toThrow();
 
-    expect(await d.sweep(T0 + 5 * MIN)).toEqual([]); // within the grace: a retry may still come
-    expect(kinds(await d.sweep(T0 + 15 * MIN))).toEqual(['new/foreign-public-target']);
+    const swept = await d.sweep(T0 + 5 * MIN);
+    const retry = await d.process(event, T0 + 6 * MIN);
+
+    expect(kinds(swept)).toEqual(['new/foreign-public-target']);
+    expect(retry.alerts).toEqual([]);
   });
 
   it('gives an alert id that depends only on incident, window and kind', async () => {
@@ -394,9 +400,9 @@ class FreezingStore extends MemoryIncidentStore {
     return found;
   }
 
-  override async due(now: number, limit: number) {
-    const due = await super.due(now, limit);
-    due.forEach(deepFreeze);
+  override async due(now: number, limit: number, cursor?: string) {
+    const due = await super.due(now, limit, cursor);
+    due.records.forEach(deepFreeze);
     return due;
   }
 }
