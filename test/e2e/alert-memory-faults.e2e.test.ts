@@ -46,7 +46,13 @@ afterAll(async () => {
 });
 
 /** A table behind its own proxy, and a real SDK client that talks to the proxy. */
-async function faultyStore(seed = SEED): Promise<{ store: DynamoDbIncidentStore; proxy: FaultProxy; close: () => Promise<void> }> {
+interface FaultyStore {
+  readonly store: DynamoDbIncidentStore;
+  readonly proxy: FaultProxy;
+  close(): Promise<void>;
+}
+
+async function faultyStore(seed = SEED): Promise<FaultyStore> {
   const table = `campaign-${++tableSeq}`;
   const direct = new DynamoDBClient({ region: REGION, endpoint: dynamo.endpoint, credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' } });
   await createIncidentTable(direct, table);
@@ -163,7 +169,11 @@ class Simulation {
    * Runs deliveries and sweeps in time order until `until`; `at` hooks change the world (faults, outages) at their
    * time. A failed delivery is retried after 1 and then 2 more minutes, then kept in the failure bucket.
    */
-  async run(deliveries: ReadonlyArray<{ at: number; event: unknown }>, until: number, hooks: ReadonlyArray<{ at: number; run: () => void }> = []): Promise<void> {
+  async run(
+    deliveries: ReadonlyArray<{ at: number; event: unknown }>,
+    until: number,
+    hooks: ReadonlyArray<{ at: number; run: () => void }> = [],
+  ): Promise<void> {
     const queue: Delivery[] = deliveries.map((d) => ({ ...d, attempt: 0 }));
     const pending = [...hooks].sort((a, b) => a.at - b.at);
     const start = Math.min(...deliveries.map((d) => d.at));
@@ -217,7 +227,9 @@ class Simulation {
       unexplained: twice
         .map(([id]) => id)
         .filter((id) => !this.unrecorded.has(id) && !this.sns.alerts.every((a) => a.id !== id || a.alertMemory === 'unavailable')),
-      wrong: [...expected].filter(([c, s]) => heard.has(c) && SEVERITY_RANK[heard.get(c) as Severity] < SEVERITY_RANK[s]).map(([c]) => c),
+      wrong: [...expected]
+        .filter(([c, s]) => heard.has(c) && SEVERITY_RANK[heard.get(c) as Severity] < SEVERITY_RANK[s])
+        .map(([c]) => c),
     };
   }
 
@@ -225,14 +237,20 @@ class Simulation {
   verdict(fault: string, expected: ReadonlyMap<string, Severity>, note = ''): void {
     const v = this.judge(expected);
     report.push({ fault, clients: expected.size, lost: v.lost.length, sentTwice: v.sentTwice, wrong: v.wrong.length, note });
-    expect({ lost: v.lost, unexplainedTwice: v.unexplained, wrong: v.wrong }).toEqual({ lost: [], unexplainedTwice: [], wrong: [] });
+    const promises = { lost: v.lost, unexplainedTwice: v.unexplained, wrong: v.wrong };
+    expect(promises).toEqual({ lost: [], unexplainedTwice: [], wrong: [] });
   }
 }
 
 const HOURLY: IncidentSettings = { ...INCIDENT_DEFAULTS, digestIntervalMs: HOUR_MS };
 
 /** A mixed population: critical bounce attempts, high third-party targets over several batches, low NAT clients. */
-function population(sim: Simulation, start: number, prefix: string): { deliveries: Array<{ at: number; event: unknown }>; expected: Map<string, Severity> } {
+interface Population {
+  readonly deliveries: Array<{ at: number; event: unknown }>;
+  readonly expected: Map<string, Severity>;
+}
+
+function population(sim: Simulation, start: number, prefix: string): Population {
   const deliveries: Array<{ at: number; event: unknown }> = [];
   const expected = new Map<string, Severity>();
   for (let i = 1; i <= 8; i++) {
