@@ -76,7 +76,9 @@ function incidentSubject(alert: Alert): string {
   if (alert.kind === 'digest' && alert.digest !== undefined) {
     const n = alert.digest.entries.length + alert.digest.entriesTruncated;
     const what = alert.digest.reason === 'flood-guard' ? 'new FTP refusal incidents beyond the hourly cap' : 'low-severity FTP refusal incidents';
-    return cleanLine(`${sev} Digest: ${n} ${what} (${alert.windowEnd.slice(0, 16).replace('T', ' ')} UTC)`, SUBJECT_MAX_LENGTH);
+    const { part, parts, continued } = alert.digest;
+    const which = `${parts !== undefined && parts > 1 ? `, part ${part ?? 1}/${parts}` : ''}${continued === true ? ', late' : ''}`;
+    return cleanLine(`${sev} Digest: ${n} ${what} (${alert.windowEnd.slice(0, 16).replace('T', ' ')} UTC${which})`, SUBJECT_MAX_LENGTH);
   }
   const label = classificationText(alert).label;
   const client = emailSafe(alert.srcIp ?? 'unknown client', 60);

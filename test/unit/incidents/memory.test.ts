@@ -252,6 +252,21 @@ describe('incidents: low-severity digest', () => {
   });
 });
 
+describe('incidents: every due digest line is listed', () => {
+  it('names each of 150 low-severity clients in the digest, in parts, and lists none of them again', async () => {
+    const d = new Deployment();
+    for (let i = 0; i < 150; i++) await d.batch(T0 + i * 1000, [{ client: `203.0.113.${i % 250}`, target: '192.168.1.20', port: 50_000 }], { logGroup: `/ftp/${i}` });
+    const boundary = Date.UTC(2024, 4, 2, 0, 0);
+
+    const digests = await d.sweep(boundary);
+    const again = await d.sweep(boundary + 5 * MIN);
+
+    expect(digests.map((a) => a.digest?.entries.length)).toEqual([100, 50]);
+    expect(new Set(digests.flatMap((a) => a.digest?.entries.map((e) => e.logGroup))).size).toBe(150);
+    expect(again).toEqual([]);
+  });
+});
+
 describe('incidents: flood guard', () => {
   it('sends at most maxNewIncidentsPerHour new-incident messages per account and hour; the rest fold into one digest', async () => {
     const d = new Deployment({ maxNewIncidentsPerHour: 3 });
