@@ -54,6 +54,8 @@ export interface Runtime {
 export interface SweepSummary {
   readonly records: number;
   readonly published: number;
+  /** Messages left for the next sweep by the send rate. */
+  readonly deferred: number;
   readonly kinds: Readonly<Record<string, number>>;
 }
 
@@ -249,7 +251,7 @@ export function createRuntime(env: Readonly<Record<string, string | undefined>>,
       for (const alert of outcome.published) kinds[alert.kind] = (kinds[alert.kind] ?? 0) + 1;
       metrics.addMetric('SweepRecords', MetricUnit.Count, outcome.records);
       metrics.addMetric('AlertsPublished', MetricUnit.Count, outcome.published.length);
-      const summary = { records: outcome.records, published: outcome.published.length, kinds };
+      const summary = { records: outcome.records, published: outcome.published.length, deferred: outcome.deferred, kinds };
       logger.info('sweep done', { summary });
       return summary;
     } catch (error) {
