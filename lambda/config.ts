@@ -37,6 +37,8 @@ export interface HandlerConfig {
    * when unset: such a record is reported for Lambda's retries like any failed one.
    */
   readonly failureBucket: string | null;
+  /** The canary's receiving end (docs/design.md section 10); null when no key is configured (no line is a canary). */
+  readonly canary: CanaryKeyConfig | null;
   /** Alert memory's settings (ALERT_WINDOW_MINUTES, LOW_SEVERITY, ...), defaults where unset. */
   readonly incidents: IncidentSettings;
   /**
@@ -139,6 +141,7 @@ export function readConfig(env: Env): HandlerConfig {
     logLevel,
     incidentTable: tableName(env),
     failureBucket: bucketName(env),
+    canary: canaryKey(env),
     incidents: readIncidentSettings(env),
     internalNetworks: internalNetworks(env),
   };
@@ -157,6 +160,84 @@ function internalNetworks(env: Env): NetworkSet {
 
 /** DynamoDB table names: 3-255 of A-Z a-z 0-9 _ - . */
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+
+/** Where the canary's HMAC key comes from, and the canary topic. */
+export interface CanaryKeyConfig {
+  /** `CANARY_SECRET_ARN`: the generated secret (the stack). */
+  readonly secretArn: string | null;
+  /** `CANARY_KEY`: the key itself, for a local run only (a Lambda environment is readable by too many people). */
+  readonly key: string | null;
+  /** `CANARY_TOPIC_ARN`: the topic a proven canary is published to (no person subscribed). */
+  readonly topicArn: string | null;
+}
+
+function canaryKey(env: Env): CanaryKeyConfig | null {
+  const secretArn = optional(env, 'CANARY_SECRET_ARN') ?? null;
+  const key = optional(env, 'CANARY_KEY') ?? null;
+  if (secretArn === null && key === null) return null;
+  if (secretArn !== null && !/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/.test(secretArn)) {
+    throw new ConfigError('CANARY_SECRET_ARN', `must be a Secrets Manager secret ARN, got ${quote(secretArn)}`);
+  }
+  if (key !== null && Buffer.byteLength(key) < 32) throw new ConfigError('CANARY_KEY', 'must be at least 32 bytes');
+  const topicArn = optional(env, 'CANARY_TOPIC_ARN') ?? null;
+  if (topicArn !== null && SNS_TOPIC_ARN.exec(topicArn) === null) {
+    throw new ConfigError('CANARY_TOPIC_ARN', `must be an SNS topic ARN, got ${quote(topicArn)}`);
+  }
+  return { secretArn, key, topicArn };
+}
+
+/** The canary function's configuration (`lambda/canary-handler.ts`). */
+export interface CanaryWriterConfig {
+  readonly region: string;
+  /** `CANARY_LOG_GROUPS`: a JSON array of the log group names to write the canary into. */
+  readonly logGroups: readonly string[];
+  /** `CANARY_INTERVAL_MINUTES`: how often the canary runs (its schedule); two of them without return is overdue. */
+  readonly intervalMs: number;
+  readonly keySource: CanaryKeyConfig;
+  /** `INCIDENT_TABLE_NAME`: where the round trips are recorded. */
+  readonly table: string;
+  /** `OPERATOR_TOPIC_ARN`: told which groups' canaries are overdue. */
+  readonly operatorTopicArn: string | null;
+  readonly serviceName: string;
+  readonly metricsNamespace: string;
+  readonly logLevel: LogLevelName;
+}
+
+export function readCanaryWriterConfig(env: Env): CanaryWriterConfig {
+  const region = env.AWS_REGION?.trim() ?? '';
+  if (!isAwsRegion(region)) throw new ConfigError('AWS_REGION', `must be an AWS Region name, got ${quote(region)}`);
+  const raw = optional(env, 'CANARY_LOG_GROUPS');
+  if (raw === undefined) throw new ConfigError('CANARY_LOG_GROUPS', 'is required: a JSON array of log group names');
+  let logGroups: unknown;
+  try {
+    logGroups = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('CANARY_LOG_GROUPS', 'must be a JSON array of log group names');
+  }
+  if (!Array.isArray(logGroups) || logGroups.length === 0 || !logGroups.every((g) => typeof g === 'string' && g !== '')) {
+    throw new ConfigError('CANARY_LOG_GROUPS', 'must be a non-empty JSON array of log group names');
+  }
+  const keySource = canaryKey(env);
+  if (keySource === null) throw new ConfigError('CANARY_SECRET_ARN', 'is required: the secret holding the canary key');
+  const table = tableName(env);
+  if (table === null) throw new ConfigError('INCIDENT_TABLE_NAME', 'is required: the round trips are recorded there');
+  const operatorTopicArn = optional(env, 'OPERATOR_TOPIC_ARN') ?? null;
+  if (operatorTopicArn !== null && SNS_TOPIC_ARN.exec(operatorTopicArn) === null) {
+    throw new ConfigError('OPERATOR_TOPIC_ARN', `must be an SNS topic ARN, got ${quote(operatorTopicArn)}`);
+  }
+  const logLevel = (optional(env, 'LOG_LEVEL') ?? CONFIG_DEFAULTS.logLevel).toUpperCase();
+  return {
+    region,
+    logGroups: logGroups as string[],
+    intervalMs: integer(env, 'CANARY_INTERVAL_MINUTES', 60, 5, 24 * 60) * 60_000,
+    keySource,
+    table,
+    operatorTopicArn,
+    serviceName: optional(env, 'POWERTOOLS_SERVICE_NAME') ?? CONFIG_DEFAULTS.serviceName,
+    metricsNamespace: optional(env, 'POWERTOOLS_METRICS_NAMESPACE') ?? CONFIG_DEFAULTS.metricsNamespace,
+    logLevel: isLogLevel(logLevel) ? logLevel : CONFIG_DEFAULTS.logLevel,
+  };
+}
 
 function bucketName(env: Env): string | null {
   const name = optional(env, 'FAILURE_BUCKET_NAME');

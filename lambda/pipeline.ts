@@ -6,8 +6,9 @@
 import type { AlertPublisher } from './adapters/ports';
 import { AlertAccumulator, buildSnsMessage } from './alerts';
 import { decodeSubscriptionEvent } from './awslogs';
-import { type Classification, createLineDetector, type NetworkSet } from './detector';
+import { type Classification, createLineDetector, type Finding, type NetworkSet } from './detector';
 import { BatchEvidence, type IncidentMemory } from './incidents';
+import { CANARY_STREAM, canaryClaim, type CanaryRejection, type SignedCanary } from './canary/proof';
 
 export type PipelineMetricName =
   | 'Batches'
@@ -51,6 +52,11 @@ export interface PipelineDeps {
     /** The decision clock: wall time in the Lambda, the log's own time in a replay. */
     readonly now: () => number;
   };
+  /**
+   * The canary's receiving end (docs/design.md section 10): lines of the canary stream that claim to be the canary
+   * are handed to it; one it does not accept is detected like any refusal. Absent: no line is a canary.
+   */
+  readonly canary?: { accept(claim: SignedCanary, eventId: string, eventTime: number): Promise<CanaryRejection | null> };
 }
 
 export interface PipelineSummary {
@@ -78,6 +84,8 @@ export interface PipelineSummary {
   readonly memory: 'on' | 'off' | 'unavailable';
   /** Clients of this batch whose part had been applied before: a retried batch (nothing counted twice). */
   readonly replayedClients: number;
+  /** Canary lines proven and recorded (not findings). */
+  readonly canaries: number;
 }
 
 const LISTED_ALERT_IDS = 20;
@@ -102,6 +110,7 @@ export async function processSubscriptionEvent(event: unknown, deps: PipelineDep
     alertIds: [],
     memory: deps.memory === undefined ? ('off' as const) : ('on' as const),
     replayedClients: 0,
+    canaries: 0,
   };
 
   if (decoded.kind === 'control') {
@@ -125,10 +134,27 @@ export async function processSubscriptionEvent(event: unknown, deps: PipelineDep
   });
   const evidence = deps.memory === undefined ? null : new BatchEvidence();
   const detectLine = createLineDetector(internalNetworks === undefined ? {} : { internalNetworks });
+  const canaryStream = deps.canary !== undefined && logStream === CANARY_STREAM;
+  const claims: Array<{ claim: SignedCanary; finding: Finding; eventId: string; timestamp: number }> = [];
   for (const logEvent of logEvents) {
     const finding = detectLine(logEvent.message);
     if (finding === null) continue;
+    const claim = canaryStream ? canaryClaim(finding, logGroup, logStream) : null;
+    if (claim !== null) {
+      claims.push({ claim, finding, eventId: logEvent.id, timestamp: logEvent.timestamp });
+      continue;
+    }
     accumulator.add({ finding, logGroup, logStream, eventId: logEvent.id, timestamp: logEvent.timestamp });
+    evidence?.add(logGroup, finding.srcIp, finding.classification, finding.target);
+  }
+  let canaries = 0;
+  for (const { claim, finding, eventId, timestamp } of claims) {
+    // A line the canary does not accept (planted, altered, copied, replayed) is a refusal like any other.
+    if ((await deps.canary?.accept(claim, eventId, timestamp)) === null) {
+      canaries++;
+      continue;
+    }
+    accumulator.add({ finding, logGroup, logStream, eventId, timestamp });
     evidence?.add(logGroup, finding.srcIp, finding.classification, finding.target);
   }
   const findings = accumulator.findings;
@@ -177,5 +203,6 @@ export async function processSubscriptionEvent(event: unknown, deps: PipelineDep
     alertIds: published.slice(0, LISTED_ALERT_IDS).map((alert) => alert.id),
     memory,
     replayedClients,
+    canaries,
   };
 }

@@ -9,6 +9,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context, KinesisStreamBatchResponse } from 'aws-lambda';
 import {
@@ -21,11 +22,14 @@ import {
   reportDeadlineExceeded,
   S3_TIMEOUTS,
   S3PoisonRecordStore,
+  SECRETS_MANAGER_TIMEOUTS,
   SNS_TIMEOUTS,
   SnsAlertPublisher,
   sdkClientOptions,
 } from './adapters';
+import { canaryKeySource } from './adapters/canary-key';
 import { DynamoDbIncidentStore } from './adapters/dynamodb-incident-store';
+import { type CanaryMetrics, CanaryReceiver } from './canary/service';
 import { buildSnsMessage } from './alerts';
 import { MalformedPayloadError } from './awslogs';
 import { ConfigError, type HandlerConfig, readConfig } from './config';
@@ -57,6 +61,37 @@ export interface SweepSummary {
   /** Messages left for the next sweep by the send rate. */
   readonly deferred: number;
   readonly kinds: Readonly<Record<string, number>>;
+}
+
+/** The canary's metrics, as Embedded Metric Format. */
+export function canaryMetrics(metrics: Metrics): CanaryMetrics {
+  return {
+    count: (name, value) => metrics.addMetric(name, MetricUnit.Count, value),
+    milliseconds: (name, value) => metrics.addMetric(name, MetricUnit.Milliseconds, value),
+  };
+}
+
+/** The detector's canary end, when a key is configured and the table can record round trips. */
+function canaryReceiver(
+  config: HandlerConfig,
+  store: DynamoDbIncidentStore | null,
+  budget: InvocationBudget,
+  sns: SNSClient,
+  metrics: CanaryMetrics,
+  now: () => number,
+): CanaryReceiver | null {
+  if (config.canary === null || store === null) return null;
+  const { topicArn } = config.canary;
+  const secrets = (): SecretsManagerClient =>
+    new SecretsManagerClient({ region: config.region, ...sdkClientOptions(SECRETS_MANAGER_TIMEOUTS) });
+  const keySource = canaryKeySource(config.canary, secrets, budget);
+  return new CanaryReceiver({
+    key: () => keySource.get(),
+    store,
+    metrics,
+    now,
+    ...(topicArn === null ? {} : { canaryPublisher: new SnsAlertPublisher(sns, topicArn, { budget, maxAttempts: 2 }) }),
+  });
 }
 
 /** Lambda's longest function timeout: no claim outlives it. */
@@ -179,6 +214,7 @@ export function createRuntime(env: Readonly<Record<string, string | undefined>>,
         );
   const memory = incidents === null ? undefined : { incidents, now };
 
+  const canary = canaryReceiver(config, store, budget, sns, canaryMetrics(metrics), now);
   const pipelineDeps: KinesisDeps = {
     publisher,
     region: config.region,
@@ -188,6 +224,7 @@ export function createRuntime(env: Readonly<Record<string, string | undefined>>,
     metrics: pipelineMetrics,
     ...(memory === undefined ? {} : { memory }),
     ...(poisonRecords === null ? {} : { keepPoisonRecord: (record, error) => poisonRecords.keep(record, error) }),
+    ...(canary === null ? {} : { canary }),
   };
 
   async function detect(event: unknown, context: Context): Promise<PipelineSummary> {

@@ -14,6 +14,8 @@
  * - `L#<digest bucket id>#<0-f>`: the incident ids (`incidentIds`, SS) a digest of that bucket listed, in 16 shards by
  *   the id's first hex digit, so a bucket of tens of thousands of lines stays within DynamoDB's item size.
  * - `R#<epoch second>`: the messages (`used`, N) all publishers took in that second (the send-rate limit).
+ * - `N#<nonce>`: a canary's nonce and the log event (`eventId`) that used it (single use, kept 7 hours).
+ * - `Q#<log group>`: the canary's round trip in that group (`writtenAt`, `seenAt`, ... as in CanaryRecord).
  */
 import {
   type AttributeValue,
@@ -33,6 +35,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { clientId, dueAt, isIdle } from '../incidents';
+import type { CanaryRecord, CanaryStore } from '../canary/service';
 import type { ClientKey, ClientState, DuePage, IncidentStore, SlotGrant, StoredClient } from '../incidents';
 import { StateStoreError } from '../incidents/store';
 import { awsErrorShape, oneLine } from './aws-error';
@@ -127,7 +130,9 @@ function decodeRecord(item: Record<string, AttributeValue>): StoredClient {
   }
 }
 
-export class DynamoDbIncidentStore implements IncidentStore {
+const CANARY_FIELDS = ['writtenAt', 'firstWrittenAt', 'seenAt', 'seenLatencyMs', 'publishedAt', 'publishLatencyMs', 'warnedAt'] as const;
+
+export class DynamoDbIncidentStore implements IncidentStore, CanaryStore {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly budget: InvocationBudget;
 
@@ -375,6 +380,74 @@ export class DynamoDbIncidentStore implements IncidentStore {
         }
       }
     }
+  }
+
+  async takeCanaryNonce(nonce: string, eventId: string, expiresAt: number): Promise<boolean> {
+    try {
+      await this.send<PutItemCommandOutput>(
+        'PutItem',
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { pk: { S: `N#${nonce}` }, eventId: { S: eventId }, expiresAt: { N: String(expiresAt) } },
+          ConditionExpression: 'attribute_not_exists(pk) OR eventId = :event',
+          ExpressionAttributeValues: { ':event': { S: eventId } },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw storeError('PutItem', error);
+    }
+  }
+
+  async updateCanary(logGroup: string, fields: Partial<Omit<CanaryRecord, 'logGroup'>>): Promise<void> {
+    const set: string[] = ['expiresAt = :expires'];
+    const remove: string[] = [];
+    const values: Record<string, AttributeValue> = { ':expires': { N: String(Math.ceil(Date.now() / 1000) + 30 * DAY_S) } };
+    for (const field of CANARY_FIELDS) {
+      const value = fields[field];
+      if (value === undefined) continue;
+      if (value === null) remove.push(field);
+      else {
+        set.push(`${field} = :${field}`);
+        values[`:${field}`] = { N: String(value) };
+      }
+    }
+    try {
+      await this.send<UpdateItemCommandOutput>(
+        'UpdateItem',
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: `Q#${logGroup}` } },
+          UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      throw storeError('UpdateItem', error);
+    }
+  }
+
+  async canaryRecords(logGroups: readonly string[]): Promise<Map<string, CanaryRecord>> {
+    const records = new Map<string, CanaryRecord>();
+    const pks = [...new Set(logGroups)].map((group) => `Q#${group}`);
+    for (let i = 0; i < pks.length; i += BATCH_GET_MAX) {
+      for (const item of await this.batchGet(pks.slice(i, i + BATCH_GET_MAX))) {
+        const logGroup = (item.pk?.S ?? '').slice(2);
+        const field = (name: (typeof CANARY_FIELDS)[number]): number | null => numberOf(item[name]) ?? null;
+        records.set(logGroup, {
+          logGroup,
+          writtenAt: field('writtenAt'),
+          firstWrittenAt: field('firstWrittenAt'),
+          seenAt: field('seenAt'),
+          seenLatencyMs: field('seenLatencyMs'),
+          publishedAt: field('publishedAt'),
+          publishLatencyMs: field('publishLatencyMs'),
+          warnedAt: field('warnedAt'),
+        });
+      }
+    }
+    return records;
   }
 
   private async batchGet(pks: readonly string[]): Promise<Record<string, AttributeValue>[]> {

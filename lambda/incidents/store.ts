@@ -4,6 +4,7 @@
  */
 import { clientId } from './evidence';
 import { dueAt } from './engine';
+import type { CanaryRecord, CanaryStore } from '../canary/service';
 import type { ClientKey, ClientState, StoredClient } from './state';
 
 /** The store could not be used (unreachable, throttled beyond retries, denied): alert memory fails open. */
@@ -73,12 +74,14 @@ interface SerialisedClient {
 }
 
 /** Everything in a Map: the same semantics as the DynamoDB adapter, for one process. */
-export class MemoryIncidentStore implements IncidentStore {
+export class MemoryIncidentStore implements IncidentStore, CanaryStore {
   private readonly records = new Map<string, SerialisedClient>();
   private readonly counters = new Map<string, number>();
   private readonly sentIds = new Set<string>();
   private readonly listed = new Map<string, Set<string>>();
   private readonly sendSlots = new Map<number, number>();
+  private readonly nonces = new Map<string, string>();
+  private readonly canaries = new Map<string, CanaryRecord>();
 
   async load(keys: readonly ClientKey[]): Promise<Map<string, StoredClient>> {
     const found = new Map<string, StoredClient>();
@@ -153,6 +156,37 @@ export class MemoryIncidentStore implements IncidentStore {
     const taken = Math.max(0, Math.min(wanted, limit - used));
     this.sendSlots.set(second, used + taken);
     return taken;
+  }
+
+  async takeCanaryNonce(nonce: string, eventId: string): Promise<boolean> {
+    const taken = this.nonces.get(nonce);
+    if (taken !== undefined) return taken === eventId;
+    this.nonces.set(nonce, eventId);
+    return true;
+  }
+
+  async updateCanary(logGroup: string, fields: Partial<Omit<CanaryRecord, 'logGroup'>>): Promise<void> {
+    const empty: CanaryRecord = {
+      logGroup,
+      writtenAt: null,
+      firstWrittenAt: null,
+      seenAt: null,
+      seenLatencyMs: null,
+      publishedAt: null,
+      publishLatencyMs: null,
+      warnedAt: null,
+    };
+    const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+    this.canaries.set(logGroup, { ...(this.canaries.get(logGroup) ?? empty), ...defined });
+  }
+
+  async canaryRecords(logGroups: readonly string[]): Promise<Map<string, CanaryRecord>> {
+    const found = new Map<string, CanaryRecord>();
+    for (const group of logGroups) {
+      const record = this.canaries.get(group);
+      if (record !== undefined) found.set(group, { ...record });
+    }
+    return found;
   }
 
   /** The earliest time any record is due, or null: lets a replay run its clock on until nothing is left. */

@@ -1,4 +1,4 @@
-import { CONFIG_DEFAULTS, ConfigError, readConfig } from '../../lambda/config';
+import { CONFIG_DEFAULTS, ConfigError, readCanaryWriterConfig, readConfig } from '../../lambda/config';
 import { NetworkSet } from '../../lambda/detector';
 import { INCIDENT_DEFAULTS } from '../../lambda/incidents';
 
@@ -29,6 +29,7 @@ describe('readConfig', () => {
       logLevel: 'INFO',
       incidentTable: null,
       failureBucket: null,
+      canary: null,
       incidents: INCIDENT_DEFAULTS,
       internalNetworks: NetworkSet.EMPTY,
     });
@@ -149,6 +150,8 @@ describe('readConfig', () => {
     ['ALERT_MESSAGES_PER_SECOND', '0'],
     ['ALERT_MESSAGES_PER_SECOND', '1001'],
     ['FAILURE_BUCKET_NAME', 'Upper_Case'],
+    ['CANARY_SECRET_ARN', 'ftp-bounce-watch/canary'],
+    ['CANARY_KEY', 'too short'],
     ['POWERTOOLS_SERVICE_NAME', 'bad\nname'],
     ['POWERTOOLS_METRICS_NAMESPACE', 'AWS/Lambda'],
     ['POWERTOOLS_METRICS_NAMESPACE', 'émoji🙂'],
@@ -170,5 +173,34 @@ describe('readConfig', () => {
     expect(error.variable).toBe(variable);
     expect(error.message).toContain(variable);
     expect(error.message).not.toMatch(/\n/);
+  });
+});
+
+describe('readCanaryWriterConfig', () => {
+  const writerBase = {
+    AWS_REGION: 'eu-west-1',
+    CANARY_LOG_GROUPS: '["/ftp/a","/ftp/b"]',
+    CANARY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ftp-bounce-watch/canary-AbCdEf',
+    INCIDENT_TABLE_NAME: 'incidents',
+  };
+
+  it('reads the groups, the interval, the key and the table', () => {
+    expect(readCanaryWriterConfig({ ...writerBase, CANARY_INTERVAL_MINUTES: '30' })).toMatchObject({
+      logGroups: ['/ftp/a', '/ftp/b'],
+      intervalMs: 30 * 60_000,
+      table: 'incidents',
+      operatorTopicArn: null,
+    });
+  });
+
+  it.each([
+    ['CANARY_LOG_GROUPS', '/ftp/a'],
+    ['CANARY_LOG_GROUPS', '[]'],
+    ['CANARY_INTERVAL_MINUTES', '1'],
+    ['CANARY_SECRET_ARN', ''],
+    ['INCIDENT_TABLE_NAME', ''],
+    ['OPERATOR_TOPIC_ARN', 'ops'],
+  ])('names %s when it is %j', (variable, value) => {
+    expect(() => readCanaryWriterConfig({ ...writerBase, [variable]: value })).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
   });
 });
