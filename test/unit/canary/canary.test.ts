@@ -44,7 +44,8 @@ function setup(now = T + 30_000) {
   const metrics = metricsLog();
   const receiver = new CanaryReceiver({ key: async () => KEY, store, canaryPublisher: canaryTopic, metrics, now: () => now });
   const memory = new IncidentMemory({ store, publisher: alerts, settings: INCIDENT_DEFAULTS, render: (a) => buildSnsMessage(a) });
-  const deliver = (lines: ReadonlyArray<{ message: string; id: string; timestamp?: number }>, logGroup = GROUP, logStream = CANARY_STREAM) =>
+  type Line = { message: string; id: string; timestamp?: number };
+  const deliver = (lines: readonly Line[], logGroup = GROUP, logStream = CANARY_STREAM) =>
     processSubscriptionEvent(
       encodeSubscriptionEvent({
         messageType: 'DATA_MESSAGE',
