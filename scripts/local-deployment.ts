@@ -7,13 +7,15 @@
  *
  * Used by `npm start` (scripts/local-run.ts) and the end-to-end tests, so both exercise the same path.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { agentBatches, type AgentBatch, type TimedLine } from '../cli/replay/agent-batches';
+import { AGENT_FLUSH_MS, agentBatches, type AgentBatch, type TimedLine } from '../cli/replay/agent-batches';
 import { replay } from '../cli/replay/replay-clock';
 import { DynamoDbIncidentStore } from '../lambda/adapters/dynamodb-incident-store';
 import { encodeSubscriptionEvent } from '../lambda/awslogs';
+import { CANARY_STREAM, canaryLine, newNonce, signCanary } from '../lambda/canary/proof';
+import type { CanaryRecord } from '../lambda/canary/service';
 import { dueAt } from '../lambda/incidents';
 import type { PipelineSummary } from '../lambda/pipeline';
 import { createRuntime } from '../lambda/runtime';
@@ -61,6 +63,8 @@ export interface InvocationReport {
 }
 
 export interface LocalDeploymentReport {
+  /** The canary's round trip per log group: one canary written into each as the replay starts. */
+  readonly canaries: readonly CanaryRecord[];
   readonly invocations: number;
   readonly sweeps: number;
   readonly published: readonly ReceivedEntry[];
@@ -120,7 +124,10 @@ export async function replayLocalDeployment(
   const sns = await startLocalSnsServer({ topicArn });
   const dynamo = memory ? await startLocalDynamoDb() : null;
   const kinesis = options.via === 'kinesis' ? await startLocalKinesis(region) : null;
+  // The canary's key for this run only; a deployment keeps it in Secrets Manager.
+  const canaryKey = randomBytes(32).toString('hex');
   const restore = loopbackEnvironment({
+    CANARY_KEY: memory ? canaryKey : undefined,
     AWS_REGION: region,
     AWS_ENDPOINT_URL_SNS: sns.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo?.endpoint,
@@ -164,6 +171,35 @@ export async function replayLocalDeployment(
     );
     let invocations = 0;
     let sweeps = 0;
+
+    // The canary, as the canary function writes it into each group when the replay starts, and as the agent ships
+    // it, one flush later: the detector proves it and records the round trip (docs/design.md section 10).
+    const groups = [...new Set(streams.map((s) => s.logGroup))];
+    const start = Math.min(...batches.map((b) => b.at));
+    if (store !== null && groups.length > 0 && Number.isFinite(start)) {
+      for (const logGroup of groups) {
+        const writtenAt = start - AGENT_FLUSH_MS;
+        const canary = signCanary(Buffer.from(canaryKey), { logGroup, logStream: CANARY_STREAM, writtenAt, nonce: newNonce() });
+        await store.updateCanary(logGroup, { writtenAt, firstWrittenAt: writtenAt });
+        clock = start;
+        const event = encodeSubscriptionEvent({
+          messageType: 'DATA_MESSAGE',
+          owner: LOCAL_ACCOUNT,
+          logGroup,
+          logStream: CANARY_STREAM,
+          subscriptionFilters: ['ftp-bounce-watch-local'],
+          logEvents: [{ id: cloudWatchEventId(writtenAt, 0, 0), timestamp: writtenAt, message: canaryLine(canary) }],
+        });
+        for (let delivery = 0; delivery < (options.redeliver === true ? 2 : 1); delivery++) {
+          try {
+            await deliver(event, CANARY_STREAM);
+          } catch (error) {
+            throw new LocalInvocationError(`the detector failed on the canary of ${logGroup}: ${describe(error)}`, { cause: error });
+          }
+          invocations++;
+        }
+      }
+    }
 
     const endedAt = await replay<StreamBatch>(batches, {
       runBatch: async (batch, now) => {
@@ -214,7 +250,8 @@ export async function replayLocalDeployment(
         return next === undefined ? null : dueAt(next.state);
       },
     });
-    return { invocations, sweeps, published: [...sns.published], endedAt };
+    const canaries = store === null ? [] : [...(await store.canaryRecords(groups)).values()];
+    return { canaries, invocations, sweeps, published: [...sns.published], endedAt };
   } finally {
     restore();
     dynamodb?.destroy();

@@ -18,6 +18,7 @@ import type { TimedLine } from '../cli/replay/agent-batches';
 import { ContextSettingError, settingsEnvFromContext } from '../cli/replay/context-settings';
 import type { Alert } from '../lambda/alerts';
 import type { ChatbotCard } from '../lambda/alerts/render/chatbot';
+import type { CanaryRecord } from '../lambda/canary/service';
 import { renderSlackMessage } from '../lambda/alerts/render/slack';
 import { chatbotCardAsText, slackMessageAsText } from './chat-text';
 import {
@@ -188,6 +189,12 @@ function summaryTable(alerts: readonly Alert[], invocations: number, sweeps: num
   return lines.join('\n');
 }
 
+/** The canary's round trip in one log group, as `status` shows it. */
+function canaryLine(canary: CanaryRecord): string {
+  if (canary.seenAt === null) return `Canary:      ${canary.logGroup}: written, NOT seen by the detector`;
+  return `Canary:      ${canary.logGroup}: written, proven and recorded by the detector ${(canary.seenLatencyMs ?? 0) / 1000} s later`;
+}
+
 function detectorLine(report: InvocationReport): string | null {
   const s = report.summary;
   if (s === undefined || report.batch === undefined || s.findings === 0) return null;
@@ -241,6 +248,7 @@ async function main(args: readonly string[]): Promise<number> {
     });
     if (!options.jsonl) {
       console.log(summaryTable(report.published.map(alertOf), report.invocations, report.sweeps, options));
+      for (const canary of report.canaries) console.log(canaryLine(canary));
       const absolute = resolve(options.out);
       const inside = relative(process.cwd(), absolute);
       const shown = inside.startsWith('..') ? absolute : inside;

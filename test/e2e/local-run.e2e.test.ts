@@ -65,7 +65,9 @@ describe('scripts/local-run.ts (npm start)', () => {
     expect(slack).toHaveLength(5);
     expect(cards.map((c) => c.version)).toEqual(['1.0', '1.0', '1.0', '1.0', '1.0']);
     expect(stdout).toMatch(/^Message \d+ · sent at .* · DIGEST · LOW/m);
-    expect(stdout).toMatch(/^Invocations: 13 detector, \d+ sweeps$/m);
+    // 13 batches of the examples and the canary written into their log group when the replay starts.
+    expect(stdout).toMatch(/^Invocations: 14 detector, \d+ sweeps$/m);
+    expect(stdout).toMatch(/^Canary: {6}\/local\/examples: written, proven and recorded by the detector 5 s later$/m);
     expect(stdout).toMatch(/^ {2}by kind: {5}new 2 · escalation 0 · update 2 · digest 1$/m);
     const alerts = jsonLines(readFileSync(out, 'utf8'));
     expect(alerts.map((a) => a.kind)).toEqual(['new', 'update', 'new', 'update', 'digest']);
