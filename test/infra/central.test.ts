@@ -1,7 +1,7 @@
 /** Central mode (`mode=central`) and the member stack (`mode=member`), by shape (docs/design.md section 9). */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildAnyApp, buildApp } from '../../infra/app';
-import { CENTRAL_BATCH_SIZE, CENTRAL_RETRY_ATTEMPTS } from '../../infra/central-intake';
+import { CENTRAL_BATCH_SIZE, CENTRAL_RETRY_ATTEMPTS } from '../../infra/constructs/central-intake';
 import { ACCOUNT_POLICY_NAME, CENTRAL_DESTINATION_NAME, DEFAULT_FILTER_PATTERN } from '../../infra/filter-pattern';
 import { MemberStackPropsError, MemberSubscriptionStack } from '../../infra/member-stack';
 import { detectorId, flatten, newTestApp, onlyResource, synth } from './helpers';

@@ -16,7 +16,7 @@ import {
   type RemovalPolicy,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { CENTRAL_DESTINATION_NAME } from './filter-pattern';
+import { CENTRAL_DESTINATION_NAME } from '../filter-pattern';
 
 /** Records per invocation: a payload is at most ~1 MB, and a batch of payloads stays well within the timeout. */
 export const CENTRAL_BATCH_SIZE = 100;
