@@ -89,6 +89,13 @@ export interface FtpBounceWatchProps {
    */
   readonly organizationId?: string;
   /**
+   * Central mode: the provisioned shards of the organisation's stream. One shard takes 1 MB/s or 1,000 records/s of
+   * writes; CloudWatch Logs retries throttled writes for up to 24 hours, and the write-throttling alarm says when to
+   * add shards. 1 to 100.
+   * @default 1
+   */
+  readonly centralStreamShards?: number;
+  /**
    * The CloudWatch Logs filter pattern choosing which events reach the detector.
    * @default DEFAULT_FILTER_PATTERN (`?"Refused PORT" ?"Refused EPRT"`)
    */
@@ -306,7 +313,12 @@ export class FtpBounceWatch extends Construct {
       central,
       key: this.delivery.key,
       alertTopic: this.delivery.alertTopic,
-      environment: { ...environment, INCIDENT_TABLE_NAME: this.alertMemory.incidentTable.tableName },
+      environment: {
+        ...environment,
+        INCIDENT_TABLE_NAME: this.alertMemory.incidentTable.tableName,
+        // Central: the detector keeps a malformed stream record whole itself (under `kinesis/`) instead of failing it.
+        ...(central && { FAILURE_BUCKET_NAME: this.safetyNet.failureBucket.bucketName }),
+      },
       failureBucket: this.safetyNet.failureBucket,
       memorySize: props.detectorMemorySize ?? 512,
       timeout: props.detectorTimeout ?? Duration.seconds(60),
@@ -325,7 +337,8 @@ export class FtpBounceWatch extends Construct {
         ...(props.accountWide !== undefined && { accountWide: props.accountWide }),
         excludedLogGroups: ownLogGroups,
         ...(props.organizationId !== undefined && { organizationId: props.organizationId }),
-        failureQueue: this.safetyNet.failureQueue,
+        failureBucket: this.safetyNet.failureBucket,
+        ...(props.centralStreamShards !== undefined && { centralStreamShards: props.centralStreamShards }),
         filterPattern,
         removalPolicy,
       });
@@ -341,7 +354,7 @@ export class FtpBounceWatch extends Construct {
       detector: this.detection.function,
       sweep: this.alertMemory.sweepFunction,
       filterNames: this.logIntake.filterNames,
-      central,
+      ...(this.logIntake.centralIntake && { centralStream: this.logIntake.centralIntake.stream }),
       ...(this.delivery.slackForwarder && { slackForwarder: this.delivery.slackForwarder }),
       ...(this.delivery.slackForwarderFailureQueue && { slackForwarderFailureQueue: this.delivery.slackForwarderFailureQueue }),
     });
@@ -455,6 +468,13 @@ function validateProps(props: FtpBounceWatchProps, stack: Stack): string[] {
   const timeout = props.detectorTimeout;
   if (timeout && !timeout.isUnresolved() && (timeout.toSeconds() < 1 || timeout.toSeconds() > 900)) {
     problems.push(`detectorTimeout: expected 1 second to 15 minutes, got ${timeout.toHumanString()}`);
+  }
+  const shards = props.centralStreamShards;
+  if (shards !== undefined && !Token.isUnresolved(shards)) {
+    if (props.organizationId === undefined) problems.push('centralStreamShards: only for central mode (organizationId)');
+    else if (!(Number.isInteger(shards) && shards >= 1 && shards <= 100)) {
+      problems.push(`centralStreamShards: expected a whole number from 1 to 100, got ${show(shards)}`);
+    }
   }
   const age = props.maxEventAge;
   if (age && !age.isUnresolved() && (age.toSeconds() < 60 || age.toSeconds() > 6 * 3600)) {

@@ -49,7 +49,7 @@ export const SWEEP_INDEX_ACTIONS = ['dynamodb:Query'] as const;
 
 /**
  * The sweep's schedule: a window's update goes out within this long after the window ends (docs/design.md section 8).
- * Its timeout stays well below it, so with a reserved concurrency of 1 two sweeps never overlap.
+ * Its timeout stays well below it, so runs do not overlap unless a delivery is retried.
  */
 export const SWEEP_PERIOD = Duration.minutes(5);
 const SWEEP_TIMEOUT = Duration.minutes(2);
@@ -115,8 +115,10 @@ export class AlertMemory extends Construct {
       // publishes. The timeout stays below the 5-minute schedule so runs never overlap.
       memorySize: 512,
       timeout: SWEEP_TIMEOUT,
-      // One sweep at a time: the runtime relies on it (two sweeps would race for the same due records).
-      reservedConcurrentExecutions: 1,
+      // No reserved concurrency: reserving even 1 is refused in accounts whose concurrency quota is low (new accounts:
+      // 10), since Lambda keeps 100 unreserved (docs/operations.md). Runs do not overlap in practice (2-minute timeout,
+      // 5-minute schedule, no retries), and when they do (an EventBridge retry), alert memory's conditional writes
+      // let only one of two sweeps apply a due record; the other sees it changed and leaves it.
       environment: { ...props.environment, INCIDENT_TABLE_NAME: this.incidentTable.tableName },
       // The next scheduled run is the retry: a failed sweep leaves its work due, so nothing is lost, and an event
       // older than one period is superseded by the next one.

@@ -12,7 +12,7 @@ import {
   Token,
   aws_lambda as lambda,
   aws_logs as logs,
-  type aws_sqs as sqs,
+  type aws_s3 as s3,
   type RemovalPolicy,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
@@ -27,6 +27,13 @@ export const INLINE_SUBSCRIPTION_LIMIT = 100;
 export const SUBSCRIPTION_SHARDS = 16;
 /** A nested stack's filters, kept well below CloudFormation's 500 resources per stack. */
 export const MAX_FILTERS_PER_NESTED_STACK = 450;
+/**
+ * At most this many filters are created (or deleted) at once in a deployment: the filters of a stack form this many
+ * dependency chains (filter i waits for filter i - N), and the nested stacks are deployed one after the other.
+ * CloudWatch Logs answers "Rate exceeded" to a few dozen concurrent filter operations (aws-cdk issue 34679: ~70 in
+ * one stack); five in flight stays far below that while 1,000 filters still take minutes, not hours.
+ */
+export const SUBSCRIPTION_WAVE_WIDTH = 5;
 
 /** Too many log groups for the nested stacks: every crowded stack named in one message. */
 export class LogIntakeCapacityError extends Error {
@@ -44,8 +51,10 @@ export interface LogIntakeProps {
   readonly excludedLogGroups?: readonly string[];
   /** Central mode: the organisation sending through the destination and stream. @default - not central */
   readonly organizationId?: string;
-  /** Central mode: where a record that failed after every retry is described. */
-  readonly failureQueue: sqs.IQueue;
+  /** Central mode: where records that failed after every retry are kept whole. */
+  readonly failureBucket: s3.IBucket;
+  /** Central mode: the stream's provisioned shards. @default CENTRAL_STREAM_DEFAULT_SHARDS */
+  readonly centralStreamShards?: number;
   readonly filterPattern: string;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -74,7 +83,8 @@ export class LogIntake extends Construct {
       this.centralIntake = new CentralIntake(this, 'Central', {
         organizationId: props.organizationId,
         detector: props.detector,
-        failureQueue: props.failureQueue,
+        failureBucket: props.failureBucket,
+        ...(props.centralStreamShards !== undefined && { shardCount: props.centralStreamShards }),
         removalPolicy: props.removalPolicy,
       });
     }
@@ -126,6 +136,8 @@ export class LogIntake extends Construct {
       return shard;
     };
     const filters: logs.SubscriptionFilter[] = [];
+    // Per stack, the filters in creation order: filter i depends on filter i - SUBSCRIPTION_WAVE_WIDTH.
+    const chains = new Map<Construct, logs.SubscriptionFilter[]>();
     for (const source of sources) {
       const key = logGroupKey(source);
       const index = sharded ? Number.parseInt(shortHash(key).slice(0, 8), 16) % SUBSCRIPTION_SHARDS : undefined;
@@ -140,8 +152,19 @@ export class LogIntake extends Construct {
       });
       // CloudWatch Logs checks that it may invoke the destination when the filter is created.
       filter.node.addDependency(permission);
+      const chain = chains.get(scope) ?? [];
+      const previous = chain[chain.length - SUBSCRIPTION_WAVE_WIDTH];
+      if (previous) filter.node.addDependency(previous);
+      chain.push(filter);
+      chains.set(scope, chain);
       filters.push(filter);
     }
+    // One nested stack at a time, so the waves of two stacks never add up.
+    const ordered = [...shards.entries()].sort(([a], [b]) => a - b).map(([, shard]) => shard);
+    ordered.forEach((shard, i) => {
+      const before = ordered[i - 1];
+      if (before) shard.node.addDependency(before);
+    });
     const crowded = [...shards.entries()]
       .map(([index, shard]) => ({ index, count: shard.node.children.filter((c) => c instanceof logs.SubscriptionFilter).length }))
       .filter(({ count }) => count > MAX_FILTERS_PER_NESTED_STACK);

@@ -6,7 +6,8 @@ import {
   Duration,
   Validations,
   aws_cloudwatch as cloudwatch,
-  aws_lambda as lambda,
+  type aws_kinesis as kinesis,
+  type aws_lambda as lambda,
   aws_s3 as s3,
   type aws_sns as sns,
   type aws_sqs as sqs,
@@ -51,8 +52,8 @@ export interface WatchedMachinery {
   readonly sweep: lambda.IFunction;
   /** The subscription filters' names (per-group mode), for the delivery alarms' query. */
   readonly filterNames: readonly string[];
-  /** Central mode: the detector reads the organisation's stream. */
-  readonly central: boolean;
+  /** Central mode: the organisation's stream the detector reads (no async invocations, no subscriptions here). */
+  readonly centralStream?: kinesis.IStream;
   readonly slackForwarder?: lambda.IFunction;
   readonly slackForwarderFailureQueue?: sqs.Queue;
 }
@@ -135,15 +136,24 @@ export class SafetyNet extends Construct {
         topic,
       );
     const sum = { period: ALARM_PERIOD, statistic: 'Sum' } as const;
+    const central = m.centralStream !== undefined;
     const alarms: cloudwatch.Alarm[] = [
       newAlarm('DetectorErrorsAlarm', m.detector.metricErrors(sum), RUNBOOKS.detectorErrors),
       newAlarm('DetectorThrottlesAlarm', m.detector.metricThrottles(sum), RUNBOOKS.detectorThrottles),
-      newAlarm('DetectorEventsDroppedAlarm', m.detector.metric('AsyncEventsDropped', sum), RUNBOOKS.eventsDropped),
-      newAlarm(
-        'DetectorFailureDestinationAlarm',
-        m.detector.metric('DestinationDeliveryFailures', sum),
-        RUNBOOKS.destinationFailures,
-      ),
+    ];
+    if (!central) {
+      // Asynchronous invocations only: in central mode the event source mapping invokes synchronously, so Lambda
+      // never drops an async event nor writes an async failure record, and these metrics stay empty.
+      alarms.push(
+        newAlarm('DetectorEventsDroppedAlarm', m.detector.metric('AsyncEventsDropped', sum), RUNBOOKS.eventsDropped),
+        newAlarm(
+          'DetectorFailureDestinationAlarm',
+          m.detector.metric('DestinationDeliveryFailures', sum),
+          RUNBOOKS.destinationFailures,
+        ),
+      );
+    }
+    alarms.push(
       newAlarm(
         'DetectorFailureBucketAlarm',
         new cloudwatch.Metric({
@@ -152,21 +162,28 @@ export class SafetyNet extends Construct {
           dimensionsMap: { BucketName: this.failureBucket.bucketName, FilterId: FAILURE_BUCKET_METRICS_ID },
           ...sum,
         }),
-        RUNBOOKS.failureBucket,
+        central ? RUNBOOKS.centralFailureBucket : RUNBOOKS.failureBucket,
       ),
       newQueueAlarm('DetectorFailureQueueAlarm', this.failureQueue, RUNBOOKS.failureQueue),
-      // Losses before our code runs: CloudWatch Logs could not invoke the detector (it then pauses delivery and
-      // skips events). One query over every filter and the account policy of this name, however many groups.
-      ...(['DeliveryErrors', 'DeliveryThrottling'] as const).map((metricName) =>
-        newAlarm(
-          `Logs${metricName}Alarm`,
-          new cloudwatch.MathExpression({
-            expression: logsDeliveryQuery(metricName, m.filterNames),
-            period: ALARM_PERIOD,
-            label: `${metricName} of the ${SUBSCRIPTION_FILTER_NAME} subscriptions`,
-          }),
-          RUNBOOKS[metricName === 'DeliveryErrors' ? 'logsDeliveryErrors' : 'logsDeliveryThrottling'],
-        )),
+    );
+    if (!central) {
+      // Losses before our code runs: CloudWatch Logs could not invoke the detector. One query over every filter and
+      // the account policy of this name, however many groups. (Central mode: these metrics are published in the
+      // member accounts, which alarm there: MemberSubscriptionStack.)
+      alarms.push(
+        ...(['DeliveryErrors', 'DeliveryThrottling'] as const).map((metricName) =>
+          newAlarm(
+            `Logs${metricName}Alarm`,
+            new cloudwatch.MathExpression({
+              expression: logsDeliveryQuery(metricName, m.filterNames),
+              period: ALARM_PERIOD,
+              label: `${metricName} of the ${SUBSCRIPTION_FILTER_NAME} subscriptions`,
+            }),
+            RUNBOOKS[metricName === 'DeliveryErrors' ? 'logsDeliveryErrors' : 'logsDeliveryThrottling'],
+          )),
+      );
+    }
+    alarms.push(
       newAlarm(
         'AlertTopicNotificationsFailedAlarm',
         m.alertTopic.metricNumberOfNotificationsFailed(sum),
@@ -186,15 +203,13 @@ export class SafetyNet extends Construct {
         }),
         RUNBOOKS.alertMemoryUnavailable,
       ),
-    ];
-    if (m.central) {
+    );
+    if (m.centralStream) {
       alarms.push(
         wireAlarm(
           new cloudwatch.Alarm(this, 'CentralIteratorAgeAlarm', {
             metric: m.detector.metric('IteratorAge', { period: ALARM_PERIOD, statistic: 'Maximum' }),
-            alarmDescription:
-              'The FtpBounceWatch detector is more than 10 minutes behind the central stream: alerts are late. Check '
-              + 'detector errors, throttles and duration.',
+            alarmDescription: RUNBOOKS.centralIteratorAge,
             threshold: CENTRAL_ITERATOR_AGE_ALARM.toMilliseconds(),
             comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             evaluationPeriods: 1,
@@ -211,8 +226,14 @@ export class SafetyNet extends Construct {
             period: ALARM_PERIOD,
             statistic: 'Sum',
           }),
-          'The FtpBounceWatch detector reported a central stream record as failed: Lambda retries it, then describes '
-          + 'it in the failure queue. Check the detector log group.',
+          RUNBOOKS.centralRecordFailures,
+        ),
+        // The stream's intake: writes CloudWatch Logs could not put (throttled). It retries them for up to 24 hours;
+        // a sustained throttle means the stream needs more shards.
+        newAlarm(
+          'CentralStreamWritesThrottledAlarm',
+          m.centralStream.metricWriteProvisionedThroughputExceeded(sum),
+          RUNBOOKS.centralWritesThrottled,
         ),
       );
     }

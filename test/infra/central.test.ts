@@ -16,9 +16,10 @@ describe('central stack', () => {
     ({ template } = synth({ mode: 'central', organizationId: ORG, alertEmails: 'ops@example.com' }));
   });
 
-  it('takes the organisation\'s logs from an encrypted on-demand stream, not from subscriptions in this account', () => {
+  it('takes the organisation\'s logs from an encrypted one-shard stream, not from subscriptions in this account', () => {
     template.hasResourceProperties('AWS::Kinesis::Stream', {
-      StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+      StreamModeDetails: { StreamMode: 'PROVISIONED' },
+      ShardCount: 1,
       StreamEncryption: { EncryptionType: 'KMS' },
     });
     template.resourceCountIs('AWS::Logs::SubscriptionFilter', 0);
@@ -74,9 +75,14 @@ describe('central stack', () => {
     });
   });
 
-  it('alarms on iterator age and on failed records, besides the usual alarms', () => {
+  it('alarms on iterator age, failed records and the stream\'s throttled intake, besides the usual alarms', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'IteratorAge', Statistic: 'Maximum' });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'KinesisRecordFailures' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Kinesis',
+      MetricName: 'WriteProvisionedThroughputExceeded',
+      Dimensions: [{ Name: 'StreamName', Value: { Ref: Match.anyValue() } }],
+    });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors' });
     template.resourceCountIs('AWS::SNS::Topic', 2);
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
