@@ -358,6 +358,9 @@ export class FtpBounceWatch extends Construct {
       ...(this.delivery.slackForwarder && { slackForwarder: this.delivery.slackForwarder }),
       ...(this.delivery.slackForwarderFailureQueue && { slackForwarderFailureQueue: this.delivery.slackForwarderFailureQueue }),
     });
+    if (props.organizationId !== undefined) {
+      this.safetyNet.forwardMemberAlarms(props.organizationId, this.delivery.operatorTopic, this.delivery.key);
+    }
     if (props.chatbot) this.chatbotChannel = this.delivery.addChatbot(props.chatbot, alarms);
 
     this.key = this.delivery.key;

@@ -81,4 +81,8 @@ export const RUNBOOKS = {
     'CloudWatch Logs of the member accounts was throttled writing into the central stream (its shards are full). It '
     + 'retries for up to 24 hours, so alerts are late, not lost, unless the throttling lasts. Add shards '
     + '(-c centralStreamShards=N, then deploy) or find the account flooding the stream (the alerts name it).',
+  memberDeliveryErrors:
+    'CloudWatch Logs of that member account could not deliver refusals to the central destination; AccessDenied and '
+    + 'ResourceNotFound are not retried, so those refusals are lost. Check the member stack (its SubscriptionRole and '
+    + 'account policy) and the central destination, then backfill that account with ftp-bounce-watch scan --log-group.',
 } as const;

@@ -68,11 +68,14 @@ export class CentralIntake extends Construct {
 
     this.destinationRole = new iam.Role(this, 'DestinationRole', {
       description: 'FtpBounceWatch: lets CloudWatch Logs of the organisation write into the central stream',
+      // The CloudWatch Logs guide's form: aws:SourceArn, CloudWatch Logs of the sending accounts and of this one (the
+      // destination's creation test-writes on this account's behalf). No document says the service sets
+      // aws:SourceOrgID, and a missing key would make the creation test fail. The accounts of an organisation that
+      // grows are not known here, so any account of this Region matches; who may send is decided by the destination
+      // policy (aws:PrincipalOrgID), and only this account can attach this role to a destination (iam:PassRole).
+      // docs/operations.md, "The destination role".
       assumedBy: new iam.ServicePrincipal('logs.amazonaws.com', {
-        conditions: {
-          StringEquals: { 'aws:SourceOrgID': props.organizationId },
-          ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:logs:${stack.region}:*:*` },
-        },
+        conditions: { StringLike: { 'aws:SourceArn': [`arn:${stack.partition}:logs:${stack.region}:*:*`] } },
       }),
     });
     const writeGrant = this.destinationRole.addToPrincipalPolicy(

@@ -4,17 +4,22 @@
  */
 import {
   Duration,
+  Stack,
   Validations,
   aws_cloudwatch as cloudwatch,
+  aws_events as events,
+  aws_events_targets as eventsTargets,
+  aws_iam as iam,
   type aws_kinesis as kinesis,
+  type aws_kms as kms,
   type aws_lambda as lambda,
   aws_s3 as s3,
-  type aws_sns as sns,
+  aws_sns as sns,
   type aws_sqs as sqs,
   type RemovalPolicy,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ACCOUNT_POLICY_NAME, SUBSCRIPTION_FILTER_NAME } from '../filter-pattern';
+import { ACCOUNT_POLICY_NAME, MEMBER_DELIVERY_ALARM_NAME, SUBSCRIPTION_FILTER_NAME } from '../filter-pattern';
 import { RUNBOOKS } from '../runbooks';
 import { SWEEP_PERIOD } from './alert-memory';
 import { ALARM_PERIOD, METRICS_NAMESPACE, newFailureQueue, SERVICE_NAME, wireAlarm } from './common';
@@ -245,6 +250,58 @@ export class SafetyNet extends Construct {
     }
     this.alarmList.push(...alarms);
     return alarms;
+  }
+
+  /**
+   * Central mode: the member accounts' delivery-errors alarms (published there, where CloudWatch Logs sends from)
+   * reach this account's default event bus; this rule hands their state changes to the operator topic. The bus
+   * admits the organisation's accounts only (aws:PrincipalOrgID, as on the destination).
+   */
+  public forwardMemberAlarms(organizationId: string, operatorTopic: sns.ITopic, key: kms.IKey): events.Rule {
+    const stack = Stack.of(this);
+    const defaultBus = `arn:${stack.partition}:events:${stack.region}:${stack.account}:event-bus/default`;
+    new events.CfnEventBusPolicy(this, 'MembersMayForwardAlarms', {
+      statementId: 'ftp-bounce-watch-member-alarms',
+      statement: {
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 'events:PutEvents',
+        Resource: defaultBus,
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': organizationId } },
+      },
+    });
+    // Named, so that the key policy can name the rule without referring to it (the rule refers to the topic, the
+    // topic to the key: a reference back would be a cycle). One central stack per account and Region.
+    const ruleName = 'ftp-bounce-watch-member-delivery-alarms';
+    const rule = new events.Rule(this, 'MemberDeliveryAlarms', {
+      ruleName,
+      description: 'ftp-bounce-watch: member accounts\' delivery-errors alarms, to the operator topic',
+      eventPattern: {
+        source: ['aws.cloudwatch'],
+        detailType: ['CloudWatch Alarm State Change'],
+        detail: { alarmName: [MEMBER_DELIVERY_ALARM_NAME] },
+      },
+    });
+    rule.addTarget(new eventsTargets.SnsTopic(operatorTopic, {
+      // What EventBridge could not publish (after its retries) is kept with the undelivered emails.
+      deadLetterQueue: this.failureQueue,
+      message: events.RuleTargetInput.fromText(
+        `ftp-bounce-watch member ${events.EventField.account} ${events.EventField.region}: CloudWatch Logs delivery `
+        + `errors alarm is ${events.EventField.fromPath('$.detail.state.value')} `
+        + `(${events.EventField.fromPath('$.detail.state.reason')}). ${RUNBOOKS.memberDeliveryErrors}`,
+      ),
+    }));
+    // EventBridge publishes to the encrypted topic as the service: it needs the key, for this rule only.
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowTheMemberAlarmRuleToPublishToEncryptedTopics',
+      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: ['*'],
+      conditions: {
+        ArnEquals: { 'aws:SourceArn': `arn:${stack.partition}:events:${stack.region}:${stack.account}:rule/${ruleName}` },
+      },
+    }));
+    return rule;
   }
 
   /** No sweep ran for three periods: the schedule is disabled or broken, or every run was throttled or dropped. */

@@ -44,7 +44,9 @@ describe('central stack', () => {
       AssumeRolePolicyDocument: {
         Statement: [Match.objectLike({
           Principal: { Service: 'logs.amazonaws.com' },
-          Condition: Match.objectLike({ StringEquals: { 'aws:SourceOrgID': ORG } }),
+          // As the CloudWatch Logs guide writes it: aws:SourceArn only (no aws:SourceOrgID, which no document says
+          // the service sets), CloudWatch Logs of this Region.
+          Condition: { StringLike: { 'aws:SourceArn': [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':*:*']] }] } },
         })],
       },
     });
@@ -102,15 +104,19 @@ describe('member stack', () => {
     const template = Template.fromStack(built.stack);
     const props = onlyResource(template, 'AWS::Logs::AccountPolicy').resource.Properties as Record<string, unknown>;
     expect(props).toMatchObject({ PolicyName: ACCOUNT_POLICY_NAME, PolicyType: 'SUBSCRIPTION_FILTER_POLICY', Scope: 'ALL' });
+    const roleId = Object.keys(template.findResources('AWS::IAM::Role', {
+      Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'logs.amazonaws.com' } })] } },
+    }));
+    expect(roleId).toHaveLength(1);
     expect(JSON.parse(flatten(props.PolicyDocument))).toEqual({
       DestinationArn: `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${CentralAccountId}:destination:${CENTRAL_DESTINATION_NAME}`,
+      RoleArn: `\${${roleId[0] as string}.Arn}`,
       FilterPattern: DEFAULT_FILTER_PATTERN,
       Distribution: 'Random',
     });
     template.hasParameter('CentralAccountId', { Default: '111111111111', AllowedPattern: '^\\d{12}$' });
     expect(Object.keys(template.toJSON().Parameters ?? {})).toEqual(['CentralAccountId', 'ExcludedLogGroups']);
     expect(template.toJSON().Rules).toBeUndefined();
-    template.resourceCountIs('AWS::IAM::Role', 0);
   });
 });
 

@@ -3,9 +3,10 @@
  * central failures kept whole, central alarms that can fire.
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { buildApp } from '../../infra/app';
+import { buildAnyApp, buildApp } from '../../infra/app';
+import { MEMBER_DELIVERY_ALARM_NAME } from '../../infra/filter-pattern';
 import { SUBSCRIPTION_WAVE_WIDTH } from '../../infra/constructs/log-intake';
-import { detectorId, propertiesOf, synth } from './helpers';
+import { detectorId, flatten, propertiesOf, synth } from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -141,5 +142,74 @@ describe('subscription filters, created in bounded waves', () => {
       .map((s) => [(s as { DependsOn?: string[] }).DependsOn ?? []].flat().filter((d) => stackIds.has(d)));
     expect(after.filter((d) => d.length === 0)).toHaveLength(1);
     expect(after.every((d) => d.length <= 1)).toBe(true);
+  });
+});
+
+describe('member stack: the role CloudWatch Logs needs for an organisation\'s destination, and its health signal', () => {
+  let template: Template;
+  let json: { Resources: Record<string, { Type: string; Condition?: string; Properties: Record<string, unknown> }> };
+  beforeAll(() => {
+    const built = buildAnyApp({ context: { mode: 'member', centralAccount: '111111111111' } });
+    template = Template.fromStack(built.stack);
+    json = template.toJSON() as typeof json;
+  });
+  const ofType = (type: string): Array<[string, { Condition?: string; Properties: Record<string, unknown> }]> =>
+    Object.entries(json.Resources).filter(([, r]) => r.Type === type);
+
+  it('creates a role CloudWatch Logs assumes, trusted and allowed as the guide documents, named per stack instance', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'logs.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      },
+      Policies: [Match.objectLike({
+        PolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Action: 'logs:PutLogEvents' })] }),
+      })],
+    });
+    // IAM is global: a fixed name would collide between the StackSet's instances in two Regions.
+    for (const [, role] of ofType('AWS::IAM::Role')) expect(role.Properties.RoleName).toBeUndefined();
+  });
+
+  it('gives the account policy that role as RoleArn, and outputs it for the per-group fallback', () => {
+    const roleIds = ofType('AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties).includes('logs.amazonaws.com'));
+    expect(roleIds).toHaveLength(1);
+    const roleId = roleIds[0]?.[0] as string;
+    const policy = ofType('AWS::Logs::AccountPolicy')[0]?.[1];
+    if (!policy) throw new Error('no account policy');
+    expect(JSON.parse(flatten(policy.Properties.PolicyDocument)).RoleArn).toBe(`\${${roleId}.Arn}`);
+    template.hasOutput('SubscriptionRoleArn', { Value: { 'Fn::GetAtt': [roleId, 'Arn'] } });
+  });
+
+  it('alarms on its delivery errors and forwards the alarm\'s state changes to the central event bus', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', Match.objectLike({
+      AlarmName: MEMBER_DELIVERY_ALARM_NAME,
+      Metrics: [Match.objectLike({ Expression: Match.stringLikeRegexp('SUM\\(DeliveryErrors\\) FROM "AWS/Logs"') })],
+    }));
+    const rule = ofType('AWS::Events::Rule')[0]?.[1];
+    if (!rule) throw new Error('no rule');
+    expect(rule.Properties.EventPattern).toMatchObject({ detail: { alarmName: [MEMBER_DELIVERY_ALARM_NAME] } });
+    const [target] = rule.Properties.Targets as Array<Record<string, unknown>>;
+    expect(flatten(target?.Arn)).toBe('arn:${AWS::Partition}:events:${AWS::Region}:${CentralAccountId}:event-bus/default');
+    expect(target?.RoleArn).toBeDefined();
+  });
+
+  it('creates none of it in the central account itself', () => {
+    for (const type of ['AWS::IAM::Role', 'AWS::CloudWatch::Alarm', 'AWS::Events::Rule', 'AWS::Logs::AccountPolicy']) {
+      for (const [, resource] of ofType(type)) expect(resource.Condition).toBe('InMemberAccount');
+    }
+  });
+});
+
+describe('central stack: the members\' health signal', () => {
+  it('admits the organisation to its default event bus and sends the members\' delivery alarms to the operator topic', () => {
+    const { template } = synth({ mode: 'central', organizationId: ORG, alertEmails: 'ops@example.com' });
+    template.hasResourceProperties('AWS::Events::EventBusPolicy', {
+      Statement: Match.objectLike({ Action: 'events:PutEvents', Condition: { StringEquals: { 'aws:PrincipalOrgID': ORG } } }),
+    });
+    const operatorTopic = Object.entries(template.findResources('AWS::SNS::Topic'))
+      .find(([, t]) => (t as { Properties: { DisplayName: string } }).Properties.DisplayName.endsWith('operations'))?.[0];
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { detail: { alarmName: [MEMBER_DELIVERY_ALARM_NAME] } },
+      Targets: [Match.objectLike({ Arn: { Ref: operatorTopic } })],
+    });
   });
 });
