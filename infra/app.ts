@@ -65,6 +65,7 @@ export function buildApp(options: BuildAppOptions = {}): BuiltApp {
       logGroups: config.logGroups,
       accountWide: config.accountWide,
       ...(config.organizationId !== undefined && { organizationId: config.organizationId }),
+      ...(config.centralStreamShards !== undefined && { centralStreamShards: config.centralStreamShards }),
       filterPattern: config.filterPattern,
       alertEmails: config.alertEmails,
       ...(config.emailMinSeverity && { emailMinSeverity: config.emailMinSeverity }),

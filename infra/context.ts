@@ -24,6 +24,7 @@
  * (operatorEmails, alertEmails or Chatbot) are required; Chatbot only in the `aws` partition.
  *   mode                    single (default) | central | member (docs/design.md section 9)
  *   organizationId          mode=central: the organisation admitted to the destination (o-...)
+ *   centralStreamShards     mode=central: the stream's provisioned shards, 1..100 (default 1)
  *   centralAccount          mode=member: the central account (12 digits), the StackSet parameter's default
  *   memberExcludedLogGroups mode=member: log group names the account policy leaves out, comma-separated (default
  *                           none; the StackSet parameter ExcludedLogGroups adds more at deploy time)
@@ -75,6 +76,7 @@ export const CONTEXT_KEYS = [
   'internalNetworks',
   'mode',
   'organizationId',
+  'centralStreamShards',
   'centralAccount',
   'memberExcludedLogGroups',
 ] as const;
@@ -104,6 +106,8 @@ export interface AppConfig {
   readonly mode?: DeploymentMode;
   /** mode=central only. */
   readonly organizationId?: string;
+  /** mode=central only: the stream's provisioned shards (undefined: 1). */
+  readonly centralStreamShards?: number;
   /** mode=member only (optional: the StackSet may pass the parameter instead). */
   readonly centralAccount?: string;
   /** mode=member only: log group names every member's account policy leaves out. */
@@ -177,6 +181,13 @@ export function parseContext(
     problem('organizationId', `expected an AWS Organizations ID like o-a1b2c3d4e5, got ${show(organizationId)}`);
   }
   if (organizationId !== undefined && mode !== 'central') problem('organizationId', 'is only used with mode=central');
+  let centralStreamShards: number | undefined;
+  if (context.centralStreamShards !== undefined) {
+    const parsed = parseWholeNumber(context.centralStreamShards, { min: 1, max: 100 });
+    if ('problem' in parsed) problem('centralStreamShards', parsed.problem);
+    else centralStreamShards = parsed.value;
+    if (mode !== 'central') problem('centralStreamShards', 'is only used with mode=central');
+  }
   if (centralAccount !== undefined && !/^\d{12}$/.test(centralAccount)) {
     problem('centralAccount', `expected a 12-digit account ID, got ${show(centralAccount)}`);
   }
@@ -298,6 +309,7 @@ export function parseContext(
     ...(internalNetworks.length > 0 && { internalNetworks }),
     ...(mode !== 'single' && { mode }),
     ...(organizationId !== undefined && { organizationId }),
+    ...(centralStreamShards !== undefined && { centralStreamShards }),
     ...(centralAccount !== undefined && { centralAccount }),
     ...(memberExcludedLogGroups !== undefined && { memberExcludedLogGroups }),
   };

@@ -40,3 +40,9 @@ export const ACCOUNT_POLICY_NAME = 'ftp-bounce-watch';
  * build its ARN from the central account and their own Region.
  */
 export const CENTRAL_DESTINATION_NAME = 'ftp-bounce-watch';
+
+/**
+ * The member stack's alarm on its account policy's delivery errors; the central stack's rule forwards state changes
+ * of alarms by this name, from any account of the organisation, to its operator topic. One per account and Region.
+ */
+export const MEMBER_DELIVERY_ALARM_NAME = 'ftp-bounce-watch-member-delivery-errors';

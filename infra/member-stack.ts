@@ -1,24 +1,35 @@
 /**
  * The member accounts' stack (docs/design.md section 9), deployed to the organisation as a service-managed StackSet: one
  * account-level subscription filter policy sending every log group's refusals (the keyword filter) to the central
- * account's CloudWatch Logs destination in the same Region. Cross-account delivery to a destination needs no role
- * in the member account (the destination's policy admits the organisation; its own role writes to the stream).
+ * account's CloudWatch Logs destination in the same Region, with the role CloudWatch Logs assumes in this account
+ * (required because the destination admits an organisation); and an alarm on the policy's delivery errors, whose
+ * state changes go to the central account's event bus and from there to its operator topic.
  * No assets and no bootstrap check, so the synthesised template deploys as it is to accounts never bootstrapped.
  */
 import {
   Aws,
   CfnCondition,
+  CfnOutput,
   CfnParameter,
+  type CfnResource,
   DefaultStackSynthesizer,
   Fn,
   Stack,
   type StackProps,
   Validations,
   aws_cloudformation as cloudformation,
+  aws_cloudwatch as cloudwatch,
+  aws_events as events,
+  aws_iam as iam,
   aws_logs as logs,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { ACCOUNT_POLICY_NAME, CENTRAL_DESTINATION_NAME, DEFAULT_FILTER_PATTERN } from './filter-pattern';
+import {
+  ACCOUNT_POLICY_NAME,
+  CENTRAL_DESTINATION_NAME,
+  DEFAULT_FILTER_PATTERN,
+  MEMBER_DELIVERY_ALARM_NAME,
+} from './filter-pattern';
 import {
   EXCLUDED_LOG_GROUPS_PARAMETER_MAX_LENGTH,
   excludedLogGroupsCriteria,
@@ -56,6 +67,16 @@ export class MemberSubscriptionStack extends Stack {
   /** Created in every account but the central one (see `inMemberAccount`). */
   public readonly accountPolicy: logs.CfnAccountPolicy;
   public readonly centralAccountId: CfnParameter;
+  /**
+   * The role CloudWatch Logs assumes in this account to send to the organisation's destination (its ARN is the
+   * policy's `RoleArn`, and the one to give `aws logs put-subscription-filter --role-arn`). Its name is generated
+   * per stack instance, so the instances of one StackSet in several Regions never collide (IAM is global).
+   */
+  public readonly subscriptionRole: iam.CfnRole;
+  /** CloudWatch Logs could not deliver this account's refusals (AccessDenied is not retried): the central operators hear it. */
+  public readonly deliveryErrorsAlarm: cloudwatch.CfnAlarm;
+  /** Forwards the alarm's state changes to the central account's default event bus. */
+  public readonly forwardToCentral: events.CfnRule;
   /** Log groups to leave out, comma-separated, added at deploy time to `excludedLogGroups`. */
   public readonly excludedLogGroups: CfnParameter;
   /**
@@ -109,12 +130,45 @@ export class MemberSubscriptionStack extends Stack {
       Fn.join('", "', Fn.split(',', this.excludedLogGroups.valueAsString)),
       '"]',
     ]);
+    // A destination that admits an organisation needs, in the sending account, a role CloudWatch Logs can assume to
+    // check the sender's right ("Role ARN is required when creating subscription filter against destination with
+    // Organization access policy"). Trust and permission as the CloudWatch Logs guide gives them
+    // (docs/operations.md, "The member role").
+    this.subscriptionRole = new iam.CfnRole(this, 'SubscriptionRole', {
+      description: 'ftp-bounce-watch: CloudWatch Logs sends this account\'s refusals to the organisation destination',
+      assumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'logs.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      },
+      policies: [
+        {
+          policyName: 'PutLogEventsToTheDestination',
+          policyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: 'logs:PutLogEvents',
+                Resource: `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*`,
+              },
+            ],
+          },
+        },
+      ],
+    });
+    Validations.of(this.subscriptionRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]`,
+      reason:
+        'The account policy covers every log group of the account (and log groups created later), so CloudWatch Logs '
+        + 'must be able to put the events of any of them: logs:PutLogEvents only, this account and Region only.',
+    });
     this.accountPolicy = new logs.CfnAccountPolicy(this, 'AccountPolicy', {
       policyName: ACCOUNT_POLICY_NAME,
       policyType: 'SUBSCRIPTION_FILTER_POLICY',
       scope: 'ALL',
       policyDocument: this.toJsonString({
         DestinationArn: destinationArn,
+        RoleArn: this.subscriptionRole.attrArn,
         FilterPattern: props.filterPattern ?? DEFAULT_FILTER_PATTERN,
         Distribution: 'Random',
       }),
@@ -126,6 +180,66 @@ export class MemberSubscriptionStack extends Stack {
       reason: 'Both branches are reachable: ExcludedLogGroups and the account ID are independent of each other (cfn-lint '
         + 'itself finds nothing; the synth-time check conflates the two conditions)',
     });
+    // Delivery errors are published here, in the sending account, not in the central one. AccessDenied (the role or
+    // the destination policy broken) is never retried: the events are lost, so the central operators must hear it.
+    // Throttling is retried for up to 24 hours, and the central stream's own write-throttling alarm sees it.
+    this.deliveryErrorsAlarm = new cloudwatch.CfnAlarm(this, 'DeliveryErrorsAlarm', {
+      alarmName: MEMBER_DELIVERY_ALARM_NAME,
+      alarmDescription:
+        'CloudWatch Logs could not deliver this account\'s proftpd refusals to the central ftp-bounce-watch destination '
+        + '(AccessDenied or ResourceNotFound are not retried: those refusals are lost). Check the member stack\'s '
+        + 'SubscriptionRole, the central destination and its policy; backfill with ftp-bounce-watch scan --log-group.',
+      metrics: [
+        {
+          id: 'errors',
+          expression: `SELECT SUM(DeliveryErrors) FROM "AWS/Logs" WHERE FilterName = '${ACCOUNT_POLICY_NAME}'`,
+          period: 300,
+          returnData: true,
+        },
+      ],
+      comparisonOperator: 'GreaterThanThreshold',
+      threshold: 0,
+      evaluationPeriods: 1,
+      treatMissingData: 'notBreaching',
+    });
+    const centralBus = Fn.join('', [
+      `arn:${this.partition}:events:${this.region}:`,
+      this.centralAccountId.valueAsString,
+      ':event-bus/default',
+    ]);
+    const forwardRole = new iam.CfnRole(this, 'ForwardToCentralRole', {
+      description: 'ftp-bounce-watch: EventBridge forwards the delivery alarm to the central account',
+      assumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      },
+      policies: [
+        {
+          policyName: 'PutEventsOnTheCentralBus',
+          policyDocument: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: centralBus }],
+          },
+        },
+      ],
+    });
+    this.forwardToCentral = new events.CfnRule(this, 'ForwardDeliveryAlarmToCentral', {
+      description: 'ftp-bounce-watch: the delivery-errors alarm of this account, to the central operators',
+      eventPattern: {
+        'source': ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        'detail': { alarmName: [MEMBER_DELIVERY_ALARM_NAME] },
+      },
+      targets: [{ id: 'CentralEventBus', arn: centralBus, roleArn: forwardRole.attrArn }],
+    });
+    const memberOnly: CfnResource[] = [this.subscriptionRole, this.deliveryErrorsAlarm, forwardRole, this.forwardToCentral];
+    for (const resource of memberOnly) resource.cfnOptions.condition = this.inMemberAccount;
+    new CfnOutput(this, 'SubscriptionRoleArn', {
+      value: this.subscriptionRole.attrArn,
+      description: 'The role to pass as --role-arn to aws logs put-subscription-filter for the central destination',
+      condition: this.inMemberAccount,
+    });
+
     // A stack must keep at least one resource when its conditions leave out the rest (the central account): a
     // no-op wait handle, which costs nothing and needs no permission.
     new cloudformation.CfnWaitConditionHandle(this, 'Placeholder');

@@ -29,10 +29,11 @@ export const RUNBOOKS = {
     + 'kept the notification in the failure queue. Read the message (it holds the alert), check the subscriptions '
     + 'with `ftp-bounce-watch status`, fix them, then redrive or delete the messages.',
   logsDeliveryErrors:
-    'CloudWatch Logs could not invoke the detector for a subscription filter or the account policy named '
-    + 'ftp-bounce-watch (ftp-bounce-watch-shard-N beyond 100 log groups). It then pauses delivery for that log group for up to 10 minutes and skips the events: '
-    + 'refusals of that time are not analysed and nothing else keeps them. Check the detector exists and its '
-    + 'resource policy allows logs.amazonaws.com; then backfill with `ftp-bounce-watch scan --log-group NAME --since 1h`.',
+    'CloudWatch Logs could not deliver to the detector for a subscription filter or the account policy named '
+    + 'ftp-bounce-watch (ftp-bounce-watch-shard-N beyond 100 log groups). A retryable error is retried for up to 24 '
+    + 'hours; a non-retryable one (AccessDenied, ResourceNotFound: the detector or its permission gone) is not, and '
+    + 'those events are lost: nothing else keeps them. Check the detector exists and its resource policy allows '
+    + 'logs.amazonaws.com; then backfill with `ftp-bounce-watch scan --log-group NAME --since 1h`.',
   logsDeliveryThrottling:
     'CloudWatch Logs was throttled invoking the detector (Lambda concurrency exhausted) and may skip events after '
     + 'its retries. Raise the account concurrency limit or reserve concurrency for the detector, then backfill the '
@@ -51,9 +52,9 @@ export const RUNBOOKS = {
     + 'in 5 minutes. Check the sweep log group for the ERROR line ("error" field): an SNS failure, a DynamoDB error, '
     + 'or DeadlineExceededError when a call hung.',
   sweepThrottles:
-    'The FtpBounceWatch incident sweep was throttled: its one reserved slot was busy (a run took longer than 5 '
-    + 'minutes) or the account is out of concurrency. Its work stays due in the incident table. Check the sweep\'s '
-    + 'duration in its log group, and the account concurrency limit.',
+    'The FtpBounceWatch incident sweep was throttled: the account is out of Lambda concurrency. Its work stays due in '
+    + 'the incident table and the next run takes it. Check the account concurrency (ConcurrentExecutions) and what '
+    + 'uses it; raise the quota if needed.',
   sweepMissedRuns:
     'The FtpBounceWatch incident sweep has not run for 15 minutes: window updates and digests are not being sent '
     + '(first alerts and escalations still are: the detector sends them). Check that the EventBridge rule '
@@ -65,4 +66,23 @@ export const RUNBOOKS = {
   forwarderQueue:
     'Alerts that could not be posted to Slack are waiting in the forwarder failure queue (each message holds the '
     + 'alert). Fix the webhook (see the forwarder log group), then redrive the queue to the forwarder or delete.',
+  centralFailureBucket:
+    'Central stream records the detector could not process were kept whole in the failure bucket: under kinesis/ a '
+    + 'record the detector found malformed (written at once, never retried), under aws/lambda/ a batch Lambda gave '
+    + 'up on after its retries (the records\' data with the invocation record). Read the detector log group for the '
+    + 'cause, fix it, then put the records back into the stream (docs/operations.md, "Replaying central failures").',
+  centralIteratorAge:
+    'The FtpBounceWatch detector is more than 10 minutes behind the central stream: alerts are late, and records '
+    + 'older than 6 hours go to the failure bucket unprocessed. Check detector errors, throttles and duration.',
+  centralRecordFailures:
+    'The FtpBounceWatch detector reported central stream records as failed: Lambda retries them (bisecting the '
+    + 'batch), then keeps them whole in the failure bucket (aws/lambda/). Check the detector log group for the error.',
+  centralWritesThrottled:
+    'CloudWatch Logs of the member accounts was throttled writing into the central stream (its shards are full). It '
+    + 'retries for up to 24 hours, so alerts are late, not lost, unless the throttling lasts. Add shards '
+    + '(-c centralStreamShards=N, then deploy) or find the account flooding the stream (the alerts name it).',
+  memberDeliveryErrors:
+    'CloudWatch Logs of that member account could not deliver refusals to the central destination; AccessDenied and '
+    + 'ResourceNotFound are not retried, so those refusals are lost. Check the member stack (its SubscriptionRole and '
+    + 'account policy) and the central destination, then backfill that account with ftp-bounce-watch scan --log-group.',
 } as const;

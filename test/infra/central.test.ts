@@ -1,7 +1,7 @@
 /** Central mode (`mode=central`) and the member stack (`mode=member`), by shape (docs/design.md section 9). */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildAnyApp, buildApp } from '../../infra/app';
-import { CENTRAL_BATCH_SIZE, CENTRAL_RETRY_ATTEMPTS } from '../../infra/central-intake';
+import { CENTRAL_BATCH_SIZE, CENTRAL_RETRY_ATTEMPTS } from '../../infra/constructs/central-intake';
 import { ACCOUNT_POLICY_NAME, CENTRAL_DESTINATION_NAME, DEFAULT_FILTER_PATTERN } from '../../infra/filter-pattern';
 import { MemberStackPropsError, MemberSubscriptionStack } from '../../infra/member-stack';
 import { detectorId, flatten, newTestApp, onlyResource, synth } from './helpers';
@@ -16,9 +16,10 @@ describe('central stack', () => {
     ({ template } = synth({ mode: 'central', organizationId: ORG, alertEmails: 'ops@example.com' }));
   });
 
-  it('takes the organisation\'s logs from an encrypted on-demand stream, not from subscriptions in this account', () => {
+  it('takes the organisation\'s logs from an encrypted one-shard stream, not from subscriptions in this account', () => {
     template.hasResourceProperties('AWS::Kinesis::Stream', {
-      StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+      StreamModeDetails: { StreamMode: 'PROVISIONED' },
+      ShardCount: 1,
       StreamEncryption: { EncryptionType: 'KMS' },
     });
     template.resourceCountIs('AWS::Logs::SubscriptionFilter', 0);
@@ -43,7 +44,9 @@ describe('central stack', () => {
       AssumeRolePolicyDocument: {
         Statement: [Match.objectLike({
           Principal: { Service: 'logs.amazonaws.com' },
-          Condition: Match.objectLike({ StringEquals: { 'aws:SourceOrgID': ORG } }),
+          // As the CloudWatch Logs guide writes it: aws:SourceArn only (no aws:SourceOrgID, which no document says
+          // the service sets), CloudWatch Logs of this Region.
+          Condition: { StringLike: { 'aws:SourceArn': [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':*:*']] }] } },
         })],
       },
     });
@@ -74,9 +77,14 @@ describe('central stack', () => {
     });
   });
 
-  it('alarms on iterator age and on failed records, besides the usual alarms', () => {
+  it('alarms on iterator age, failed records and the stream\'s throttled intake, besides the usual alarms', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'IteratorAge', Statistic: 'Maximum' });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'KinesisRecordFailures' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Kinesis',
+      MetricName: 'WriteProvisionedThroughputExceeded',
+      Dimensions: [{ Name: 'StreamName', Value: { Ref: Match.anyValue() } }],
+    });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors' });
     template.resourceCountIs('AWS::SNS::Topic', 2);
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
@@ -96,15 +104,19 @@ describe('member stack', () => {
     const template = Template.fromStack(built.stack);
     const props = onlyResource(template, 'AWS::Logs::AccountPolicy').resource.Properties as Record<string, unknown>;
     expect(props).toMatchObject({ PolicyName: ACCOUNT_POLICY_NAME, PolicyType: 'SUBSCRIPTION_FILTER_POLICY', Scope: 'ALL' });
+    const roleId = Object.keys(template.findResources('AWS::IAM::Role', {
+      Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'logs.amazonaws.com' } })] } },
+    }));
+    expect(roleId).toHaveLength(1);
     expect(JSON.parse(flatten(props.PolicyDocument))).toEqual({
       DestinationArn: `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${CentralAccountId}:destination:${CENTRAL_DESTINATION_NAME}`,
+      RoleArn: `\${${roleId[0] as string}.Arn}`,
       FilterPattern: DEFAULT_FILTER_PATTERN,
       Distribution: 'Random',
     });
     template.hasParameter('CentralAccountId', { Default: '111111111111', AllowedPattern: '^\\d{12}$' });
     expect(Object.keys(template.toJSON().Parameters ?? {})).toEqual(['CentralAccountId', 'ExcludedLogGroups']);
     expect(template.toJSON().Rules).toBeUndefined();
-    template.resourceCountIs('AWS::IAM::Role', 0);
   });
 });
 
