@@ -63,6 +63,11 @@ export const RUNBOOKS = {
     'The detector could not use the incident table and published alerts without suppression (fail open): repeats '
     + 'of the same incidents may follow, each marked "alert memory was unavailable". Check the detector log group '
     + '("alert memory unavailable", with the DynamoDB error), the table, its KMS key and the detector\'s role.',
+  outboxCleanupFailures:
+    'Alerts went out but neither their removal from alert memory\'s outbox nor a sent marker could be written: '
+    + 'those alerts may be sent once more, with the same ids, when their claim ends. Check the ERROR lines '
+    + '"published alerts not recorded as sent" in the detector and sweep log groups (they name the ids), and the '
+    + 'incident table, its KMS key and the roles. Nothing is lost.',
   forwarderQueue:
     'Alerts that could not be posted to Slack are waiting in the forwarder failure queue (each message holds the '
     + 'alert). Fix the webhook (see the forwarder log group), then redrive the queue to the forwarder or delete.',

@@ -34,17 +34,25 @@ export const INCIDENT_TABLE_SCHEMA = {
 
 /**
  * The DynamoDB actions each function's code sends (the store adapter's calls, by caller), and nothing else: no
- * Scan, no DeleteItem, no table management. Detector: load (BatchGetItem), the flood guard's counter (GetItem,
- * UpdateItem), conditional saves (PutItem). Sweep: the due index (Query), load and the digests' sent-markers
- * (BatchGetItem), saves (PutItem), marking digests sent (BatchWriteItem).
+ * Scan, no DeleteItem, no table management. Both: load and the sent and digest markers (BatchGetItem), conditional
+ * saves and canary nonces (PutItem), the flood guard's and the send rate's counters (UpdateItem, GetItem), sent
+ * markers for alerts whose clean-up failed (BatchWriteItem). The sweep adds the due index (Query) and the digest
+ * markers (UpdateItem).
  */
 export const DETECTOR_TABLE_ACTIONS = [
   'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
 ] as const;
-export const SWEEP_TABLE_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'] as const;
+export const SWEEP_TABLE_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+] as const;
 export const SWEEP_INDEX_ACTIONS = ['dynamodb:Query'] as const;
 
 /**

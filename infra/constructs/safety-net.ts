@@ -29,6 +29,8 @@ const FAILURE_BUCKET_METRICS_ID = 'FailedInvocations';
 const CENTRAL_ITERATOR_AGE_ALARM = Duration.minutes(10);
 /** The detector's count of batches whose alerts went out unsuppressed because the incident table failed. */
 export const STATE_STORE_UNAVAILABLE_METRIC = 'StateStoreUnavailable';
+/** Counted by alert memory when published alerts could be recorded as sent nowhere (lambda/runtime.ts). */
+export const OUTBOX_CLEANUP_FAILURES_METRIC = 'OutboxCleanupFailures';
 
 /**
  * A CloudWatch Metrics Insights query summing a CloudWatch Logs delivery metric over every subscription of ours:
@@ -207,6 +209,17 @@ export class SafetyNet extends Construct {
           statistic: 'Sum',
         }),
         RUNBOOKS.alertMemoryUnavailable,
+      ),
+      newAlarm(
+        'AlertMemoryCleanupFailedAlarm',
+        new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: OUTBOX_CLEANUP_FAILURES_METRIC,
+          dimensionsMap: { service: SERVICE_NAME },
+          period: ALARM_PERIOD,
+          statistic: 'Sum',
+        }),
+        RUNBOOKS.outboxCleanupFailures,
       ),
     );
     if (m.centralStream) {

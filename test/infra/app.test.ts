@@ -145,7 +145,7 @@ describe('everything: two log groups by name, email, Chatbot and webhook', () =>
   });
 
   it('alarms on detector and sweep errors, throttles, lost events, failure stores, delivery losses and forwarder errors', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 15);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 16);
     const operatorTopic = topicIdByDisplayName(template, 'FTP bounce watch operations');
     const metrics = propertiesOf(template, 'AWS::CloudWatch::Alarm').map((a) => {
       expect(a.AlarmActions).toEqual([{ Ref: operatorTopic }]);
@@ -169,6 +169,7 @@ describe('everything: two log groups by name, email, Chatbot and webhook', () =>
       'AWS/SNS/NumberOfNotificationsFailed',
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
+      'FtpBounceWatch/OutboxCleanupFailures',
       'FtpBounceWatch/StateStoreUnavailable',
       'SELECT SUM(DeliveryErrors) FROM "AWS/Logs" WHERE FilterName = \'ftp-bounce-watch\'',
       'SELECT SUM(DeliveryThrottling) FROM "AWS/Logs" WHERE FilterName = \'ftp-bounce-watch\'',
@@ -288,7 +289,7 @@ describe('email only', () => {
     template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
     template.resourceCountIs('AWS::Lambda::Function', 2);
     template.resourceCountIs('AWS::SQS::Queue', 1);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 13);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 14);
     expect(template.toJSON().Outputs).not.toHaveProperty(STACK_OUTPUT_KEYS.forwarderFunctionName);
   });
 });

@@ -87,7 +87,7 @@ describe('defaults and wiring', () => {
     expect(watch.accountPolicy).toBeUndefined();
     expect(watch.chatbotChannel).toBeUndefined();
     expect(watch.slackForwarder).toBeUndefined();
-    expect(watch.alarms).toHaveLength(13);
+    expect(watch.alarms).toHaveLength(14);
   });
 
   it('accepts a log group construct', () => {
