@@ -66,6 +66,8 @@ export function buildApp(options: BuildAppOptions = {}): BuiltApp {
       accountWide: config.accountWide,
       ...(config.organizationId !== undefined && { organizationId: config.organizationId }),
       ...(config.centralStreamShards !== undefined && { centralStreamShards: config.centralStreamShards }),
+      ...(config.canary === false && { canary: false }),
+      ...(config.canaryIntervalMinutes !== undefined && { canaryInterval: Duration.minutes(config.canaryIntervalMinutes) }),
       filterPattern: config.filterPattern,
       alertEmails: config.alertEmails,
       ...(config.emailMinSeverity && { emailMinSeverity: config.emailMinSeverity }),

@@ -47,3 +47,7 @@ export const LAMBDA_NODE_OPTIONS = '--enable-source-maps';
 
 /** The central mode's detector: the same pipeline behind the Kinesis entry point (docs/design.md section 9). */
 export const KINESIS_DETECTOR_ENTRY = path.join(PROJECT_ROOT, 'lambda', 'kinesis-handler.ts');
+
+/** The canary function's entry file and exported handler (docs/design.md section 10). */
+export const CANARY_ENTRY = path.join(PROJECT_ROOT, 'lambda', 'canary-handler.ts');
+export const CANARY_HANDLER = 'handler';

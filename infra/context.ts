@@ -19,6 +19,8 @@
  *   scanPorts               distinct service ports on one host that make a bounce-scan, 2..1000 (default 10)
  *   scanHosts               distinct hosts that make a bounce-scan, 2..1000 (default 5)
  *   internalNetworks        your own networks (VPC ranges), CIDRs IPv4/IPv6, comma-separated (default none)
+ *   canary                  true | false (default true): the canary through the whole path (design section 10)
+ *   canaryInterval          how often the canary runs, 5m..24h (default 1h)
  *
  * At least one alert destination (alertEmails, Chatbot or the webhook) and one operator destination
  * (operatorEmails, alertEmails or Chatbot) are required; Chatbot only in the `aws` partition.
@@ -74,6 +76,8 @@ export const CONTEXT_KEYS = [
   'scanPorts',
   'scanHosts',
   'internalNetworks',
+  'canary',
+  'canaryInterval',
   'mode',
   'organizationId',
   'centralStreamShards',
@@ -106,6 +110,10 @@ export interface AppConfig {
   readonly mode?: DeploymentMode;
   /** mode=central only. */
   readonly organizationId?: string;
+  /** False: no canary (undefined: the canary runs). */
+  readonly canary?: false;
+  /** The canary's interval in minutes (undefined: 60). */
+  readonly canaryIntervalMinutes?: number;
   /** mode=central only: the stream's provisioned shards (undefined: 1). */
   readonly centralStreamShards?: number;
   /** mode=member only (optional: the StackSet may pass the parameter instead). */
@@ -187,6 +195,16 @@ export function parseContext(
     if ('problem' in parsed) problem('centralStreamShards', parsed.problem);
     else centralStreamShards = parsed.value;
     if (mode !== 'central') problem('centralStreamShards', 'is only used with mode=central');
+  }
+  const canary = readBoolean(context, 'canary', problem);
+  if (canary !== undefined && mode === 'member') problem('canary', 'is set on the central stack (mode=central), not on members');
+  let canaryIntervalMinutes: number | undefined;
+  if (context.canaryInterval !== undefined) {
+    const parsed = parseDurationMinutes(context.canaryInterval, { min: 5, max: 24 * 60 });
+    if ('problem' in parsed) problem('canaryInterval', parsed.problem);
+    else canaryIntervalMinutes = parsed.minutes;
+    if (mode === 'member') problem('canaryInterval', 'is set on the central stack (mode=central), not on members');
+    if (canary === false) problem('canaryInterval', 'remove it with canary=false');
   }
   if (centralAccount !== undefined && !/^\d{12}$/.test(centralAccount)) {
     problem('centralAccount', `expected a 12-digit account ID, got ${show(centralAccount)}`);
@@ -310,6 +328,8 @@ export function parseContext(
     ...(mode !== 'single' && { mode }),
     ...(organizationId !== undefined && { organizationId }),
     ...(centralStreamShards !== undefined && { centralStreamShards }),
+    ...(canary === false && { canary }),
+    ...(canaryIntervalMinutes !== undefined && { canaryIntervalMinutes }),
     ...(centralAccount !== undefined && { centralAccount }),
     ...(memberExcludedLogGroups !== undefined && { memberExcludedLogGroups }),
   };

@@ -27,6 +27,7 @@ import type { Severity } from '../lambda/detector';
 import { InvalidNetworkError, parseNetwork } from '../lambda/detector/networks';
 import { LAMBDA_NODE_OPTIONS } from './bundling-options';
 import { AlertMemory, DETECTOR_TABLE_ACTIONS } from './constructs/alert-memory';
+import { Canary } from './constructs/canary';
 import type { CentralIntake } from './constructs/central-intake';
 import { keepLogicalIdsWithoutParts, METRICS_NAMESPACE, SERVICE_NAME } from './constructs/common';
 import { type ChatbotSlackChannel, chatbotConfigurationName, Delivery } from './constructs/delivery';
@@ -95,6 +96,17 @@ export interface FtpBounceWatchProps {
    * @default 1
    */
   readonly centralStreamShards?: number;
+  /**
+   * The canary (docs/design.md section 10): a proven refusal line written into each watched log group every
+   * `canaryInterval`, recognised by the detector, alarming when it stops coming back.
+   * @default true
+   */
+  readonly canary?: boolean;
+  /**
+   * How often the canary runs; two intervals without its return alarm. 5 minutes to 24 hours.
+   * @default Duration.hours(1)
+   */
+  readonly canaryInterval?: Duration;
   /**
    * The CloudWatch Logs filter pattern choosing which events reach the detector.
    * @default DEFAULT_FILTER_PATTERN (`?"Refused PORT" ?"Refused EPRT"`)
@@ -213,6 +225,8 @@ export class FtpBounceWatchPropsError extends Error {
 }
 
 export class FtpBounceWatch extends Construct {
+  /** The canary (docs/design.md section 10): its function, key, topic and alarms; absent with `canary: false`. */
+  public readonly canary?: Canary;
   /** Log intake: subscription filters, account policy or the central destination and stream. */
   public readonly logIntake: LogIntake;
   /** The detector: function, role, log group. */
@@ -347,8 +361,29 @@ export class FtpBounceWatch extends Construct {
       throw error;
     }
     this.alertMemory.grantTable(this.detection.role, DETECTOR_TABLE_ACTIONS, []);
+    if (props.canary !== false) {
+      this.canary = new Canary(this, 'Canary', {
+        logGroupNames: (props.logGroups ?? []).map(logGroupName),
+        interval: props.canaryInterval ?? Duration.hours(1),
+        key: this.delivery.key,
+        operatorTopic: this.delivery.operatorTopic,
+        detector: this.detection.function,
+        detectorRole: this.detection.role,
+        alertMemory: this.alertMemory,
+        ...(this.logIntake.centralIntake && { centralStream: this.logIntake.centralIntake.stream }),
+        filterPattern,
+        environment: {
+          POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+          LOG_LEVEL: 'INFO',
+          NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
+        },
+        logRetention,
+        removalPolicy,
+      });
+    }
 
-    const alarms = this.safetyNet.watch({
+    const machineryAlarms = this.safetyNet.watch({
       operatorTopic: this.delivery.operatorTopic,
       alertTopic: this.delivery.alertTopic,
       detector: this.detection.function,
@@ -358,6 +393,7 @@ export class FtpBounceWatch extends Construct {
       ...(this.delivery.slackForwarder && { slackForwarder: this.delivery.slackForwarder }),
       ...(this.delivery.slackForwarderFailureQueue && { slackForwarderFailureQueue: this.delivery.slackForwarderFailureQueue }),
     });
+    const alarms = [...machineryAlarms, ...(this.canary?.alarms ?? [])];
     if (props.organizationId !== undefined) {
       this.safetyNet.forwardMemberAlarms(props.organizationId, this.delivery.operatorTopic, this.delivery.key);
     }
@@ -394,6 +430,13 @@ export class FtpBounceWatch extends Construct {
         + 'any key of its own failure bucket: write only, that one bucket.',
     });
   }
+}
+
+/** A watched log group's name, from a name, an ARN or a construct. */
+function logGroupName(source: string | logs.ILogGroup): string {
+  if (typeof source !== 'string') return source.logGroupName;
+  const parsed = parseLogGroup(source);
+  return 'ref' in parsed ? parsed.ref.name : source;
 }
 
 /** AWS Organizations IDs: `o-` and 10 to 32 lowercase letters or digits. */
@@ -437,6 +480,11 @@ function validateProps(props: FtpBounceWatchProps, stack: Stack): string[] {
     }
   }
 
+  if (props.canaryInterval !== undefined) {
+    const minutes = props.canaryInterval.toMinutes({ integral: false });
+    if (!(minutes >= 5 && minutes <= 24 * 60)) problems.push(`canaryInterval: expected 5 minutes to 24 hours, got ${minutes} minutes`);
+    if (props.canary === false) problems.push('canaryInterval: remove it with canary: false');
+  }
   if (props.filterPattern !== undefined && concrete(props.filterPattern)) {
     const problem = filterPatternProblem(props.filterPattern);
     if (problem) problems.push(`filterPattern: ${problem}`);

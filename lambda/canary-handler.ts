@@ -4,4 +4,6 @@
  */
 import { createCanaryRuntime } from './canary-runtime';
 
-export const handler = createCanaryRuntime(process.env).canary;
+// The stack compiles the group list into the bundle (it can exceed Lambda's 4 KB of environment), replacing this
+// very expression; elsewhere (tests, local runs) it is read from the environment.
+export const handler = createCanaryRuntime({ ...process.env, CANARY_LOG_GROUPS: process.env.CANARY_LOG_GROUPS }).canary;
