@@ -2,7 +2,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { DEFAULT_FILTER_PATTERN } from '../../infra/filter-pattern';
-import { outputFormat, parseCommandArgs } from '../args';
+import { outputFormat, parseCommandArgs, timeoutOption } from '../args';
+import { DEFAULT_SILENCE_TIMEOUT_MS } from '../aws/call';
 import { BufferedWriter, type CliIo, OutputError, UsageError } from '../io';
 import { checkFileStart, type LogInput, openLogInput, READ_CHUNK_BYTES, readFileChunks } from '../input';
 import { chunkReader } from '../keyword-scan';
@@ -57,6 +58,8 @@ Log group options:
                         lowSeverity, digestInterval, maxNewIncidentsPerHour, scanPorts, scanHosts
   --publish TOPIC_ARN   Also send those alerts to this SNS topic (e.g. the stack's AlertTopicArn
                         output), for a deliberate backfill. Needs sns:Publish.
+  --timeout SECONDS     How long CloudWatch Logs may stay silent before the search gives up, naming
+                        the endpoint (each attempt gets a third of it). Default: 30.
 
   On a terminal, a progress line on stderr shows events, pages, findings and elapsed time.
   Ctrl-C stops the search and prints what was found so far (and publishes nothing).
@@ -179,6 +182,7 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
     'context': { type: 'string', short: 'c', multiple: true },
     'binary': { type: 'boolean' },
     'no-color': { type: 'boolean' },
+    'timeout': { type: 'string' },
   });
   if (values.help) {
     io.stdout.write(SCAN_USAGE);
@@ -205,11 +209,12 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
         publish: values.publish,
         context: contextPairs(values.context ?? []),
         color: wantsColor(io.stdoutIsTty, io.env, values['no-color'] === true),
+        timeoutMs: timeoutOption('scan', values.timeout, DEFAULT_SILENCE_TIMEOUT_MS),
       },
       io,
     );
   }
-  const misplaced = (['since', 'until', 'filter-pattern', 'alerts', 'publish', 'context'] as const).find(
+  const misplaced = (['since', 'until', 'filter-pattern', 'alerts', 'publish', 'context', 'timeout'] as const).find(
     (option) => values[option] !== undefined,
   );
   if (misplaced !== undefined) {

@@ -24,7 +24,8 @@ import { InterruptedError, oneLine } from '../aws/errors';
 import { BufferedWriter, CliError, type CliIo, UsageError } from '../io';
 import { renderAlertsText } from '../render/alerts-text';
 import { ansiPaint, noPaint } from '../render/color';
-import { formatElapsed, ProgressLine } from '../render/progress';
+import { formatElapsed, ProgressLine, retryNote } from '../render/progress';
+import { DEFAULT_SILENCE_TIMEOUT_MS, SilenceBudget } from '../aws/call';
 import { plural, TextSummary, terminalSafe } from '../render/scan-text';
 import { type ScanCounters, scanLogGroupEvents } from './filter-events';
 import { assertTargetsInRegion, parseLogGroupTargets } from './log-group-ref';
@@ -45,6 +46,8 @@ export interface LogGroupScanOptions {
   readonly context?: Readonly<Record<string, string>>;
   /** Colour the severities of the text summary (a terminal that wants colour: `wantsColor`). Default: none. */
   readonly color?: boolean;
+  /** How long an AWS endpoint may stay silent, in ms (`--timeout`). Default 30 s. */
+  readonly timeoutMs?: number;
 }
 
 /** Some alerts could not be published: exit status 1 (the scan itself worked). */
@@ -131,6 +134,11 @@ export async function runLogGroupScan(options: LogGroupScanOptions, io: CliIo): 
     );
 
   let interrupted = false;
+  const silence = new SilenceBudget(options.timeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS, io.env);
+  let retrying = '';
+  // The elapsed time keeps moving while a request waits, so a slow answer never looks like a frozen screen.
+  const ticker = io.stderrIsTty ? setInterval(() => showProgress(retrying), 1_000) : undefined;
+  ticker?.unref();
   try {
     for (const [index, target] of targets.entries()) {
       current = targets.length === 1 ? target.name : `[${index + 1}/${targets.length}] ${target.name}`;
@@ -143,11 +151,16 @@ export async function runLogGroupScan(options: LogGroupScanOptions, io: CliIo): 
         counters,
         call: {
           signal: io.interrupted,
+          silence,
           sleep: deps.sleep,
           random: deps.random,
-          onRetry: ({ reason, delayMs }) => showProgress(` (${reason}, retry in ${(delayMs / 1000).toFixed(1)}s)`),
+          onRetry: (retry) => {
+            retrying = retryNote(retry);
+            showProgress(retrying);
+          },
         },
         onPage: async () => {
+          retrying = '';
           showProgress();
           // A page at a time, so a pipeline sees findings as they come and keeps them if a later page fails.
           await out.flush();
@@ -169,6 +182,7 @@ export async function runLogGroupScan(options: LogGroupScanOptions, io: CliIo): 
     if (!(error instanceof InterruptedError)) throw error;
     interrupted = true;
   } finally {
+    clearInterval(ticker);
     progress.clear();
   }
 
