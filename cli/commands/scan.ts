@@ -12,7 +12,7 @@ import { lineTimestamp } from '../line-timestamp';
 import type * as LogGroupScan from '../log-groups/scan-log-groups';
 import { DEFAULT_SINCE } from '../log-groups/time-range';
 import { ansiPaint, noPaint, wantsColor } from '../render/color';
-import { TextSummary } from '../render/scan-text';
+import { plural, TextSummary } from '../render/scan-text';
 
 export const SCAN_USAGE = `Usage: ftp-bounce-watch scan [options] [FILE ...]
        ftp-bounce-watch scan --log-group NAME [--log-group NAME ...] [options]
@@ -234,10 +234,15 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
   // A file that fails half-way (a truncated .gz) does not hide the others: each gets its one-line error, the
   // findings before the failure are kept, and the exit status says the scan is incomplete.
   let failed = 0;
+  // Files actually read: after Ctrl-C, the summary counts only those, and a note says where it stopped.
+  let opened = 0;
+  let stoppedAt: { file: string; line: number } | undefined;
   try {
     for (const source of sources) {
       const file = source.name;
       const counts = { lines: 0 };
+      let cutNamed = false;
+      opened++;
       try {
         // A regular file was checked up front (checkFileStart); it is read only now, one at a time.
         if (source.input === null) {
@@ -261,6 +266,16 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
           },
           io.interrupted,
           counts,
+          ({ lineNumber }) => {
+            // Once per file: the first such line, by number; a refusal there may be missed or misread.
+            if (cutNamed) return;
+            cutNamed = true;
+            io.stderr.write(
+              `ftp-bounce-watch: warning: ${file}: line ${lineNumber} is longer than 1 MiB and holds a refusal keyword; `
+              + 'only its first 1 MiB was examined, so a refusal after that is not reported (further such lines in '
+              + 'this file are not named)\n',
+            );
+          },
         );
       } catch (error) {
         if (error instanceof OutputError) throw error;
@@ -274,13 +289,23 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
       } finally {
         lines += counts.lines;
       }
-      if (io.interrupted.aborted) break;
+      if (io.interrupted.aborted) {
+        stoppedAt = { file, line: counts.lines };
+        break;
+      }
     }
   } finally {
     await closeAll(sources);
   }
+  if (stoppedAt !== undefined) {
+    const where = stoppedAt.file === '-' ? 'standard input' : stoppedAt.file;
+    io.stderr.write(
+      `ftp-bounce-watch: interrupted in ${where} after line ${stoppedAt.line} (${opened} of ${plural(sources.length, 'file')} `
+      + 'read): the results below are partial\n',
+    );
+  }
   if (format === 'text')
-    await out.write(summary.render({ lines, sources: sources.length, sourceNoun: 'file' }));
+    await out.write(summary.render({ lines, sources: opened, sourceNoun: 'file' }));
   await out.flush();
   return failed > 0 ? 2 : 0;
 }

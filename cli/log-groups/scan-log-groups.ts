@@ -23,7 +23,7 @@ import { clientRegion, resolveDeps } from '../aws/deps';
 import { InterruptedError, oneLine } from '../aws/errors';
 import { BufferedWriter, CliError, type CliIo, UsageError } from '../io';
 import { renderAlertsText } from '../render/alerts-text';
-import { ansiPaint, noPaint } from '../render/color';
+import { ansiPaint, isDumbTerminal, noPaint } from '../render/color';
 import { formatElapsed, ProgressLine, retryNote } from '../render/progress';
 import { DEFAULT_SILENCE_TIMEOUT_MS, SilenceBudget } from '../aws/call';
 import { plural, TextSummary, terminalSafe } from '../render/scan-text';
@@ -124,7 +124,7 @@ export async function runLogGroupScan(options: LogGroupScanOptions, io: CliIo): 
   const summary = new TextSummary(options.color === true ? ansiPaint : noPaint);
   const located: LocatedFinding[] = [];
   const counters: ScanCounters = { events: 0, pages: 0, findings: 0 };
-  const progress = new ProgressLine(io.stderr, io.stderrIsTty);
+  const progress = new ProgressLine(io.stderr, io.stderrIsTty && !isDumbTerminal(io.env));
   let current = '';
   const showProgress = (extra = ''): void =>
     progress.update(
@@ -137,7 +137,7 @@ export async function runLogGroupScan(options: LogGroupScanOptions, io: CliIo): 
   const silence = new SilenceBudget(options.timeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS, io.env);
   let retrying = '';
   // The elapsed time keeps moving while a request waits, so a slow answer never looks like a frozen screen.
-  const ticker = io.stderrIsTty ? setInterval(() => showProgress(retrying), 1_000) : undefined;
+  const ticker = io.stderrIsTty && !isDumbTerminal(io.env) ? setInterval(() => showProgress(retrying), 1_000) : undefined;
   ticker?.unref();
   try {
     for (const [index, target] of targets.entries()) {

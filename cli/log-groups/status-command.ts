@@ -5,6 +5,7 @@ import { filterPatternProblem } from '../../infra/validation';
 import { clientRegion, resolveDeps } from '../aws/deps';
 import { type CallOptions, DEFAULT_SILENCE_TIMEOUT_MS, SilenceBudget } from '../aws/call';
 import { InterruptedError } from '../aws/errors';
+import { isDumbTerminal } from '../render/color';
 import { formatElapsed, ProgressLine, retryNote } from '../render/progress';
 import { BufferedWriter, type CliIo, UsageError } from '../io';
 import { terminalSafe } from '../render/scan-text';
@@ -60,7 +61,7 @@ export async function runStatusCheck(options: StatusOptions, io: CliIo): Promise
 
   // On a terminal, stderr shows what is being checked, and retries as they happen: a silent endpoint is never a
   // frozen screen.
-  const progress = new ProgressLine(io.stderr, io.stderrIsTty);
+  const progress = new ProgressLine(io.stderr, io.stderrIsTty && !isDumbTerminal(io.env));
   const started = deps.now();
   let step = 'checking';
   const call: CallOptions = {
@@ -79,7 +80,7 @@ export async function runStatusCheck(options: StatusOptions, io: CliIo): Promise
   };
   let retrying = '';
   // Quiet while answers come quickly; a call still waiting after a second shows what it waits on.
-  const ticker = io.stderrIsTty ? setInterval(() => progress.update(step, `${formatElapsed(deps.now() - started)}${retrying}`), 1_000) : undefined;
+  const ticker = io.stderrIsTty && !isDumbTerminal(io.env) ? setInterval(() => progress.update(step, `${formatElapsed(deps.now() - started)}${retrying}`), 1_000) : undefined;
   ticker?.unref();
   let report: FullStatusReport;
   try {

@@ -16,7 +16,7 @@ class Capture extends Writable {
 }
 
 export interface CaptureOptions {
-  readonly stdin?: Iterable<Buffer | string>;
+  readonly stdin?: Iterable<Buffer | string> | AsyncIterable<Buffer | string>;
   /** Both stdout and stderr are terminals (default false). */
   readonly tty?: boolean;
   /** stdin is a terminal (default false). */
