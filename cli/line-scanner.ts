@@ -7,6 +7,7 @@
  * the keywords in ASCII only. A property test holds this path to decoding and examining every line.
  */
 import { createLineDetector, type Finding } from '../lambda/detector';
+import type { NetworkSet } from '../lambda/detector/networks';
 import { loadChunk } from './keyword-scan';
 
 /** A longer line is examined on its first this-many characters (no proftpd line comes close). */
@@ -44,9 +45,13 @@ export interface CutLine {
 
 /** What scanLines does with the lines it examines; one per scan, for the detector's memory. */
 class Examiner {
-  private readonly detect = createLineDetector();
+  private readonly detect: ReturnType<typeof createLineDetector>;
   readonly found: LineFinding[] = [];
   readonly cut: CutLine[] = [];
+
+  constructor(internalNetworks: NetworkSet | undefined) {
+    this.detect = createLineDetector(internalNetworks === undefined ? {} : { internalNetworks });
+  }
 
   /**
    * Decodes bytes [start, end) of one line (its first KEPT_LINE_BYTES at most) and runs the detector. `dropped`:
@@ -110,8 +115,9 @@ export async function scanLines(
   signal?: AbortSignal,
   counts: ScanCounts = { lines: 0 },
   onCut?: (cut: CutLine) => void,
+  internalNetworks?: NetworkSet,
 ): Promise<ScanCounts> {
-  const examiner = new Examiner();
+  const examiner = new Examiner(internalNetworks);
   // The unfinished line at the end of the chunks so far: its first KEPT_LINE_BYTES, and whether it has any.
   let pending: Buffer[] = [];
   let pendingBytes = 0;

@@ -4,9 +4,7 @@
  * findings (or, with --alerts, the alerts the function would have sent; with --publish, sends them).
  */
 import { AlertPublishError, SnsAlertPublisher } from '../../lambda/adapters';
-import { ConfigError } from '../../lambda/config';
-import type { IncidentSettings } from '../../lambda/incidents';
-import { ContextSettingError, settingsFromContext } from '../replay/context-settings';
+import type { RunSettings } from '../settings';
 import { replayFindings } from '../replay/backfill';
 import {
   type Alert,
@@ -42,8 +40,8 @@ export interface LogGroupScanOptions {
   readonly alerts: boolean;
   /** Send the alerts to this SNS topic (implies alerts). */
   readonly publish: string | undefined;
-  /** Alert memory's context keys (`-c alertWindow=90m`), as the deployment takes them. */
-  readonly context?: Readonly<Record<string, string>>;
+  /** What changes findings and alerts (`internalNetworks`, alert memory), read by cli/settings.ts. */
+  readonly settings: RunSettings;
   /** Colour the severities of the text summary (a terminal that wants colour: `wantsColor`). Default: none. */
   readonly color?: boolean;
   /** How long an AWS endpoint may stay silent, in ms (`--timeout`). Default 30 s. */
@@ -79,10 +77,11 @@ async function buildAlerts(
   located: readonly LocatedFinding[],
   region: string,
   account: string,
-  settings: IncidentSettings,
+  settings: RunSettings,
 ): Promise<Alert[]> {
   try {
-    return await replayFindings(located, { region, account, settings });
+    const { incidents, internalNetworks } = settings;
+    return await replayFindings(located, { region, account, settings: incidents, internalNetworks });
   } catch (error) {
     if (error instanceof InvalidRegionError || error instanceof InvalidTimestampError) {
       throw new UsageError(`cannot build alerts: ${error.message}`, { cause: error });
@@ -108,13 +107,7 @@ export async function runLogGroupScan(options: LogGroupScanOptions, io: CliIo): 
   if (patternProblem) throw new UsageError(`--filter-pattern: ${patternProblem}`);
   const snsRegion = options.publish === undefined ? undefined : topicRegion(options.publish);
   const wantAlerts = options.alerts || options.publish !== undefined;
-  let settings: IncidentSettings;
-  try {
-    settings = settingsFromContext(options.context ?? {});
-  } catch (error) {
-    if (error instanceof ContextSettingError || error instanceof ConfigError) throw new UsageError(`-c: ${error.message}`, { cause: error });
-    throw error;
-  }
+  const settings = options.settings;
 
   const client = deps.logsClient();
   const region = await clientRegion(client);
@@ -149,6 +142,7 @@ export async function runLogGroupScan(options: LogGroupScanOptions, io: CliIo): 
         range,
         filterPattern,
         counters,
+        internalNetworks: settings.internalNetworks,
         call: {
           signal: io.interrupted,
           silence,

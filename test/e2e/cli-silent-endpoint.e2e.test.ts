@@ -3,10 +3,14 @@
  * ends after `--timeout` with one line naming the endpoint, and never hangs for minutes (issue 22).
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type SlowServer, startSlowServer } from '../support/slow-server';
 
 const BIN = join(__dirname, '../../bin/ftp-bounce-watch.js');
+/** Outside any project: no cdk.json, so stderr holds the one line under test. */
+const CWD = mkdtempSync(join(tmpdir(), 'fbw-silent-'));
 
 jest.setTimeout(30_000);
 
@@ -30,7 +34,7 @@ function runBin(args: readonly string[]): Promise<{ code: number | null; stdout:
   };
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: CWD, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import type { CliIo, CommandDeps } from '../../cli/io';
 
@@ -28,6 +31,12 @@ export interface CaptureOptions {
   readonly deps?: CommandDeps;
 }
 
+/**
+ * The working directory of a captured run unless a test names one: no cdk.json, so what the repository's own
+ * cdk.json holds never changes a test (tests of the settings reader name a directory with one).
+ */
+const OUTSIDE_ANY_PROJECT = mkdtempSync(join(tmpdir(), 'fbw-cwd-'));
+
 /** An injected CLI process: stdin from the given chunks, stdout/stderr captured. */
 export function captureIo(options: CaptureOptions = {}): CapturedIo {
   const stdout = new Capture();
@@ -42,7 +51,7 @@ export function captureIo(options: CaptureOptions = {}): CapturedIo {
     stderrIsTty: options.stderrTty ?? options.tty ?? false,
     env: options.env ?? {},
     interrupted: controller.signal,
-    ...(options.deps && { deps: options.deps }),
+    deps: { cwd: OUTSIDE_ANY_PROJECT, ...options.deps },
     out: () => stdout.chunks.join(''),
     err: () => stderr.chunks.join(''),
     abort: () => controller.abort(),
