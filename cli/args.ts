@@ -25,3 +25,13 @@ export function outputFormat(command: string, value: string | undefined, stdoutI
     `--format must be 'jsonl' or 'text', not '${value}' (see 'ftp-bounce-watch ${command} --help')`,
   );
 }
+
+/** `--timeout SECONDS`: how long an AWS endpoint may stay silent (cli/aws/call.ts); default 30 s. In ms. */
+export function timeoutOption(command: string, value: string | undefined, defaultMs: number): number {
+  if (value === undefined) return defaultMs;
+  const seconds = /^\d{1,5}(\.\d{1,3})?$/.test(value) ? Number(value) : Number.NaN;
+  if (!(seconds >= 1 && seconds <= 3600)) {
+    throw new UsageError(`--timeout takes seconds from 1 to 3600, not '${value}' (see 'ftp-bounce-watch ${command} --help')`);
+  }
+  return Math.round(seconds * 1000);
+}

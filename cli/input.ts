@@ -6,7 +6,8 @@
  * nothing is wrong.
  */
 import { readSync } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
@@ -240,4 +241,67 @@ export async function openLogInput(
     }
   }
   return { gzip, chunks: chunks(), close };
+}
+
+/** A file system error as the end of "cannot read NAME: ...". */
+export function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory';
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/**
+ * The text lines (without terminators) of a log file, or of `stdin` for `-`, read as `scan` reads them: gzip by its
+ * magic bytes, binary input refused, invalid UTF-8 replaced, CRLF handled. `npm start` reads its inputs through it.
+ * Throws UsageError before the first line for input that cannot be read or looks binary; a failure part-way (a
+ * truncated .gz) is thrown after the lines read before it.
+ */
+export async function* logFileLines(
+  name: string,
+  stdin: AsyncIterable<Buffer | string>,
+  options: { readonly binary?: boolean } = {},
+): AsyncGenerator<string> {
+  let handle: FileHandle | undefined;
+  let input: LogInput | undefined;
+  try {
+    let raw: AsyncIterable<Buffer | string> = stdin;
+    if (name !== '-') {
+      try {
+        handle = await open(name, 'r');
+        if ((await handle.stat()).isDirectory()) throw new UsageError(`cannot read ${name}: it is a directory`);
+      } catch (error) {
+        if (error instanceof UsageError) throw error;
+        throw new UsageError(`cannot read ${name}: ${describeFsError(error)}`, { cause: error });
+      }
+      raw = handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES, autoClose: false });
+    }
+    input = await openLogInput(name, raw, { binary: options.binary === true, sniffBytes: SNIFF_BYTES });
+    const decoder = new StringDecoder('utf8');
+    let rest = '';
+    const lines = function* (text: string): Generator<string> {
+      const parts = (rest + text).split('\n');
+      rest = parts.pop() ?? '';
+      for (const line of parts) yield line.endsWith('\r') ? line.slice(0, -1) : line;
+    };
+    try {
+      for await (const chunk of input.chunks) yield* lines(decoder.write(chunk));
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      throw new UsageError(`cannot read ${name}: ${describeFsError(error)}`, { cause: error });
+    }
+    yield* lines(decoder.end());
+    if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
+  } finally {
+    input?.close();
+    await handle?.close();
+  }
 }

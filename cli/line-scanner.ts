@@ -7,6 +7,7 @@
  * the keywords in ASCII only. A property test holds this path to decoding and examining every line.
  */
 import { createLineDetector, type Finding } from '../lambda/detector';
+import type { NetworkSet } from '../lambda/detector/networks';
 import { loadChunk } from './keyword-scan';
 
 /** A longer line is examined on its first this-many characters (no proftpd line comes close). */
@@ -18,6 +19,8 @@ export const MAX_LINE_CHARS = 1024 * 1024;
 const KEPT_LINE_BYTES = 3 * MAX_LINE_CHARS + 4;
 
 const NEWLINE = 0x0a;
+/** Longer than any keyword (`Refused EPRT `, `\u00`): what a search across two pieces must see of the first. */
+const KEYWORD_OVERLAP_BYTES = 16;
 /** `\u00`: how a JSON-wrapped event could spell a keyword letter by its code. */
 const JSON_ESCAPE = Buffer.from('\\u00', 'latin1');
 
@@ -31,15 +34,37 @@ export interface ScanCounts {
   lines: number;
 }
 
+/**
+ * A line that may hold a refusal (a keyword or a JSON escape) and is longer than the cap: it was examined on its
+ * first MAX_LINE_CHARS characters only, so a refusal past them, or text after one that would reject it, is unseen.
+ */
+export interface CutLine {
+  /** 1-based. */
+  readonly lineNumber: number;
+}
+
 /** What scanLines does with the lines it examines; one per scan, for the detector's memory. */
 class Examiner {
-  private readonly detect = createLineDetector();
+  private readonly detect: ReturnType<typeof createLineDetector>;
   readonly found: LineFinding[] = [];
+  readonly cut: CutLine[] = [];
 
-  /** Decodes bytes [start, end) of one line (its first KEPT_LINE_BYTES at most) and runs the detector. */
-  examine(bytes: Buffer, start: number, end: number, lineNumber: number): void {
+  constructor(internalNetworks: NetworkSet | undefined) {
+    this.detect = createLineDetector(internalNetworks === undefined ? {} : { internalNetworks });
+  }
+
+  /**
+   * Decodes bytes [start, end) of one line (its first KEPT_LINE_BYTES at most) and runs the detector. `dropped`:
+   * bytes of the line past `end` were already left out (a line longer than KEPT_LINE_BYTES across chunks).
+   */
+  examine(bytes: Buffer, start: number, end: number, lineNumber: number, dropped = false): void {
+    let cut = dropped || end - start > KEPT_LINE_BYTES;
     let line = bytes.toString('utf8', start, Math.min(end, start + KEPT_LINE_BYTES));
-    if (line.length > MAX_LINE_CHARS) line = line.slice(0, MAX_LINE_CHARS);
+    if (line.length > MAX_LINE_CHARS) {
+      line = line.slice(0, MAX_LINE_CHARS);
+      cut = true;
+    }
+    if (cut) this.cut.push({ lineNumber });
     const finding = this.detect(line);
     if (finding) this.found.push({ finding, lineNumber });
   }
@@ -89,17 +114,31 @@ export async function scanLines(
   onFinding: (found: LineFinding) => Promise<void> | void,
   signal?: AbortSignal,
   counts: ScanCounts = { lines: 0 },
+  onCut?: (cut: CutLine) => void,
+  internalNetworks?: NetworkSet,
 ): Promise<ScanCounts> {
-  const examiner = new Examiner();
+  const examiner = new Examiner(internalNetworks);
   // The unfinished line at the end of the chunks so far: its first KEPT_LINE_BYTES, and whether it has any.
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let pendingSeen = false;
+  // Past the cap, bytes are not kept, only searched: a keyword there is a refusal the cut would hide. The last
+  // few dropped bytes are carried over so a keyword split across two chunks is still found.
+  let pendingDropped = false;
+  let droppedMayHoldRefusal = false;
+  let droppedTail: Buffer = Buffer.alloc(0);
 
   const keep = (bytes: Buffer): void => {
     pendingSeen ||= bytes.length > 0;
-    const room = KEPT_LINE_BYTES - pendingBytes;
-    if (room <= 0 || bytes.length === 0) return;
+    const room = Math.max(0, KEPT_LINE_BYTES - pendingBytes);
+    if (bytes.length === 0) return;
+    if (bytes.length > room) pendingDropped = true;
+    if (bytes.length > room && !droppedMayHoldRefusal) {
+      const dropped = Buffer.concat([droppedTail, bytes.subarray(room)]);
+      droppedMayHoldRefusal = mayHoldRefusal(dropped, 0, dropped.length);
+      droppedTail = Buffer.from(dropped.subarray(Math.max(0, dropped.length - KEYWORD_OVERLAP_BYTES)));
+    }
+    if (room === 0) return;
     // A copy: the source may reuse the chunk's memory for the next one (readFileChunks does).
     const kept = Buffer.from(bytes.length > room ? bytes.subarray(0, room) : bytes);
     pending.push(kept);
@@ -109,13 +148,19 @@ export async function scanLines(
   const finishPending = (): void => {
     const line = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
     counts.lines++;
-    if (mayHoldRefusal(line, 0, line.length)) examiner.examine(line, 0, line.length, counts.lines);
+    if (droppedMayHoldRefusal || mayHoldRefusal(line, 0, line.length)) {
+      examiner.examine(line, 0, line.length, counts.lines, pendingDropped);
+    }
     pending = [];
     pendingBytes = 0;
     pendingSeen = false;
+    pendingDropped = false;
+    droppedMayHoldRefusal = false;
+    droppedTail = Buffer.alloc(0);
   };
 
   const report = async (): Promise<void> => {
+    for (const cut of examiner.cut.splice(0)) onCut?.(cut);
     for (const found of examiner.found.splice(0)) await onFinding(found);
   };
 

@@ -1,5 +1,6 @@
 /** `ftp-bounce-watch`: entry point; dispatches to the subcommands. */
 import { version } from '../package.json';
+import { EXPLAIN_USAGE, runExplain } from './commands/explain';
 import { runScan, SCAN_USAGE } from './commands/scan';
 import { runStatus, STATUS_USAGE } from './commands/status';
 import { CliError, type CliIo, INTERRUPTED_EXIT_CODE, OutputError, processIo, UsageError } from './io';
@@ -16,6 +17,8 @@ Commands:
   status [--log-group NAME ...] Check that the deployment is attached to each log group
                                 (default: the logGroups in ./cdk.json), and that its stack has no
                                 unconfirmed subscription, no failure waiting, no recent error.
+  explain [LINE ... | -]        Show why each log line did or did not fire: the format recognised,
+                                the fields read, the target, the classification and its rule.
 
 Examples:
   ftp-bounce-watch scan /var/log/proftpd/proftpd.log
@@ -33,9 +36,10 @@ Run 'ftp-bounce-watch help <command>' (or '<command> --help') for a command's op
 const COMMANDS: Readonly<Record<string, (argv: readonly string[], io: CliIo) => Promise<number>>> = {
   scan: runScan,
   status: runStatus,
+  explain: runExplain,
 };
 
-const USAGES: Readonly<Record<string, string>> = { scan: SCAN_USAGE, status: STATUS_USAGE };
+const USAGES: Readonly<Record<string, string>> = { scan: SCAN_USAGE, status: STATUS_USAGE, explain: EXPLAIN_USAGE };
 
 /** One line, whatever the message holds: stderr gets exactly one line per error. */
 function oneLine(text: string): string {

@@ -159,6 +159,12 @@ export interface ParseContextOptions {
    * @default true
    */
   readonly requireDestinations?: boolean;
+  /**
+   * Refuse a single-account configuration without `logGroups` (or `accountWide`). Off for readers of the settings
+   * alone (the CLI's scans and `npm start`, which take the same keys but attach to nothing).
+   * @default true
+   */
+  readonly requireLogGroups?: boolean;
 }
 
 export function parseContext(
@@ -173,8 +179,8 @@ export function parseContext(
   };
 
   for (const key of Object.keys(context)) {
-    const suggestion = suggestKey(key);
-    if (suggestion) problem(key, `unknown context key; did you mean ${suggestion}?`);
+    const unknown = unknownKeyProblem(key);
+    if (unknown) problem(key, unknown);
   }
 
   const modeText = readString(context, 'mode', problem) ?? 'single';
@@ -234,7 +240,7 @@ export function parseContext(
   if (accountWide && logGroupTexts !== undefined) {
     problem('logGroups', 'remove it when accountWide=true (the account-level policy already covers every log group)');
   }
-  if (needsLogGroups && !accountWide && logGroupTexts === undefined) {
+  if (needsLogGroups && (options.requireLogGroups ?? true) && !accountWide && logGroupTexts === undefined) {
     problem('logGroups', 'expected log group names or ARNs, comma-separated (or set accountWide=true)');
   }
 
@@ -333,6 +339,23 @@ export function parseContext(
     ...(centralAccount !== undefined && { centralAccount }),
     ...(memberExcludedLogGroups !== undefined && { memberExcludedLogGroups }),
   };
+}
+
+/** What changes what a finding or an alert says, as the deployed functions get it. */
+export interface FindingSettingsConfig {
+  /** Canonical CIDRs; empty by default. */
+  readonly internalNetworks: readonly string[];
+  readonly incidents: IncidentSettingsConfig;
+}
+
+/**
+ * The settings reader of the CLI's scans and `npm start`: the same keys as `cdk deploy` (a whole cdk.json context
+ * is accepted), checked by the same rules, an unknown key refused with the list of keys; only what a deployment
+ * needs besides (log groups, destinations) is not required. Throws ContextError listing every problem.
+ */
+export function parseFindingSettings(context: Readonly<Record<string, unknown>>): FindingSettingsConfig {
+  const config = parseContext(context, {}, { requireDestinations: false, requireLogGroups: false });
+  return { internalNetworks: config.internalNetworks ?? [], incidents: config.incidents };
 }
 
 /**
@@ -452,6 +475,18 @@ function readBoolean(context: Readonly<Record<string, unknown>>, key: ContextKey
   if (typeof value === 'string' && /^(true|false)$/i.test(value.trim())) return value.trim().toLowerCase() === 'true';
   problem(key, `expected true or false, got ${show(value)}`);
   return undefined;
+}
+
+/**
+ * Why a context key is refused, or undefined when it is ours or CDK's (`@aws-cdk/...`, `aws:cdk:...`: a key with a
+ * colon or an `@` is another tool's). Every other key is a typo or a setting that does not exist, which would
+ * otherwise pass silently: refused with the valid keys.
+ */
+export function unknownKeyProblem(key: string): string | undefined {
+  if ((CONTEXT_KEYS as readonly string[]).includes(key) || key.includes(':') || key.startsWith('@')) return undefined;
+  const suggestion = suggestKey(key);
+  const keys = `(the keys: ${CONTEXT_KEYS.join(', ')})`;
+  return suggestion === undefined ? `unknown context key ${keys}` : `unknown context key; did you mean ${suggestion}? ${keys}`;
 }
 
 /**

@@ -8,6 +8,7 @@
  * Used by `npm start` (scripts/local-run.ts) and the end-to-end tests, so both exercise the same path.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { INCIDENT_ENV_VARS } from '../infra/incident-settings';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { AGENT_FLUSH_MS, agentBatches, type AgentBatch, type TimedLine } from '../cli/replay/agent-batches';
@@ -102,7 +103,9 @@ interface StreamBatch extends AgentBatch {
 /** Points the SDK at loopback with fake credentials; nothing here can reach AWS. Returns a restore function. */
 function loopbackEnvironment(vars: Record<string, string | undefined>): () => void {
   const saved = { ...process.env };
-  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', 'INCIDENT_TABLE_NAME']) {
+  // The settings come from the settings reader (settingsEnv) alone, never from the caller's shell.
+  const settingVariables = [...Object.values(INCIDENT_ENV_VARS), 'INTERNAL_NETWORKS'];
+  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', 'INCIDENT_TABLE_NAME', ...settingVariables]) {
     delete process.env[name];
   }
   for (const [name, value] of Object.entries(vars)) {

@@ -10,12 +10,18 @@
  * key) is appended to out/alerts.jsonl, the Slack and Chatbot JSON beside it (slack.jsonl, chatbot.jsonl). A
  * table of what was sent ends it.
  *
- * Exit status: 0 when every batch was processed, 1 when the handler failed, 2 on bad usage or unreadable input.
+ * Inputs are read as `ftp-bounce-watch scan` reads them (cli/input.ts), and the settings as it reads them
+ * (cli/settings.ts: ./cdk.json's context, then `-c`).
+ *
+ * Exit status: 0 when every batch was processed, 1 when the handler failed, 2 on bad usage or unreadable input
+ * (a file that fails part-way is replayed up to the failure, then exit 2).
  */
-import { appendFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { TimedLine } from '../cli/replay/agent-batches';
-import { ContextSettingError, settingsEnvFromContext } from '../cli/replay/context-settings';
+import { logFileLines } from '../cli/input';
+import { UsageError as InputUsageError } from '../cli/io';
+import { readRunSettings, SettingsError } from '../cli/settings';
 import type { Alert } from '../lambda/alerts';
 import type { ChatbotCard } from '../lambda/alerts/render/chatbot';
 import type { CanaryRecord } from '../lambda/canary/service';
@@ -32,9 +38,13 @@ import { lineTimestamp } from './line-time';
 import type { ReceivedEntry } from './local-sns/server';
 
 const USAGE = [
-  'usage: npm start -- [options] [FILE ...]   (default: examples/*.log)',
-  '  -c KEY=VALUE   alert memory settings, as `cdk deploy -c`: alertWindow, lowSeverity, digestInterval,',
-  '                 maxNewIncidentsPerHour, scanPorts, scanHosts',
+  'usage: npm start -- [options] [FILE ...]   (default: examples/*.log; - reads standard input)',
+  '  FILE           read as `ftp-bounce-watch scan` reads it: gzip by its magic bytes, binary refused',
+  '  -c KEY=VALUE   a setting, as `cdk deploy -c` (every key of the app accepted, an unknown one refused):',
+  '                 internalNetworks, alertWindow, lowSeverity, digestInterval, maxNewIncidentsPerHour,',
+  '                 scanPorts, scanHosts change what is found and sent. Default: ./cdk.json\'s context',
+  '  --no-cdk-json  ignore ./cdk.json\'s context',
+  '  --binary       read input that looks binary anyway',
   '  --jsonl        print only the published alerts (their JSON, one per line) on stdout',
   '  --redeliver    deliver every batch twice, as a retried invocation would (nothing must be sent twice)',
   '  --no-memory    judge every batch alone, without alert memory (as before incidents)',
@@ -59,12 +69,17 @@ interface Options {
   readonly redeliver: boolean;
   readonly memory: boolean;
   readonly via: 'subscription' | 'kinesis';
-  readonly context: Readonly<Record<string, string>>;
+  /** The `-c` values, KEY=VALUE. */
+  readonly pairs: readonly string[];
+  readonly useCdkJson: boolean;
+  readonly binary: boolean;
 }
 
 function parseArgs(args: readonly string[]): Options | 'help' {
   const files: string[] = [];
-  const context: Record<string, string> = {};
+  const pairs: string[] = [];
+  let useCdkJson = true;
+  let binary = false;
   let out = join('out', 'alerts.jsonl');
   let jsonl = false;
   let redeliver = false;
@@ -78,10 +93,11 @@ function parseArgs(args: readonly string[]): Options | 'help' {
       if (value === undefined || value === '') throw new UsageError('--out needs a file name');
       out = value;
     } else if (arg === '-c' || arg === '--context') {
-      const value = args[++i] ?? '';
-      const at = value.indexOf('=');
-      if (at <= 0) throw new UsageError(`${arg} needs KEY=VALUE, got ${JSON.stringify(value)}`);
-      context[value.slice(0, at)] = value.slice(at + 1);
+      pairs.push(args[++i] ?? '');
+    } else if (arg === '--no-cdk-json') {
+      useCdkJson = false;
+    } else if (arg === '--binary') {
+      binary = true;
     } else if (arg === '--via') {
       const value = args[++i];
       if (value !== 'subscription' && value !== 'kinesis') {
@@ -100,7 +116,7 @@ function parseArgs(args: readonly string[]): Options | 'help' {
       files.push(arg);
     }
   }
-  return { files: files.length > 0 ? files : defaultFiles(), out, jsonl, redeliver, memory, via, context };
+  return { files: files.length > 0 ? files : defaultFiles(), out, jsonl, redeliver, memory, via, pairs, useCdkJson, binary };
 }
 
 function defaultFiles(): string[] {
@@ -115,25 +131,42 @@ function defaultFiles(): string[] {
   return logs.map((name) => join('examples', name));
 }
 
-/** Reads every file before anything runs, so that a typo fails fast with exit 2 and no partial output. */
-function readStream(path: string, index: number, now: number): LogStreamInput {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new InputError(`cannot read ${path}: ${describe(error)}`);
-  }
-  // CloudWatch never delivers empty events; the agent drops blank lines.
-  const messages = text.split('\n').filter((line) => line.replace(/\r$/, '').length > 0);
+/**
+ * Reads every input before anything runs, through the CLI's reader (cli/input.ts), so that a typo or a binary file
+ * fails fast with exit 2 and no partial output. A file that fails part-way (a truncated .gz) keeps the lines read
+ * before it; its error is returned, to be said and to make the exit status 2 once the replay has run.
+ */
+async function readStream(
+  path: string,
+  index: number,
+  now: number,
+  binary: boolean,
+): Promise<{ stream: LogStreamInput; error?: string }> {
   const lines: TimedLine[] = [];
   let previous = now;
-  for (const [lineIndex, message] of messages.entries()) {
-    // Lines without a timestamp of their own take the previous line's.
-    const timestamp = lineTimestamp(message, now) ?? previous;
-    previous = timestamp;
-    lines.push({ message, timestamp, id: cloudWatchEventId(timestamp, index, lineIndex) });
+  let lineIndex = 0;
+  let error: string | undefined;
+  try {
+    for await (const message of logFileLines(path, process.stdin, { binary })) {
+      // CloudWatch never delivers empty events; the agent drops blank lines.
+      if (message.length === 0) continue;
+      // Lines without a timestamp of their own take the previous line's.
+      const timestamp = lineTimestamp(message, now) ?? previous;
+      previous = timestamp;
+      lines.push({ message, timestamp, id: cloudWatchEventId(timestamp, index, lineIndex++) });
+    }
+  } catch (failure) {
+    if (!(failure instanceof InputUsageError)) throw failure;
+    if (lines.length === 0) throw new InputError(failure.message);
+    error = `${failure.message} (the ${lines.length} lines before it are replayed)`;
   }
-  return { logGroup: `/local/${basename(dirname(resolve(path)))}`, logStream: basename(path), lines };
+  const stdin = path === '-';
+  const stream = {
+    logGroup: stdin ? '/local/stdin' : `/local/${basename(dirname(resolve(path)))}`,
+    logStream: stdin ? 'stdin' : basename(path),
+    lines,
+  };
+  return error === undefined ? { stream } : { stream, error };
 }
 
 const RULE = '─'.repeat(100);
@@ -207,6 +240,7 @@ async function main(args: readonly string[]): Promise<number> {
   let options: Options;
   let streams: LogStreamInput[];
   let settingsEnv: Record<string, string>;
+  const readErrors: string[] = [];
   try {
     const parsed = parseArgs(args);
     if (parsed === 'help') {
@@ -214,14 +248,21 @@ async function main(args: readonly string[]): Promise<number> {
       return 0;
     }
     options = parsed;
-    settingsEnv = settingsEnvFromContext(options.context);
+    const settings = readRunSettings({ cwd: process.cwd(), useCdkJson: options.useCdkJson, pairs: options.pairs });
+    if (settings.note !== undefined) console.error(`local-run: ${settings.note}`);
+    settingsEnv = { ...settings.functionEnv };
     const now = Date.now();
-    streams = options.files.map((file, i) => readStream(file, i, now));
+    streams = [];
+    for (const [i, file] of options.files.entries()) {
+      const read = await readStream(file, i, now, options.binary);
+      streams.push(read.stream);
+      if (read.error !== undefined) readErrors.push(read.error);
+    }
     mkdirSync(dirname(resolve(options.out)), { recursive: true });
   } catch (error) {
     console.error(`local-run: ${describe(error)}`);
     if (error instanceof UsageError) console.error(USAGE);
-    if (error instanceof UsageError || error instanceof InputError || error instanceof ContextSettingError) return 2;
+    if (error instanceof UsageError || error instanceof InputError || error instanceof SettingsError) return 2;
     throw error;
   }
 
@@ -254,7 +295,9 @@ async function main(args: readonly string[]): Promise<number> {
       const shown = inside.startsWith('..') ? absolute : inside;
       console.log(`JSON of each message appended to ${shown} (Slack and Chatbot JSON: slack.jsonl, chatbot.jsonl beside it)`);
     }
-    return 0;
+    // A file that failed part-way: said last, where it is seen, and the run is incomplete.
+    for (const error of readErrors) console.error(`local-run: ${error}`);
+    return readErrors.length > 0 ? 2 : 0;
   } catch (error) {
     if (error instanceof LocalInvocationError) {
       console.error(`local-run: ${error.message}`);
@@ -270,7 +313,7 @@ function describe(error: unknown): string {
   // fs errors repeat the path in their message; a short reason reads better after "cannot read <path>:".
   const reason = typeof code === 'string' ? FS_REASONS[code] : undefined;
   if (reason !== undefined) return reason;
-  return ['Error', 'UsageError', 'InputError', 'ContextSettingError'].includes(error.name) ? error.message : `${error.name}: ${error.message}`;
+  return ['Error', 'UsageError', 'InputError', 'SettingsError'].includes(error.name) ? error.message : `${error.name}: ${error.message}`;
 }
 
 const FS_REASONS: Readonly<Record<string, string>> = {

@@ -2,16 +2,18 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { DEFAULT_FILTER_PATTERN } from '../../infra/filter-pattern';
-import { outputFormat, parseCommandArgs } from '../args';
+import { type RunSettings, readRunSettings, SettingsError } from '../settings';
+import { outputFormat, parseCommandArgs, timeoutOption } from '../args';
+import { DEFAULT_SILENCE_TIMEOUT_MS } from '../aws/call';
 import { BufferedWriter, type CliIo, OutputError, UsageError } from '../io';
-import { checkFileStart, type LogInput, openLogInput, READ_CHUNK_BYTES, readFileChunks } from '../input';
+import { checkFileStart, describeFsError, type LogInput, openLogInput, READ_CHUNK_BYTES, readFileChunks } from '../input';
 import { chunkReader } from '../keyword-scan';
 import { scanLines } from '../line-scanner';
 import { lineTimestamp } from '../line-timestamp';
 import type * as LogGroupScan from '../log-groups/scan-log-groups';
 import { DEFAULT_SINCE } from '../log-groups/time-range';
 import { ansiPaint, noPaint, wantsColor } from '../render/color';
-import { TextSummary } from '../render/scan-text';
+import { plural, TextSummary } from '../render/scan-text';
 
 export const SCAN_USAGE = `Usage: ftp-bounce-watch scan [options] [FILE ...]
        ftp-bounce-watch scan --log-group NAME [--log-group NAME ...] [options]
@@ -39,8 +41,14 @@ Options:
                         text: findings grouped by client and classification, with counts
                         and what to do. Default: text on a terminal, jsonl when piped.
   --binary              Scan input that looks binary anyway.
-  --no-color            No colour in text output (also when NO_COLOR is set). Default: severities
-                        in colour on a terminal.
+  --no-color            No colour in text output (also when NO_COLOR is set, or TERM=dumb). Default:
+                        severities in colour on a terminal.
+  -c KEY=VALUE          A setting, as given to \`cdk deploy -c\` (repeat for more): internalNetworks
+                        changes findings; alertWindow, lowSeverity, digestInterval,
+                        maxNewIncidentsPerHour, scanPorts, scanHosts change --alerts. Every key of the
+                        app is accepted, an unknown one refused. Default: the context of ./cdk.json
+                        when there is one (said in one line on stderr).
+  --no-cdk-json         Ignore ./cdk.json's context.
   -h, --help            Show this help.
 
 Log group options:
@@ -53,10 +61,10 @@ Log group options:
                         ${DEFAULT_FILTER_PATTERN}
   --alerts              Print the alerts the deployed function would have sent for these findings
                         (the email text; with --format jsonl, the alert JSON). Nothing is sent.
-  -c KEY=VALUE          Alert memory settings for --alerts, as given to \`cdk deploy -c\`: alertWindow,
-                        lowSeverity, digestInterval, maxNewIncidentsPerHour, scanPorts, scanHosts
   --publish TOPIC_ARN   Also send those alerts to this SNS topic (e.g. the stack's AlertTopicArn
                         output), for a deliberate backfill. Needs sns:Publish.
+  --timeout SECONDS     How long CloudWatch Logs may stay silent before the search gives up, naming
+                        the endpoint (each attempt gets a third of it). Default: 30.
 
   On a terminal, a progress line on stderr shows events, pages, findings and elapsed time.
   Ctrl-C stops the search and prints what was found so far (and publishes nothing).
@@ -140,30 +148,17 @@ async function closeAll(sources: readonly Source[]): Promise<void> {
   await Promise.all(sources.flatMap((source) => (source.handle ? [source.handle.close()] : [])));
 }
 
-function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'it is a directory';
-    default:
-      return error instanceof Error ? error.message : String(error);
+/** The settings (cli/settings.ts), said in one line on stderr when cdk.json's context was read. */
+function scanSettings(io: CliIo, pairs: readonly string[], noCdkJson: boolean): RunSettings {
+  let settings: RunSettings;
+  try {
+    settings = readRunSettings({ cwd: io.deps?.cwd ?? process.cwd(), useCdkJson: !noCdkJson, pairs });
+  } catch (error) {
+    if (error instanceof SettingsError) throw new UsageError(`${error.message} (see 'ftp-bounce-watch scan --help')`, { cause: error });
+    throw error;
   }
-}
-
-/** `-c KEY=VALUE` pairs (alert memory's context keys, as `cdk deploy -c`). */
-function contextPairs(pairs: readonly string[]): Record<string, string> {
-  const context: Record<string, string> = {};
-  for (const pair of pairs) {
-    const at = pair.indexOf('=');
-    if (at <= 0) throw new UsageError(`-c needs KEY=VALUE, got ${JSON.stringify(pair)} (see 'ftp-bounce-watch scan --help')`);
-    context[pair.slice(0, at)] = pair.slice(at + 1);
-  }
-  return context;
+  if (settings.note !== undefined) io.stderr.write(`ftp-bounce-watch: ${settings.note}\n`);
+  return settings;
 }
 
 export async function runScan(argv: readonly string[], io: CliIo): Promise<number> {
@@ -179,6 +174,8 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
     'context': { type: 'string', short: 'c', multiple: true },
     'binary': { type: 'boolean' },
     'no-color': { type: 'boolean' },
+    'timeout': { type: 'string' },
+    'no-cdk-json': { type: 'boolean' },
   });
   if (values.help) {
     io.stdout.write(SCAN_USAGE);
@@ -186,6 +183,7 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
   }
   const format = outputFormat('scan', values.format, io.stdoutIsTty);
   const logGroups = values['log-group'] ?? [];
+  const settings = scanSettings(io, values.context ?? [], values['no-cdk-json'] === true);
   if (logGroups.length > 0) {
     if (positionals.length > 0) {
       throw new UsageError(`give FILEs or --log-group, not both (see 'ftp-bounce-watch scan --help')`);
@@ -203,13 +201,14 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
         format,
         alerts: values.alerts === true,
         publish: values.publish,
-        context: contextPairs(values.context ?? []),
+        settings,
         color: wantsColor(io.stdoutIsTty, io.env, values['no-color'] === true),
+        timeoutMs: timeoutOption('scan', values.timeout, DEFAULT_SILENCE_TIMEOUT_MS),
       },
       io,
     );
   }
-  const misplaced = (['since', 'until', 'filter-pattern', 'alerts', 'publish', 'context'] as const).find(
+  const misplaced = (['since', 'until', 'filter-pattern', 'alerts', 'publish', 'timeout'] as const).find(
     (option) => values[option] !== undefined,
   );
   if (misplaced !== undefined) {
@@ -229,10 +228,15 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
   // A file that fails half-way (a truncated .gz) does not hide the others: each gets its one-line error, the
   // findings before the failure are kept, and the exit status says the scan is incomplete.
   let failed = 0;
+  // Files actually read: after Ctrl-C, the summary counts only those, and a note says where it stopped.
+  let opened = 0;
+  let stoppedAt: { file: string; line: number } | undefined;
   try {
     for (const source of sources) {
       const file = source.name;
       const counts = { lines: 0 };
+      let cutNamed = false;
+      opened++;
       try {
         // A regular file was checked up front (checkFileStart); it is read only now, one at a time.
         if (source.input === null) {
@@ -256,6 +260,17 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
           },
           io.interrupted,
           counts,
+          ({ lineNumber }) => {
+            // Once per file: the first such line, by number; a refusal there may be missed or misread.
+            if (cutNamed) return;
+            cutNamed = true;
+            io.stderr.write(
+              `ftp-bounce-watch: warning: ${file}: line ${lineNumber} is longer than 1 MiB and holds a refusal keyword; `
+              + 'only its first 1 MiB was examined, so a refusal after that is not reported (further such lines in '
+              + 'this file are not named)\n',
+            );
+          },
+          settings.internalNetworks,
         );
       } catch (error) {
         if (error instanceof OutputError) throw error;
@@ -269,13 +284,23 @@ export async function runScan(argv: readonly string[], io: CliIo): Promise<numbe
       } finally {
         lines += counts.lines;
       }
-      if (io.interrupted.aborted) break;
+      if (io.interrupted.aborted) {
+        stoppedAt = { file, line: counts.lines };
+        break;
+      }
     }
   } finally {
     await closeAll(sources);
   }
+  if (stoppedAt !== undefined) {
+    const where = stoppedAt.file === '-' ? 'standard input' : stoppedAt.file;
+    io.stderr.write(
+      `ftp-bounce-watch: interrupted in ${where} after line ${stoppedAt.line} (${opened} of ${plural(sources.length, 'file')} `
+      + 'read): the results below are partial\n',
+    );
+  }
   if (format === 'text')
-    await out.write(summary.render({ lines, sources: sources.length, sourceNoun: 'file' }));
+    await out.write(summary.render({ lines, sources: opened, sourceNoun: 'file' }));
   await out.flush();
   return failed > 0 ? 2 : 0;
 }

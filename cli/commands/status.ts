@@ -1,7 +1,8 @@
 /** `ftp-bounce-watch status`: is the deployment attached to each log group, and does it hold anything that failed? */
 import { DEFAULT_STACK_NAME } from '../../infra/deployment-names';
 import { DEFAULT_FILTER_PATTERN, SUBSCRIPTION_FILTER_NAME } from '../../infra/filter-pattern';
-import { parseCommandArgs } from '../args';
+import { parseCommandArgs, timeoutOption } from '../args';
+import { DEFAULT_SILENCE_TIMEOUT_MS } from '../aws/call';
 import { type CliIo, UsageError } from '../io';
 import type * as StatusCommand from '../log-groups/status-command';
 import type { StatusFormat } from '../log-groups/status-command';
@@ -38,6 +39,8 @@ Options:
   --stack NAME          The deployed stack to check. Default: ${DEFAULT_STACK_NAME} (skipped, with a note, when
                         it does not exist in the Region).
   --log-groups-only     Check the log groups only, not the stack.
+  --timeout SECONDS     How long an AWS endpoint may stay silent before its check gives up, naming the
+                        endpoint (each attempt gets a third of it). Default: 30.
   --format text|json    text: a table, then each unhealthy log group with why and what to do.
                         json: one JSON document for scripts (problems also on stderr).
                         Default: text on a terminal, json when piped.
@@ -71,6 +74,7 @@ export async function runStatus(argv: readonly string[], io: CliIo): Promise<num
     'log-groups-only': { type: 'boolean' },
     'format': { type: 'string' },
     'help': { type: 'boolean', short: 'h' },
+    'timeout': { type: 'string' },
   });
   if (values.help) {
     io.stdout.write(STATUS_USAGE);
@@ -100,7 +104,14 @@ export async function runStatus(argv: readonly string[], io: CliIo): Promise<num
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the lazy load explained above.
   const { runStatusCheck } = require('../log-groups/status-command') as typeof StatusCommand;
   return runStatusCheck(
-    { logGroups, cdkJson: values['cdk-json'], filterPattern: values['filter-pattern'], format, stack },
+    {
+      logGroups,
+      cdkJson: values['cdk-json'],
+      filterPattern: values['filter-pattern'],
+      format,
+      stack,
+      timeoutMs: timeoutOption('status', values.timeout, DEFAULT_SILENCE_TIMEOUT_MS),
+    },
     io,
   );
 }

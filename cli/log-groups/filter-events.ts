@@ -6,6 +6,7 @@
 import { type CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import type { LocatedFinding } from '../../lambda/alerts';
 import { createLineDetector } from '../../lambda/detector';
+import type { NetworkSet } from '../../lambda/detector/networks';
 import { type CallOptions, callAws } from '../aws/call';
 import { pages } from '../aws/pages';
 import type { LogGroupTarget } from './log-group-ref';
@@ -25,6 +26,8 @@ export interface FilterScan {
   readonly filterPattern: string;
   readonly call: CallOptions;
   readonly counters: ScanCounters;
+  /** The operator's own networks (`internalNetworks`), as the deployed detector has them. */
+  readonly internalNetworks?: NetworkSet;
   readonly onFinding: (found: LocatedFinding) => Promise<void> | void;
   /** Called after each page, e.g. to redraw the progress line. */
   readonly onPage?: () => Promise<void> | void;
@@ -36,7 +39,7 @@ export async function scanLogGroupEvents(target: LogGroupTarget, scan: FilterSca
   // Names go as logGroupName; ARNs as logGroupIdentifier, the only field that takes one.
   const group =
     target.identifier === target.name ? { logGroupName: target.name } : { logGroupIdentifier: target.identifier };
-  const detectLine = createLineDetector();
+  const detectLine = createLineDetector(scan.internalNetworks === undefined ? {} : { internalNetworks: scan.internalNetworks });
   // An empty page with a token is normal: CloudWatch Logs searched a slice of the range and found nothing.
   const listing = pages((nextToken) => {
     const request = new FilterLogEventsCommand({

@@ -4,9 +4,7 @@
  * findings (or, with --alerts, the alerts the function would have sent; with --publish, sends them).
  */
 import { AlertPublishError, SnsAlertPublisher } from '../../lambda/adapters';
-import { ConfigError } from '../../lambda/config';
-import type { IncidentSettings } from '../../lambda/incidents';
-import { ContextSettingError, settingsFromContext } from '../replay/context-settings';
+import type { RunSettings } from '../settings';
 import { replayFindings } from '../replay/backfill';
 import {
   type Alert,
@@ -23,8 +21,9 @@ import { clientRegion, resolveDeps } from '../aws/deps';
 import { InterruptedError, oneLine } from '../aws/errors';
 import { BufferedWriter, CliError, type CliIo, UsageError } from '../io';
 import { renderAlertsText } from '../render/alerts-text';
-import { ansiPaint, noPaint } from '../render/color';
-import { formatElapsed, ProgressLine } from '../render/progress';
+import { ansiPaint, isDumbTerminal, noPaint } from '../render/color';
+import { formatElapsed, ProgressLine, retryNote } from '../render/progress';
+import { DEFAULT_SILENCE_TIMEOUT_MS, SilenceBudget } from '../aws/call';
 import { plural, TextSummary, terminalSafe } from '../render/scan-text';
 import { type ScanCounters, scanLogGroupEvents } from './filter-events';
 import { assertTargetsInRegion, parseLogGroupTargets } from './log-group-ref';
@@ -41,10 +40,12 @@ export interface LogGroupScanOptions {
   readonly alerts: boolean;
   /** Send the alerts to this SNS topic (implies alerts). */
   readonly publish: string | undefined;
-  /** Alert memory's context keys (`-c alertWindow=90m`), as the deployment takes them. */
-  readonly context?: Readonly<Record<string, string>>;
+  /** What changes findings and alerts (`internalNetworks`, alert memory), read by cli/settings.ts. */
+  readonly settings: RunSettings;
   /** Colour the severities of the text summary (a terminal that wants colour: `wantsColor`). Default: none. */
   readonly color?: boolean;
+  /** How long an AWS endpoint may stay silent, in ms (`--timeout`). Default 30 s. */
+  readonly timeoutMs?: number;
 }
 
 /** Some alerts could not be published: exit status 1 (the scan itself worked). */
@@ -76,10 +77,11 @@ async function buildAlerts(
   located: readonly LocatedFinding[],
   region: string,
   account: string,
-  settings: IncidentSettings,
+  settings: RunSettings,
 ): Promise<Alert[]> {
   try {
-    return await replayFindings(located, { region, account, settings });
+    const { incidents, internalNetworks } = settings;
+    return await replayFindings(located, { region, account, settings: incidents, internalNetworks });
   } catch (error) {
     if (error instanceof InvalidRegionError || error instanceof InvalidTimestampError) {
       throw new UsageError(`cannot build alerts: ${error.message}`, { cause: error });
@@ -105,13 +107,7 @@ export async function runLogGroupScan(options: LogGroupScanOptions, io: CliIo): 
   if (patternProblem) throw new UsageError(`--filter-pattern: ${patternProblem}`);
   const snsRegion = options.publish === undefined ? undefined : topicRegion(options.publish);
   const wantAlerts = options.alerts || options.publish !== undefined;
-  let settings: IncidentSettings;
-  try {
-    settings = settingsFromContext(options.context ?? {});
-  } catch (error) {
-    if (error instanceof ContextSettingError || error instanceof ConfigError) throw new UsageError(`-c: ${error.message}`, { cause: error });
-    throw error;
-  }
+  const settings = options.settings;
 
   const client = deps.logsClient();
   const region = await clientRegion(client);
@@ -121,7 +117,7 @@ export async function runLogGroupScan(options: LogGroupScanOptions, io: CliIo): 
   const summary = new TextSummary(options.color === true ? ansiPaint : noPaint);
   const located: LocatedFinding[] = [];
   const counters: ScanCounters = { events: 0, pages: 0, findings: 0 };
-  const progress = new ProgressLine(io.stderr, io.stderrIsTty);
+  const progress = new ProgressLine(io.stderr, io.stderrIsTty && !isDumbTerminal(io.env));
   let current = '';
   const showProgress = (extra = ''): void =>
     progress.update(
@@ -131,6 +127,11 @@ export async function runLogGroupScan(options: LogGroupScanOptions, io: CliIo): 
     );
 
   let interrupted = false;
+  const silence = new SilenceBudget(options.timeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS, io.env);
+  let retrying = '';
+  // The elapsed time keeps moving while a request waits, so a slow answer never looks like a frozen screen.
+  const ticker = io.stderrIsTty && !isDumbTerminal(io.env) ? setInterval(() => showProgress(retrying), 1_000) : undefined;
+  ticker?.unref();
   try {
     for (const [index, target] of targets.entries()) {
       current = targets.length === 1 ? target.name : `[${index + 1}/${targets.length}] ${target.name}`;
@@ -141,13 +142,19 @@ export async function runLogGroupScan(options: LogGroupScanOptions, io: CliIo): 
         range,
         filterPattern,
         counters,
+        internalNetworks: settings.internalNetworks,
         call: {
           signal: io.interrupted,
+          silence,
           sleep: deps.sleep,
           random: deps.random,
-          onRetry: ({ reason, delayMs }) => showProgress(` (${reason}, retry in ${(delayMs / 1000).toFixed(1)}s)`),
+          onRetry: (retry) => {
+            retrying = retryNote(retry);
+            showProgress(retrying);
+          },
         },
         onPage: async () => {
+          retrying = '';
           showProgress();
           // A page at a time, so a pipeline sees findings as they come and keeps them if a later page fails.
           await out.flush();
@@ -169,6 +176,7 @@ export async function runLogGroupScan(options: LogGroupScanOptions, io: CliIo): 
     if (!(error instanceof InterruptedError)) throw error;
     interrupted = true;
   } finally {
+    clearInterval(ticker);
     progress.clear();
   }
 

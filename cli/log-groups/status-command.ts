@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { DEFAULT_FILTER_PATTERN } from '../../infra/filter-pattern';
 import { filterPatternProblem } from '../../infra/validation';
 import { clientRegion, resolveDeps } from '../aws/deps';
+import { type CallOptions, DEFAULT_SILENCE_TIMEOUT_MS, SilenceBudget } from '../aws/call';
 import { InterruptedError } from '../aws/errors';
+import { isDumbTerminal } from '../render/color';
+import { formatElapsed, ProgressLine, retryNote } from '../render/progress';
 import { BufferedWriter, type CliIo, UsageError } from '../io';
 import { terminalSafe } from '../render/scan-text';
 import { renderStatusText } from '../render/status-text';
@@ -21,6 +24,8 @@ export interface StatusOptions {
   readonly format: StatusFormat;
   /** The stack whose outputs name the topics, failure stores and log groups; null: check the log groups only. */
   readonly stack: { readonly name: string; readonly named: boolean } | null;
+  /** How long an AWS endpoint may stay silent, in ms (`--timeout`). Default 30 s. */
+  readonly timeoutMs?: number;
 }
 
 /** The log groups' report and the deployment's; `healthy` covers both. */
@@ -54,7 +59,29 @@ export async function runStatusCheck(options: StatusOptions, io: CliIo): Promise
   const region = await clientRegion(client);
   assertTargetsInRegion(targets, region);
 
-  const call = { signal: io.interrupted, sleep: deps.sleep, random: deps.random };
+  // On a terminal, stderr shows what is being checked, and retries as they happen: a silent endpoint is never a
+  // frozen screen.
+  const progress = new ProgressLine(io.stderr, io.stderrIsTty && !isDumbTerminal(io.env));
+  const started = deps.now();
+  let step = 'checking';
+  const call: CallOptions = {
+    signal: io.interrupted,
+    silence: new SilenceBudget(options.timeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS, io.env),
+    sleep: deps.sleep,
+    random: deps.random,
+    onStart: (context) => {
+      step = `${context.service ?? 'CloudWatch Logs'} ${context.operation}`;
+      retrying = '';
+    },
+    onRetry: (retry) => {
+      retrying = retryNote(retry);
+      progress.update(step, `${formatElapsed(deps.now() - started)}${retrying}`);
+    },
+  };
+  let retrying = '';
+  // Quiet while answers come quickly; a call still waiting after a second shows what it waits on.
+  const ticker = io.stderrIsTty && !isDumbTerminal(io.env) ? setInterval(() => progress.update(step, `${formatElapsed(deps.now() - started)}${retrying}`), 1_000) : undefined;
+  ticker?.unref();
   let report: FullStatusReport;
   try {
     const groups = await checkStatus(targets, { client, region, filterPattern, call });
@@ -78,6 +105,9 @@ export async function runStatusCheck(options: StatusOptions, io: CliIo): Promise
     // Half a health report would read as a verdict: stop with a usage-class error instead.
     if (error instanceof InterruptedError) throw new UsageError('interrupted before every log group was checked', { cause: error });
     throw error;
+  } finally {
+    clearInterval(ticker);
+    progress.clear();
   }
 
   const out = new BufferedWriter(io.stdout);

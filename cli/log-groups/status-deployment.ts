@@ -41,6 +41,11 @@ export const FAILURE_BUCKET_CAP = 1_000;
  * the Lambda runtime writes uncaught errors as `<time>\t<request id>\tERROR\t...` and timeouts as `Task timed out`.
  */
 export const ERROR_FILTER_PATTERN = '?ERROR ?"Task timed out"';
+/**
+ * SNS deletes a subscription left in PendingConfirmation after 48 hours (docs/operations.md cites the source); the
+ * confirmation link's 3-day validity therefore never matters here.
+ */
+export const PENDING_SUBSCRIPTION_LIFETIME_MS = 48 * 60 * 60_000;
 
 export type TopicRole = 'alert' | 'operator';
 
@@ -51,6 +56,13 @@ export interface TopicSubscriptions {
   readonly confirmed: number | null;
   /** Endpoints (email addresses) of the subscriptions waiting for confirmation. */
   readonly pending: readonly string[];
+  /**
+   * The latest time SNS deletes the pending subscriptions (48 h after the stack's last deploy, which made them),
+   * ISO-8601; null when nothing is pending or it cannot be known (`pendingNote` says why).
+   */
+  readonly pendingDeletedBy: string | null;
+  /** One line on when SNS deletes the pending subscriptions; null when nothing is pending. */
+  readonly pendingNote: string | null;
   /** Why the topic could not be read, one line; null when it was. */
   readonly error: string | null;
 }
@@ -126,6 +138,39 @@ export interface DeploymentCheck {
   readonly s3: () => S3Client;
 }
 
+export interface PendingDeletion {
+  /** ISO-8601, or null when unknown. */
+  readonly deletedBy: string | null;
+  readonly note: string;
+}
+
+/** Why the time SNS deletes a pending subscription cannot be known, beside the rule (`pendingDeletion`). */
+const PENDING_UNKNOWN = {
+  noDeployTime: 'when SNS deletes them is not known (the stack reports no deploy time); at most 48 h after they were made',
+  madeSinceDeploy: (deployed: string) =>
+    `when SNS deletes them is not known: the stack's last deploy (${deployed}) is over 48 h ago, so they were made `
+    + 'since (by aws sns subscribe, or SNS set a subscription back to pending); at most 48 h after that',
+} as const;
+
+/**
+ * ListSubscriptionsByTopic gives no creation time for a pending subscription. CloudFormation makes email
+ * subscriptions during a deploy, so the stack's last deploy (LastUpdatedTime, else CreationTime) bounds when they
+ * were made, and 48 h after it bounds when SNS deletes them. A deploy over 48 h ago means they were made since.
+ */
+export function pendingDeletion(lastDeploy: number | undefined, now: number): PendingDeletion {
+  if (lastDeploy === undefined) return { deletedBy: null, note: PENDING_UNKNOWN.noDeployTime };
+  const deployed = isoSeconds(new Date(lastDeploy).toISOString());
+  const deadline = lastDeploy + PENDING_SUBSCRIPTION_LIFETIME_MS;
+  if (deadline <= now) return { deletedBy: null, note: PENDING_UNKNOWN.madeSinceDeploy(deployed) };
+  const deletedBy = new Date(deadline).toISOString();
+  const hours = Math.floor((deadline - now) / 3_600_000);
+  const left = hours === 0 ? `${Math.max(1, Math.ceil((deadline - now) / 60_000))} min` : `${hours} h`;
+  return {
+    deletedBy,
+    note: `SNS deletes them at the latest ${isoSeconds(deletedBy)} (in ${left}; 48 h after the stack's last deploy at ${deployed})`,
+  };
+}
+
 /** The stack is not there; raised only when the user named it. */
 export class StackNotFoundError extends UsageError {
   override readonly name: string = 'StackNotFoundError';
@@ -143,7 +188,13 @@ async function attempt<T>(run: () => Promise<T>): Promise<Outcome<T>> {
   }
 }
 
-async function stackOutputs(check: DeploymentCheck): Promise<Map<string, string> | undefined> {
+interface StackFacts {
+  readonly outputs: Map<string, string>;
+  /** LastUpdatedTime, else CreationTime, in milliseconds; undefined when the stack reports neither. */
+  readonly lastDeploy: number | undefined;
+}
+
+async function stackFacts(check: DeploymentCheck): Promise<StackFacts | undefined> {
   const context: AwsCallContext = {
     operation: 'DescribeStacks',
     region: check.region,
@@ -173,10 +224,15 @@ async function stackOutputs(check: DeploymentCheck): Promise<Map<string, string>
   for (const output of stack.Outputs ?? []) {
     if (output.OutputKey !== undefined && output.OutputValue !== undefined) outputs.set(output.OutputKey, output.OutputValue);
   }
-  return outputs;
+  return { outputs, lastDeploy: (stack.LastUpdatedTime ?? stack.CreationTime)?.getTime() };
 }
 
-async function topicSubscriptions(topic: TopicRole, topicArn: string, check: DeploymentCheck): Promise<TopicSubscriptions> {
+async function topicSubscriptions(
+  topic: TopicRole,
+  topicArn: string,
+  lastDeploy: number | undefined,
+  check: DeploymentCheck,
+): Promise<TopicSubscriptions> {
   const region = SNS_TOPIC_ARN.exec(topicArn)?.[1] ?? check.region; // the topic's Region, else the run's
   const context: AwsCallContext = {
     operation: 'ListSubscriptionsByTopic',
@@ -205,8 +261,18 @@ async function topicSubscriptions(topic: TopicRole, topicArn: string, check: Dep
     }
     return { confirmed, pending };
   });
-  if (outcome.error !== undefined) return { topic, topicArn, confirmed: null, pending: [], error: outcome.error };
-  return { topic, topicArn, ...outcome.value, error: null };
+  if (outcome.error !== undefined) {
+    return { topic, topicArn, confirmed: null, pending: [], pendingDeletedBy: null, pendingNote: null, error: outcome.error };
+  }
+  const deletion = outcome.value.pending.length === 0 ? undefined : pendingDeletion(lastDeploy, check.now);
+  return {
+    topic,
+    topicArn,
+    ...outcome.value,
+    pendingDeletedBy: deletion?.deletedBy ?? null,
+    pendingNote: deletion?.note ?? null,
+    error: null,
+  };
 }
 
 async function queueDepth(store: FailureStoreName, queueUrl: string, check: DeploymentCheck): Promise<FailureStore> {
@@ -340,8 +406,9 @@ function subscriptionProblem(topic: TopicSubscriptions): string | undefined {
   const example = topic.pending[0] ?? 'ADDRESS';
   return (
     `${n} email subscription${n === 1 ? '' : 's'} to the ${TOPIC_LABEL[topic.topic]} ${n === 1 ? 'waits' : 'wait'} for `
-    + `confirmation and receive${n === 1 ? 's' : ''} nothing: ${topic.pending.join(', ')}. Each address must click the link in `
-    + `the "AWS Notification - Subscription Confirmation" email (valid 3 days; check spam); to send it again: `
+    + `confirmation and receive${n === 1 ? 's' : ''} nothing: ${topic.pending.join(', ')}; ${topic.pendingNote ?? ''}. `
+    + 'Each address must click the link in the "AWS Notification - Subscription Confirmation" email before then '
+    + '(check spam); to send it again, or once SNS has deleted it: '
     + `aws sns subscribe --topic-arn ${topic.topicArn} --protocol email --notification-endpoint ${example}`
   );
 }
@@ -381,7 +448,7 @@ function errorsWarning(errors: RecentErrors): string | undefined {
 /** Checks the deployment named by `check.stackName`; undefined parts of it (no Slack forwarder) are skipped. */
 export async function checkDeployment(check: DeploymentCheck): Promise<DeploymentStatus> {
   const empty = { subscriptions: [], failureStores: [], recentErrors: [], problems: [], warnings: [] };
-  const outputs = await attempt(() => stackOutputs(check));
+  const outputs = await attempt(() => stackFacts(check));
   if (outputs.error !== undefined) {
     const unchecked = [`${outputs.error}; --log-groups-only checks the log groups alone`];
     return { stackName: check.stackName, found: false, healthy: true, ...empty, unchecked, notes: [] };
@@ -402,7 +469,7 @@ export async function checkDeployment(check: DeploymentCheck): Promise<Deploymen
       ],
     };
   }
-  const out = outputs.value;
+  const { outputs: out, lastDeploy } = outputs.value;
   const output = (key: string): string | undefined => out.get(key);
   const notes: string[] = [];
   const missing = (key: string, what: string): void => {
@@ -439,7 +506,7 @@ export async function checkDeployment(check: DeploymentCheck): Promise<Deploymen
 
   // One at a time, like the log groups: a few calls, and the order of the report stays fixed.
   const subscriptions: TopicSubscriptions[] = [];
-  for (const [role, arn] of topics) subscriptions.push(await topicSubscriptions(role, arn, check));
+  for (const [role, arn] of topics) subscriptions.push(await topicSubscriptions(role, arn, lastDeploy, check));
   const failureStores: FailureStore[] = [];
   for (const read of stores) failureStores.push(await read());
   const errors: RecentErrors[] = [];

@@ -1,6 +1,6 @@
 /**
  * Colour for severities in text output: only on a terminal, and never when the user said no, with the
- * NO_COLOR convention (https://no-color.org: set and not empty) or with --no-color.
+ * NO_COLOR convention (https://no-color.org: set and not empty) or with --no-color, nor on a dumb terminal.
  */
 import type { Severity } from '../../lambda/detector';
 
@@ -17,5 +17,10 @@ export function wantsColor(
   env: Readonly<Record<string, string | undefined>>,
   noColorFlag: boolean,
 ): boolean {
-  return stdoutIsTty && !noColorFlag && (env.NO_COLOR ?? '') === '';
+  return stdoutIsTty && !noColorFlag && (env.NO_COLOR ?? '') === '' && !isDumbTerminal(env);
+}
+
+/** `TERM=dumb` (Emacs shells, some CI logs): no escape sequences at all, neither colour nor a rewritten line. */
+export function isDumbTerminal(env: Readonly<Record<string, string | undefined>>): boolean {
+  return env.TERM === 'dumb';
 }

@@ -3,6 +3,7 @@
  * it never mixes with the results on stdout. Silent unless stderr is a terminal: piped stderr gets no noise.
  */
 import type { Writable } from 'node:stream';
+import type { RetryInfo } from '../aws/call';
 import { terminalSafe } from './scan-text';
 
 const ERASE_LINE = '\r\u001b[K';
@@ -40,4 +41,11 @@ export function formatElapsed(ms: number): string {
   const seconds = Math.max(0, Math.floor(ms / 1000));
   if (seconds < 60) return `${seconds}s`;
   return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+}
+
+/** What the progress line says while an AWS call is retried: why, and for a silent endpoint how long of how long. */
+export function retryNote(retry: RetryInfo): string {
+  const wait = `retry in ${(retry.delayMs / 1000).toFixed(1)}s`;
+  if (retry.silentMs === undefined || retry.timeoutMs === undefined) return ` (${retry.reason}, ${wait})`;
+  return ` (no answer for ${formatElapsed(retry.silentMs)} of ${formatElapsed(retry.timeoutMs)}, ${wait})`;
 }

@@ -65,7 +65,8 @@ function subscriptionRow(topic: TopicSubscriptions): string[] {
   if (topic.confirmed === null) return [label, NOT_CHECKED, ''];
   const confirmed = `${topic.confirmed} confirmed`;
   if (topic.pending.length === 0) return [label, 'ok', confirmed];
-  return [label, 'PENDING', `${confirmed}, ${topic.pending.length} waiting for confirmation`];
+  const deleted = topic.pendingDeletedBy === null ? 'deletion time unknown' : `deleted by SNS by ${isoSeconds(topic.pendingDeletedBy)}`;
+  return [label, 'PENDING', `${confirmed}, ${topic.pending.length} waiting for confirmation, ${deleted}`];
 }
 
 function storeRow(store: FailureStore): string[] {

@@ -8,6 +8,7 @@
 import type { AlertPublisher, SnsAlertMessage } from '../../lambda/adapters/ports';
 import { type Alert, AlertAccumulator, buildSnsMessage, type LocatedFinding } from '../../lambda/alerts';
 import { BatchEvidence, IncidentMemory, type IncidentSettings, MemoryIncidentStore } from '../../lambda/incidents';
+import type { NetworkSet } from '../../lambda/detector/networks';
 import { AGENT_FLUSH_MS } from './agent-batches';
 import { replay } from './replay-clock';
 
@@ -56,6 +57,8 @@ export interface BackfillOptions {
   /** The log groups' account when known (from an ARN); empty when not. */
   readonly account: string;
   readonly settings: IncidentSettings;
+  /** The operator's own networks, as the deployed detector has them (`internalNetworks`). */
+  readonly internalNetworks?: NetworkSet;
 }
 
 /** The messages the deployment would have sent for these findings, in the order it would have sent them. */
@@ -65,7 +68,11 @@ export async function replayFindings(located: readonly LocatedFinding[], options
   const incidents = new IncidentMemory({ store, publisher, settings: options.settings, render: (a) => buildSnsMessage(a) });
   await replay<FindingBatch>(flushBatches(located), {
     runBatch: async (batch, now) => {
-      const accumulator = new AlertAccumulator({ region: options.region, account: options.account === '' ? null : options.account });
+      const accumulator = new AlertAccumulator({
+        region: options.region,
+        account: options.account === '' ? null : options.account,
+        ...(options.internalNetworks !== undefined && { internalNetworks: options.internalNetworks }),
+      });
       const evidence = new BatchEvidence();
       for (const f of batch.findings) {
         accumulator.add(f);

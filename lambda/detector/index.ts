@@ -11,7 +11,9 @@ export {
   refusalKeywords,
 } from './rule-11209';
 export type { ClassificationText, RuleText } from './rule-11209.messages';
-export { RULE_11209_TEXT } from './rule-11209.messages';
+export { CLASSIFICATION_RULES, REJECTION_TEXT, RULE_11209_TEXT } from './rule-11209.messages';
+export { explainLine, type LineExplanation } from './explain';
+export type { RejectionCode } from './line-format';
 export {
   addressValue,
   InvalidNetworkError,

@@ -30,6 +30,57 @@ export interface ProftpdMessage {
   readonly occurrences: number;
 }
 
+/**
+ * Why a line is or is not proftpd's refusal, for `ftp-bounce-watch explain` (lambda/detector/explain.ts). The
+ * scanners below write here only while `on` is set, and only where they give up or recognise a format, so
+ * detection pays one boolean test on its rejection paths and explaining runs the very same code.
+ * The words for each rejection are in rule-11209.messages.ts (`REJECTION_TEXT`).
+ */
+export type RejectionCode =
+  | 'no-keyword'
+  | 'not-json'
+  | 'json-not-object'
+  | 'json-other-program'
+  | 'json-identifier'
+  | 'json-no-refusal'
+  | 'empty-header'
+  | 'rfc5424-header'
+  | 'not-proftpd'
+  | 'unknown-header'
+  | 'serverinfo'
+  | 'role-without-client'
+  | 'message-not-refusal'
+  | 'no-argument'
+  | 'reason'
+  | 'trailing-text';
+
+export const detectionTrace: {
+  on: boolean;
+  /** The line format recognised, in words; null when none was. */
+  format: string | null;
+  /** The program label as written (`proftpd[12630]:`), when one was read. */
+  program: string | null;
+  /** The last place the parse gave up. */
+  rejection: RejectionCode | null;
+} = { on: false, format: null, program: null, rejection: null };
+
+/** Records why the parse gives up (while tracing) and returns null, as the scanners do. */
+function rejected(code: RejectionCode): null {
+  if (detectionTrace.on) detectionTrace.rejection = code;
+  return null;
+}
+
+/** Records a rejection from the rule's own scanner (rule-11209.ts); false, for its early returns. */
+export function refusalRejected(code: RejectionCode): false {
+  if (detectionTrace.on) detectionTrace.rejection = code;
+  return false;
+}
+
+function recognised(format: string, program: string | null): void {
+  detectionTrace.format = format;
+  if (program !== null) detectionTrace.program = program;
+}
+
 const SPACE = 32;
 const OPEN_PAREN = 40;
 const CLOSE_PAREN = 41;
@@ -330,7 +381,7 @@ function parseServerinfo(
   let j = i;
   if (text[j] !== '(') {
     const vhostEnd = tokenEnd(text, j, end);
-    if (vhostEnd === j) return null;
+    if (vhostEnd === j) return rejected('serverinfo');
     if (text.charCodeAt(vhostEnd - 1) === 58 && !requireRemote) {
       // `vhost: message` (SystemLog with no remote client yet)
       const messageStart = vhostEnd + 1;
@@ -345,32 +396,32 @@ function parseServerinfo(
             host,
             occurrences: 1,
           }
-        : null;
+        : rejected('serverinfo');
     }
     server = text.slice(j, vhostEnd);
     j = vhostEnd + 1;
-    if (text.charCodeAt(vhostEnd) !== SPACE) return null;
+    if (text.charCodeAt(vhostEnd) !== SPACE) return rejected('serverinfo');
     if (text[j] === '-' && text.charCodeAt(j + 1) === SPACE) {
       return requireRemote
-        ? null
+        ? rejected('role-without-client')
         : { text, messageStart: j + 2, messageEnd: end, server, clientName: null, srcIp: null, host, occurrences: 1 };
     }
   }
-  if (text.charCodeAt(j) !== OPEN_PAREN) return null;
+  if (text.charCodeAt(j) !== OPEN_PAREN) return rejected('serverinfo');
   // (remoteName[remoteIp]): neither part may hold a space, parenthesis or bracket.
   const nameStart = j + 1;
   const k = groupPartEnd(text, nameStart, end);
-  if (text.charCodeAt(k) !== OPEN_BRACKET) return null;
+  if (text.charCodeAt(k) !== OPEN_BRACKET) return rejected('serverinfo');
   const ipStart = k + 1;
   const m = groupPartEnd(text, ipStart, end);
-  if (text.charCodeAt(m) !== CLOSE_BRACKET || text.charCodeAt(m + 1) !== CLOSE_PAREN) return null;
+  if (text.charCodeAt(m) !== CLOSE_BRACKET || text.charCodeAt(m + 1) !== CLOSE_PAREN) return rejected('serverinfo');
   const afterGroup = m + 2;
   let messageStart: number;
   const sep0 = text.charCodeAt(afterGroup);
   const sep1 = text.charCodeAt(afterGroup + 1);
   if (sep0 === SPACE && sep1 === 45 && text.charCodeAt(afterGroup + 2) === SPACE) messageStart = afterGroup + 3; // ' - '
   else if (sep0 === 58 && sep1 === SPACE) messageStart = afterGroup + 2; // ': '
-  else return null;
+  else return rejected('serverinfo');
   return {
     text,
     messageStart,
@@ -579,8 +630,10 @@ function parseMessageBody(
   }
   const parsed = parseAfterLabel(text, bodyStart, end, label === 'role', host);
   if (parsed !== null || !nested || label !== 'proftpd') return parsed;
+  const why = detectionTrace.rejection;
   const inner = parsePlainLine(text, skipPriorityAndTimestamp(text, bodyStart, end), null, false);
-  if (inner === null) return null;
+  // Not a nested line either: the reason is the message's own, not the nested attempt's.
+  if (inner === null) return rejected(why ?? 'serverinfo');
   bodyWasNested = true;
   // Where it was seen is the outer header's host (the machine that logged it), as for journald's _HOSTNAME.
   return host === null || inner.host === host ? inner : { ...inner, host };
@@ -620,17 +673,32 @@ function parseRfc5424Line(text: string): ProftpdMessage | null {
   const hostStart = rfc5424Field(text, timestampStart, end) + 1;
   const hostEnd = hostStart > 0 ? rfc5424Field(text, hostStart, end) : -1;
   const appEnd = hostEnd > 0 ? rfc5424Field(text, hostEnd + 1, end) : -1;
-  if (appEnd < 0) return null;
+  if (appEnd < 0) return rejected('rfc5424-header');
   const label = classifyLabel(`${text.slice(hostEnd + 1, appEnd)}:`, 0, appEnd - hostEnd);
-  if (label !== 'proftpd' && label !== 'role') return null;
+  if (detectionTrace.on) recognised('RFC 5424 syslog line', text.slice(hostEnd + 1, appEnd));
+  if (label !== 'proftpd' && label !== 'role') return rejected('not-proftpd');
   const procEnd = rfc5424Field(text, appEnd + 1, end);
   const msgidEnd = procEnd > 0 ? rfc5424Field(text, procEnd + 1, end) : -1;
   const sdEnd = msgidEnd > 0 ? structuredDataEnd(text, msgidEnd + 1, end) : -1;
-  if (sdEnd < 0 || (sdEnd < end && text.charCodeAt(sdEnd) !== SPACE)) return null;
+  if (sdEnd < 0 || (sdEnd < end && text.charCodeAt(sdEnd) !== SPACE)) return rejected('rfc5424-header');
   let messageStart = skipSpaces(text, sdEnd, end);
   if (text.charCodeAt(messageStart) === 0xfeff) messageStart++; // the UTF-8 BOM RFC 5424 allows
   const host = hostEnd - hostStart === 1 && text.charCodeAt(hostStart) === 45 ? null : text.slice(hostStart, hostEnd);
   return parseMessageBody(text, messageStart, end, label, host, true);
+}
+
+/** The words for a plain line's format: what came before its header (explain only). */
+function plainFormat(text: string, start: number): string {
+  if (start === 0) return 'a text line without timestamp (syslog header, SystemLog or proftpd stderr)';
+  const prefix = text.slice(0, start).trim();
+  if (prefix.includes(' stderr ') || prefix.includes(' stdout ')) return `a container (CRI) line, then proftpd's own text (prefix "${prefix}")`;
+  return `a syslog or SystemLog text line (timestamp "${prefix}" read)`;
+}
+
+/** A line with no program label: proftpd's stderr (a bare serverinfo), or no format at all (explain only). */
+function traceBareLine(text: string, start: number, bare: ProftpdMessage | null): void {
+  if (bare !== null) recognised(`${plainFormat(text, start)}: proftpd's stderr without a program label`, null);
+  else detectionTrace.rejection = 'unknown-header';
 }
 
 /**
@@ -640,7 +708,7 @@ function parseRfc5424Line(text: string): ProftpdMessage | null {
 function parsePlainLine(text: string, start: number, memo: HeaderMemo | null, nested = true): ProftpdMessage | null {
   const end = lineEnd(text);
   const firstEnd = tokenEnd(text, start, end);
-  if (firstEnd === start) return null;
+  if (firstEnd === start) return rejected('empty-header');
   let label = classifyLabel(text, start, firstEnd);
   let afterLabel = firstEnd;
   let host: string | null = null;
@@ -657,12 +725,17 @@ function parsePlainLine(text: string, start: number, memo: HeaderMemo | null, ne
       // proftpd's stderr: bare serverinfo
       const bare = parseServerinfo(text, start, end, true, null);
       if (bare !== null && memo !== null) memo.remember(text, start, bare);
+      if (detectionTrace.on) traceBareLine(text, start, bare);
       return bare;
     } else {
-      return null;
+      if (detectionTrace.on) recognised(plainFormat(text, start), text.slice(secondStart, secondEnd));
+      return rejected(second === 'other' ? 'not-proftpd' : 'unknown-header');
     }
   }
-  if (label === 'other') return null;
+  if (detectionTrace.on) {
+    recognised(plainFormat(text, start), text.slice(host === null ? start : skipSpaces(text, firstEnd, end), afterLabel));
+  }
+  if (label === 'other') return rejected('not-proftpd');
   const bodyStart = skipSpaces(text, afterLabel, end);
   bodyWasNested = false;
   const parsed = parseMessageBody(text, bodyStart, end, label, host, nested);
@@ -693,7 +766,7 @@ function isOtherProgram(record: Record<string, unknown>): boolean {
 function parseTextLine(text: string): ProftpdMessage | null {
   const start = headerStart(text);
   if (start === RFC5424_LINE) return parseRfc5424Line(text);
-  return start < 0 ? null : parsePlainLine(text, start, null);
+  return start < 0 ? rejected('unknown-header') : parsePlainLine(text, start, null);
 }
 
 /**
@@ -706,14 +779,16 @@ function parseJsonEvent(text: string): ProftpdMessage | null {
   try {
     event = JSON.parse(text);
   } catch {
-    return null; // not JSON after all: no proftpd line starts with `{`
+    return rejected('not-json'); // not JSON after all: no proftpd line starts with `{`
   }
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) return null;
+  if (detectionTrace.on) recognised('a JSON event (journald export, Docker, an agent)', null);
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return rejected('json-not-object');
   const record = event as Record<string, unknown>;
-  if (isOtherProgram(record)) return null;
+  if (isOtherProgram(record)) return rejected('json-other-program');
   const identifier = record.SYSLOG_IDENTIFIER;
+  if (detectionTrace.on && typeof identifier === 'string') detectionTrace.program = `SYSLOG_IDENTIFIER=${identifier}`;
   if (identifier !== undefined && (typeof identifier !== 'string' || classifyLabel(`${identifier}:`, 0, identifier.length + 1) !== 'proftpd'))
-    return null;
+    return rejected('json-identifier');
   const hostname = typeof record._HOSTNAME === 'string' ? record._HOSTNAME : null;
   for (const field of JSON_MESSAGE_FIELDS) {
     const value = record[field];
@@ -723,10 +798,13 @@ function parseJsonEvent(text: string): ProftpdMessage | null {
         ? parseTextLine(value)
         : parseMessageBody(value, skipSpaces(value, 0, value.length), lineEnd(value), 'proftpd', hostname, true);
     if (parsed && startsWithRefusal(parsed.text, parsed.messageStart)) {
+      if (detectionTrace.on) detectionTrace.format = `a JSON event (journald export, Docker, an agent), its "${field}" field read`;
       return hostname === null || parsed.host === hostname ? parsed : { ...parsed, host: hostname };
     }
+    if (parsed) refusalRejected('message-not-refusal');
   }
-  return null;
+  // The last message field's own reason when one was read; else no field held text.
+  return rejected(detectionTrace.rejection ?? 'json-no-refusal');
 }
 
 /**

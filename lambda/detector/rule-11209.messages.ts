@@ -3,6 +3,7 @@
  * (rule-11209.ts) so wording can change without touching detection, and detection without touching wording.
  */
 import type { Classification, Severity } from './finding';
+import type { RejectionCode } from './line-format';
 import type { WellKnownTargetKind } from './networks';
 
 export interface ClassificationText {
@@ -164,4 +165,38 @@ export const WELL_KNOWN_TARGET_TEXT: Readonly<Record<WellKnownTargetKind, { read
     label: 'VPC DNS resolver',
     note: 'the client aims at the Amazon-provided DNS resolver of the VPC',
   },
+};
+
+/**
+ * Why a line is not a refusal, in words, for `ftp-bounce-watch explain` (the codes are set by the scanners in
+ * line-format.ts and rule-11209.ts where they give up; docs/design.md section 3 says why each is refused).
+ */
+export const REJECTION_TEXT: Readonly<Record<RejectionCode, string>> = {
+  'no-keyword': 'the line holds no "Refused PORT " or "Refused EPRT " (any case, one space each) and no JSON \\u00 escape that could spell one: nothing to examine',
+  'not-json': 'the line starts with "{" but is not JSON; no proftpd line starts with "{"',
+  'json-not-object': 'the JSON is not an object with a message field',
+  'json-other-program': 'journald\'s trusted _COMM or _EXE names another program than proftpd',
+  'json-identifier': 'SYSLOG_IDENTIFIER names another program than proftpd',
+  'json-no-refusal': 'no MESSAGE, message, log or msg field holds a proftpd refusal',
+  'empty-header': 'nothing follows the timestamp: no program label or serverinfo',
+  'rfc5424-header': 'an RFC 5424 header whose fields (host, app name, procid, msgid, structured data) are incomplete',
+  'not-proftpd': 'the program label is not proftpd\'s (proftpd, proftpd.service, or its session/daemon role labels): another program\'s line, or a name that only starts with proftpd',
+  'unknown-header': 'no format recognised: no program label (proftpd[pid]:) after a known timestamp, and no bare proftpd serverinfo "vhost (name[ip]) - "',
+  'serverinfo': 'after the proftpd label, the serverinfo "vhost (remoteName[remoteIp])" and its separator " - " or ": " are not where proftpd writes them',
+  'role-without-client': 'a session/daemon role label needs the "(name[ip])" client group to vouch for the line',
+  'message-not-refusal': 'proftpd\'s message itself does not start with "Refused PORT " or "Refused EPRT ": the words are elsewhere in the line (planted text, a user name, a path) or spaced otherwise',
+  'no-argument': 'the refusal has no argument',
+  'reason': 'the text in parentheses after the argument is not a reason as proftpd writes it (unclosed, or nested)',
+  'trailing-text': 'the message goes on after the refusal (and its reason): proftpd\'s refusal ends the message, so this is other text',
+};
+
+/** The classification rules of docs/design.md section 4, first match wins: their number and condition. */
+export const CLASSIFICATION_RULES: Readonly<Record<Classification, { readonly rule: number; readonly when: string }>> = {
+  'bounce-attempt': { rule: 1, when: 'the target port is below 1024, or proftpd\'s reason says "bounce attack"' },
+  'internal-target': { rule: 2, when: 'the target is inside internalNetworks (your own ranges)' },
+  'address-family-mismatch': { rule: 3, when: 'proftpd\'s reason is "IPv4/IPv6 address mismatch"' },
+  'malformed-argument': { rule: 4, when: 'the argument does not decode to an address and port' },
+  'nat-misconfiguration': { rule: 5, when: 'the target is in private, loopback, link-local, unique-local or 100.64.0.0/10 space' },
+  'proxy-address-mismatch': { rule: 6, when: 'the client is private while the target is public: proftpd sees a balancer or proxy' },
+  'foreign-public-target': { rule: 7, when: 'any other target: a public address that is not the client\'s' },
 };

@@ -11,7 +11,16 @@ import {
   portTargetJustReadIsInternal,
   readPortArgument,
 } from './ftp-address';
-import { HeaderMemo, headerStart, lineEnd, parseProftpdLine, parseRememberedHeader, startsWithRefusal } from './line-format';
+import {
+  detectionTrace,
+  HeaderMemo,
+  headerStart,
+  lineEnd,
+  parseProftpdLine,
+  parseRememberedHeader,
+  refusalRejected,
+  startsWithRefusal,
+} from './line-format';
 import { NetworkSet } from './networks';
 import { RULE_11209_TEXT } from './rule-11209.messages';
 
@@ -80,6 +89,12 @@ function skipBlanks(text: string, i: number, end: number): number {
   return i;
 }
 
+/** `Refused PORT` or `Refused EPRT` and nothing else (explain only: startsWithRefusal wants the space and more). */
+function isBareRefusal(text: string, start: number, end: number): boolean {
+  const message = text.slice(start, end).trimEnd().toLowerCase();
+  return message === 'refused port' || message === 'refused eprt';
+}
+
 /** proftpd's most common reason, checked first so the usual line needs no case folding. */
 const ADDRESS_MISMATCH = 'address mismatch';
 const ADDRESS_MISMATCH_GROUP = `(${ADDRESS_MISMATCH})`;
@@ -91,7 +106,9 @@ const ADDRESS_MISMATCH_GROUP = `(${ADDRESS_MISMATCH})`;
  * begins like a refusal and goes on (a user named `Refused PORT ...`) is not one.
  */
 function parseRefusal(text: string, start: number, end: number): boolean {
-  if (!startsWithRefusal(text, start)) return false;
+  if (!startsWithRefusal(text, start)) {
+    return refusalRejected(detectionTrace.on && isBareRefusal(text, start, end) ? 'no-argument' : 'message-not-refusal');
+  }
   const isPort = (text.charCodeAt(start + 8) | 0x20) === 112; // `p`
   const argumentStart = skipBlanks(text, start + 13, end);
   let argumentEnd: number;
@@ -104,7 +121,7 @@ function parseRefusal(text: string, start: number, end: number): boolean {
   } else {
     argumentEnd = argumentTokenEnd(text, argumentStart, end);
   }
-  if (argumentEnd === argumentStart) return false;
+  if (argumentEnd === argumentStart) return refusalRejected('no-argument');
   let reason: string | null = null;
   let rest = skipBlanks(text, argumentEnd, end);
   if (rest < end && text.charCodeAt(rest) === 40) {
@@ -115,15 +132,15 @@ function parseRefusal(text: string, start: number, end: number): boolean {
       rest = afterGroup;
     } else {
       const close = text.indexOf(')', rest + 1);
-      if (close <= rest + 1 || close >= end) return false;
+      if (close <= rest + 1 || close >= end) return refusalRejected('reason');
       const open = text.indexOf('(', rest + 1);
-      if (open !== -1 && open < close) return false;
+      if (open !== -1 && open < close) return refusalRejected('reason');
       reason = text.slice(rest + 1, close);
       rest = close + 1;
     }
     rest = skipBlanks(text, rest, end);
   }
-  if (rest < end) return false;
+  if (rest < end) return refusalRejected('trailing-text');
   refusal.command = isPort ? 'PORT' : 'EPRT';
   refusal.argumentStart = argumentStart;
   refusal.argumentEnd = argumentEnd;
@@ -200,7 +217,10 @@ function detect(line: string, memo: DetectorMemo | null, options: DetectorOption
   const start = memo === null ? undefined : headerStart(line);
   let parsed = memo !== null && start !== undefined && start >= 0 ? parseRememberedHeader(line, start, memo.header) : null;
   if (parsed === null) {
-    if (!mayContainRefusal(line)) return null;
+    if (!mayContainRefusal(line)) {
+      if (detectionTrace.on) refusalRejected('no-keyword');
+      return null;
+    }
     parsed = parseProftpdLine(line, memo?.header ?? null, start);
     if (parsed === null) return null;
   }

@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { version } from '../../package.json';
 
+/** Run in the project, the CLI reads cdk.json's context (which sets nothing here) and says so on stderr. */
+const SETTINGS_NOTE = 'ftp-bounce-watch: settings from cdk.json\'s context: no setting there, the defaults apply (--no-cdk-json ignores it)\n';
+
 const ROOT = join(__dirname, '../..');
 const BIN = join(ROOT, 'bin/ftp-bounce-watch.js');
 
@@ -16,7 +19,7 @@ describe('the ftp-bounce-watch executable', () => {
     const result = run(['scan', '--format', 'jsonl', 'test/fixtures/real-proftpd.log']);
 
     expect(result.status).toBe(0);
-    expect(result.stderr).toBe('');
+    expect(result.stderr).toBe(SETTINGS_NOTE);
     const findings = result.stdout
       .trim()
       .split('\n')
@@ -35,6 +38,7 @@ describe('the ftp-bounce-watch executable', () => {
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toEqual([
+      SETTINGS_NOTE.trim(),
       'ftp-bounce-watch: cannot read no/such/file.log: no such file',
     ]);
   });
@@ -49,7 +53,7 @@ describe('the ftp-bounce-watch executable', () => {
     });
     expect(result.status).toBe(0);
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toBe('');
+    expect(result.stderr).toBe(SETTINGS_NOTE);
   });
 });
 
@@ -101,7 +105,7 @@ describe('the ftp-bounce-watch executable at a terminal', () => {
 
       expect(code).toBe(130);
       expect(Date.now() - sent).toBeLessThan(5000);
-      expect(stderr).toBe('');
+      expect(stderr).toBe(SETTINGS_NOTE);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { natHour } from '../support/scenarios';
 
 // `npm start`'s job, run as the user runs it: a child process, the real runtime, dynalite, the loopback SNS.
@@ -18,10 +19,14 @@ function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function localRun(args: string[]) {
+/** What `npm start` says on stderr when run in the project, whose cdk.json sets nothing. */
+const SETTINGS_LINE = 'local-run: settings from cdk.json\'s context: no setting there, the defaults apply (--no-cdk-json ignores it)';
+
+function localRun(args: string[], input?: Buffer) {
   const result = spawnSync(TSX, ['scripts/local-run.ts', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
+    ...(input !== undefined && { input }),
     // A run takes ~15 s alone (an hour of NAT refusals through dynalite); under a loaded CI, several times that.
     timeout: 300_000,
     env: childEnv(),
@@ -51,7 +56,7 @@ describe('scripts/local-run.ts (npm start)', () => {
 
     const { status, stdout, stderr } = localRun(['--out', out]);
 
-    expect(stderr).toBe('');
+    expect(stderr).toBe(`${SETTINGS_LINE}\n`);
     expect(status).toBe(0);
     expect(stdout).toMatch(/^Subject: \[CRITICAL\] FTP bounce attempt: 198\.51\.100\.23 in \/local\/examples$/m);
     // Each message as people receive it: the email with where it happened on top, then Slack as text, not JSON.
@@ -96,13 +101,42 @@ describe('scripts/local-run.ts (npm start)', () => {
 
   it.each([
     [['-c', 'alertWindow=3m'], /^local-run: alertWindow: expected a duration from 5m to 24h/],
-    [['-c', 'colour=blue'], /^local-run: unknown context key "colour"/],
-    [['examples/ftp1-syslog.log', 'no-such.log'], /^local-run: cannot read no-such.log: no such file or directory$/],
+    [['-c', 'colour=blue'], /^local-run: colour: unknown context key \(the keys: logGroups, .*internalNetworks, /],
+    [['-c', 'failureRetention=7', '--no-cdk-json'], /^local-run: failureRetention: unknown context key \(the keys: /],
+    [['examples/ftp1-syslog.log', 'no-such.log'], /^local-run: cannot read no-such.log: no such file$/],
+    [[join(ROOT, 'package-lock.json'), process.execPath], /^local-run: .* looks binary \(a NUL byte in its first 64 KiB\)/],
   ])('exits 2 with a one-line error for %j, before sending anything', (args, message) => {
     const { status, stdout, stderr } = localRun(['--out', join(dir, 'x.jsonl'), ...args]);
 
     expect(status).toBe(2);
-    expect(stderr.split('\n')[0]).toMatch(message);
+    const errors = stderr.split('\n').filter((line) => line !== '' && line !== SETTINGS_LINE);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(message);
     expect(stdout).toBe('');
+  });
+
+  it('reads its inputs as the CLI does: gzip by its magic bytes, - for standard input, a truncated .gz after its lines', () => {
+    const plain = readFileSync(join(ROOT, 'examples/ftp1-syslog.log'));
+    const zipped = join(dir, 'rotated.1');
+    writeFileSync(zipped, gzipSync(plain));
+    const truncated = join(dir, 'cut.gz');
+    writeFileSync(truncated, gzipSync(plain).subarray(0, 300));
+    const kinds = (run: { stdout: string }) => jsonLines(run.stdout).map((a) => [a.kind, a.classification, a.srcIp, a.count]);
+
+    const fromText = localRun(['--jsonl', '--out', join(dir, 'a.jsonl'), 'examples/ftp1-syslog.log']);
+    const fromGzip = localRun(['--jsonl', '--out', join(dir, 'b.jsonl'), zipped]);
+    const fromStdin = localRun(['--jsonl', '--out', join(dir, 'c.jsonl'), '-'], plain);
+    const fromCut = localRun(['--jsonl', '--out', join(dir, 'd.jsonl'), truncated]);
+
+    expect(fromText.status).toBe(0);
+    expect(kinds(fromText).length).toBeGreaterThan(0);
+    expect([fromGzip.status, fromStdin.status]).toEqual([0, 0]);
+    expect(kinds(fromGzip)).toEqual(kinds(fromText));
+    expect(kinds(fromStdin)).toEqual(kinds(fromText));
+    expect(fromCut.status).toBe(2);
+    expect(kinds(fromCut).length).toBeGreaterThan(0);
+    expect(fromCut.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      /^local-run: cannot read .*cut\.gz: the gzip data ends early \(truncated file\?\) \(the \d+ lines before it are replayed\)$/,
+    );
   });
 });

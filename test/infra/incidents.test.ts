@@ -8,7 +8,7 @@ import { DUE_INDEX_NAME } from '../../lambda/adapters/dynamodb-incident-store';
 import { readIncidentSettings } from '../../lambda/config';
 import type { PipelineMetricName } from '../../lambda/pipeline';
 import { INCIDENT_DEFAULTS, INCIDENT_LIMITS, MINUTE_MS } from '../../lambda/incidents/settings';
-import { ContextError, parseContext } from '../../infra/context';
+import { CONTEXT_KEYS, ContextError, parseContext } from '../../infra/context';
 import {
   FtpBounceWatch,
   type FtpBounceWatchProps,
@@ -142,7 +142,7 @@ describe('context keys for alert memory', () => {
     ['scanPorts one', { scanPorts: '1' }, 'scanPorts: expected a whole number from 2 to 1000, got "1"'],
     ['scanPorts a word', { scanPorts: 'ten' }, 'scanPorts: expected a whole number from 2 to 1000, got "ten"'],
     ['scanHosts too large', { scanHosts: '1001' }, 'scanHosts: expected a whole number from 2 to 1000, got "1001"'],
-    ['a misspelt key', { scanPort: '10' }, 'scanPort: unknown context key; did you mean scanPorts?'],
+    ['a misspelt key', { scanPort: '10' }, `scanPort: unknown context key; did you mean scanPorts? (the keys: ${CONTEXT_KEYS.join(', ')})`],
   ];
   it.each(rejected)('rejects %s in one line naming the key', (_name, context, message) => {
     let problems: string[] = [];

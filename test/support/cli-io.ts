@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import type { CliIo, CommandDeps } from '../../cli/io';
 
@@ -16,7 +19,7 @@ class Capture extends Writable {
 }
 
 export interface CaptureOptions {
-  readonly stdin?: Iterable<Buffer | string>;
+  readonly stdin?: Iterable<Buffer | string> | AsyncIterable<Buffer | string>;
   /** Both stdout and stderr are terminals (default false). */
   readonly tty?: boolean;
   /** stdin is a terminal (default false). */
@@ -27,6 +30,12 @@ export interface CaptureOptions {
   /** AWS clients, clock and timers for the AWS commands. */
   readonly deps?: CommandDeps;
 }
+
+/**
+ * The working directory of a captured run unless a test names one: no cdk.json, so what the repository's own
+ * cdk.json holds never changes a test (tests of the settings reader name a directory with one).
+ */
+const OUTSIDE_ANY_PROJECT = mkdtempSync(join(tmpdir(), 'fbw-cwd-'));
 
 /** An injected CLI process: stdin from the given chunks, stdout/stderr captured. */
 export function captureIo(options: CaptureOptions = {}): CapturedIo {
@@ -42,7 +51,7 @@ export function captureIo(options: CaptureOptions = {}): CapturedIo {
     stderrIsTty: options.stderrTty ?? options.tty ?? false,
     env: options.env ?? {},
     interrupted: controller.signal,
-    ...(options.deps && { deps: options.deps }),
+    deps: { cwd: OUTSIDE_ANY_PROJECT, ...options.deps },
     out: () => stdout.chunks.join(''),
     err: () => stderr.chunks.join(''),
     abort: () => controller.abort(),

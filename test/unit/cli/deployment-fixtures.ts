@@ -51,6 +51,8 @@ export interface DeployedWorld {
   readonly queues?: Record<string, readonly [number, number]>;
   /** Objects in the failure bucket (one listing page holds at most 1000). */
   readonly bucketObjects?: number;
+  /** The stack's CreationTime and LastUpdatedTime; default created at the epoch, never updated. */
+  readonly stackTimes?: { readonly created?: Date; readonly updated?: Date };
 }
 
 export function deployedClients(world: DeployedWorld) {
@@ -78,7 +80,8 @@ export function deployedClients(world: DeployedWorld) {
       Stacks: [
         {
           StackName: input.StackName,
-          CreationTime: new Date(0),
+          CreationTime: world.stackTimes?.created ?? new Date(0),
+          ...(world.stackTimes?.updated !== undefined && { LastUpdatedTime: world.stackTimes.updated }),
           StackStatus: 'UPDATE_COMPLETE',
           Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
         },

@@ -193,6 +193,44 @@ describe('scanLines: the byte prefilter', () => {
     expect(result.lines).toBe(4);
   });
 
+  describe('lines cut at the cap', () => {
+    const REFUSAL = 'proftpd[1]: srv (c[1.2.3.4]) - Refused PORT 1,2,3,4,5,6';
+    const plain = 'x'.repeat(2 * MAX_LINE_CHARS);
+    // ASCII past the cap but within the kept bytes; multi-byte text past the kept bytes (the part never kept).
+    const cases: Array<[string, string, number[]]> = [
+      ['a refusal past 1 MiB of ASCII', `${'a'.repeat(MAX_LINE_CHARS)} ${REFUSAL}`, [2]],
+      ['a refusal past 3 MiB of UTF-8 (beyond the kept bytes)', `${'€'.repeat(MAX_LINE_CHARS + 10)} ${REFUSAL}`, [2]],
+      ['a refusal in the first 1 MiB of a longer line (text after it unseen)', `${REFUSAL} ${'a'.repeat(MAX_LINE_CHARS)}`, [2]],
+      ['a JSON escape past the cap', `{"MESSAGE":"${'a'.repeat(MAX_LINE_CHARS)} \\u0052efused PORT 1,2,3,4,5,6"}`, [2]],
+      ['a long line with no keyword', plain, []],
+    ];
+    it.each(cases)('reports %s as cut, whole or split across chunks', async (_name, long, cutLines) => {
+      const bytes = Buffer.from(`noise\n${long}\n${REFUSAL}\n`);
+      for (const chunks of [[bytes], split(bytes, [100, 1_048_000, 1_048_583, 2_500_001]), split(bytes, [7, 3_145_731])]) {
+        const cut: number[] = [];
+        const findings: number[] = [];
+        const onFinding = (found: { lineNumber: number }): void => void findings.push(found.lineNumber);
+        const onCut = (c: { lineNumber: number }): void => void cut.push(c.lineNumber);
+        await scanLines(Readable.from(chunks, { objectMode: false }), onFinding, undefined, undefined, onCut);
+
+        expect(cut).toEqual(cutLines);
+        expect(findings).toEqual(unfiltered(bytes).findings.map((f) => f.lineNumber));
+      }
+    });
+
+    it('finds a keyword split across two chunks past the cap', async () => {
+      const long = `${'a'.repeat(3 * MAX_LINE_CHARS + 100)} ${REFUSAL}`;
+      const at = long.indexOf('Refused') + 4;
+      const bytes = Buffer.from(`${long}\n`);
+      const cut: number[] = [];
+
+      const source = Readable.from(split(bytes, [1_000_000, at]), { objectMode: false });
+      await scanLines(source, () => undefined, undefined, undefined, (c) => void cut.push(c.lineNumber));
+
+      expect(cut).toEqual([1]);
+    });
+  });
+
   it('the keyword search: both keywords in any case, with their single trailing space, nothing else', () => {
     const at = (text: string) => loadChunk(Buffer.from(text), Buffer.byteLength(text)).findKeyword(0, Buffer.byteLength(text));
     expect(at('x Refused PORT 1')).toBe(2);

@@ -395,7 +395,7 @@ describe('scan --log-group --alerts / --publish', () => {
     const { io } = arrange();
 
     expect(await main(['scan', '--alerts', '-c', 'scanPorts=1', '--log-group', GROUP], io)).toBe(2);
-    expect(io.err()).toBe('ftp-bounce-watch: -c: scanPorts: expected a whole number from 2 to 1000, got "1"\n');
+    expect(io.err()).toBe('ftp-bounce-watch: scanPorts: expected a whole number from 2 to 1000, got "1" (see \'ftp-bounce-watch scan --help\')\n');
   });
 
   it('takes the account from a log group ARN', async () => {

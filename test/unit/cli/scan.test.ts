@@ -104,6 +104,25 @@ describe('ftp-bounce-watch scan --format jsonl', () => {
     await main(['scan', '--format', 'jsonl', path], io);
 
     expect(jsonl(io.out()).map((f) => f.lineNumber)).toEqual([1, 2]);
+    expect(io.err()).toBe(
+      `ftp-bounce-watch: warning: ${path}: line 1 is longer than 1 MiB and holds a refusal keyword; only its first 1 MiB `
+      + 'was examined, so a refusal after that is not reported (further such lines in this file are not named)\n',
+    );
+  });
+
+  it('warns, once per file with the line number, of a refusal past 1 MiB in a longer line instead of missing it silently', async () => {
+    const long = `${'x'.repeat(1024 * 1024)} ${BOUNCE}`;
+    const first = file('cut1.log', `${NAT}\nnoise\n${long}\n${long}\n${BOUNCE}\n`);
+    const second = file('cut2.log', `${long}\n`);
+    const io = captureIo();
+
+    expect(await main(['scan', '--format', 'jsonl', first, second], io)).toBe(0);
+
+    expect(jsonl(io.out()).map((f) => [f.file, f.lineNumber])).toEqual([[first, 1], [first, 5]]);
+    expect(io.err().split('\n').filter((l) => l !== '').map((l) => /: (\S+): line (\d+) is longer than 1 MiB/.exec(l)?.slice(1))).toEqual([
+      [first, '3'],
+      [second, '1'],
+    ]);
   });
 });
 

@@ -19,6 +19,7 @@ import { main } from '../../../cli/main';
 import { DEFAULT_FILTER_PATTERN, SUBSCRIPTION_FILTER_NAME } from '../../../infra/filter-pattern';
 import { captureIo } from '../../support/cli-io';
 import { startSlowServer } from '../../support/slow-server';
+import { pendingDeletion } from '../../../cli/log-groups/status-deployment';
 import { awsError, fakeTime, logsClient, NOW, REGION } from './aws-fixtures';
 import {
   ALERT_TOPIC,
@@ -93,7 +94,15 @@ interface Deployment {
   warnings: string[];
   unchecked: string[];
   notes: string[];
-  subscriptions: Array<{ topic: string; topicArn: string; confirmed: number | null; pending: string[]; error: string | null }>;
+  subscriptions: Array<{
+    topic: string;
+    topicArn: string;
+    confirmed: number | null;
+    pending: string[];
+    pendingDeletedBy: string | null;
+    pendingNote: string | null;
+    error: string | null;
+  }>;
   failureStores: Array<{
     store: string;
     kind: string;
@@ -139,8 +148,8 @@ describe('status: the deployed stack', () => {
       unchecked: [],
       notes: [],
       subscriptions: [
-        { topic: 'alert', topicArn: ALERT_TOPIC, confirmed: 2, pending: [], error: null },
-        { topic: 'operator', topicArn: OPERATOR_TOPIC, confirmed: 1, pending: [], error: null },
+        { topic: 'alert', topicArn: ALERT_TOPIC, confirmed: 2, pending: [], pendingDeletedBy: null, pendingNote: null, error: null },
+        { topic: 'operator', topicArn: OPERATOR_TOPIC, confirmed: 1, pending: [], pendingDeletedBy: null, pendingNote: null, error: null },
       ],
       failureStores: [
         { store: 'failure-queue', kind: 'sqs-queue', location: FAILURE_QUEUE, waiting: 0, inFlight: 0, capped: false, newest: null, error: null },
@@ -175,9 +184,10 @@ describe('status: the deployed stack', () => {
     });
   });
 
-  it('names unconfirmed email subscriptions with what to do: exit 1', async () => {
+  it('names unconfirmed email subscriptions, when SNS deletes them at the latest, and what to do: exit 1', async () => {
     const { code, deployment, io } = await statusJson({
       ...HEALTHY,
+      stackTimes: { created: new Date(NOW - 30 * 24 * 60 * MINUTE), updated: new Date(NOW - 2 * 60 * MINUTE) },
       subscriptions: {
         [ALERT_TOPIC]: [...CONFIRMED, { endpoint: 'bob@example.com', pending: true }, { endpoint: 'eve@example.com', pending: true }],
         [OPERATOR_TOPIC]: [{ endpoint: 'oncall@example.com', pending: true }],
@@ -185,16 +195,17 @@ describe('status: the deployed stack', () => {
     });
 
     expect(code).toBe(1);
-    expect(deployment?.subscriptions.map((s) => [s.topic, s.confirmed, s.pending])).toEqual([
-      ['alert', 2, ['bob@example.com', 'eve@example.com']],
-      ['operator', 0, ['oncall@example.com']],
+    expect(deployment?.subscriptions.map((s) => [s.topic, s.confirmed, s.pending, s.pendingDeletedBy])).toEqual([
+      ['alert', 2, ['bob@example.com', 'eve@example.com'], '2025-06-03T10:00:00.000Z'],
+      ['operator', 0, ['oncall@example.com'], '2025-06-03T10:00:00.000Z'],
     ]);
     expect(deployment?.problems).toEqual([
       '2 email subscriptions to the alert topic wait for confirmation and receive nothing: bob@example.com, '
-      + 'eve@example.com. Each address must click the link in the "AWS Notification - Subscription Confirmation" '
-      + 'email (valid 3 days; check spam); to send it again: aws sns subscribe --topic-arn '
-      + `${ALERT_TOPIC} --protocol email --notification-endpoint bob@example.com`,
-      expect.stringMatching(/^1 email subscription to the operator topic waits for confirmation and receives nothing: oncall@example\.com\. /),
+      + 'eve@example.com; SNS deletes them at the latest 2025-06-03T10:00:00Z (in 46 h; 48 h after the stack\'s last '
+      + 'deploy at 2025-06-01T10:00:00Z). Each address must click the link in the "AWS Notification - Subscription '
+      + 'Confirmation" email before then (check spam); to send it again, or once SNS has deleted it: aws sns subscribe '
+      + `--topic-arn ${ALERT_TOPIC} --protocol email --notification-endpoint bob@example.com`,
+      expect.stringMatching(/^1 email subscription to the operator topic waits for confirmation and receives nothing: oncall@example\.com; SNS /),
     ]);
     expect(io.err().split('\n').filter((l) => l !== '')).toEqual(
       deployment?.problems.map((p) => `ftp-bounce-watch: stack FtpBounceWatch: ${p}`),
@@ -431,6 +442,37 @@ describe('status: the deployed stack', () => {
   });
 });
 
+describe('status: when SNS deletes a pending subscription (48 h after it was made; the last deploy bounds that)', () => {
+  const HOUR = 60 * MINUTE;
+  it.each([
+    ['deployed 2 h ago', NOW - 2 * HOUR, '2025-06-03T10:00:00.000Z', /at the latest 2025-06-03T10:00:00Z \(in 46 h; 48 h after the stack's last deploy at 2025-06-01T10:00:00Z\)$/],
+    ['deployed 47 h 30 min ago', NOW - 47.5 * HOUR, '2025-06-01T12:30:00.000Z', /at the latest 2025-06-01T12:30:00Z \(in 30 min;/],
+    ['deployed 47 h 59 min 30 s ago', NOW - 48 * HOUR + 30_000, '2025-06-01T12:00:30.000Z', /\(in 1 min;/],
+    ['deployed exactly 48 h ago', NOW - 48 * HOUR, null, /^when SNS deletes them is not known: the stack's last deploy \(2025-05-30T12:00:00Z\) is over 48 h ago, so they were made since/],
+    ['deployed a month ago', NOW - 720 * HOUR, null, /by aws sns subscribe, or SNS set a subscription back to pending\); at most 48 h after that$/],
+    ['no deploy time', undefined, null, /^when SNS deletes them is not known \(the stack reports no deploy time\)/],
+  ])('%s', (_name, lastDeploy, deletedBy, note) => {
+    const deletion = pendingDeletion(lastDeploy, NOW);
+
+    expect(deletion.deletedBy).toBe(deletedBy);
+    expect(deletion.note).toMatch(note);
+  });
+
+  it('takes LastUpdatedTime over CreationTime, and shows the time in the text table', async () => {
+    const { io } = arrange(
+      {
+        ...HEALTHY,
+        stackTimes: { created: new Date(NOW - 100 * HOUR), updated: new Date(NOW - 10 * HOUR) },
+        subscriptions: { [ALERT_TOPIC]: [{ endpoint: 'bob@example.com', pending: true }], [OPERATOR_TOPIC]: [] },
+      },
+      { tty: true },
+    );
+
+    expect(await main(['status', '--log-group', '/ftp/proftpd'], io)).toBe(1);
+    expect(io.out()).toContain('alert topic subscriptions      PENDING  0 confirmed, 1 waiting for confirmation, deleted by SNS by 2025-06-03T02:00:00Z\n');
+  });
+});
+
 describe('status: the deployed stack, as text', () => {
   it('adds a table of the checks, each problem with what to do, and a verdict line', async () => {
     const { io } = arrange(
@@ -451,7 +493,7 @@ describe('status: the deployed stack, as text', () => {
         'Stack FtpBounceWatch',
         '',
         'CHECK                          STATUS   DETAIL',
-        'alert topic subscriptions      PENDING  2 confirmed, 1 waiting for confirmation',
+        'alert topic subscriptions      PENDING  2 confirmed, 1 waiting for confirmation, deletion time unknown',
         'operator topic subscriptions   ok       0 confirmed',
         'failure queue                  ok       empty',
         'failure bucket                 WAITING  ≥ 1000 objects, newest 2025-06-01T09:00:59Z',

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { version } from '../../../package.json';
 import { main } from '../../../cli/main';
 import { captureIo } from '../../support/cli-io';
@@ -28,7 +31,7 @@ describe('ftp-bounce-watch at a terminal', () => {
     expect(await main(['help', 'scna'], unknown)).toBe(2);
 
     expect(overview.out()).toMatch(/^Usage: ftp-bounce-watch <command>/);
-    expect(unknown.err()).toBe('ftp-bounce-watch: no help for \'scna\': the commands are scan, status\n');
+    expect(unknown.err()).toBe('ftp-bounce-watch: no help for \'scna\': the commands are scan, status, explain\n');
   });
 
   it('says on stderr that it reads standard input when that is a terminal', async () => {
@@ -67,6 +70,7 @@ describe('ftp-bounce-watch at a terminal', () => {
       ['stdout is not a terminal', { tty: false }, []],
       ['NO_COLOR is set', { tty: true, env: { NO_COLOR: '1' } }, []],
       ['--no-color is given', { tty: true }, ['--no-color']],
+      ['TERM is dumb', { tty: true, env: { TERM: 'dumb' } }, []],
     ])('no colour when %s', async (_name, options, flags) => {
       const out = await scanText(options, flags);
 
@@ -77,6 +81,30 @@ describe('ftp-bounce-watch at a terminal', () => {
     it('an empty NO_COLOR does not turn colour off (no-color.org)', async () => {
       expect(await scanText({ tty: true, env: { NO_COLOR: '' } })).toContain('\u001b[1;31m');
     });
+  });
+
+  it('after Ctrl-C in the first of two files: says where it stopped and that the results are partial, counts one file', async () => {
+    // An over-long line makes the scan say (on stderr) that it has read the first chunk: then the user presses Ctrl-C.
+    const long = `${'x'.repeat(1024 * 1024)} ${NAT}`;
+    async function* typed(): AsyncGenerator<string> {
+      yield `${NAT}\n${long}\n`;
+      while (!io.err().includes('longer than 1 MiB')) await new Promise((resolve) => setTimeout(resolve, 5));
+      io.abort();
+      yield `${NAT}\n`;
+    }
+    const io = captureIo({ stdin: typed(), tty: true, env: { NO_COLOR: '1' } });
+    const dir = mkdtempSync(join(tmpdir(), 'fbw-ctrl-c-'));
+    const second = join(dir, 'second.log');
+    writeFileSync(second, `${NAT}\n`);
+
+    const code = await main(['scan', '-', second], io);
+
+    expect(code).toBe(130);
+    expect(io.err().split('\n').slice(1)).toEqual([
+      'ftp-bounce-watch: interrupted in standard input after line 2 (1 of 2 files read): the results below are partial',
+      '',
+    ]);
+    expect(io.out()).toMatch(/\n1 finding \(1 low\) from 1 client in 2 lines of 1 file\.\n$/);
   });
 
   it('exits 130 after Ctrl-C, still printing its summary', async () => {
