@@ -123,7 +123,12 @@ export class Canary extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['logs:CreateLogStream'],
-        resources: few ? logGroupNames.flatMap((g) => [groupArn(g), `${groupArn(g)}:*`]) : [groupArn('*')],
+        resources:
+          this.ownLogGroup !== undefined
+            ? [this.ownLogGroup.logGroupArn]
+            : few
+              ? logGroupNames.flatMap((g) => [groupArn(g), `${groupArn(g)}:*`])
+              : [groupArn('*')],
       }),
     );
     role.addToPrincipalPolicy(
