@@ -47,3 +47,7 @@ export const LAMBDA_NODE_OPTIONS = '--enable-source-maps';
 
 /** The central mode's detector: the same pipeline behind the Kinesis entry point (docs/design.md section 9). */
 export const KINESIS_DETECTOR_ENTRY = path.join(PROJECT_ROOT, 'lambda', 'kinesis-handler.ts');
+
+/** The hourly check of unconfirmed email subscriptions (lambda/subscriptions/, issue 20). */
+export const SUBSCRIPTION_WATCH_ENTRY = path.join(PROJECT_ROOT, 'lambda', 'subscription-watch-handler.ts');
+export const SUBSCRIPTION_WATCH_HANDLER = 'handler';
