@@ -51,3 +51,7 @@ export const KINESIS_DETECTOR_ENTRY = path.join(PROJECT_ROOT, 'lambda', 'kinesis
 /** The canary function's entry file and exported handler (docs/design.md section 10). */
 export const CANARY_ENTRY = path.join(PROJECT_ROOT, 'lambda', 'canary-handler.ts');
 export const CANARY_HANDLER = 'handler';
+
+/** The hourly check of unconfirmed email subscriptions (lambda/subscriptions/, issue 20). */
+export const SUBSCRIPTION_WATCH_ENTRY = path.join(PROJECT_ROOT, 'lambda', 'subscription-watch-handler.ts');
+export const SUBSCRIPTION_WATCH_HANDLER = 'handler';

@@ -17,6 +17,7 @@ export const STACK_OUTPUT_KEYS = {
   detectorLogGroupName: 'DetectorLogGroupName',
   sweepLogGroupName: 'SweepLogGroupName',
   keyArn: 'KeyArn',
+  centralStreamName: 'CentralStreamName',
   forwarderFunctionName: 'SlackForwarderFunctionName',
   forwarderFailureQueueUrl: 'SlackForwarderFailureQueueUrl',
   forwarderLogGroupName: 'SlackForwarderLogGroupName',

@@ -37,6 +37,9 @@ export class FtpBounceWatchStack extends Stack {
     out(STACK_OUTPUT_KEYS.detectorLogGroupName, w.detectorLogGroup.logGroupName, 'The detector log group (its errors)');
     out(STACK_OUTPUT_KEYS.sweepLogGroupName, w.sweepLogGroup.logGroupName, 'The incident sweep log group (its errors)');
     out(STACK_OUTPUT_KEYS.keyArn, w.key.keyArn, 'The KMS key encrypting both topics');
+    if (w.centralIntake) {
+      out(STACK_OUTPUT_KEYS.centralStreamName, w.centralIntake.stream.streamName, 'The organisation\'s stream (central mode): redrive into it');
+    }
     if (w.slackForwarder && w.slackForwarderFailureQueue && w.slackForwarderLogGroup) {
       out(STACK_OUTPUT_KEYS.forwarderFunctionName, w.slackForwarder.functionName, 'The Slack webhook forwarder');
       out(

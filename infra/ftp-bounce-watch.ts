@@ -34,6 +34,7 @@ import { type ChatbotSlackChannel, chatbotConfigurationName, Delivery } from './
 import { Detector } from './constructs/detector';
 import { LogIntake, LogIntakeCapacityError } from './constructs/log-intake';
 import { SafetyNet } from './constructs/safety-net';
+import { SubscriptionWatch } from './constructs/subscription-watch';
 import { DEFAULT_FILTER_PATTERN } from './filter-pattern';
 import {
   formatMinutes,
@@ -237,6 +238,8 @@ export class FtpBounceWatch extends Construct {
   public readonly delivery: Delivery;
   /** The safety net: failure bucket and queue, alarms. */
   public readonly safetyNet: SafetyNet;
+  /** The hourly check of unconfirmed email subscriptions (only when there are email subscriptions). */
+  public readonly subscriptionWatch?: SubscriptionWatch;
 
   /** Encrypts both topics. */
   public readonly key: kms.Key;
@@ -340,9 +343,22 @@ export class FtpBounceWatch extends Construct {
       logRetention,
       removalPolicy,
     });
+    const emails = [...(props.alertEmails ?? []), ...(props.operatorEmails ?? [])];
+    if (emails.length > 0) {
+      this.subscriptionWatch = new SubscriptionWatch(this, 'SubscriptionWatch', {
+        topics: [this.delivery.alertTopic, this.delivery.operatorTopic],
+        operatorTopic: this.delivery.operatorTopic,
+        key: this.delivery.key,
+        table: this.alertMemory.incidentTable,
+        logRetention,
+        removalPolicy,
+      });
+    }
+
     // Log groups whose events could contain alert text, which would feed the detector its own output forever.
     const ownLogGroups = [this.detection.logGroup.logGroupName, this.alertMemory.sweepLogGroup.logGroupName];
     if (this.delivery.slackForwarderLogGroup) ownLogGroups.push(this.delivery.slackForwarderLogGroup.logGroupName);
+    if (this.subscriptionWatch) ownLogGroups.push(this.subscriptionWatch.logGroup.logGroupName);
     if (props.chatbot) ownLogGroups.push(`/aws/chatbot/${chatbotConfigurationName(stack, props.chatbot)}`);
     try {
       this.logIntake = new LogIntake(this, 'LogIntake', {
@@ -390,6 +406,7 @@ export class FtpBounceWatch extends Construct {
       sweep: this.alertMemory.sweepFunction,
       filterNames: this.logIntake.filterNames,
       ...(this.logIntake.centralIntake && { centralStream: this.logIntake.centralIntake.stream }),
+      ...(this.subscriptionWatch && { subscriptionWatch: this.subscriptionWatch.function }),
       ...(this.delivery.slackForwarder && { slackForwarder: this.delivery.slackForwarder }),
       ...(this.delivery.slackForwarderFailureQueue && { slackForwarderFailureQueue: this.delivery.slackForwarderFailureQueue }),
     });

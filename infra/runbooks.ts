@@ -90,4 +90,8 @@ export const RUNBOOKS = {
     'CloudWatch Logs of that member account could not deliver refusals to the central destination; AccessDenied and '
     + 'ResourceNotFound are not retried, so those refusals are lost. Check the member stack (its SubscriptionRole and '
     + 'account policy) and the central destination, then backfill that account with ftp-bounce-watch scan --log-group.',
+  subscriptionWatchErrors:
+    'The hourly check of unconfirmed email subscriptions failed (SNS or DynamoDB error, or a warning it could not '
+    + 'publish). Unconfirmed subscriptions are deleted by SNS 48 hours after creation: run `ftp-bounce-watch status` '
+    + 'to see pending ones, and read the check\'s log group for the error.',
 } as const;

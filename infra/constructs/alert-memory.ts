@@ -13,12 +13,12 @@ import {
   type aws_kms as kms,
   aws_logs as logs,
   type aws_sns as sns,
-  type RemovalPolicy,
+  RemovalPolicy,
 } from 'aws-cdk-lib';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { SWEEP_ENTRY, SWEEP_HANDLER } from '../bundling-options';
-import { ignoreRoleDependencyNote, lambdaBase, newFunctionRole } from './common';
+import { ignoreRoleDependencyNote, lambdaBase, newFunctionRole, snsKeyStatement } from './common';
 
 /**
  * The incident table's schema, as `lambda/adapters/dynamodb-incident-store.ts` uses it: partition key `pk`, TTL
@@ -95,6 +95,9 @@ export class AlertMemory extends Construct {
       encryptionKey: props.key,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: INCIDENT_TABLE_SCHEMA.timeToLiveAttribute,
+      // Alert memory is state a deleted table cannot give back: deleting it takes turning this off first (unless
+      // the stack is meant to be destroyed with its data).
+      deletionProtection: props.removalPolicy !== RemovalPolicy.DESTROY,
       removalPolicy: props.removalPolicy,
     });
     this.incidentTable.addGlobalSecondaryIndex({
@@ -111,7 +114,7 @@ export class AlertMemory extends Construct {
     });
     const sweepRole = newFunctionRole(this, 'SweepRole', this.sweepLogGroup);
     sweepRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.alertTopic.topicArn] }));
-    props.key.grant(sweepRole, 'kms:GenerateDataKey', 'kms:Decrypt');
+    sweepRole.addToPrincipalPolicy(snsKeyStatement(props.key, Stack.of(this).region));
     this.grantTable(sweepRole, SWEEP_TABLE_ACTIONS, SWEEP_INDEX_ACTIONS);
     this.sweepFunction = new NodejsFunction(this, 'Sweep', {
       description: 'FtpBounceWatch: ends incident windows with one update, sends digests and messages left unsent',

@@ -55,7 +55,7 @@ export class CentralIntake extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     this.stream = new kinesis.Stream(this, 'Stream', {
-      // Provisioned: one shard costs about a third of an idle on-demand stream (docs/operations.md, "What it costs")
+      // Provisioned: one shard costs about a third of an idle on-demand stream (README, "What it costs")
       // and carries 1 MB/s of writes; a burst above it is throttled, CloudWatch Logs retries (up to 24 hours) and
       // the write-throttling alarm says to add shards.
       streamMode: kinesis.StreamMode.PROVISIONED,

@@ -13,6 +13,7 @@ import {
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cloudwatchActions,
   aws_iam as iam,
+  type aws_kms as kms,
   aws_lambda as lambda,
   aws_lambda_nodejs as nodejs,
   type aws_logs as logs,
@@ -66,6 +67,18 @@ export function newFailureQueue(scope: Construct, id: string, removalPolicy: Rem
     // The longest SQS allows: time to notice the alarm, fix the cause and redrive.
     retentionPeriod: Duration.days(14),
     removalPolicy,
+  });
+}
+
+/**
+ * What a function needs of the topics' key to publish to an encrypted topic, and only when SNS uses the key on its
+ * behalf (kms:ViaService): exactly GenerateDataKey and Decrypt.
+ */
+export function snsKeyStatement(key: kms.IKey, region: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    resources: [key.keyArn],
+    conditions: { StringEquals: { 'kms:ViaService': `sns.${region}.amazonaws.com` } },
   });
 }
 

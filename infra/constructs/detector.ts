@@ -3,7 +3,8 @@
  * `lambda/handler.ts`, or `lambda/kinesis-handler.ts` behind the central stream), its role and log group.
  */
 import {
-  Duration,
+  type Duration,
+  Stack,
   Validations,
   aws_iam as iam,
   type aws_kms as kms,
@@ -16,7 +17,7 @@ import {
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { DETECTOR_ENTRY, DETECTOR_HANDLER, KINESIS_DETECTOR_ENTRY } from '../bundling-options';
-import { ASYNC_RETRY_ATTEMPTS, ignoreRoleDependencyNote, lambdaBase, newFunctionRole } from './common';
+import { ASYNC_RETRY_ATTEMPTS, ignoreRoleDependencyNote, lambdaBase, newFunctionRole, snsKeyStatement } from './common';
 
 export interface DetectorProps {
   /** Central mode: the Kinesis entry point, retried and kept by the event source mapping. */
@@ -49,8 +50,8 @@ export class Detector extends Construct {
     });
     this.role = newFunctionRole(this, 'DetectorRole', this.logGroup);
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.alertTopic.topicArn] }));
-    // Exactly what SNS needs to encrypt a published message (no `GenerateDataKey*` wildcard).
-    props.key.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt');
+    // Exactly what SNS needs to encrypt a published message (no `GenerateDataKey*` wildcard), through SNS only.
+    this.role.addToPrincipalPolicy(snsKeyStatement(props.key, Stack.of(this).region));
 
     this.function = new NodejsFunction(this, 'Detector', {
       description: 'FtpBounceWatch: finds proftpd PORT/EPRT refusals (rule 11209) and publishes alerts',

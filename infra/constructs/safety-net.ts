@@ -63,6 +63,8 @@ export interface WatchedMachinery {
   readonly centralStream?: kinesis.IStream;
   readonly slackForwarder?: lambda.IFunction;
   readonly slackForwarderFailureQueue?: sqs.Queue;
+  /** The hourly check of unconfirmed email subscriptions. */
+  readonly subscriptionWatch?: lambda.IFunction;
 }
 
 export class SafetyNet extends Construct {
@@ -254,6 +256,9 @@ export class SafetyNet extends Construct {
           RUNBOOKS.centralWritesThrottled,
         ),
       );
+    }
+    if (m.subscriptionWatch) {
+      alarms.push(newAlarm('SubscriptionWatchErrorsAlarm', m.subscriptionWatch.metricErrors(sum), RUNBOOKS.subscriptionWatchErrors));
     }
     if (m.slackForwarder && m.slackForwarderFailureQueue) {
       alarms.push(

@@ -6,11 +6,16 @@
  */
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ListSubscriptionsByTopicCommand, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { PendingEntry, PendingSubscription, TopicPendingState } from '../subscriptions/pending';
+import {
+  type PendingEntry,
+  PENDING_STATE_KEY_PREFIX,
+  type PendingSubscription,
+  type TopicPendingState,
+} from '../subscriptions/pending';
+
+export { PENDING_STATE_KEY_PREFIX } from '../subscriptions/pending';
 import type { InvocationBudget } from './timeouts';
 
-/** The incident table's items of this check start with this; the incident store never uses it. */
-export const PENDING_STATE_KEY_PREFIX = 'subscription-watch#';
 /** How long a topic's record outlives its last check (DynamoDB TTL), so a removed stack leaves nothing behind. */
 export const PENDING_STATE_TTL_SECONDS = 7 * 24 * 3600;
 /** ListSubscriptionsByTopic's marker for a subscription not yet confirmed. */

@@ -34,6 +34,9 @@ export interface PendingWarning {
   readonly deletedBy: number;
 }
 
+/** The incident table's items of this check start with this (the infra grants it these keys only). */
+export const PENDING_STATE_KEY_PREFIX = 'subscription-watch#';
+
 export const HOUR_MS = 3_600_000;
 /** SNS deletes a subscription still pending 48 hours after its creation (docs/operations.md, "Unconfirmed email"). */
 export const SNS_DELETES_PENDING_AFTER_MS = 48 * HOUR_MS;

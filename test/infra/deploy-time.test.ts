@@ -4,9 +4,11 @@
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildAnyApp, buildApp } from '../../infra/app';
+import { STACK_OUTPUT_KEYS } from '../../infra/deployment-names';
 import { MEMBER_DELIVERY_ALARM_NAME } from '../../infra/filter-pattern';
 import { SUBSCRIPTION_WAVE_WIDTH } from '../../infra/constructs/log-intake';
-import { detectorId, flatten, propertiesOf, synth } from './helpers';
+import { PENDING_STATE_KEY_PREFIX } from '../../lambda/subscriptions/pending';
+import { detectorId, flatten, functionIdByDescription, propertiesOf, synth } from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -211,5 +213,74 @@ describe('central stack: the members\' health signal', () => {
       EventPattern: { detail: { alarmName: [MEMBER_DELIVERY_ALARM_NAME] } },
       Targets: [Match.objectLike({ Arn: { Ref: operatorTopic } })],
     });
+  });
+});
+
+describe('the pending-subscription check', () => {
+  let template: Template;
+  beforeAll(() => {
+    ({ template } = synth({ logGroups: '/var/log/proftpd', alertEmails: 'ops@example.com' }));
+  });
+  const watchId = (): string => functionIdByDescription(template, /unconfirmed after 24 hours/);
+
+  it('runs every hour, watching both topics and warning the operator topic', () => {
+    const fn = template.toJSON().Resources[watchId()].Properties;
+    const topics = Object.entries(template.findResources('AWS::SNS::Topic'));
+    const operator = topics.find(([, t]) => (t as { Properties: { DisplayName: string } }).Properties.DisplayName.endsWith('operations'))?.[0];
+    expect(flatten(fn.Environment.Variables.WATCHED_TOPIC_ARNS).split(',').sort()).toEqual(topics.map(([id]) => `\${${id}}`).sort());
+    expect(fn.Environment.Variables.OPERATOR_TOPIC_ARN).toEqual({ Ref: operator });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [watchId(), 'Arn'] } })],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: watchId() } }],
+    });
+  });
+
+  it('may read and write only its own records of the incident table (their key prefix)', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${PENDING_STATE_KEY_PREFIX}*`] } },
+        })]),
+      },
+    });
+  });
+
+  it('is not deployed when nobody is subscribed by email', () => {
+    const { template: chatbotOnly } = synth({ logGroups: '/var/log/proftpd', slackWorkspaceId: 'T0123ABCD', slackChannelId: 'C0123ABCD' });
+    expect(() => functionIdByDescription(chatbotOnly, /unconfirmed after 24 hours/)).toThrow(/found 0/);
+  });
+});
+
+describe('smaller findings', () => {
+  let template: Template;
+  beforeAll(() => {
+    ({ template } = synth({ logGroups: '/var/log/proftpd', alertEmails: 'ops@example.com' }));
+  });
+
+  it('protects the incident table from deletion', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
+  });
+
+  it('lets the functions use the topics\' key for SNS only (kms:ViaService)', () => {
+    const statements = propertiesOf(template, 'AWS::IAM::Policy')
+      .flatMap((p) => (p.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement)
+      .filter((s) => JSON.stringify(s.Action).includes('kms:GenerateDataKey'));
+    expect(statements.length).toBeGreaterThanOrEqual(3);
+    for (const statement of statements) {
+      expect(JSON.stringify(statement.Condition)).toContain('kms:ViaService');
+    }
+  });
+});
+
+describe('central stack outputs', () => {
+  it('names the stream, for the redrive of failed records', () => {
+    const { template } = synth({ mode: 'central', organizationId: ORG, alertEmails: 'ops@example.com' });
+    const streamId = Object.keys(template.findResources('AWS::Kinesis::Stream'))[0];
+    template.hasOutput(STACK_OUTPUT_KEYS.centralStreamName, { Value: { Ref: streamId } });
   });
 });

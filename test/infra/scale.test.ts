@@ -90,7 +90,7 @@ describe('1,000 log groups', () => {
   });
 
   it('keeps the same alarms as two log groups do', () => {
-    const small = new FtpBounceWatch(new Stack(newTestApp(), 'Small'), 'Watch', { logGroups: names(2) });
+    const small = new FtpBounceWatch(new Stack(newTestApp(), 'Small'), 'Watch', { logGroups: names(2), alertEmails: ['ops@example.com'] });
     expect(built.stack.watch.alarms).toHaveLength(small.alarms.length);
     for (const template of nested) template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
   });

@@ -1,0 +1,90 @@
+/**
+ * What each deployment mode is billed for at rest, counted from the synthesised templates (README "What it costs",
+ * docs/operations.md): alarms (standard, and Metrics Insights query alarms, which are priced per metric they
+ * analyse), streams and shards, KMS keys, secrets, schedules and their runs a month. Offline: `npx tsx
+ * scripts/cost-inventory.ts` prints one JSON line per mode.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { buildAnyApp } from '../infra/app';
+
+type Resource = { Type: string; Condition?: string; Properties?: Record<string, unknown> };
+
+export interface Inventory {
+  readonly mode: string;
+  readonly standardAlarms: number;
+  readonly metricsInsightsAlarms: number;
+  readonly streams: number;
+  readonly provisionedShards: number;
+  readonly onDemandStreams: number;
+  readonly kmsKeys: number;
+  readonly secrets: number;
+  readonly functions: number;
+  readonly scheduledRunsPerMonth: number;
+  readonly eventRules: number;
+}
+
+const MODES: Record<string, Record<string, unknown>> = {
+  'single (email)': { logGroups: '/var/log/proftpd', alertEmails: 'ops@example.com' },
+  'single (email, Chatbot, webhook)': {
+    logGroups: '/var/log/proftpd',
+    alertEmails: 'ops@example.com',
+    slackWorkspaceId: 'T0123ABCD',
+    slackChannelId: 'C0123ABCD',
+    slackWebhookSecretName: 'ftp-bounce-watch/slack',
+  },
+  'account-wide (email)': { accountWide: 'true', alertEmails: 'ops@example.com' },
+  'central (email)': { mode: 'central', organizationId: 'o-a1b2c3d4e5', alertEmails: 'ops@example.com' },
+  'member': { mode: 'member', centralAccount: '111111111111' },
+};
+
+const MINUTES_A_MONTH = 730 * 60;
+
+function runsPerMonth(expression: string): number {
+  const match = /^rate\((\d+) (minute|minutes|hour|hours)\)$/.exec(expression);
+  if (!match) throw new Error(`unexpected schedule ${expression}`);
+  const minutes = Number(match[1]) * (match[2]?.startsWith('hour') ? 60 : 1);
+  return MINUTES_A_MONTH / minutes;
+}
+
+export function inventory(mode: string, resources: readonly Resource[]): Inventory {
+  const of = (type: string) => resources.filter((r) => r.Type === type);
+  const alarms = of('AWS::CloudWatch::Alarm');
+  const insights = alarms.filter((a) => JSON.stringify(a.Properties?.Metrics ?? []).includes('SELECT '));
+  const streams = of('AWS::Kinesis::Stream');
+  const mode_ = (s: Resource) => (s.Properties?.StreamModeDetails as { StreamMode?: string } | undefined)?.StreamMode;
+  const rules = of('AWS::Events::Rule');
+  return {
+    mode,
+    standardAlarms: alarms.length - insights.length,
+    metricsInsightsAlarms: insights.length,
+    streams: streams.length,
+    provisionedShards: streams.filter((s) => mode_(s) !== 'ON_DEMAND').reduce((n, s) => n + Number(s.Properties?.ShardCount ?? 0), 0),
+    onDemandStreams: streams.filter((s) => mode_(s) === 'ON_DEMAND').length,
+    kmsKeys: of('AWS::KMS::Key').length,
+    secrets: of('AWS::SecretsManager::Secret').length,
+    functions: of('AWS::Lambda::Function').length,
+    scheduledRunsPerMonth: Math.round(rules
+      .map((r) => r.Properties?.ScheduleExpression)
+      .filter((e): e is string => typeof e === 'string')
+      .reduce((n, e) => n + runsPerMonth(e), 0)),
+    eventRules: rules.length,
+  };
+}
+
+function main(): void {
+  for (const [mode, context] of Object.entries(MODES)) {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'cost-inventory-'));
+    try {
+      const assembly = buildAnyApp({ context, outdir }).app.synth();
+      const templates = assembly.stacks.map((s) => s.template as { Resources: Record<string, Resource> });
+      const resources = templates.flatMap((t) => Object.values(t.Resources));
+      process.stdout.write(`${JSON.stringify(inventory(mode, resources))}\n`);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }
+}
+
+if (require.main === module) main();
