@@ -355,9 +355,29 @@ export class FtpBounceWatch extends Construct {
       });
     }
 
+    if (props.canary !== false) {
+      this.canary = new Canary(this, 'Canary', {
+        logGroupNames: (props.logGroups ?? []).map(logGroupName),
+        interval: props.canaryInterval ?? Duration.hours(1),
+        key: this.delivery.key,
+        operatorTopic: this.delivery.operatorTopic,
+        detector: this.detection.function,
+        detectorRole: this.detection.role,
+        alertMemory: this.alertMemory,
+        environment: {
+          POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+          LOG_LEVEL: 'INFO',
+          NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
+        },
+        logRetention,
+        removalPolicy,
+      });
+    }
     // Log groups whose events could contain alert text, which would feed the detector its own output forever.
     const ownLogGroups = [this.detection.logGroup.logGroupName, this.alertMemory.sweepLogGroup.logGroupName];
     if (this.delivery.slackForwarderLogGroup) ownLogGroups.push(this.delivery.slackForwarderLogGroup.logGroupName);
+    if (this.canary) ownLogGroups.push(this.canary.logGroup.logGroupName);
     if (this.subscriptionWatch) ownLogGroups.push(this.subscriptionWatch.logGroup.logGroupName);
     if (props.chatbot) ownLogGroups.push(`/aws/chatbot/${chatbotConfigurationName(stack, props.chatbot)}`);
     try {
@@ -377,27 +397,8 @@ export class FtpBounceWatch extends Construct {
       throw error;
     }
     this.alertMemory.grantTable(this.detection.role, DETECTOR_TABLE_ACTIONS, []);
-    if (props.canary !== false) {
-      this.canary = new Canary(this, 'Canary', {
-        logGroupNames: (props.logGroups ?? []).map(logGroupName),
-        interval: props.canaryInterval ?? Duration.hours(1),
-        key: this.delivery.key,
-        operatorTopic: this.delivery.operatorTopic,
-        detector: this.detection.function,
-        detectorRole: this.detection.role,
-        alertMemory: this.alertMemory,
-        ...(this.logIntake.centralIntake && { centralStream: this.logIntake.centralIntake.stream }),
-        filterPattern,
-        environment: {
-          POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-          LOG_LEVEL: 'INFO',
-          NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
-        },
-        logRetention,
-        removalPolicy,
-      });
-    }
+    const centralStream = this.logIntake.centralIntake?.stream;
+    if (this.canary && centralStream) this.canary.subscribeOwnGroupTo(centralStream, filterPattern);
 
     const machineryAlarms = this.safetyNet.watch({
       operatorTopic: this.delivery.operatorTopic,

@@ -26,7 +26,17 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { CANARY_ENTRY, CANARY_HANDLER } from '../bundling-options';
 import type { AlertMemory } from './alert-memory';
-import { ALARM_PERIOD, ignoreRoleDependencyNote, lambdaBase, METRICS_NAMESPACE, newFunctionRole, SERVICE_NAME, wireAlarm } from './common';
+import {
+  ALARM_PERIOD,
+  ignoreRoleDependencyNote,
+  lambdaBase,
+  METRICS_NAMESPACE,
+  newFunctionRole,
+  SERVICE_NAME,
+  snsKeyStatement,
+  wireAlarm,
+} from './common';
+import { denyEveryActionWithoutTls } from './delivery';
 
 /** The canary's metric for groups whose canary has not come back for two intervals (lambda/canary/service.ts). */
 export const CANARY_OVERDUE_METRIC = 'CanaryOverdue';
@@ -54,9 +64,6 @@ export interface CanaryProps {
   readonly detectorRole: iam.IRole;
   /** The incident table, where round trips are recorded. */
   readonly alertMemory: AlertMemory;
-  /** Central mode: the stream the canary's own group is subscribed to, with the members' filter pattern. */
-  readonly centralStream?: kinesis.IStream;
-  readonly filterPattern: string;
   /** Logging and metrics settings the functions share. */
   readonly environment: Readonly<Record<string, string>>;
   readonly logRetention: logs.RetentionDays;
@@ -75,6 +82,19 @@ export class Canary extends Construct {
   public readonly ownLogGroup?: logs.LogGroup;
   /** Overdue canaries, and the canary function's errors. */
   public readonly alarms: readonly cloudwatch.Alarm[];
+
+  /**
+   * Central mode: the canary's own group is subscribed to the organisation's stream (the path members' events take
+   * from the destination on), with the members' filter pattern.
+   */
+  public subscribeOwnGroupTo(stream: kinesis.IStream, filterPattern: string): logs.SubscriptionFilter | undefined {
+    if (this.ownLogGroup === undefined) return undefined;
+    return new logs.SubscriptionFilter(this, 'OwnSubscription', {
+      logGroup: this.ownLogGroup,
+      destination: new destinations.KinesisDestination(stream),
+      filterPattern: logs.FilterPattern.literal(filterPattern),
+    });
+  }
 
   constructor(scope: Construct, id: string, props: CanaryProps) {
     super(scope, id);
@@ -95,18 +115,12 @@ export class Canary extends Construct {
       masterKey: props.key,
       enforceSSL: true,
     });
+    denyEveryActionWithoutTls(this.topic);
 
     let logGroupNames = [...props.logGroupNames];
     if (logGroupNames.length === 0) {
       this.ownLogGroup = new logs.LogGroup(this, 'OwnLogGroup', { retention: logs.RetentionDays.ONE_WEEK, removalPolicy: props.removalPolicy });
       logGroupNames = [this.ownLogGroup.logGroupName];
-      if (props.centralStream !== undefined) {
-        new logs.SubscriptionFilter(this, 'OwnSubscription', {
-          logGroup: this.ownLogGroup,
-          destination: new destinations.KinesisDestination(props.centralStream),
-          filterPattern: logs.FilterPattern.literal(props.filterPattern),
-        });
-      }
     }
 
     this.logGroup = new logs.LogGroup(this, 'FunctionLogGroup', { retention: props.logRetention, removalPolicy: props.removalPolicy });
@@ -114,7 +128,7 @@ export class Canary extends Construct {
     this.secret.grantRead(role);
     props.alertMemory.grantTable(role, CANARY_TABLE_ACTIONS, []);
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.operatorTopic.topicArn] }));
-    props.key.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
+    role.addToPrincipalPolicy(snsKeyStatement(props.key, stack.region));
     const groupArn = (name: string): string => `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:${name}`;
     // Only the canary stream of the watched groups (a wildcard beyond 50 names keeps the policy small).
     const few = logGroupNames.length <= 50;

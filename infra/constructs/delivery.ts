@@ -47,6 +47,20 @@ export interface ChatbotSlackChannel {
 }
 
 /** Every action a topic policy can name (https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-language-api-permissions-reference.html). */
+/** `enforceSSL` denies only sns:Publish without TLS: this denies every topic action in clear text. */
+export function denyEveryActionWithoutTls(topic: sns.ITopic): void {
+  topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'DenyEveryActionWithoutTls',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: TOPIC_ACTIONS.map((action) => `sns:${action}`),
+      resources: [topic.topicArn],
+      conditions: { Bool: { 'aws:SecureTransport': 'false' } },
+    }),
+  );
+}
+
 const TOPIC_ACTIONS = [
   'AddPermission',
   'DeleteTopic',
@@ -145,18 +159,7 @@ export class Delivery extends Construct {
     );
     // `enforceSSL` denies only sns:Publish without TLS; subscribing, reading or changing the topic in clear text
     // must be refused too.
-    for (const topic of [this.alertTopic, this.operatorTopic]) {
-      topic.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: 'DenyEveryActionWithoutTls',
-          effect: iam.Effect.DENY,
-          principals: [new iam.AnyPrincipal()],
-          actions: TOPIC_ACTIONS.map((action) => `sns:${action}`),
-          resources: [topic.topicArn],
-          conditions: { Bool: { 'aws:SecureTransport': 'false' } },
-        }),
-      );
-    }
+    for (const topic of [this.alertTopic, this.operatorTopic]) denyEveryActionWithoutTls(topic);
 
     const emailFilter =
       props.emailMinSeverity && props.emailMinSeverity !== SEVERITIES[0]

@@ -66,7 +66,7 @@ describe('everything: two log groups by name, email, Chatbot and webhook', () =>
     template.resourceCountIs('AWS::KMS::Key', 1);
     const key = onlyResource(template, 'AWS::KMS::Key').id;
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
-    template.resourceCountIs('AWS::SNS::Topic', 2);
+    template.resourceCountIs('AWS::SNS::Topic', 3); // alerts, operations, and the canary's (nobody subscribed)
     for (const props of propertiesOf(template, 'AWS::SNS::Topic')) {
       expect(props.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [key, 'Arn'] });
     }
@@ -145,7 +145,7 @@ describe('everything: two log groups by name, email, Chatbot and webhook', () =>
   });
 
   it('alarms on detector and sweep errors, throttles, lost events, failure stores, delivery losses and forwarder errors', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 16);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 19);
     const operatorTopic = topicIdByDisplayName(template, 'FTP bounce watch operations');
     const metrics = propertiesOf(template, 'AWS::CloudWatch::Alarm').map((a) => {
       expect(a.AlarmActions).toEqual([{ Ref: operatorTopic }]);
@@ -163,6 +163,7 @@ describe('everything: two log groups by name, email, Chatbot and webhook', () =>
       'AWS/Lambda/Errors',
       'AWS/Lambda/Errors',
       'AWS/Lambda/Errors',
+      'AWS/Lambda/Errors',
       'AWS/Lambda/Invocations',
       'AWS/Lambda/Throttles',
       'AWS/Lambda/Throttles',
@@ -170,6 +171,7 @@ describe('everything: two log groups by name, email, Chatbot and webhook', () =>
       'AWS/SNS/NumberOfNotificationsFailed',
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
+      'FtpBounceWatch/CanaryOverdue',
       'FtpBounceWatch/OutboxCleanupFailures',
       'FtpBounceWatch/StateStoreUnavailable',
       'SELECT SUM(DeliveryErrors) FROM "AWS/Logs" WHERE FilterName = \'ftp-bounce-watch\'',
@@ -231,16 +233,19 @@ describe('account-wide', () => {
 
   it('excludes the functions\' and Chatbot\'s own log groups, so alerts never feed the detector', () => {
     const props = onlyResource(template, 'AWS::Logs::AccountPolicy').resource.Properties as Record<string, unknown>;
-    const logGroupIds = Object.keys(template.findResources('AWS::Logs::LogGroup'));
-    expect(logGroupIds).toHaveLength(4);
+    // Every log group the stack creates but the one the canary writes into (the account policy must cover it).
+    const canaryOwn = Object.keys(template.findResources('AWS::Logs::LogGroup')).filter((id) => id.includes('CanaryOwnLogGroup'));
+    const logGroupIds = Object.keys(template.findResources('AWS::Logs::LogGroup')).filter((id) => !canaryOwn.includes(id));
+    expect(canaryOwn).toHaveLength(1);
+    expect(logGroupIds).toHaveLength(5);
     const chatbot = onlyResource(template, 'AWS::Chatbot::SlackChannelConfiguration').resource;
     const configurationName = flatten((chatbot.Properties as Record<string, unknown>).ConfigurationName);
     expect(configurationName).toMatch(/^FtpBounceWatch-\$\{AWS::Region\}-[0-9a-f]{8}$/);
     // The functions' log groups in any order, then Chatbot's.
     const criteria = flatten(props.SelectionCriteria);
     const listed = /^LogGroupName NOT IN \[(.*)\]$/.exec(criteria)?.[1]?.split(', ') ?? [];
-    expect(listed.slice(0, 4).sort()).toEqual(logGroupIds.map((id) => `"\${${id}}"`).sort());
-    expect(listed.slice(4)).toEqual([`"/aws/chatbot/${configurationName}"`]);
+    expect(listed.slice(0, 5).sort()).toEqual(logGroupIds.map((id) => `"\${${id}}"`).sort());
+    expect(listed.slice(5)).toEqual([`"/aws/chatbot/${configurationName}"`]);
   });
 
   it('lets CloudWatch Logs of this account invoke the detector, before the policy is created', () => {
@@ -291,9 +296,9 @@ describe('email only', () => {
 
   it('creates neither Chatbot nor the forwarder', () => {
     template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
-    template.resourceCountIs('AWS::Lambda::Function', 3); // detector, sweep, pending-subscription check
+    template.resourceCountIs('AWS::Lambda::Function', 4); // detector, sweep, pending-subscription check, canary
     template.resourceCountIs('AWS::SQS::Queue', 1);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 14);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 17);
     expect(template.toJSON().Outputs).not.toHaveProperty(STACK_OUTPUT_KEYS.forwarderFunctionName);
   });
 });
@@ -322,7 +327,7 @@ describe('Chatbot only', () => {
       LoggingLevel: 'ERROR',
     });
     template.resourceCountIs('AWS::SNS::Subscription', 0);
-    template.resourceCountIs('AWS::Lambda::Function', 2);
+    template.resourceCountIs('AWS::Lambda::Function', 3); // detector, sweep, canary
     // The channel role trusts Chatbot and carries only the guardrail (no AWS managed policy).
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'chatbot.amazonaws.com' } })] },
@@ -421,17 +426,26 @@ describe('cdk-nag AwsSolutions', () => {
     const found = acknowledgements(everything().app);
     expect(found.map((a) => a.id).sort()).toEqual([
       'AwsSolutions-IAM5[Resource::<WatchDetectorFailureBucketF35302A1.Arn>/*]',
+      // The canary may create its stream in the watched groups (the group's documented ARN form ends in `:*`).
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/ec2/ftp:*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/var/log/proftpd:*]',
       'AwsSolutions-S1',
+      // The canary's generated key: rotated by changing its value.
+      'AwsSolutions-SMG4',
       'AwsSolutions-SQS3',
       'AwsSolutions-SQS3',
       'Serverless-EventBusDLQ',
       'Serverless-EventBusDLQ',
+      'Serverless-EventBusDLQ',
       'Serverless-LambdaAsyncFailureDestination',
       'Serverless-LambdaAsyncFailureDestination',
+      'Serverless-LambdaAsyncFailureDestination',
       'Serverless-LambdaDLQ',
       'Serverless-LambdaDLQ',
       'Serverless-LambdaDLQ',
       'Serverless-LambdaDLQ',
+      'Serverless-LambdaDLQ',
+      'Serverless-LambdaTracing',
       'Serverless-LambdaTracing',
       'Serverless-LambdaTracing',
       'Serverless-LambdaTracing',

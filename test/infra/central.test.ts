@@ -22,7 +22,12 @@ describe('central stack', () => {
       ShardCount: 1,
       StreamEncryption: { EncryptionType: 'KMS' },
     });
-    template.resourceCountIs('AWS::Logs::SubscriptionFilter', 0);
+    // Only the canary's own group, subscribed to the stream: nothing of this account's own logs.
+    template.resourceCountIs('AWS::Logs::SubscriptionFilter', 1);
+    template.hasResourceProperties('AWS::Logs::SubscriptionFilter', {
+      DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Stream'), 'Arn'] },
+      LogGroupName: { Ref: Match.stringLikeRegexp('CanaryOwnLogGroup') },
+    });
     template.resourceCountIs('AWS::Logs::AccountPolicy', 0);
     const detector = template.toJSON().Resources[detectorId(template)];
     expect(detector.Properties.Handler).toBe('index.handler');
@@ -86,7 +91,7 @@ describe('central stack', () => {
       Dimensions: [{ Name: 'StreamName', Value: { Ref: Match.anyValue() } }],
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors' });
-    template.resourceCountIs('AWS::SNS::Topic', 2);
+    template.resourceCountIs('AWS::SNS::Topic', 3);
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
   });
 

@@ -87,7 +87,7 @@ describe('defaults and wiring', () => {
     expect(watch.accountPolicy).toBeUndefined();
     expect(watch.chatbotChannel).toBeUndefined();
     expect(watch.slackForwarder).toBeUndefined();
-    expect(watch.alarms).toHaveLength(14);
+    expect(watch.alarms).toHaveLength(16);
   });
 
   it('accepts a log group construct', () => {
@@ -167,6 +167,8 @@ describe('defaults and wiring', () => {
       'logs:PutLogEvents',
       's3:ListBucket',
       's3:PutObject',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
       'sns:Publish',
     ]);
   });

@@ -287,7 +287,12 @@ describe('the stack with alert memory', () => {
       Architectures: detector.Architectures,
       Handler: 'index.handler',
       Timeout: 120,
-      Environment: { Variables: detector.Environment.Variables },
+      // The detector's variables, less the canary's (the detector proves canaries; the sweep does not).
+      Environment: {
+        Variables: Object.fromEntries(
+          Object.entries(detector.Environment.Variables as Record<string, unknown>).filter(([k]) => !k.startsWith('CANARY_')),
+        ),
+      },
     });
     // Its own log group, kept as long as the detector's.
     const logGroup = template.toJSON().Resources[props.LoggingConfig.LogGroup.Ref as string];

@@ -54,11 +54,11 @@ describe('keepLogicalIdsWithoutParts', () => {
 });
 
 describe('FtpBounceWatch parts', () => {
-  it('are found by name: log intake, detector, alert memory, delivery, safety net (and the subscription check)', () => {
+  it('are found by name: log intake, detector, alert memory, delivery, safety net (and the subscription check, the canary)', () => {
     const { stack } = synth({ logGroups: '/var/log/proftpd', alertEmails: 'ops@example.com' });
     const watch = stack.watch;
     expect(watch.node.children.map((c) => c.node.id).sort()).toEqual(
-      ['AlertMemory', 'Delivery', 'Detection', 'LogIntake', 'SafetyNet', 'SubscriptionWatch'].sort(),
+      ['AlertMemory', 'Canary', 'Delivery', 'Detection', 'LogIntake', 'SafetyNet', 'SubscriptionWatch'].sort(),
     );
     expect(watch.detector).toBe(watch.detection.function);
     expect(watch.incidentTable).toBe(watch.alertMemory.incidentTable);

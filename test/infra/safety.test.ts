@@ -27,9 +27,9 @@ describe('key and topic policies', () => {
     expect(JSON.stringify(statement?.Condition?.ArnLike)).toContain(':alarm:*');
   });
 
-  it('denies every topic action without TLS on both topics, not only Publish', () => {
+  it('denies every topic action without TLS on every topic (alerts, operations, canary), not only Publish', () => {
     const policies = propertiesOf(everything().template, 'AWS::SNS::TopicPolicy');
-    expect(policies).toHaveLength(2);
+    expect(policies).toHaveLength(3);
     for (const policy of policies) {
       const deny = statementsOf(policy.PolicyDocument).find((s) => s.Sid === 'DenyEveryActionWithoutTls');
       expect(deny).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
