@@ -46,13 +46,7 @@ export const DETECTOR_TABLE_ACTIONS = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
 ] as const;
-export const SWEEP_TABLE_ACTIONS = [
-  'dynamodb:BatchGetItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:GetItem',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-] as const;
+export const SWEEP_TABLE_ACTIONS = DETECTOR_TABLE_ACTIONS;
 export const SWEEP_INDEX_ACTIONS = ['dynamodb:Query'] as const;
 
 /**

@@ -10,6 +10,7 @@
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { random as seededRandom } from '../../bench/synthetic-logs';
 
 export type DynamoFault = 'throttle' | 'server-error' | 'conditional' | 'reset' | 'reset-after' | 'slow-after';
 
@@ -35,17 +36,8 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-/** mulberry32: a small seeded generator, so a run's faults are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The benchmark's seeded generator (mulberry32), so a run's faults are reproducible. */
+export { seededRandom };
 
 const ERROR_BODIES: Partial<Record<DynamoFault, { status: number; type: string; message: string }>> = {
   'throttle': {
