@@ -3,7 +3,7 @@
  * events the deployment's filter pattern selects over a time range, runs the same detector, and prints the
  * findings (or, with --alerts, the alerts the function would have sent; with --publish, sends them).
  */
-import { AlertPublishError, SnsAlertPublisher } from '../../lambda/adapters';
+import { AlertPublishError, DeadlineExceededError, InvocationBudget, SnsAlertPublisher } from '../../lambda/adapters';
 import type { RunSettings } from '../settings';
 import { replayFindings } from '../replay/backfill';
 import {
@@ -23,7 +23,7 @@ import { BufferedWriter, CliError, type CliIo, UsageError } from '../io';
 import { renderAlertsText } from '../render/alerts-text';
 import { ansiPaint, isDumbTerminal, noPaint } from '../render/color';
 import { formatElapsed, ProgressLine, retryNote } from '../render/progress';
-import { DEFAULT_SILENCE_TIMEOUT_MS, SilenceBudget } from '../aws/call';
+import { DEFAULT_SILENCE_TIMEOUT_MS, endpointOf, SilenceBudget } from '../aws/call';
 import { plural, TextSummary, terminalSafe } from '../render/scan-text';
 import { type ScanCounters, scanLogGroupEvents } from './filter-events';
 import { assertTargetsInRegion, parseLogGroupTargets } from './log-group-ref';
@@ -216,7 +216,7 @@ export async function runLogGroupScan(options: LogGroupScanOptions, io: CliIo): 
   await out.flush();
 
   if (options.publish !== undefined && snsRegion !== undefined && !interrupted && alerts.length > 0) {
-    await publishAlerts(alerts, options.publish, snsRegion, deps);
+    await publishAlerts(alerts, options.publish, snsRegion, deps, options.timeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS, io.env);
     io.stderr.write(`ftp-bounce-watch: published ${plural(alerts.length, 'alert')} to ${options.publish}\n`);
   }
   return 0;
@@ -227,17 +227,31 @@ async function publishAlerts(
   topicArn: string,
   region: string,
   deps: ReturnType<typeof resolveDeps>,
+  timeoutMs: number,
+  env: Readonly<Record<string, string | undefined>>,
 ): Promise<void> {
-  // The publisher's waits are short and bounded; Ctrl-C does not cut a publish half-way.
+  // The publisher's waits are short and bounded; Ctrl-C does not cut a publish half-way. Its calls, retries and
+  // waits together end within --timeout, as every other AWS call of the CLI.
   const never = new AbortController().signal;
+  const budget = new InvocationBudget({ reserveMs: 0 });
+  budget.startWithMs(timeoutMs);
   const publisher = new SnsAlertPublisher(deps.snsClient(region), topicArn, {
     sleep: (ms) => deps.sleep(ms, never),
     random: deps.random,
+    budget,
   });
   try {
     await publisher.publish(alerts.map((alert) => buildSnsMessage(alert)));
   } catch (error) {
     if (error instanceof AlertPublishError) throw new AlertsNotPublishedError(oneLine(error.message, 600), { cause: error });
+    if (error instanceof DeadlineExceededError || (error as { cause?: unknown } | null)?.cause instanceof DeadlineExceededError) {
+      const { url, source } = endpointOf('SNS', region, env);
+      throw new AlertsNotPublishedError(
+        `no answer from SNS at ${url} (${source}) within ${timeoutMs / 1000} s: the alerts may not all have been published; `
+        + 'check the network path to it and AWS_REGION; --timeout SECONDS waits longer',
+        { cause: error },
+      );
+    }
     throw error;
   }
 }

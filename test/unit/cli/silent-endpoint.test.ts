@@ -3,12 +3,14 @@
  * default), shows its retries, and ends with one line naming the endpoint and what to check. Against a loopback
  * server that never answers, with the real SDK clients.
  */
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
 import { ATTEMPTS_PER_TIMEOUT, DEFAULT_SILENCE_TIMEOUT_MS, endpointOf, SilenceBudget } from '../../../cli/aws/call';
 import { main } from '../../../cli/main';
 import { captureIo } from '../../support/cli-io';
 import { type SlowServer, startSlowServer } from '../../support/slow-server';
-import { REGION } from './aws-fixtures';
+import { BOUNCE, event, logsClient as fixtureLogsClient, REGION } from './aws-fixtures';
 
 // Each test waits out a real (short) timeout.
 jest.setTimeout(20_000);
@@ -124,5 +126,44 @@ describe('a CloudWatch Logs endpoint that accepts and never answers', () => {
     expect(await main(['status', '--log-group', '/ftp/proftpd', '--timeout', '0'], io)).toBe(2);
     expect(io.err()).toBe('ftp-bounce-watch: --timeout takes seconds from 1 to 3600, not \'0\' (see \'ftp-bounce-watch status --help\')\n');
     expect(server.requests()).toBe(0);
+  });
+});
+
+describe('an SNS endpoint that accepts and never answers, for scan --publish', () => {
+  let server: SlowServer;
+  beforeEach(async () => {
+    server = await startSlowServer();
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it('ends within --timeout with one line naming the endpoint (exit 1: not every alert was sent)', async () => {
+    const logsClient = fixtureLogsClient();
+    mockClient(logsClient).on(FilterLogEventsCommand).resolves({ $metadata: {}, events: [event(BOUNCE, 0)] });
+    // The SDK's own per-attempt timeout is far longer: only the CLI's deadline can end this run in time.
+    const sns = new SNSClient({
+      region: REGION,
+      endpoint: server.url,
+      credentials: CREDENTIALS,
+      maxAttempts: 1,
+      requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000, throwOnRequestTimeout: true },
+    });
+    const io = captureIo({
+      env: { AWS_ENDPOINT_URL_SNS: server.url },
+      deps: { logsClient: () => logsClient, snsClient: () => sns, sleep: async () => undefined, random: () => 0.5 },
+    });
+    const topic = `arn:aws:sns:${REGION}:123456789012:ftp-bounce-watch-alerts`;
+    const started = performance.now();
+
+    const code = await main(['scan', '--publish', topic, '--format', 'jsonl', '--log-group', '/ftp/proftpd', '--timeout', '1.5'], io);
+
+    const elapsed = performance.now() - started;
+    expect(code).toBe(1);
+    expect(io.err()).toMatch(
+      new RegExp(`^ftp-bounce-watch: no answer from SNS at ${server.url.replace(/[.]/g, '\\.')} \\(AWS_ENDPOINT_URL_SNS\\) within 1\\.5 s`),
+    );
+    expect(io.err().trim().split('\n')).toHaveLength(1);
+    expect(elapsed).toBeLessThan(1_500 + 2_000);
   });
 });
