@@ -54,7 +54,8 @@ it.each([
   expect(run.stdout).toBe('');
   expect(run.stderr.split('\n')).toEqual([
     expect.stringMatching(
-      new RegExp(`^ftp-bounce-watch: no answer from ${service} at ${server.url} \\(AWS_ENDPOINT_URL\\) to ${operation}\\b.* within 2 s \\(3 attempts\\): check `),
+      // As many attempts as fit in 2 s: three on an idle machine, fewer when a loaded one starts the executable slowly.
+      new RegExp(`^ftp-bounce-watch: no answer from ${service} at ${server.url} \\(AWS_ENDPOINT_URL\\) to ${operation}\\b.* within 2 s \\([1-3] attempts?\\): check `),
     ),
     '',
   ]);
