@@ -5,7 +5,6 @@
 import {
   Duration,
   Stack,
-  Validations,
   aws_dynamodb as dynamodb,
   aws_events as events,
   aws_events_targets as eventsTargets,
@@ -18,7 +17,7 @@ import {
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { SWEEP_ENTRY, SWEEP_HANDLER } from '../bundling-options';
-import { ignoreRoleDependencyNote, lambdaBase, newFunctionRole, snsKeyStatement } from './common';
+import { acknowledgeScheduledFunction, lambdaBase, newFunctionRole, snsKeyStatement } from './common';
 
 /**
  * The incident table's schema, as `lambda/adapters/dynamodb-incident-store.ts` uses it: partition key `pk`, TTL
@@ -141,16 +140,10 @@ export class AlertMemory extends Construct {
       'A failed or missed sweep run loses nothing: the windows, digests and unsent messages it handles stay due in '
       + 'the incident table, and the next run (5 minutes later) takes them. Its errors, throttles and missed runs '
       + 'alarm to the operators; a dead-letter store would only hold empty schedule events.';
-    Validations.of(this.sweepFunction).acknowledge({ id: 'Serverless-LambdaDLQ', reason: sweepKeepsNothing });
-    Validations.of(this.sweepFunction).acknowledge({ id: 'Serverless-LambdaAsyncFailureDestination', reason: sweepKeepsNothing });
-    Validations.of(this.sweepSchedule).acknowledge({ id: 'Serverless-EventBusDLQ', reason: sweepKeepsNothing });
-    Validations.of(this.sweepFunction).acknowledge({
-      id: 'Serverless-LambdaTracing',
-      reason:
-        'One sweep is a few table reads and writes and at most a few publishes, logged with a summary line and '
-        + 'counted in metrics; X-Ray would add a role permission and cost for no new evidence.',
-    });
-    ignoreRoleDependencyNote(this.sweepFunction);
+    const whyNoTracing =
+      'One sweep is a few table reads and writes and at most a few publishes, logged with a summary line and '
+      + 'counted in metrics; X-Ray would add a role permission and cost for no new evidence.';
+    acknowledgeScheduledFunction(this.sweepFunction, this.sweepSchedule, sweepKeepsNothing, whyNoTracing);
   }
 
   /**

@@ -28,7 +28,7 @@ import { CANARY_ENTRY, CANARY_HANDLER } from '../bundling-options';
 import type { AlertMemory } from './alert-memory';
 import {
   ALARM_PERIOD,
-  ignoreRoleDependencyNote,
+  acknowledgeScheduledFunction,
   lambdaBase,
   METRICS_NAMESPACE,
   newFunctionRole,
@@ -201,14 +201,9 @@ export class Canary extends Construct {
     const missed =
       'A missed canary run loses nothing: the next run writes again, and a canary that does not come back for two '
       + 'intervals alarms; the function\'s errors alarm too.';
-    Validations.of(this.function).acknowledge({ id: 'Serverless-LambdaDLQ', reason: missed });
-    Validations.of(this.function).acknowledge({ id: 'Serverless-LambdaAsyncFailureDestination', reason: missed });
-    Validations.of(this.schedule).acknowledge({ id: 'Serverless-EventBusDLQ', reason: missed });
-    Validations.of(this.function).acknowledge({
-      id: 'Serverless-LambdaTracing',
-      reason: 'One run is one write per group, logged with a summary line and counted in metrics.',
-    });
-    ignoreRoleDependencyNote(this.function);
+    const whyNoTracing =
+      'One run is one write per group, logged with a summary line and counted in metrics.';
+    acknowledgeScheduledFunction(this.function, this.schedule, missed, whyNoTracing);
 
     const overdue = new cloudwatch.Alarm(this, 'OverdueAlarm', {
       metric: new cloudwatch.Metric({

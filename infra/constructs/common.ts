@@ -9,9 +9,11 @@ import {
   Duration,
   Names,
   Stack,
+  Validations,
   type RemovalPolicy,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cloudwatchActions,
+  type aws_events as events,
   aws_iam as iam,
   type aws_kms as kms,
   aws_lambda as lambda,
@@ -88,6 +90,23 @@ export function wireAlarm(alarm: cloudwatch.Alarm, operatorTopic: sns.ITopic): c
   alarm.addAlarmAction(action);
   alarm.addOkAction(action);
   return alarm;
+}
+
+/**
+ * A scheduled function keeps nothing in its invocation (its work stays in the table and the next run takes it): it
+ * needs no dead-letter store, its schedule no DLQ, and a short run no tracing. One place for those acknowledgements.
+ */
+export function acknowledgeScheduledFunction(
+  fn: lambda.Function,
+  schedule: events.Rule,
+  keepsNothing: string,
+  whyNoTracing: string,
+): void {
+  Validations.of(fn).acknowledge({ id: 'Serverless-LambdaDLQ', reason: keepsNothing });
+  Validations.of(fn).acknowledge({ id: 'Serverless-LambdaAsyncFailureDestination', reason: keepsNothing });
+  Validations.of(schedule).acknowledge({ id: 'Serverless-EventBusDLQ', reason: keepsNothing });
+  Validations.of(fn).acknowledge({ id: 'Serverless-LambdaTracing', reason: whyNoTracing });
+  ignoreRoleDependencyNote(fn);
 }
 
 /** CDK makes a function depend on its role, which the role's GetAtt already implies; cfn-lint notes it (W3005). */

@@ -6,7 +6,6 @@
 import {
   Duration,
   Stack,
-  Validations,
   type aws_dynamodb as dynamodb,
   aws_events as events,
   aws_events_targets as eventsTargets,
@@ -20,7 +19,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { PENDING_STATE_KEY_PREFIX } from '../../lambda/subscriptions/pending';
 import { LAMBDA_NODE_OPTIONS, SUBSCRIPTION_WATCH_ENTRY, SUBSCRIPTION_WATCH_HANDLER } from '../bundling-options';
-import { ignoreRoleDependencyNote, lambdaBase, newFunctionRole } from './common';
+import { acknowledgeScheduledFunction, lambdaBase, newFunctionRole } from './common';
 
 /** How often the check runs: a subscription pending 24 hours is reported within the hour. */
 export const SUBSCRIPTION_WATCH_PERIOD = Duration.hours(1);
@@ -97,15 +96,9 @@ export class SubscriptionWatch extends Construct {
     const keepsNothing =
       'A failed run loses nothing: the first-seen times are in the incident table and the next hourly run warns of '
       + 'what is due; its errors alarm to the operators. A dead-letter store would only hold empty schedule events.';
-    Validations.of(this.function).acknowledge({ id: 'Serverless-LambdaDLQ', reason: keepsNothing });
-    Validations.of(this.function).acknowledge({ id: 'Serverless-LambdaAsyncFailureDestination', reason: keepsNothing });
-    Validations.of(this.schedule).acknowledge({ id: 'Serverless-EventBusDLQ', reason: keepsNothing });
-    Validations.of(this.function).acknowledge({
-      id: 'Serverless-LambdaTracing',
-      reason:
-        'One short run an hour (a list call and a read and write per topic), logged with a summary line and counted '
-        + 'in its errors alarm; X-Ray would add a role permission and cost for no new evidence.',
-    });
-    ignoreRoleDependencyNote(this.function);
+    const whyNoTracing =
+      'One short run an hour (a list call and a read and write per topic), logged with a summary line and counted '
+      + 'in its errors alarm; X-Ray would add a role permission and cost for no new evidence.';
+    acknowledgeScheduledFunction(this.function, this.schedule, keepsNothing, whyNoTracing);
   }
 }
