@@ -4,7 +4,8 @@
  */
 import { App, Duration, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { type AppConfig, ContextError, type DeployTarget, parseContext } from './context';
+import { type AppConfig, ContextError, type DeployTarget, parseContext, type SourceSilenceConfig } from './context';
+import type { SourceSilence, SourceSilenceSetting } from './constructs/source-health';
 import { DEFAULT_STACK_NAME } from './deployment-names';
 import { FtpBounceWatchStack } from './ftp-bounce-watch-stack';
 import { MEMBER_STACK_NAME, MemberSubscriptionStack } from './member-stack';
@@ -81,11 +82,21 @@ export function buildApp(options: BuildAppOptions = {}): BuiltApp {
       scanPorts: config.incidents.scanPorts,
       scanHosts: config.incidents.scanHosts,
       ...(config.internalNetworks && { internalNetworks: config.internalNetworks }),
+      ...(config.sourceSilence && { sourceSilence: sourceSilenceProps(config.sourceSilence) }),
     },
   });
   Tags.of(stack).add('application', 'ftp-bounce-watch');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return { app, stack, config };
+}
+
+/** The context's minutes as the construct's durations. */
+function sourceSilenceProps(config: SourceSilenceConfig): SourceSilence {
+  const setting = (value: number | 'off'): SourceSilenceSetting => (value === 'off' ? 'off' : Duration.minutes(value));
+  return {
+    default: setting(config.default),
+    perLogGroup: Object.fromEntries([...config.perLogGroup].map(([name, value]) => [name, setting(value)])),
+  };
 }
 
 function main(): void {

@@ -21,6 +21,8 @@
  *   internalNetworks        your own networks (VPC ranges), CIDRs IPv4/IPv6, comma-separated (default none)
  *   canary                  true | false (default true): the canary through the whole path (design section 10)
  *   canaryInterval          how often the canary runs, 5m..24h (default 1h)
+ *   sourceSilence           per-group mode: silence before a log group alarms, 1h..7d or off (default 6h); per group
+ *                           `6h,/ftp/quiet=24h,/ftp/old=off` or a JSON object {"default":"6h","/ftp/quiet":"24h"}
  *
  * At least one alert destination (alertEmails, Chatbot or the webhook) and one operator destination
  * (operatorEmails, alertEmails or Chatbot) are required; Chatbot only in the `aws` partition.
@@ -78,6 +80,7 @@ export const CONTEXT_KEYS = [
   'internalNetworks',
   'canary',
   'canaryInterval',
+  'sourceSilence',
   'mode',
   'organizationId',
   'centralStreamShards',
@@ -114,6 +117,8 @@ export interface AppConfig {
   readonly canary?: false;
   /** The canary's interval in minutes (undefined: 60). */
   readonly canaryIntervalMinutes?: number;
+  /** Log-source health (per-group mode only); undefined: 6 hours for every group. */
+  readonly sourceSilence?: SourceSilenceConfig;
   /** mode=central only: the stream's provisioned shards (undefined: 1). */
   readonly centralStreamShards?: number;
   /** mode=member only (optional: the StackSet may pass the parameter instead). */
@@ -121,6 +126,18 @@ export interface AppConfig {
   /** mode=member only: log group names every member's account policy leaves out. */
   readonly memberExcludedLogGroups?: readonly string[];
 }
+
+/** How long each watched log group may be silent, in minutes, or `off` (docs/design.md section 10). */
+export interface SourceSilenceConfig {
+  /** Every group not in `perLogGroup`. */
+  readonly default: number | 'off';
+  /** By log group name. */
+  readonly perLogGroup: ReadonlyMap<string, number | 'off'>;
+}
+
+export const SOURCE_SILENCE_DEFAULT_MINUTES = 6 * 60;
+/** 1 hour to 7 days: CloudWatch evaluates an alarm over at most 7 days (infra/constructs/source-health.ts). */
+export const SOURCE_SILENCE_RANGE = { min: 60, max: 7 * 24 * 60 } as const;
 
 export const DEPLOYMENT_MODES = ['single', 'central', 'member'] as const;
 export type DeploymentMode = (typeof DEPLOYMENT_MODES)[number];
@@ -237,6 +254,18 @@ export function parseContext(
     else logGroups.push(parsed.ref);
   }
   checkLogGroupSet(logGroups, target, (message) => problem('logGroups', message));
+  let sourceSilence: SourceSilenceConfig | undefined;
+  if (context.sourceSilence !== undefined) {
+    const watched = new Set(logGroups.map((ref) => ref.name));
+    sourceSilence = readSourceSilence(context.sourceSilence, watched, (message) => problem('sourceSilence', message));
+    if (mode !== 'single' || accountWide) {
+      problem(
+        'sourceSilence',
+        `remove it with ${mode !== 'single' ? `mode=${mode}` : 'accountWide=true'}: only listed log groups (logGroups) `
+        + 'get silence alarms; there is no list here, and the canary proves the path',
+      );
+    }
+  }
   if (accountWide && logGroupTexts !== undefined) {
     problem('logGroups', 'remove it when accountWide=true (the account-level policy already covers every log group)');
   }
@@ -336,6 +365,7 @@ export function parseContext(
     ...(centralStreamShards !== undefined && { centralStreamShards }),
     ...(canary === false && { canary }),
     ...(canaryIntervalMinutes !== undefined && { canaryIntervalMinutes }),
+    ...(sourceSilence !== undefined && { sourceSilence }),
     ...(centralAccount !== undefined && { centralAccount }),
     ...(memberExcludedLogGroups !== undefined && { memberExcludedLogGroups }),
   };
@@ -430,6 +460,68 @@ function checkLogGroupSet(refs: readonly LogGroupRef[], target: DeployTarget, pr
 }
 
 type Report = (key: string, message: string) => void;
+
+/**
+ * `sourceSilence`: `6h`, `off`, `6h,/ftp/quiet=24h,/ftp/old=off` (an entry without `=` is the default; log group
+ * names hold neither `,` nor `=`), or a JSON object (`{"default":"6h","/ftp/quiet":"24h"}`, from cdk.json or as
+ * text). Each bad entry is one problem; undefined when nothing usable was given.
+ */
+function readSourceSilence(
+  value: unknown,
+  watched: ReadonlySet<string>,
+  problem: (message: string) => void,
+): SourceSilenceConfig | undefined {
+  const forms = 'expected a duration from 1h to 7d or off, with per-group entries NAME=DURATION (6h,/ftp/quiet=24h,/ftp/old=off) '
+    + 'or a JSON object ({"default":"6h","/ftp/quiet":"24h"})';
+  let entries: Array<[string | undefined, unknown]>;
+  let object: unknown = value;
+  if (typeof value === 'string' && value.trim().startsWith('{')) {
+    try {
+      object = JSON.parse(value) as unknown;
+    } catch (error) {
+      problem(`${forms}, got JSON that does not parse (${error instanceof Error ? error.message : String(error)})`);
+      return undefined;
+    }
+  }
+  if (typeof object === 'string') {
+    entries = object.split(',').map((item) => item.trim()).filter((item) => item !== '').map((item) => {
+      const at = item.indexOf('=');
+      return at < 0 ? [undefined, item] : [item.slice(0, at).trim(), item.slice(at + 1).trim()];
+    });
+  } else if (typeof object === 'object' && object !== null && !Array.isArray(object)) {
+    entries = Object.entries(object).map(([key, setting]) => [key === 'default' ? undefined : key, setting]);
+  } else {
+    problem(`${forms}, got ${show(value)}`);
+    return undefined;
+  }
+  if (entries.length === 0) {
+    problem('expected a value, got an empty list (leave the key out instead)');
+    return undefined;
+  }
+  let fallback: number | 'off' | undefined;
+  const perLogGroup = new Map<string, number | 'off'>();
+  for (const [group, setting] of entries) {
+    const label = group === undefined ? 'the default' : show(group);
+    let parsed: number | 'off' | undefined;
+    if (typeof setting === 'string' && setting.trim().toLowerCase() === 'off') parsed = 'off';
+    else {
+      const duration = parseDurationMinutes(setting, SOURCE_SILENCE_RANGE);
+      if ('problem' in duration) problem(`${label}: ${duration.problem.replace(/^expected a duration/, 'expected off or a duration')}`);
+      else parsed = duration.minutes;
+    }
+    if (group === undefined) {
+      if (fallback !== undefined) problem(`two defaults (the second: ${show(setting)}); give one default, and NAME=DURATION per group`);
+      fallback = parsed ?? fallback;
+      continue;
+    }
+    const ref = parseLogGroup(group);
+    const name = 'ref' in ref ? ref.ref.name : group;
+    if (!watched.has(name)) problem(`${show(group)} is not one of the watched log groups (logGroups)`);
+    else if (perLogGroup.has(name)) problem(`log group ${show(name)} is listed twice`);
+    if (parsed !== undefined) perLogGroup.set(name, parsed);
+  }
+  return { default: fallback ?? SOURCE_SILENCE_DEFAULT_MINUTES, perLogGroup };
+}
 
 function readString(context: Readonly<Record<string, unknown>>, key: ContextKey, problem: Report): string | undefined {
   const value = context[key];

@@ -34,6 +34,7 @@ import { type ChatbotSlackChannel, chatbotConfigurationName, Delivery } from './
 import { Detector } from './constructs/detector';
 import { LogIntake, LogIntakeCapacityError } from './constructs/log-intake';
 import { SafetyNet } from './constructs/safety-net';
+import { type SourceSilence, SourceHealth, sourceSilenceProblems } from './constructs/source-health';
 import { SubscriptionWatch } from './constructs/subscription-watch';
 import { DEFAULT_FILTER_PATTERN } from './filter-pattern';
 import {
@@ -67,6 +68,12 @@ export {
 export type { ChatbotSlackChannel } from './constructs/delivery';
 export { INLINE_SUBSCRIPTION_LIMIT, MAX_FILTERS_PER_NESTED_STACK, SUBSCRIPTION_SHARDS } from './constructs/log-intake';
 export { logsDeliveryQuery, STATE_STORE_UNAVAILABLE_METRIC } from './constructs/safety-net';
+export {
+  MAX_SOURCE_HEALTH_ALARMS,
+  SOURCE_SILENCE_DEFAULT,
+  type SourceSilence,
+  type SourceSilenceSetting,
+} from './constructs/source-health';
 
 export interface FtpBounceWatchProps {
   /**
@@ -108,6 +115,14 @@ export interface FtpBounceWatchProps {
    * @default Duration.hours(1)
    */
   readonly canaryInterval?: Duration;
+  /**
+   * Log-source health (docs/design.md section 10): an alarm per watched log group when no log event has reached it
+   * for this long (1 hour to 7 days, or 'off'; per group in `perLogGroup`). Per-group mode only: account-wide and
+   * central deployments have no list of groups. Beyond `MAX_SOURCE_HEALTH_ALARMS` alarmed groups, none (a synth
+   * warning says so). Context key `sourceSilence`.
+   * @default - 6 hours for every watched group
+   */
+  readonly sourceSilence?: SourceSilence;
   /**
    * The CloudWatch Logs filter pattern choosing which events reach the detector.
    * @default DEFAULT_FILTER_PATTERN (`?"Refused PORT" ?"Refused EPRT"`)
@@ -240,6 +255,10 @@ export class FtpBounceWatch extends Construct {
   public readonly safetyNet: SafetyNet;
   /** The hourly check of unconfirmed email subscriptions (only when there are email subscriptions). */
   public readonly subscriptionWatch?: SubscriptionWatch;
+  /** Log-source health: an alarm per watched log group that goes silent (per-group mode only). */
+  public readonly sourceHealth?: SourceHealth;
+  /** The silence alarms, one per watched log group (empty outside per-group mode, or beyond MAX_SOURCE_HEALTH_ALARMS). */
+  public readonly sourceSilenceAlarms: readonly cloudwatch.Alarm[];
 
   /** Encrypts both topics. */
   public readonly key: kms.Key;
@@ -411,11 +430,29 @@ export class FtpBounceWatch extends Construct {
       ...(this.delivery.slackForwarder && { slackForwarder: this.delivery.slackForwarder }),
       ...(this.delivery.slackForwarderFailureQueue && { slackForwarderFailureQueue: this.delivery.slackForwarderFailureQueue }),
     });
-    const alarms = [...machineryAlarms, ...(this.canary?.alarms ?? [])];
+    // Only listed groups: account-wide and central deployments have no list (the canary proves the path there).
+    const watchedNames = (props.logGroups ?? []).map(logGroupName);
+    if (watchedNames.length > 0) {
+      this.sourceHealth = new SourceHealth(this, 'SourceHealth', {
+        logGroupNames: watchedNames,
+        ...(props.sourceSilence && { silence: props.sourceSilence }),
+        operatorTopic: this.delivery.operatorTopic,
+        canaryWritesIntoGroups: this.canary !== undefined,
+      });
+    }
+    this.sourceSilenceAlarms = this.sourceHealth?.alarms ?? [];
+    const alarms = [...machineryAlarms, ...(this.canary?.alarms ?? []), ...this.sourceSilenceAlarms];
     if (props.organizationId !== undefined) {
       this.safetyNet.forwardMemberAlarms(props.organizationId, this.delivery.operatorTopic, this.delivery.key);
     }
-    if (props.chatbot) this.chatbotChannel = this.delivery.addChatbot(props.chatbot, alarms);
+    if (props.chatbot) {
+      // The silence alarms by their common name prefix: a hundred alarm ARNs would not fit the guardrail policy.
+      this.chatbotChannel = this.delivery.addChatbot(
+        props.chatbot,
+        [...machineryAlarms, ...(this.canary?.alarms ?? [])],
+        this.sourceSilenceAlarms.length > 0 && this.sourceHealth ? [this.sourceHealth.alarmNamePrefix] : [],
+      );
+    }
 
     this.key = this.delivery.key;
     this.alertTopic = this.delivery.alertTopic;
@@ -498,6 +535,13 @@ function validateProps(props: FtpBounceWatchProps, stack: Stack): string[] {
     }
   }
 
+  if (props.sourceSilence !== undefined) {
+    if (props.accountWide || props.organizationId !== undefined) {
+      problems.push('sourceSilence: only listed log groups (logGroups) get silence alarms; unset it with accountWide or organizationId');
+    }
+    const watched = new Set(logGroups.map(logGroupName).filter(concrete));
+    problems.push(...sourceSilenceProblems(props.sourceSilence, watched));
+  }
   if (props.canaryInterval !== undefined) {
     const minutes = props.canaryInterval.toMinutes({ integral: false });
     if (!(minutes >= 5 && minutes <= 24 * 60)) problems.push(`canaryInterval: expected 5 minutes to 24 hours, got ${minutes} minutes`);

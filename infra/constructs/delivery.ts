@@ -237,9 +237,17 @@ export class Delivery extends Construct {
     }
   }
 
-  /** The Chatbot channel for both topics, allowed to read the given alarms (so their cards render) and nothing else. */
-  public addChatbot(channel: ChatbotSlackChannel, alarms: readonly cloudwatch.Alarm[]): chatbot.SlackChannelConfiguration {
+  /**
+   * The Chatbot channel for both topics, allowed to read the given alarms (so their cards render) and nothing else;
+   * `alarmNamePrefixes` name more alarms of this stack by the start of their names (for many alarms).
+   */
+  public addChatbot(
+    channel: ChatbotSlackChannel,
+    alarms: readonly cloudwatch.Alarm[],
+    alarmNamePrefixes: readonly string[] = [],
+  ): chatbot.SlackChannelConfiguration {
     const stack = Stack.of(this);
+    const prefixArns = alarmNamePrefixes.map((prefix) => `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${prefix}*`);
     // The guardrail caps what the channel (and anyone typing commands in it) can do: read this stack's alarms, so
     // alarm notifications render; nothing else. Delivering SNS notifications needs no permission at all.
     const guardrail = new iam.ManagedPolicy(this, 'ChatbotGuardrail', {
@@ -247,10 +255,20 @@ export class Delivery extends Construct {
       statements: [
         new iam.PolicyStatement({
           actions: ['cloudwatch:DescribeAlarms'],
-          resources: alarms.map((alarm) => alarm.alarmArn),
+          resources: [...alarms.map((alarm) => alarm.alarmArn), ...prefixArns],
         }),
       ],
     });
+    const shown = (value: string, pseudo: string): string => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+    for (const prefix of alarmNamePrefixes) {
+      const arn = `arn:<AWS::Partition>:cloudwatch:${shown(stack.region, 'Region')}:${shown(stack.account, 'AccountId')}:alarm:${prefix}*`;
+      Validations.of(guardrail).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${arn}]`,
+        reason:
+          'Read-only (DescribeAlarms) on the alarms this stack names with this prefix (one per watched log group): '
+          + 'their ARNs one by one would not fit a managed policy.',
+      });
+    }
     if (Token.isUnresolved(stack.region)) {
       // Environment-agnostic synth: the partition is only known at deploy time (validateProps checks a known one).
       new CfnRule(this, 'ChatbotOnlyInAwsPartition', {
