@@ -67,6 +67,19 @@ describe('parseContext: accepted context', () => {
     ['member exclusions, names only', { mode: 'member', memberExcludedLogGroups: '/aws/lambda/x, /var/log/noisy', alertEmails: undefined }, {
       mode: 'member', memberExcludedLogGroups: ['/aws/lambda/x', '/var/log/noisy'],
     }],
+    ['source silence: one duration', { logGroups: '/a', sourceSilence: '12h' }, {
+      sourceSilence: { default: 720, perLogGroup: new Map() },
+    }],
+    ['source silence: off', { logGroups: '/a', sourceSilence: 'OFF' }, { sourceSilence: { default: 'off', perLogGroup: new Map() } }],
+    ['source silence: per group, by name or ARN, the default where not given', { logGroups: `/a,${ARN}`, sourceSilence: `/a=24h, ${ARN}=off` }, {
+      sourceSilence: { default: 360, perLogGroup: new Map<string, number | 'off'>([['/a', 1440], ['/var/log/proftpd', 'off']]) },
+    }],
+    ['source silence: JSON text', { logGroups: '/a,/b', sourceSilence: '{"default":"off","/b":"7d"}' }, {
+      sourceSilence: { default: 'off', perLogGroup: new Map([['/b', 10080]]) },
+    }],
+    ['source silence: JSON object from cdk.json, minutes as numbers', { logGroups: '/a', sourceSilence: { 'default': 60, '/a': '1d' } }, {
+      sourceSilence: { default: 60, perLogGroup: new Map([['/a', 1440]]) },
+    }],
     ['CDK\'s keys and other tools\' (with a colon or @) are ignored', { 'logGroups': '/a', '@aws-cdk/core:newStyleStackSynthesis': true, 'aws:cdk:x': 1, 'team:name': 'x' }, {
       logGroups: ['/a'],
     }],
@@ -123,7 +136,7 @@ describe('parseContext: rejected context names the key and what is expected', ()
     ['misspelt key: case', { logGroups: '/a', alertemails: 'a@example.com' }, /^alertemails: unknown context key; did you mean alertEmails\?/],
     ['misspelt key: transposition', { logGroups: '/a', slackChanenlId: 'C0123ABCD', slackWorkspaceId: 'T0123ABCD' }, /^slackChanenlId: unknown context key; did you mean slackChannelId\?/],
     ['misspelt key: accountwide', { accountwide: 'true' }, /^accountwide: unknown context key; did you mean accountWide\?/],
-    ['a setting that does not exist, with the keys that do', { logGroups: '/a', failureRetention: '7' }, /^failureRetention: unknown context key \(the keys: logGroups, accountWide, .*, internalNetworks, canary, canaryInterval, mode, organizationId, centralStreamShards, centralAccount, memberExcludedLogGroups\)$/m],
+    ['a setting that does not exist, with the keys that do', { logGroups: '/a', failureRetention: '7' }, /^failureRetention: unknown context key \(the keys: logGroups, accountWide, .*, internalNetworks, canary, canaryInterval, sourceSilence, mode, organizationId, centralStreamShards, centralAccount, memberExcludedLogGroups\)$/m],
     ['an unrelated key', { logGroups: '/a', myTeam: 'x' }, /^myTeam: unknown context key \(the keys: logGroups, /],
     ['no destination at all', { logGroups: '/a' }, /^alertEmails: no alert destination: set alertEmails, slackWorkspaceId with slackChannelId \(AWS Chatbot\), or slackWebhookSecretName/],
     ['operator emails but no alert destination', { logGroups: '/a', operatorEmails: 'oncall@example.com' }, /^alertEmails: no alert destination/],
@@ -133,6 +146,18 @@ describe('parseContext: rejected context names the key and what is expected', ()
     ['member exclusion listed twice', { mode: 'member', memberExcludedLogGroups: '/a,/a' }, /^memberExcludedLogGroups: log group "\/a" is listed twice/],
     ['member exclusions outside member mode', { logGroups: '/a', memberExcludedLogGroups: '/b' }, /^memberExcludedLogGroups: is only used with mode=member/],
     ['member exclusions beyond what SelectionCriteria holds', { mode: 'member', memberExcludedLogGroups: names(400, 40).join(',') }, /^memberExcludedLogGroups: 400 log groups make a SelectionCriteria of 17620 bytes, over the 14759 this stack can use \(CloudWatch Logs accepts 25000\); exclude fewer/],
+    ['source silence under an hour', { logGroups: '/a', sourceSilence: '30m' }, /^sourceSilence: the default: expected off or a duration from 1h to 7d: .*got "30m"$/],
+    ['source silence over 7 days, per group', { logGroups: '/a', sourceSilence: '/a=8d' }, /^sourceSilence: "\/a": expected off or a duration from 1h to 7d: .*got "8d"$/],
+    ['source silence not a duration', { logGroups: '/a', sourceSilence: 'sometimes' }, /^sourceSilence: the default: expected off or a duration/],
+    ['source silence for a group not watched', { logGroups: '/a', sourceSilence: '6h,/b=1d' }, /^sourceSilence: "\/b" is not one of the watched log groups \(logGroups\)$/],
+    ['source silence: a group twice', { logGroups: '/a', sourceSilence: '/a=1d,/a=off' }, /^sourceSilence: log group "\/a" is listed twice$/],
+    ['source silence: two defaults', { logGroups: '/a', sourceSilence: '6h,12h' }, /^sourceSilence: two defaults \(the second: "12h"\); give one default, and NAME=DURATION per group$/],
+    ['source silence: JSON that does not parse', { logGroups: '/a', sourceSilence: '{"default":6h}' }, /^sourceSilence: expected a duration .* got JSON that does not parse/],
+    ['source silence: a list', { logGroups: '/a', sourceSilence: ['6h'] }, /^sourceSilence: expected a duration from 1h to 7d or off, .*JSON object .*got "\[/],
+    ['source silence: empty entries', { logGroups: '/a', sourceSilence: ' , ' }, /^sourceSilence: expected a value, got an empty list/],
+    ['source silence account-wide', { accountWide: 'true', sourceSilence: '6h' }, /^sourceSilence: remove it with accountWide=true: only listed log groups \(logGroups\) get silence alarms/],
+    ['source silence in central mode', { mode: 'central', organizationId: 'o-a1b2c3d4e5', sourceSilence: 'off' }, /^sourceSilence: remove it with mode=central: /],
+    ['source silence in member mode', { mode: 'member', sourceSilence: '6h' }, /^sourceSilence: remove it with mode=member: /],
     ['Chatbot in GovCloud', { logGroups: '/a', slackWorkspaceId: 'T0123ABCD', slackChannelId: 'C0123ABCD' }, /^slackWorkspaceId: AWS Chatbot does not exist in us-gov-west-1 \(partition aws-us-gov\)/, { region: 'us-gov-west-1' }],
     ['Chatbot in China', { logGroups: '/a', slackWorkspaceId: 'T0123ABCD', slackChannelId: 'C0123ABCD' }, /^slackWorkspaceId: AWS Chatbot does not exist in cn-north-1/, { region: 'cn-north-1' }],
   ];
