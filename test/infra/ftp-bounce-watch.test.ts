@@ -87,7 +87,8 @@ describe('defaults and wiring', () => {
     expect(watch.accountPolicy).toBeUndefined();
     expect(watch.chatbotChannel).toBeUndefined();
     expect(watch.slackForwarder).toBeUndefined();
-    expect(watch.alarms).toHaveLength(16);
+    expect(watch.alarms).toHaveLength(16 + 3); // and a silence alarm per watched group
+    expect(watch.sourceSilenceAlarms).toHaveLength(3);
   });
 
   it('accepts a log group construct', () => {
