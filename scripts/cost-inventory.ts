@@ -1,7 +1,8 @@
 /**
  * What each deployment mode is billed for at rest, counted from the synthesised templates (README "What it costs",
  * docs/operations.md): alarms (standard, and Metrics Insights query alarms, which are priced per metric they
- * analyse), streams and shards, KMS keys, secrets, schedules and their runs a month. Offline: `npx tsx
+ * analyse; standard alarms are billed per metric they read, so a math alarm over two metrics counts twice), the
+ * log-source silence alarms among them, streams and shards, KMS keys, secrets, schedules and their runs a month. Offline: `npx tsx
  * scripts/cost-inventory.ts` prints one JSON line per mode.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +15,10 @@ type Resource = { Type: string; Condition?: string; Properties?: Record<string, 
 export interface Inventory {
   readonly mode: string;
   readonly standardAlarms: number;
+  /** What standard alarms are billed by: the metrics they read (one for a single-metric alarm). */
+  readonly standardAlarmMetrics: number;
+  /** Log-source health: alarms on a log group's IncomingLogEvents (one per watched group, up to 100). */
+  readonly sourceSilenceAlarms: number;
   readonly metricsInsightsAlarms: number;
   readonly streams: number;
   readonly provisionedShards: number;
@@ -33,6 +38,11 @@ const MODES: Record<string, Record<string, unknown>> = {
     slackWorkspaceId: 'T0123ABCD',
     slackChannelId: 'C0123ABCD',
     slackWebhookSecretName: 'ftp-bounce-watch/slack',
+  },
+  'single (email), canary=false': { logGroups: '/var/log/proftpd', alertEmails: 'ops@example.com', canary: 'false' },
+  'single (email), 100 log groups': {
+    logGroups: Array.from({ length: 100 }, (_, i) => `/ftp/server-${i}`).join(','),
+    alertEmails: 'ops@example.com',
   },
   'account-wide (email)': { accountWide: 'true', alertEmails: 'ops@example.com' },
   'central (email)': { mode: 'central', organizationId: 'o-a1b2c3d4e5', alertEmails: 'ops@example.com' },
@@ -55,9 +65,16 @@ export function inventory(mode: string, resources: readonly Resource[]): Invento
   const streams = of('AWS::Kinesis::Stream');
   const mode_ = (s: Resource) => (s.Properties?.StreamModeDetails as { StreamMode?: string } | undefined)?.StreamMode;
   const rules = of('AWS::Events::Rule');
+  const standard = alarms.filter((a) => !insights.includes(a));
+  const metricsRead = (a: Resource): number => {
+    const queries = a.Properties?.Metrics as Array<{ MetricStat?: unknown }> | undefined;
+    return queries === undefined ? 1 : queries.filter((q) => q.MetricStat !== undefined).length;
+  };
   return {
     mode,
-    standardAlarms: alarms.length - insights.length,
+    standardAlarms: standard.length,
+    standardAlarmMetrics: standard.reduce((n, a) => n + metricsRead(a), 0),
+    sourceSilenceAlarms: standard.filter((a) => JSON.stringify(a.Properties ?? {}).includes('"IncomingLogEvents"')).length,
     metricsInsightsAlarms: insights.length,
     streams: streams.length,
     provisionedShards: streams.filter((s) => mode_(s) !== 'ON_DEMAND').reduce((n, s) => n + Number(s.Properties?.ShardCount ?? 0), 0),

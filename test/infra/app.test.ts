@@ -424,10 +424,12 @@ describe('cdk-nag AwsSolutions', () => {
     expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(',')}`)).toEqual([]);
   });
 
-  it('acknowledges only the dead-letter stores, the failure bucket, its object writes and the functions\' DLQ and tracing, each with its reason', () => {
+  it('acknowledges only the dead-letter stores, the failure bucket, its object writes, the silence alarms\' names and the functions\' DLQ and tracing, each with its reason', () => {
     const found = acknowledgements(everything().app);
     expect(found.map((a) => a.id).sort()).toEqual([
       'AwsSolutions-IAM5[Resource::<WatchDetectorFailureBucketF35302A1.Arn>/*]',
+      // Chatbot may read the silence alarms, one per watched group, by their name prefix (read-only).
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:FtpBounceWatch-source-silent-*]',
       // The canary may create its stream in the watched groups (the group's documented ARN form ends in `:*`).
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/ec2/ftp:*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/var/log/proftpd:*]',
