@@ -2,8 +2,8 @@
  * What each deployment mode is billed for at rest, counted from the synthesised templates (README "What it costs",
  * docs/operations.md): alarms (standard, and Metrics Insights query alarms, which are priced per metric they
  * analyse; standard alarms are billed per metric they read, so a math alarm over two metrics counts twice), the
- * log-source silence alarms among them, streams and shards, KMS keys, secrets, schedules and their runs a month. Offline: `npx tsx
- * scripts/cost-inventory.ts` prints one JSON line per mode.
+ * log-source silence alarms among them, streams and shards, KMS keys, secrets, schedules and their runs a month.
+ * Offline: `npx tsx scripts/cost-inventory.ts` prints one JSON line per mode.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
