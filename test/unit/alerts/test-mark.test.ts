@@ -31,7 +31,7 @@ function shown(alert: Alert): Shown {
     slackHeader: header,
     slackText: slack.text,
     chatbotTitle: card.content.title,
-    chatbotSummary: card.metadata.summary,
+    chatbotSummary: card.metadata?.summary ?? '',
   };
 }
 
