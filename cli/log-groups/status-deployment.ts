@@ -188,13 +188,16 @@ async function attempt<T>(run: () => Promise<T>): Promise<Outcome<T>> {
   }
 }
 
-interface StackFacts {
+export interface StackFacts {
   readonly outputs: Map<string, string>;
   /** LastUpdatedTime, else CreationTime, in milliseconds; undefined when the stack reports neither. */
   readonly lastDeploy: number | undefined;
 }
 
-async function stackFacts(check: DeploymentCheck): Promise<StackFacts | undefined> {
+/** The stack's outputs and last deploy time; undefined when no such stack exists in the Region (`status`, `test`). */
+export async function stackFacts(
+  check: Pick<DeploymentCheck, 'stackName' | 'region' | 'call' | 'cloudFormation'>,
+): Promise<StackFacts | undefined> {
   const context: AwsCallContext = {
     operation: 'DescribeStacks',
     region: check.region,
