@@ -57,7 +57,12 @@ export interface PipelineDeps {
    * are handed to it; one it does not accept is detected like any refusal. Absent: no line is a canary.
    */
   readonly canary?: {
-    accept(claim: SignedCanary, eventId: string, eventTime: number, deliver?: () => Promise<void>): Promise<CanaryRejection | null>;
+    accept(
+      claim: SignedCanary,
+      eventId: string,
+      eventTime: number,
+      deliver?: () => Promise<void>,
+    ): Promise<CanaryRejection | null>;
   };
 }
 

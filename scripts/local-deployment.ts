@@ -285,7 +285,11 @@ export interface LiveLocalDeployment {
   /** Every message SNS accepted, on either topic. */
   readonly published: readonly ReceivedEntry[];
   /** Invokes the detector with these events as a subscription filter delivers them. */
-  deliver(batch: { logGroup: string; logStream: string; logEvents: ReadonlyArray<{ id: string; timestamp: number; message: string }> }): Promise<PipelineSummary>;
+  deliver(batch: {
+    logGroup: string;
+    logStream: string;
+    logEvents: ReadonlyArray<{ id: string; timestamp: number; message: string }>;
+  }): Promise<PipelineSummary>;
   close(): Promise<void>;
 }
 

@@ -57,14 +57,21 @@ export interface HopTimes {
 
 type Permission = (typeof TEST_PERMISSIONS)[number];
 
-function context(operation: string, service: string, permission: Permission, region: string, about: { logGroup?: string; resource?: string }): AwsCallContext {
+function context(
+  operation: string,
+  service: string,
+  permission: Permission,
+  region: string,
+  about: { logGroup?: string; resource?: string },
+): AwsCallContext {
   return { operation, service, permission, region, ...about };
 }
 
 /** The key's text from the secret, as the stack's functions read it. */
 async function readKey(secretArn: string, region: string, client: ReturnType<ReturnType<typeof resolveDeps>['secretsManagerClient']>, call: CallOptions): Promise<Uint8Array> {
   const ctx = context('GetSecretValue', 'Secrets Manager', 'secretsmanager:GetSecretValue', region, { resource: `secret ${secretArn}` });
-  const answer = await callAws(ctx, (abortSignal) => client.send(new GetSecretValueCommand({ SecretId: secretArn }), { abortSignal }), call);
+  const request = new GetSecretValueCommand({ SecretId: secretArn });
+  const answer = await callAws(ctx, (abortSignal) => client.send(request, { abortSignal }), call);
   try {
     return keyFromText(answer.SecretString);
   } catch (error) {
@@ -86,7 +93,9 @@ async function writeLine(
       context('PutLogEvents', 'CloudWatch Logs', 'logs:PutLogEvents', region, { logGroup }),
       async (abortSignal) => {
         try {
-          return await client.send(new PutLogEventsCommand({ logGroupName: logGroup, logStreamName: CANARY_STREAM, logEvents: [{ message, timestamp }] }), { abortSignal });
+          const logEvents = [{ message, timestamp }];
+          const request = new PutLogEventsCommand({ logGroupName: logGroup, logStreamName: CANARY_STREAM, logEvents });
+          return await client.send(request, { abortSignal });
         } catch (error) {
           // The stream is missing (no canary has run yet): made below; a missing group fails there, named.
           if (awsErrorShape(error).name === 'ResourceNotFoundException') return null;
@@ -98,7 +107,8 @@ async function writeLine(
   if ((await put()) !== null) return;
   await callAws(
     context('CreateLogStream', 'CloudWatch Logs', 'logs:CreateLogStream', region, { logGroup }),
-    (abortSignal) => client.send(new CreateLogStreamCommand({ logGroupName: logGroup, logStreamName: CANARY_STREAM }), { abortSignal }),
+    (abortSignal) =>
+      client.send(new CreateLogStreamCommand({ logGroupName: logGroup, logStreamName: CANARY_STREAM }), { abortSignal }),
     call,
   );
   if ((await put()) === null) throw new UsageError(`log stream ${CANARY_STREAM} in ${JSON.stringify(logGroup)} vanished as it was made; try again`);
@@ -169,7 +179,8 @@ export async function runTestCommand(options: TestOptions, io: CliIo): Promise<n
   ticker?.unref();
   const results: HopTimes[] = [];
   try {
-    const stack = await stackFacts({ stackName: options.stackName, region, call, cloudFormation: () => deps.cloudFormationClient(region) });
+    const cloudFormation = (): ReturnType<typeof deps.cloudFormationClient> => deps.cloudFormationClient(region);
+    const stack = await stackFacts({ stackName: options.stackName, region, call, cloudFormation });
     if (stack === undefined) {
       throw new UsageError(`no stack ${JSON.stringify(options.stackName)} in ${region}: deploy it first (cdk deploy), or name it with --stack NAME`);
     }
@@ -219,7 +230,12 @@ export async function runTestCommand(options: TestOptions, io: CliIo): Promise<n
         const ctx = context('GetItem', 'DynamoDB', 'dynamodb:GetItem', region, { resource: `table ${JSON.stringify(table)}` });
         const request = new GetItemCommand({ TableName: table, Key: { pk: { S: `N#${test.nonce}` } }, ConsistentRead: true });
         const item = (await callAws(ctx, (abortSignal) => dynamodb.send(request, { abortSignal }), call)).Item;
-        seen.set(test.nonce, { logGroup: test.logGroup, writtenAt: test.writtenAt, seenAt: numberOf(item?.seenAt), publishedAt: numberOf(item?.publishedAt) });
+        seen.set(test.nonce, {
+          logGroup: test.logGroup,
+          writtenAt: test.writtenAt,
+          seenAt: numberOf(item?.seenAt),
+          publishedAt: numberOf(item?.publishedAt),
+        });
       }
       const waiting = pending.filter((t) => seen.get(t.nonce)?.publishedAt == null).length;
       if (waiting === 0 || deps.now() >= deadline) break;
@@ -229,7 +245,8 @@ export async function runTestCommand(options: TestOptions, io: CliIo): Promise<n
       if (io.interrupted.aborted) throw new InterruptedError('interrupted while waiting for the detector');
     }
     for (const test of pending) {
-      results.push(seen.get(test.nonce) ?? { logGroup: test.logGroup, writtenAt: test.writtenAt, seenAt: null, publishedAt: null });
+      const none = { logGroup: test.logGroup, writtenAt: test.writtenAt, seenAt: null, publishedAt: null };
+      results.push(seen.get(test.nonce) ?? none);
     }
   } catch (error) {
     if (error instanceof InterruptedError) throw new UsageError('interrupted before every hop was seen', { cause: error });

@@ -97,14 +97,20 @@ export class CanaryReceiver {
   }
 
   /** A test line: its round trip under its nonce (never the group's canary record, nor its metrics). */
-  private async acceptTest(claim: SignedCanary, seenAt: number, seenLatencyMs: number, deliver?: () => Promise<void>): Promise<void> {
+  private async acceptTest(
+    claim: SignedCanary,
+    seenAt: number,
+    seenLatencyMs: number,
+    deliver?: () => Promise<void>,
+  ): Promise<void> {
     const { store, now } = this.deps;
     await store.recordTest(claim.nonce, { logGroup: claim.logGroup, seenAt, seenLatencyMs });
     if (deliver !== undefined) await deliver();
     else if (this.deps.canaryPublisher !== undefined) await this.deps.canaryPublisher.publish([canaryMessage(claim, seenAt)]);
     else return;
     const publishedAt = now();
-    await store.recordTest(claim.nonce, { publishedAt, publishLatencyMs: publishedAt - claim.writtenAt, delivered: deliver !== undefined });
+    const publishLatencyMs = publishedAt - claim.writtenAt;
+    await store.recordTest(claim.nonce, { publishedAt, publishLatencyMs, delivered: deliver !== undefined });
   }
 }
 

@@ -61,12 +61,13 @@ async function runTest(argv: readonly string[]) {
       [STACK_OUTPUT_KEYS.canarySecretArn]: SECRET_ARN,
     },
   });
+  const loopback = { region: REGION, credentials: CREDENTIALS, maxAttempts: 1 };
   const io = captureIo({
     deps: {
       cloudFormationClient: deployed.cloudFormationClient,
       logsClient,
-      secretsManagerClient: () => new SecretsManagerClient({ region: REGION, endpoint: secrets.endpoint, credentials: CREDENTIALS, maxAttempts: 1 }),
-      dynamoDbClient: () => new DynamoDBClient({ region: REGION, endpoint: deployment.dynamoDbEndpoint, credentials: CREDENTIALS, maxAttempts: 1 }),
+      secretsManagerClient: () => new SecretsManagerClient({ ...loopback, endpoint: secrets.endpoint }),
+      dynamoDbClient: () => new DynamoDBClient({ ...loopback, endpoint: deployment.dynamoDbEndpoint }),
     },
   });
   const code = await main(['test', ...argv], io);
@@ -79,7 +80,10 @@ function alertsSince(from: number): Array<{ subject: string | undefined; alert: 
   return deployment.published
     .slice(from)
     .filter((entry) => entry.topicArn === deployment.alertTopicArn)
-    .map((entry) => ({ subject: entry.subject, alert: JSON.parse((JSON.parse(entry.message) as { default: string }).default) as Record<string, unknown> }));
+    .map((entry) => {
+      const json = (JSON.parse(entry.message) as { default: string }).default;
+      return { subject: entry.subject, alert: JSON.parse(json) as Record<string, unknown> };
+    });
 }
 
 describe('ftp-bounce-watch test', () => {

@@ -153,7 +153,12 @@ describe('a test line (ftp-bounce-watch test), received', () => {
     expect(alerts.messages).toEqual([]);
     expect(canaryTopic.messages.map((m) => m.messageAttributes.kind)).toEqual(['test']);
     expect(store.tests.get(nonce)).toEqual({
-      logGroup: GROUP, seenAt: T + 30_000, seenLatencyMs: 30_000, publishedAt: T + 30_000, publishLatencyMs: 30_000, delivered: false,
+      logGroup: GROUP,
+      seenAt: T + 30_000,
+      seenLatencyMs: 30_000,
+      publishedAt: T + 30_000,
+      publishLatencyMs: 30_000,
+      delivered: false,
     });
     // A test is not the scheduled canary: the group's canary record and metrics stay as they were.
     expect((await store.canaryRecords([GROUP])).get(GROUP)).toBeUndefined();
