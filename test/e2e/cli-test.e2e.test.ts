@@ -53,7 +53,7 @@ function logsClient(): CloudWatchLogsClient {
   return new CloudWatchLogsClient({ region: REGION, endpoint: logs.endpoint, credentials: CREDENTIALS, maxAttempts: 1 });
 }
 
-async function runTest(argv: readonly string[]) {
+async function runTest(argv: readonly string[], options: { stderrTty?: boolean } = {}) {
   const { deps: deployed } = deployedClients({
     outputs: {
       ...FULL_OUTPUTS,
@@ -63,6 +63,7 @@ async function runTest(argv: readonly string[]) {
   });
   const loopback = { region: REGION, credentials: CREDENTIALS, maxAttempts: 1 };
   const io = captureIo({
+    stderrTty: options.stderrTty ?? false,
     deps: {
       cloudFormationClient: deployed.cloudFormationClient,
       logsClient,
@@ -121,6 +122,15 @@ describe('ftp-bounce-watch test', () => {
     expect(err.trim().split('\n')).toEqual([
       expect.stringMatching(/^ftp-bounce-watch: not seen within 2 s: log group -> detector: .*subscription filter \(ftp-bounce-watch status --log-group \/ftp\/forgotten\)/),
     ]);
+  });
+
+  it('shows a progress line on a terminal while it waits, and erases it', async () => {
+    const { code, err } = await runTest(['--log-group', UNSUBSCRIBED, '--timeout', '2'], { stderrTty: true });
+
+    expect(code).toBe(1);
+    const erase = '\r\u001b[K';
+    expect(err).toContain(`${erase}waiting for the detector (0 of 1 log groups done): `);
+    expect(err).toContain(`${erase}ftp-bounce-watch: not seen within 2 s: log group -> detector`);
   });
 
   it('names the IAM action it was denied, in one line (exit 2)', async () => {
