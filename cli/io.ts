@@ -2,7 +2,9 @@
 import type { Readable, Writable } from 'node:stream';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 
@@ -33,6 +35,10 @@ export interface CommandDeps {
   readonly sqsClient?: (region: string) => SQSClient;
   /** `status`: counts what waits in the failure bucket. */
   readonly s3Client?: (region: string) => S3Client;
+  /** `test`: reads the canary's key. */
+  readonly secretsManagerClient?: (region: string) => SecretsManagerClient;
+  /** `test` and `status`: read the canary's and the test line's round trips from the incident table. */
+  readonly dynamoDbClient?: (region: string) => DynamoDBClient;
   /** Milliseconds since the epoch. */
   readonly now?: () => number;
   /** Waits `ms`, returning early when `signal` aborts. */

@@ -3,6 +3,7 @@ import { version } from '../package.json';
 import { EXPLAIN_USAGE, runExplain } from './commands/explain';
 import { runScan, SCAN_USAGE } from './commands/scan';
 import { runStatus, STATUS_USAGE } from './commands/status';
+import { runTest, TEST_USAGE } from './commands/test';
 import { CliError, type CliIo, INTERRUPTED_EXIT_CODE, OutputError, processIo, UsageError } from './io';
 
 export const MAIN_USAGE = `Usage: ftp-bounce-watch <command> [options]
@@ -17,6 +18,9 @@ Commands:
   status [--log-group NAME ...] Check that the deployment is attached to each log group
                                 (default: the logGroups in ./cdk.json), and that its stack has no
                                 unconfirmed subscription, no failure waiting, no recent error.
+  test [--log-group NAME ...]   Prove the deployed path works: write a signed test line into each log
+       [--deliver]              group and show each hop with its latency (log group -> detector -> SNS);
+                                --deliver also sends an alert marked TEST to people (email, Slack).
   explain [LINE ... | -]        Show why each log line did or did not fire: the format recognised,
                                 the fields read, the target, the classification and its rule.
 
@@ -24,6 +28,7 @@ Examples:
   ftp-bounce-watch scan /var/log/proftpd/proftpd.log
   ftp-bounce-watch scan --log-group /ftp/proftpd --since 7d
   ftp-bounce-watch status --log-group /ftp/proftpd
+  ftp-bounce-watch test --deliver
 
 Options:
   -h, --help                    Show this help ('ftp-bounce-watch help <command>' for a command's).
@@ -36,10 +41,16 @@ Run 'ftp-bounce-watch help <command>' (or '<command> --help') for a command's op
 const COMMANDS: Readonly<Record<string, (argv: readonly string[], io: CliIo) => Promise<number>>> = {
   scan: runScan,
   status: runStatus,
+  test: runTest,
   explain: runExplain,
 };
 
-const USAGES: Readonly<Record<string, string>> = { scan: SCAN_USAGE, status: STATUS_USAGE, explain: EXPLAIN_USAGE };
+const USAGES: Readonly<Record<string, string>> = {
+  scan: SCAN_USAGE,
+  status: STATUS_USAGE,
+  test: TEST_USAGE,
+  explain: EXPLAIN_USAGE,
+};
 
 /** One line, whatever the message holds: stderr gets exactly one line per error. */
 function oneLine(text: string): string {

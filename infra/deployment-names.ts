@@ -21,4 +21,7 @@ export const STACK_OUTPUT_KEYS = {
   forwarderFunctionName: 'SlackForwarderFunctionName',
   forwarderFailureQueueUrl: 'SlackForwarderFailureQueueUrl',
   forwarderLogGroupName: 'SlackForwarderLogGroupName',
+  incidentTableName: 'IncidentTableName',
+  canarySecretArn: 'CanarySecretArn',
+  canaryLogGroupName: 'CanaryLogGroupName',
 } as const;

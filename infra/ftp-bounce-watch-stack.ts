@@ -37,6 +37,21 @@ export class FtpBounceWatchStack extends Stack {
     out(STACK_OUTPUT_KEYS.detectorLogGroupName, w.detectorLogGroup.logGroupName, 'The detector log group (its errors)');
     out(STACK_OUTPUT_KEYS.sweepLogGroupName, w.sweepLogGroup.logGroupName, 'The incident sweep log group (its errors)');
     out(STACK_OUTPUT_KEYS.keyArn, w.key.keyArn, 'The KMS key encrypting both topics');
+    out(
+      STACK_OUTPUT_KEYS.incidentTableName,
+      w.incidentTable.tableName,
+      'The incident table: alert memory, and the canary\'s and `ftp-bounce-watch test`\'s round trips',
+    );
+    if (w.canary) {
+      out(STACK_OUTPUT_KEYS.canarySecretArn, w.canary.secret.secretArn, 'The canary\'s HMAC key (`ftp-bounce-watch test` signs with it)');
+      if (w.canary.ownLogGroup) {
+        out(
+          STACK_OUTPUT_KEYS.canaryLogGroupName,
+          w.canary.ownLogGroup.logGroupName,
+          'The log group the canary writes into (account-wide and central modes; `ftp-bounce-watch test` too)',
+        );
+      }
+    }
     if (w.centralIntake) {
       out(STACK_OUTPUT_KEYS.centralStreamName, w.centralIntake.stream.streamName, 'The organisation\'s stream (central mode): redrive into it');
     }

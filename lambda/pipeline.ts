@@ -56,7 +56,14 @@ export interface PipelineDeps {
    * The canary's receiving end (docs/design.md section 10): lines of the canary stream that claim to be the canary
    * are handed to it; one it does not accept is detected like any refusal. Absent: no line is a canary.
    */
-  readonly canary?: { accept(claim: SignedCanary, eventId: string, eventTime: number): Promise<CanaryRejection | null> };
+  readonly canary?: {
+    accept(
+      claim: SignedCanary,
+      eventId: string,
+      eventTime: number,
+      deliver?: () => Promise<void>,
+    ): Promise<CanaryRejection | null>;
+  };
 }
 
 export interface PipelineSummary {
@@ -89,6 +96,20 @@ export interface PipelineSummary {
 }
 
 const LISTED_ALERT_IDS = 20;
+
+/**
+ * `ftp-bounce-watch test --deliver`: the proven test line's own alert, marked TEST, straight to the alert topic
+ * (outside alert memory: it opens no incident and counts towards none), so people see that email and Slack work.
+ */
+async function deliverTestAlert(
+  entry: { finding: Finding; logGroup: string; logStream: string; eventId: string; timestamp: number },
+  account: string,
+  deps: PipelineDeps,
+): Promise<void> {
+  const accumulator = new AlertAccumulator({ region: deps.region, account });
+  accumulator.add(entry);
+  await deps.publisher.publish(accumulator.alerts().map((alert) => buildSnsMessage({ ...alert, test: true })));
+}
 
 /**
  * Processes one CloudWatch Logs subscription event. Resolves once every alert is published; rejects with
@@ -150,7 +171,8 @@ export async function processSubscriptionEvent(event: unknown, deps: PipelineDep
   let canaries = 0;
   for (const { claim, finding, eventId, timestamp } of claims) {
     // A line the canary does not accept (planted, altered, copied, replayed) is a refusal like any other.
-    if ((await deps.canary?.accept(claim, eventId, timestamp)) === null) {
+    const deliver = (): Promise<void> => deliverTestAlert({ finding, logGroup, logStream, eventId, timestamp }, owner, deps);
+    if ((await deps.canary?.accept(claim, eventId, timestamp, deliver)) === null) {
       canaries++;
       continue;
     }

@@ -271,3 +271,83 @@ export function cloudWatchEventId(timestamp: number, streamIndex: number, lineIn
   const value = BigInt(timestamp) * 10n ** 43n + BigInt(streamIndex) * 10n ** 20n + BigInt(lineIndex);
   return value.toString().padStart(56, '0');
 }
+
+/** A deployment on loopback that stays up, on the wall clock: what `ftp-bounce-watch test` runs against in tests. */
+export interface LiveLocalDeployment {
+  readonly region: string;
+  /** The canary's HMAC key (a deployment keeps it in Secrets Manager). */
+  readonly canaryKey: string;
+  readonly tableName: string;
+  /** The incident table's endpoint (dynalite). */
+  readonly dynamoDbEndpoint: string;
+  readonly alertTopicArn: string;
+  readonly canaryTopicArn: string;
+  /** Every message SNS accepted, on either topic. */
+  readonly published: readonly ReceivedEntry[];
+  /** Invokes the detector with these events as a subscription filter delivers them. */
+  deliver(batch: {
+    logGroup: string;
+    logStream: string;
+    logEvents: ReadonlyArray<{ id: string; timestamp: number; message: string }>;
+  }): Promise<PipelineSummary>;
+  close(): Promise<void>;
+}
+
+/** The detector of `replayLocalDeployment`, with the canary topic, kept running until `close`. */
+export async function startLocalDeployment(options: { readonly region?: string } = {}): Promise<LiveLocalDeployment> {
+  const region = options.region ?? 'eu-west-1';
+  const alertTopicArn = `arn:aws:sns:${region}:${LOCAL_ACCOUNT}:ftp-bounce-watch-local`;
+  const canaryTopicArn = `arn:aws:sns:${region}:${LOCAL_ACCOUNT}:ftp-bounce-watch-local-canary`;
+  const sns = await startLocalSnsServer();
+  const dynamo = await startLocalDynamoDb();
+  const canaryKey = randomBytes(32).toString('hex');
+  const restore = loopbackEnvironment({
+    CANARY_KEY: canaryKey,
+    CANARY_TOPIC_ARN: canaryTopicArn,
+    AWS_REGION: region,
+    AWS_ENDPOINT_URL_SNS: sns.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ACCESS_KEY_ID: 'AKIDLOCALRUN',
+    AWS_SECRET_ACCESS_KEY: 'local-run-not-a-secret',
+    ALERT_TOPIC_ARN: alertTopicArn,
+    INCIDENT_TABLE_NAME: TABLE,
+    LOG_LEVEL: process.env.LOG_LEVEL || 'ERROR',
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED || 'true',
+  });
+  const dynamodb = new DynamoDBClient({ region, endpoint: dynamo.endpoint });
+  try {
+    await createIncidentTable(dynamodb, TABLE);
+  } catch (error) {
+    restore();
+    dynamodb.destroy();
+    await Promise.all([sns.close(), dynamo.close()]);
+    throw error;
+  }
+  const runtime = createRuntime(process.env);
+  return {
+    region,
+    canaryKey,
+    tableName: TABLE,
+    dynamoDbEndpoint: dynamo.endpoint,
+    alertTopicArn,
+    canaryTopicArn,
+    published: sns.published,
+    deliver: (batch) =>
+      runtime.detect(
+        encodeSubscriptionEvent({
+          messageType: 'DATA_MESSAGE',
+          owner: LOCAL_ACCOUNT,
+          logGroup: batch.logGroup,
+          logStream: batch.logStream,
+          subscriptionFilters: ['ftp-bounce-watch-local'],
+          logEvents: [...batch.logEvents],
+        }),
+        fakeContext(region),
+      ),
+    close: async () => {
+      restore();
+      dynamodb.destroy();
+      await Promise.all([sns.close(), dynamo.close()]);
+    },
+  };
+}

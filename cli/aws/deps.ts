@@ -6,8 +6,12 @@
 import type * as CloudFormation from '@aws-sdk/client-cloudformation';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type * as DynamoDB from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type * as S3 from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type * as SecretsManager from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type * as SQS from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -21,6 +25,8 @@ export interface ResolvedDeps {
   readonly cloudFormationClient: (region: string) => CloudFormationClient;
   readonly sqsClient: (region: string) => SQSClient;
   readonly s3Client: (region: string) => S3Client;
+  readonly secretsManagerClient: (region: string) => SecretsManagerClient;
+  readonly dynamoDbClient: (region: string) => DynamoDBClient;
   readonly now: () => number;
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly random: () => number;
@@ -74,7 +80,7 @@ export function resolveDeps(io: CliIo): ResolvedDeps {
     ),
     snsClient:
       deps.snsClient ?? ((region: string) => new SNSClient({ region, ...sdkClientOptions(SNS_TIMEOUTS) })),
-    // Required on first use: only `status` needs these three clients (one bundle of their own, build-cli.js).
+    // Required on first use: only `status` and `test` need these clients (one bundle of their own, build-cli.js).
     /* eslint-disable @typescript-eslint/no-require-imports -- the lazy loads explained above. */
     cloudFormationClient:
       deps.cloudFormationClient
@@ -88,6 +94,13 @@ export function resolveDeps(io: CliIo): ResolvedDeps {
     s3Client:
       deps.s3Client
       ?? ((region) => new (require('@aws-sdk/client-s3') as typeof S3).S3Client({ region, ...STATUS_CLIENT_OPTIONS })),
+    secretsManagerClient:
+      deps.secretsManagerClient
+      ?? ((region) =>
+        new (require('@aws-sdk/client-secrets-manager') as typeof SecretsManager).SecretsManagerClient({ region, ...STATUS_CLIENT_OPTIONS })),
+    dynamoDbClient:
+      deps.dynamoDbClient
+      ?? ((region) => new (require('@aws-sdk/client-dynamodb') as typeof DynamoDB).DynamoDBClient({ region, ...STATUS_CLIENT_OPTIONS })),
     /* eslint-enable @typescript-eslint/no-require-imports */
     now: deps.now ?? Date.now,
     sleep: deps.sleep ?? sleepUnlessAborted,

@@ -22,14 +22,16 @@ Then, from the outputs of the deployed stack (${DEFAULT_STACK_NAME}, or --stack 
     nothing until confirmed);
   - what waits in the failure stores: the email dead-letter queue (also the Kinesis records the detector gave
     up on, central mode), the detector's failure bucket, the Slack forwarder's failure queue;
-  - ERROR lines of the detector, the sweep and the Slack forwarder over the last 24 hours (count, latest 3).
+  - ERROR lines of the detector, the sweep and the Slack forwarder over the last 24 hours (count, latest 3);
+  - the canary's last round trip per log group (seen by the detector, published), from the incident table.
 
 With no --log-group it checks the logGroups in the context of ./cdk.json (the app's settings; see
 --cdk-json). It uses your usual AWS credentials and Region (AWS_PROFILE, AWS_REGION, ...) and needs
 logs:DescribeLogGroups, logs:DescribeSubscriptionFilters and logs:DescribeLogStreams (and, to
 recognise accountWide deployments, logs:DescribeAccountPolicies); for the deployment checks
 cloudformation:DescribeStacks, sns:ListSubscriptionsByTopic, sqs:GetQueueAttributes, s3:ListBucket on the
-failure bucket and logs:FilterLogEvents on the functions' log groups (a check it may not run is named).
+failure bucket, logs:FilterLogEvents on the functions' log groups, and dynamodb:BatchGetItem on the incident
+table with kms:Decrypt on its key (KeyArn) for the canary (a check it may not run is named).
 
 Options:
   --log-group NAME|ARN  A log group to check; repeat for more.

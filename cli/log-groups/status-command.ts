@@ -99,6 +99,8 @@ export async function runStatusCheck(options: StatusOptions, io: CliIo): Promise
             sns: deps.snsClient,
             sqs: () => deps.sqsClient(region),
             s3: () => deps.s3Client(region),
+            logGroups: targets.map((target) => target.name),
+            dynamodb: () => deps.dynamoDbClient(region),
           });
     report = { ...groups, healthy: groups.healthy && (deployment?.healthy ?? true), deployment };
   } catch (error) {

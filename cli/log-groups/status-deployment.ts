@@ -14,6 +14,7 @@
  */
 import { type CloudFormationClient, DescribeStacksCommand, type DescribeStacksCommandOutput } from '@aws-sdk/client-cloudformation';
 import { type CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { type AttributeValue, BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { ListSubscriptionsByTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -106,6 +107,19 @@ export interface RecentErrors {
   readonly error: string | null;
 }
 
+/** The canary's last round trip in one log group (docs/design.md section 10), as the detector recorded it. */
+export interface CanaryRoundTrip {
+  readonly logGroup: string;
+  /** When the canary function last wrote a canary there (ISO-8601); null when it never did. */
+  readonly writtenAt: string | null;
+  /** When the detector last proved one, and the write-to-detector time then. */
+  readonly seenAt: string | null;
+  readonly seenLatencyMs: number | null;
+  /** When that canary reached the canary topic, and the write-to-SNS time. */
+  readonly publishedAt: string | null;
+  readonly publishLatencyMs: number | null;
+}
+
 export interface DeploymentStatus {
   readonly stackName: string;
   /** False when no such stack exists in the Region (nothing else was checked). */
@@ -122,6 +136,8 @@ export interface DeploymentStatus {
   readonly subscriptions: readonly TopicSubscriptions[];
   readonly failureStores: readonly FailureStore[];
   readonly recentErrors: readonly RecentErrors[];
+  /** Per log group with a canary record; empty when the table could not be read (a note says why). */
+  readonly canaries: readonly CanaryRoundTrip[];
 }
 
 export interface DeploymentCheck {
@@ -136,6 +152,9 @@ export interface DeploymentCheck {
   readonly sns: (region: string) => SNSClient;
   readonly sqs: () => SQSClient;
   readonly s3: () => S3Client;
+  /** The log groups whose canary round trips to read (with `dynamodb`); the canary's own group is added. */
+  readonly logGroups?: readonly string[];
+  readonly dynamodb?: () => DynamoDBClient;
 }
 
 export interface PendingDeletion {
@@ -188,13 +207,16 @@ async function attempt<T>(run: () => Promise<T>): Promise<Outcome<T>> {
   }
 }
 
-interface StackFacts {
+export interface StackFacts {
   readonly outputs: Map<string, string>;
   /** LastUpdatedTime, else CreationTime, in milliseconds; undefined when the stack reports neither. */
   readonly lastDeploy: number | undefined;
 }
 
-async function stackFacts(check: DeploymentCheck): Promise<StackFacts | undefined> {
+/** The stack's outputs and last deploy time; undefined when no such stack exists in the Region (`status`, `test`). */
+export async function stackFacts(
+  check: Pick<DeploymentCheck, 'stackName' | 'region' | 'call' | 'cloudFormation'>,
+): Promise<StackFacts | undefined> {
   const context: AwsCallContext = {
     operation: 'DescribeStacks',
     region: check.region,
@@ -398,6 +420,54 @@ async function recentErrors(fn: FunctionName, logGroup: string, check: Deploymen
   return { ...base, ...outcome.value, error: null };
 }
 
+const BATCH_GET_MAX = 100;
+const UNPROCESSED_ROUNDS = 4;
+
+function msAt(item: Record<string, AttributeValue>, field: string): number | null {
+  const text = item[field]?.N;
+  return text === undefined || !Number.isFinite(Number(text)) ? null : Number(text);
+}
+
+/** The canary records (`Q#<log group>`) of these groups, read with BatchGetItem; groups without one are left out. */
+async function canaryRoundTrips(
+  table: string,
+  groups: readonly string[],
+  client: DynamoDBClient,
+  check: DeploymentCheck,
+): Promise<CanaryRoundTrip[]> {
+  const context: AwsCallContext = {
+    operation: 'BatchGetItem',
+    region: check.region,
+    service: 'DynamoDB',
+    permission: 'dynamodb:BatchGetItem',
+    resource: `table ${JSON.stringify(table)}`,
+  };
+  const found = new Map<string, CanaryRoundTrip>();
+  const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+  for (let i = 0; i < groups.length; i += BATCH_GET_MAX) {
+    let keys = groups.slice(i, i + BATCH_GET_MAX).map((group) => ({ pk: { S: `Q#${group}` } }));
+    for (let round = 0; keys.length > 0; round++) {
+      if (round === UNPROCESSED_ROUNDS) throw new UsageError(`DynamoDB left ${keys.length} keys unprocessed on table ${table}; try again`);
+      if (round > 0) await check.call.sleep(100 * 2 ** round, check.call.signal);
+      const request = new BatchGetItemCommand({ RequestItems: { [table]: { Keys: keys } } });
+      const answer = await callAws(context, (abortSignal) => client.send(request, { abortSignal }), check.call);
+      for (const item of answer.Responses?.[table] ?? []) {
+        const logGroup = (item.pk?.S ?? '').slice(2);
+        found.set(logGroup, {
+          logGroup,
+          writtenAt: iso(msAt(item, 'writtenAt')),
+          seenAt: iso(msAt(item, 'seenAt')),
+          seenLatencyMs: msAt(item, 'seenLatencyMs'),
+          publishedAt: iso(msAt(item, 'publishedAt')),
+          publishLatencyMs: msAt(item, 'publishLatencyMs'),
+        });
+      }
+      keys = (answer.UnprocessedKeys?.[table]?.Keys ?? []) as typeof keys;
+    }
+  }
+  return groups.flatMap((group) => found.get(group) ?? []);
+}
+
 const TOPIC_LABEL: Record<TopicRole, string> = { alert: 'alert topic', operator: 'operator topic' };
 
 function subscriptionProblem(topic: TopicSubscriptions): string | undefined {
@@ -447,7 +517,7 @@ function errorsWarning(errors: RecentErrors): string | undefined {
 
 /** Checks the deployment named by `check.stackName`; undefined parts of it (no Slack forwarder) are skipped. */
 export async function checkDeployment(check: DeploymentCheck): Promise<DeploymentStatus> {
-  const empty = { subscriptions: [], failureStores: [], recentErrors: [], problems: [], warnings: [] };
+  const empty = { subscriptions: [], failureStores: [], recentErrors: [], canaries: [], problems: [], warnings: [] };
   const outputs = await attempt(() => stackFacts(check));
   if (outputs.error !== undefined) {
     const unchecked = [`${outputs.error}; --log-groups-only checks the log groups alone`];
@@ -512,6 +582,21 @@ export async function checkDeployment(check: DeploymentCheck): Promise<Deploymen
   const errors: RecentErrors[] = [];
   for (const [fn, group] of functions) errors.push(await recentErrors(fn, group, check));
 
+  // The canary's round trips say how the path did; reading them is optional: a failure is one note, no verdict.
+  let canaries: CanaryRoundTrip[] = [];
+  const table = output(STACK_OUTPUT_KEYS.incidentTableName);
+  const ownGroup = output(STACK_OUTPUT_KEYS.canaryLogGroupName);
+  const canaryGroups = [...new Set([...(check.logGroups ?? []), ...(ownGroup === undefined ? [] : [ownGroup])])];
+  if (check.dynamodb !== undefined && canaryGroups.length > 0) {
+    if (table === undefined) missing(STACK_OUTPUT_KEYS.incidentTableName, 'the canary\'s round trips');
+    else {
+      const client = check.dynamodb;
+      const read = await attempt(() => canaryRoundTrips(table, canaryGroups, client(), check));
+      if (read.error === undefined) canaries = read.value;
+      else notes.push(`the canary's round trips were not read: ${read.error}`);
+    }
+  }
+
   const problems = [
     ...subscriptions.map(subscriptionProblem),
     ...failureStores.map(storeProblem),
@@ -531,5 +616,6 @@ export async function checkDeployment(check: DeploymentCheck): Promise<Deploymen
     subscriptions,
     failureStores,
     recentErrors: errors,
+    canaries,
   };
 }

@@ -4,7 +4,7 @@
  */
 import type { LogGroupStatus } from '../log-groups/status-check';
 import type { FullStatusReport } from '../log-groups/status-command';
-import type { DeploymentStatus, FailureStore, RecentErrors, TopicSubscriptions } from '../log-groups/status-deployment';
+import type { CanaryRoundTrip, DeploymentStatus, FailureStore, RecentErrors, TopicSubscriptions } from '../log-groups/status-deployment';
 import { isoSeconds } from '../log-groups/time-range';
 import { cappedCount, plural, terminalSafe } from './scan-text';
 
@@ -87,7 +87,21 @@ function errorsRow(errors: RecentErrors): string[] {
   return [label, 'ERRORS', `${errors.capped ? '≥ ' : ''}${errors.count}${when}`];
 }
 
-function renderDeployment(deployment: DeploymentStatus): string[] {
+function seconds(ms: number | null): string {
+  return ms === null ? '?' : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** The canary's last round trip: informative only (the overdue alarm is the verdict). */
+function canaryRow(canary: CanaryRoundTrip, now: number): string[] {
+  const label = `canary ${terminalSafe(canary.logGroup, MAX_NAME)}`;
+  if (canary.seenAt === null) {
+    return [label, canary.writtenAt === null ? 'none yet' : 'NOT BACK', canary.writtenAt === null ? '' : `written ${ago(canary.writtenAt, now)}, never seen`];
+  }
+  const published = canary.publishedAt === null ? ', not published' : `, SNS +${seconds(canary.publishLatencyMs)}`;
+  return [label, 'ok', `detector +${seconds(canary.seenLatencyMs)}${published}, ${isoSeconds(canary.seenAt)} (${ago(canary.seenAt, now)})`];
+}
+
+function renderDeployment(deployment: DeploymentStatus, now: number): string[] {
   const stack = `stack ${terminalSafe(deployment.stackName, MAX_NAME)}`;
   const lines = deployment.notes.map((note) => `${stack}: note: ${terminalSafe(note, 400)}`);
   if (!deployment.found && deployment.unchecked.length === 0) return ['', ...lines];
@@ -101,6 +115,7 @@ function renderDeployment(deployment: DeploymentStatus): string[] {
         ...deployment.subscriptions.map(subscriptionRow),
         ...deployment.failureStores.map(storeRow),
         ...deployment.recentErrors.map(errorsRow),
+        ...deployment.canaries.map((canary) => canaryRow(canary, now)),
       ]),
     );
   }
@@ -139,7 +154,7 @@ export function renderStatusText(report: FullStatusReport, now: number): string 
     ...status.notes.map((note) => `${terminalSafe(status.logGroup, MAX_NAME)}: note: ${terminalSafe(note, 400)}`),
   ]);
   if (details.length > 0) out.push('', ...details);
-  if (report.deployment !== null) out.push(...renderDeployment(report.deployment));
+  if (report.deployment !== null) out.push(...renderDeployment(report.deployment, now));
   const healthy = report.logGroups.filter((s) => s.healthy).length;
   const total = report.logGroups.length;
   out.push(

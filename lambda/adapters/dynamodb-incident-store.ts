@@ -15,6 +15,8 @@
  *   the id's first hex digit, so a bucket of tens of thousands of lines stays within DynamoDB's item size.
  * - `R#<epoch second>`: the messages (`used`, N) all publishers took in that second (the send-rate limit).
  * - `N#<nonce>`: a canary's nonce and the log event (`eventId`) that used it (single use, kept 7 hours).
+ *   A test line's (`ftp-bounce-watch test`) adds its round trip: `logGroup`, `seenAt`, `seenLatencyMs`, `publishedAt`,
+ *   `publishLatencyMs`, `delivered` (the CLI reads it with GetItem).
  * - `Q#<log group>`: the canary's round trip in that group (`writtenAt`, `seenAt`, ... as in CanaryRecord).
  */
 import {
@@ -35,7 +37,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { clientId, dueAt, isIdle } from '../incidents';
-import type { CanaryRecord, CanaryStore } from '../canary/service';
+import type { CanaryRecord, CanaryStore, TestRoundTrip } from '../canary/service';
 import type { ClientKey, ClientState, DuePage, IncidentStore, SlotGrant, StoredClient } from '../incidents';
 import { StateStoreError } from '../incidents/store';
 import { awsErrorShape, oneLine } from './aws-error';
@@ -420,6 +422,30 @@ export class DynamoDbIncidentStore implements IncidentStore, CanaryStore {
           TableName: this.tableName,
           Key: { pk: { S: `Q#${logGroup}` } },
           UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      throw storeError('UpdateItem', error);
+    }
+  }
+
+  async recordTest(nonce: string, fields: Partial<TestRoundTrip>): Promise<void> {
+    const set: string[] = [];
+    const values: Record<string, AttributeValue> = {};
+    for (const [field, value] of Object.entries(fields) as Array<[keyof TestRoundTrip, TestRoundTrip[keyof TestRoundTrip]]>) {
+      if (value === undefined) continue;
+      set.push(`${field} = :${field}`);
+      values[`:${field}`] = typeof value === 'string' ? { S: value } : typeof value === 'boolean' ? { BOOL: value } : { N: String(value) };
+    }
+    if (set.length === 0) return;
+    try {
+      await this.send<UpdateItemCommandOutput>(
+        'UpdateItem',
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: `N#${nonce}` } },
+          UpdateExpression: `SET ${set.join(', ')}`,
           ExpressionAttributeValues: values,
         }),
       );

@@ -177,6 +177,11 @@ export interface Alert {
   readonly window?: WindowTotals;
   /** Digests only. */
   readonly digest?: AlertDigest;
+  /**
+   * Only on the alert of `ftp-bounce-watch test --deliver`: nothing happened; it proves email and Slack work. Its
+   * subject starts `[TEST]`, its headlines `TEST ·`; it stays outside alert memory.
+   */
+  readonly test?: true;
 }
 
 /** A target host at a well-known address. `network`: for a VPC resolver at `.2`, the internal network it belongs to. */

@@ -23,6 +23,12 @@ export const CANARY_MAX_AGE_MS = 6 * 60 * 60 * 1000;
 
 /** What a canary line claims: the group and stream it was written to, when, and its nonce. */
 export interface CanaryStamp {
+  /**
+   * What the line is for: `canary` (the scheduled canary), `test` (`ftp-bounce-watch test`: its round trip is
+   * recorded under its nonce and published to the canary topic) or `test-deliver` (`test --deliver`: a real alert
+   * marked TEST goes to people). Inside the MAC, so a line cannot be turned from one into another. Default canary.
+   */
+  readonly purpose?: CanaryPurpose;
   readonly logGroup: string;
   readonly logStream: string;
   /** ms since the epoch. */
@@ -36,11 +42,19 @@ export interface SignedCanary extends CanaryStamp {
   readonly mac: string;
 }
 
+export type CanaryPurpose = 'canary' | 'test' | 'test-deliver';
+
+/** The flag a purpose adds to the line (and to the signed message); the scheduled canary's line has none. */
+const PURPOSE_FLAG: Readonly<Record<CanaryPurpose, string>> = { 'canary': '', 'test': ' test', 'test-deliver': ' test deliver=1' };
+
 /** Why a canary-looking line is not the canary (it is then detected like any refusal). */
 export type CanaryRejection = 'altered' | 'wrong-place' | 'clock' | 'stale' | 'replayed';
 
 function message(stamp: CanaryStamp): string {
-  return [MARKER, stamp.logGroup, stamp.logStream, String(stamp.writtenAt), stamp.nonce].join('\n');
+  const fields = [MARKER, stamp.logGroup, stamp.logStream, String(stamp.writtenAt), stamp.nonce];
+  // The scheduled canary's message is unchanged from v1; a test's adds its flag (no field holds a newline).
+  const purpose = stamp.purpose ?? 'canary';
+  return (purpose === 'canary' ? fields : [...fields, purpose]).join('\n');
 }
 
 export function signCanary(key: Uint8Array, stamp: CanaryStamp): SignedCanary {
@@ -55,10 +69,10 @@ export function newNonce(): string {
 export function canaryLine(canary: SignedCanary): string {
   const stamp = new Date(canary.writtenAt).toISOString();
   return `${stamp} ftp-bounce-watch proftpd[1]: ${CANARY_STREAM} (canary[${CANARY_CLIENT}]) - Refused PORT 192,0,2,1,0,21 `
-    + `(${MARKER} t=${canary.writtenAt} n=${canary.nonce} mac=${canary.mac})`;
+    + `(${MARKER}${PURPOSE_FLAG[canary.purpose ?? 'canary']} t=${canary.writtenAt} n=${canary.nonce} mac=${canary.mac})`;
 }
 
-const CLAIM = /^ftp-bounce-watch canary v1 t=(\d{13}) n=([0-9a-f]{32}) mac=([0-9a-f]{64})$/;
+const CLAIM = /^ftp-bounce-watch canary v1( test(?: deliver=1)?)? t=(\d{13}) n=([0-9a-f]{32}) mac=([0-9a-f]{64})$/;
 
 /**
  * The canary a finding claims to be, read from proftpd's reason; null when it makes no such claim. The claim is
@@ -68,8 +82,9 @@ export function canaryClaim(finding: Finding, logGroup: string, logStream: strin
   if (finding.srcIp !== CANARY_CLIENT || finding.reason === null || !finding.reason.startsWith(MARKER)) return null;
   const match = CLAIM.exec(finding.reason);
   if (match === null) return null;
-  const [, at, nonce, mac] = match as unknown as [string, string, string, string];
-  return { logGroup, logStream, writtenAt: Number(at), nonce, mac };
+  const [, flag, at, nonce, mac] = match as unknown as [string, string | undefined, string, string, string];
+  const purpose: CanaryPurpose = flag === undefined ? 'canary' : flag.includes('deliver') ? 'test-deliver' : 'test';
+  return { ...(purpose === 'canary' ? {} : { purpose }), logGroup, logStream, writtenAt: Number(at), nonce, mac };
 }
 
 /**

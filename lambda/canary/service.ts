@@ -23,12 +23,25 @@ export interface CanaryRecord {
   readonly warnedAt: number | null;
 }
 
+/** A test line's round trip (`ftp-bounce-watch test`), kept under its nonce for the CLI to read back. */
+export interface TestRoundTrip {
+  readonly logGroup: string;
+  readonly seenAt: number;
+  readonly seenLatencyMs: number;
+  /** Set once published: to the canary topic, or (delivered) to the alert topic as an alert marked TEST. */
+  readonly publishedAt?: number;
+  readonly publishLatencyMs?: number;
+  readonly delivered?: boolean;
+}
+
 export interface CanaryStore {
   /** Takes a nonce for this log event; false when another event already took it (a replay). */
   takeCanaryNonce(nonce: string, eventId: string, expiresAt: number): Promise<boolean>;
   /** Merges these fields into the group's record. */
   updateCanary(logGroup: string, fields: Partial<Omit<CanaryRecord, 'logGroup'>>): Promise<void>;
   canaryRecords(logGroups: readonly string[]): Promise<Map<string, CanaryRecord>>;
+  /** Merges a test line's round trip into its nonce's record (taken first by `takeCanaryNonce`). */
+  recordTest(nonce: string, fields: Partial<TestRoundTrip>): Promise<void>;
 }
 
 /** Three series (each custom metric costs $0.30 a month): overdue groups (alarmed), returns, their latency. */
@@ -46,11 +59,20 @@ export interface DetectorCanaryDeps {
   readonly now: () => number;
 }
 
-/** The detector's end: prove, take the nonce, record, publish. Resolves to null when the line is the canary. */
+/**
+ * The detector's end: prove, take the nonce, record, publish. Resolves to null when the line is the canary (or a
+ * proven test line). `deliver` sends a `test --deliver` line's alert, marked TEST, to people; without it such a
+ * line is published to the canary topic like a plain test.
+ */
 export class CanaryReceiver {
   constructor(private readonly deps: DetectorCanaryDeps) {}
 
-  async accept(claim: SignedCanary, eventId: string, eventTime: number): Promise<CanaryRejection | null> {
+  async accept(
+    claim: SignedCanary,
+    eventId: string,
+    eventTime: number,
+    deliver?: () => Promise<void>,
+  ): Promise<CanaryRejection | null> {
     const { store, metrics, now } = this.deps;
     const seenAt = now();
     const rejection = checkCanary(await this.deps.key(), claim, eventTime, seenAt);
@@ -58,6 +80,10 @@ export class CanaryReceiver {
     // The same event delivered again (at least once) is the same canary; another event with its nonce is a copy.
     if (!(await store.takeCanaryNonce(claim.nonce, eventId, Math.ceil(seenAt / 1000) + 7 * 3600))) return 'replayed';
     const seenLatencyMs = Math.max(0, seenAt - claim.writtenAt);
+    if (claim.purpose === 'test' || claim.purpose === 'test-deliver') {
+      await this.acceptTest(claim, seenAt, seenLatencyMs, claim.purpose === 'test-deliver' ? deliver : undefined);
+      return null;
+    }
     metrics.count('CanaryReturned', 1);
     metrics.milliseconds('CanaryLatency', seenLatencyMs);
     await store.updateCanary(claim.logGroup, { seenAt, seenLatencyMs, warnedAt: null });
@@ -69,6 +95,23 @@ export class CanaryReceiver {
     }
     return null;
   }
+
+  /** A test line: its round trip under its nonce (never the group's canary record, nor its metrics). */
+  private async acceptTest(
+    claim: SignedCanary,
+    seenAt: number,
+    seenLatencyMs: number,
+    deliver?: () => Promise<void>,
+  ): Promise<void> {
+    const { store, now } = this.deps;
+    await store.recordTest(claim.nonce, { logGroup: claim.logGroup, seenAt, seenLatencyMs });
+    if (deliver !== undefined) await deliver();
+    else if (this.deps.canaryPublisher !== undefined) await this.deps.canaryPublisher.publish([canaryMessage(claim, seenAt)]);
+    else return;
+    const publishedAt = now();
+    const publishLatencyMs = publishedAt - claim.writtenAt;
+    await store.recordTest(claim.nonce, { publishedAt, publishLatencyMs, delivered: deliver !== undefined });
+  }
 }
 
 function iso(ms: number): string {
@@ -77,12 +120,13 @@ function iso(ms: number): string {
 
 /** The canary topic's message: what came back, when (no person reads it; `status` and `test` do). */
 function canaryMessage(claim: SignedCanary, seenAt: number): SnsAlertMessage {
-  const body = { kind: 'canary', logGroup: claim.logGroup, nonce: claim.nonce, writtenAt: iso(claim.writtenAt), seenAt: iso(seenAt) };
+  const kind = claim.purpose === undefined || claim.purpose === 'canary' ? 'canary' : 'test';
+  const body = { kind, logGroup: claim.logGroup, nonce: claim.nonce, writtenAt: iso(claim.writtenAt), seenAt: iso(seenAt) };
   return {
     subject: 'ftp-bounce-watch canary',
     message: JSON.stringify({ default: JSON.stringify(body) }),
     messageStructure: 'json',
-    messageAttributes: { kind: 'canary', logGroup: claim.logGroup.slice(0, 256) },
+    messageAttributes: { kind, logGroup: claim.logGroup.slice(0, 256) },
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import { clientId } from './evidence';
 import { dueAt } from './engine';
-import type { CanaryRecord, CanaryStore } from '../canary/service';
+import type { CanaryRecord, CanaryStore, TestRoundTrip } from '../canary/service';
 import type { ClientKey, ClientState, StoredClient } from './state';
 
 /** The store could not be used (unreachable, throttled beyond retries, denied): alert memory fails open. */
@@ -82,6 +82,8 @@ export class MemoryIncidentStore implements IncidentStore, CanaryStore {
   private readonly sendSlots = new Map<number, number>();
   private readonly nonces = new Map<string, string>();
   private readonly canaries = new Map<string, CanaryRecord>();
+  /** Test lines' round trips, by nonce. */
+  readonly tests = new Map<string, Partial<TestRoundTrip>>();
 
   async load(keys: readonly ClientKey[]): Promise<Map<string, StoredClient>> {
     const found = new Map<string, StoredClient>();
@@ -178,6 +180,11 @@ export class MemoryIncidentStore implements IncidentStore, CanaryStore {
     };
     const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
     this.canaries.set(logGroup, { ...(this.canaries.get(logGroup) ?? empty), ...defined });
+  }
+
+  async recordTest(nonce: string, fields: Partial<TestRoundTrip>): Promise<void> {
+    const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+    this.tests.set(nonce, { ...this.tests.get(nonce), ...defined });
   }
 
   async canaryRecords(logGroups: readonly string[]): Promise<Map<string, CanaryRecord>> {

@@ -178,6 +178,7 @@ export function parseAlertMessage(message: string): Alert {
     return undefined;
   });
 
+  if (value.test !== undefined && value.test !== true) fail('test', 'true or absent');
   // Every field the renderers read has been checked above; the rest of the contract is carried along as is.
   return { ...value, hosts, wellKnownTargets } as unknown as Alert;
 }

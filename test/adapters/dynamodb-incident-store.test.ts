@@ -4,7 +4,7 @@
  * alert-memory behaviour as the in-memory store, races included.
  */
 import { randomBytes } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbIncidentStore } from '../../lambda/adapters/dynamodb-incident-store';
 import { clientId, type ClientKey, emptyClient, StateStoreError } from '../../lambda/incidents';
 import { createIncidentTable, type LocalDynamoDb, startLocalDynamoDb } from '../../scripts/local-dynamodb';
@@ -119,6 +119,32 @@ describe('DynamoDbIncidentStore', () => {
 
     expect(taken.reduce((a, b) => a + b, 0)).toBe(5);
     expect(next).toBe(5);
+  });
+
+  it('keeps a test line\'s round trip beside its nonce, where ftp-bounce-watch test reads it with GetItem', async () => {
+    const name = `incidents-${++tableSeq}`;
+    await createIncidentTable(client, name);
+    const store = new DynamoDbIncidentStore(client, name);
+    const nonce = randomBytes(16).toString('hex');
+
+    await store.takeCanaryNonce(nonce, 'event-1', 1_900_000_000);
+    await store.recordTest(nonce, { logGroup: '/ftp/proftpd', seenAt: T0 + 1_500, seenLatencyMs: 1_500 });
+    await store.recordTest(nonce, { publishedAt: T0 + 1_700, publishLatencyMs: 1_700, delivered: true });
+
+    const { Item } = await client.send(new GetItemCommand({ TableName: name, Key: { pk: { S: `N#${nonce}` } }, ConsistentRead: true }));
+    expect(Item).toEqual({
+      pk: { S: `N#${nonce}` },
+      eventId: { S: 'event-1' },
+      expiresAt: { N: '1900000000' },
+      logGroup: { S: '/ftp/proftpd' },
+      seenAt: { N: String(T0 + 1_500) },
+      seenLatencyMs: { N: '1500' },
+      publishedAt: { N: String(T0 + 1_700) },
+      publishLatencyMs: { N: '1700' },
+      delivered: { BOOL: true },
+    });
+    // The nonce stays taken: a copy of the line is still a replay.
+    expect(await store.takeCanaryNonce(nonce, 'event-2', 1_900_000_000)).toBe(false);
   });
 
   it('remembers which alerts were sent and which digest lines were listed', async () => {

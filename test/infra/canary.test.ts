@@ -123,3 +123,33 @@ describe('the canary elsewhere', () => {
     template.resourcePropertiesCountIs('AWS::SNS::Topic', { DisplayName: 'FTP bounce watch canary' }, 0);
   });
 });
+
+describe('what ftp-bounce-watch test reads from the stack (docs/operations.md lists its IAM actions)', () => {
+  const outputs = (context: Record<string, unknown>): Record<string, { Value: unknown }> =>
+    synth(context).template.toJSON().Outputs as Record<string, { Value: unknown }>;
+
+  it.each([
+    ['per log group', { logGroups: '/a' }, ['CanarySecretArn', 'IncidentTableName']],
+    ['account-wide', { accountWide: 'true' }, ['CanaryLogGroupName', 'CanarySecretArn', 'IncidentTableName']],
+    ['without the canary', { logGroups: '/a', canary: 'false' }, ['IncidentTableName']],
+  ])('outputs the table, the canary key and (account-wide, central) its log group: %s', (_mode, context, expected) => {
+    const keys = Object.keys(outputs({ ...context, ...EMAIL })).filter((key) => /^(Incident|Canary)/.test(key)).sort();
+    expect(keys).toEqual(expected);
+  });
+
+  it('names resources by reference: the table, the secret and the canary\'s own log group', () => {
+    const { template } = synth({ accountWide: 'true', ...EMAIL });
+    template.hasOutput('IncidentTableName', { Value: { Ref: Match.stringLikeRegexp('IncidentTable') } });
+    template.hasOutput('CanarySecretArn', { Value: { Ref: Match.stringLikeRegexp('CanaryKey') } });
+    template.hasOutput('CanaryLogGroupName', { Value: { Ref: Match.stringLikeRegexp('CanaryOwnLogGroup') } });
+  });
+
+  it('encrypts the table with the key KeyArn names (the CLI\'s reads need kms:Decrypt on it), the secret with the AWS managed key', () => {
+    const { template } = synth({ logGroups: '/a', ...EMAIL });
+    const keyArn = (template.toJSON().Outputs as Record<string, { Value: unknown }>).KeyArn?.Value;
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      SSESpecification: Match.objectLike({ SSEEnabled: true, KMSMasterKeyId: keyArn }),
+    });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: Match.absent() });
+  });
+});

@@ -6,7 +6,9 @@
  *
  * Implements FilterLogEvents (time range, a subset of the filter pattern syntax, nextToken pages),
  * DescribeLogGroups (prefix, pages), DescribeSubscriptionFilters, DescribeLogStreams (by last event time)
- * and DescribeAccountPolicies. Errors can be scripted per operation.
+ * and DescribeAccountPolicies. Errors can be scripted per operation. Writes: CreateLogStream and PutLogEvents
+ * (into a stream that exists: it holds events or was created), handed to `onPut` after the answer, as a
+ * subscription filter delivers them.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -69,6 +71,14 @@ export interface LoopbackLogsOptions {
   readonly accountPolicies?: readonly StoredAccountPolicy[];
   /** Events per FilterLogEvents page (AWS returns up to 10,000 or 1 MB). Default 3. */
   readonly pageSize?: number;
+  /** What PutLogEvents wrote, with event ids, after the answer (a subscription's delivery is asynchronous too). */
+  readonly onPut?: (put: WrittenBatch) => void;
+}
+
+export interface WrittenBatch {
+  readonly logGroup: string;
+  readonly logStream: string;
+  readonly logEvents: ReadonlyArray<{ readonly id: string; readonly timestamp: number; readonly message: string }>;
 }
 
 class LogsError extends Error {
@@ -142,14 +152,42 @@ export async function startLoopbackLogsServer(options: LoopbackLogsOptions): Pro
     return [name, stored];
   };
 
+  const written = new Map<string, StoredEvent[]>();
+  const created = new Map<string, Set<string>>();
+  const streamExists = (name: string, stored: StoredGroup, stream: string): boolean =>
+    created.get(name)?.has(stream) === true || eventsOf(name, stored).some((e) => e.logStreamName === stream);
   const eventsOf = (name: string, stored: StoredGroup) =>
-    (stored.events ?? []).map((event, index) => ({
+    [...(stored.events ?? []), ...(written.get(name) ?? [])].map((event, index) => ({
       ...event,
       eventId: `${name.length}${String(event.timestamp).padStart(16, '0')}${String(index).padStart(6, '0')}`,
       ingestionTime: event.timestamp + 500,
     }));
 
+  let afterAnswer: (() => void) | undefined;
   const operations: Record<string, (body: Record<string, unknown>) => unknown> = {
+    CreateLogStream(body) {
+      const [name, stored] = group(body);
+      const stream = str(body, 'logStreamName');
+      if (stream === undefined) throw new LogsError(400, 'InvalidParameterException', 'logStreamName is required');
+      if (streamExists(name, stored, stream)) throw new LogsError(400, 'ResourceAlreadyExistsException', 'The specified log stream already exists');
+      created.set(name, (created.get(name) ?? new Set()).add(stream));
+      return {};
+    },
+    PutLogEvents(body) {
+      const [name, stored] = group(body);
+      const stream = str(body, 'logStreamName') ?? '';
+      if (!streamExists(name, stored, stream)) throw new LogsError(400, 'ResourceNotFoundException', 'The specified log stream does not exist.');
+      const events = (Array.isArray(body.logEvents) ? body.logEvents : []) as Array<{ timestamp: number; message: string }>;
+      const list = written.get(name) ?? [];
+      written.set(name, list);
+      const logEvents = events.map((e) => {
+        list.push({ logStreamName: stream, timestamp: e.timestamp, message: e.message });
+        return { id: `${Date.now()}${String(list.length).padStart(10, '0')}`, timestamp: e.timestamp, message: e.message };
+      });
+      const onPut = options.onPut;
+      if (onPut !== undefined) afterAnswer = () => onPut({ logGroup: name, logStream: stream, logEvents });
+      return { nextSequenceToken: randomUUID() };
+    },
     FilterLogEvents(body) {
       const [name, stored] = group(body);
       const start = num(body, 'startTime') ?? 0;
@@ -245,6 +283,9 @@ export async function startLoopbackLogsServer(options: LoopbackLogsOptions): Pro
       const run = operations[operation];
       if (run === undefined) throw new LogsError(400, 'UnknownOperationException', `${operation} is not implemented here`);
       respond(res, 200, run(body));
+      const after = afterAnswer;
+      afterAnswer = undefined;
+      after?.();
     } catch (error) {
       if (error instanceof LogsError) respond(res, error.status, { __type: error.type, message: error.message });
       else respond(res, 500, { __type: 'ServiceUnavailableException', message: String(error) });

@@ -47,3 +47,24 @@ describe.each(DOCS)('%s', (doc) => {
     expect(text).not.toMatch(/\.\.\/shared|shared\/DESIGN\.md/);
   });
 });
+
+describe('the permissions ftp-bounce-watch test needs', () => {
+  const operations = readFileSync(join(ROOT, 'docs/operations.md'), 'utf8');
+  const section = operations.slice(operations.indexOf('## `ftp-bounce-watch test`'), operations.indexOf('## Email subscriptions'));
+  // Required here rather than imported at the top: the CLI's modules load the AWS SDK.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above.
+  const { TEST_PERMISSIONS } = require('../../cli/log-groups/test-command') as typeof import('../../cli/log-groups/test-command');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above.
+  const { TEST_USAGE } = require('../../cli/commands/test') as typeof import('../../cli/commands/test');
+
+  it.each([...TEST_PERMISSIONS, 'kms:Decrypt'])('lists %s in operations.md and in the command\'s help', (action) => {
+    expect(section).toContain(`\`${action}\``);
+    expect(TEST_USAGE).toContain(action);
+  });
+
+  it('lists in its table no action the command does not call, beside kms:Decrypt on the table\'s key', () => {
+    const actionCells = section.split('\n').filter((line) => line.startsWith('| `')).map((line) => line.split('|')[1] ?? '');
+    const listed = new Set(actionCells.flatMap((cell) => [...cell.matchAll(/`([a-z]+:[A-Za-z]+)`/g)].map((m) => m[1])));
+    expect([...listed].sort()).toEqual([...TEST_PERMISSIONS, 'kms:Decrypt'].sort());
+  });
+});

@@ -26,6 +26,7 @@ import {
   timePhrase,
   wellKnownNotes,
   wherePhrase,
+  testMark,
 } from './common';
 
 export interface ChatbotCard {
@@ -154,7 +155,7 @@ export function renderChatbotCard(alert: Alert): ChatbotCard {
   const client = alert.srcIp === null ? 'unknown client' : slackCode(alert.srcIp, 70);
   const lead = alert.alertMemory === 'off' ? '' : `${kindTag(alert)} · `;
   const subject = alert.kind === 'digest' ? escapeSlackEntities(alert.title) : `${text.label}: ${client}`;
-  const title = truncate(`${SEVERITY_EMOJI[alert.severity]} [${sev}] ${lead}${subject}`, CHATBOT_LIMITS.title);
+  const title = truncate(`${SEVERITY_EMOJI[alert.severity]} ${testMark(alert)}[${sev}] ${lead}${subject}`, CHATBOT_LIMITS.title);
   const context: Record<string, string> = {
     ruleId: alert.ruleId,
     severity: alert.severity,
@@ -189,7 +190,7 @@ export function renderChatbotCard(alert: Alert): ChatbotCard {
       // One thread per incident: its first alert, escalations, updates stay together (docs/design.md section 8).
       threadId: `ftp-bounce-watch-${alert.incidentId}`,
       summary: slackSafe(
-        alert.kind === 'digest' ? `[${sev}] ${alert.title}` : `[${sev}] ${text.label} from ${alert.srcIp ?? 'unknown client'}`,
+        `${testMark(alert)}${alert.kind === 'digest' ? `[${sev}] ${alert.title}` : `[${sev}] ${text.label} from ${alert.srcIp ?? 'unknown client'}`}`,
         CHATBOT_LIMITS.summary,
       ),
       eventType: `rule-11209-${alert.classification}`,

@@ -87,6 +87,11 @@ export function pluralise(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/** `TEST · ` before the headline of `ftp-bounce-watch test --deliver`'s alert (email, Slack, Chatbot); else nothing. */
+export function testMark(alert: Alert): string {
+  return alert.test === true ? 'TEST · ' : '';
+}
+
 /** "NEW", "UPDATE", ...: the kind of incident message, for titles. */
 export function kindTag(alert: Alert): string {
   return KIND_TEXT[alert.kind].tag;

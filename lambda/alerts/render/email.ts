@@ -21,6 +21,7 @@ import {
   targetWithName,
   wellKnownNotes,
   wherePhrase,
+  testMark,
 } from './common';
 
 /** SNS: "less than 100 characters", no line breaks or control characters. */
@@ -95,6 +96,15 @@ function incidentSubject(alert: Alert): string {
  * non-address "client" is cut only as a last resort).
  */
 export function renderSubject(alert: Alert): string {
+  if (alert.test !== true) return subjectOf(alert);
+  // The mark must survive the length cap: the subject's end gives way.
+  return truncate(`${TEST_SUBJECT_PREFIX}${subjectOf(alert)}`, SUBJECT_MAX_LENGTH);
+}
+
+/** The subject of `ftp-bounce-watch test --deliver`'s alert starts with this. */
+export const TEST_SUBJECT_PREFIX = '[TEST] ';
+
+function subjectOf(alert: Alert): string {
   if (alert.alertMemory !== 'off' || alert.kind === 'digest') return incidentSubject(alert);
   const words = subjectWording(alert);
   const sev = `[${severityTag(alert.severity)}]`;
@@ -263,13 +273,17 @@ function renderDigestBody(alert: Alert): string {
  * and the exact query that finds everything the client did (5). Details, the rest of the runbook, links and
  * samples follow; the explanation comes once, short, at the end.
  */
+/** Said under the headline of the test alert: what it is, so nobody starts an investigation. */
+const TEST_NOTE = 'This is a test alert sent by `ftp-bounce-watch test --deliver`: nothing happened. It proves that alerts reach you.';
+
 export function renderEmailBody(alert: Alert): string {
   if (alert.kind === 'digest') return renderDigestBody(alert);
   const text = classificationText(alert);
   const firstStep = alert.runbook[0] ?? text.runbook[0] ?? '';
   const kind = alert.alertMemory === 'off' ? '' : ` · ${kindTag(alert)}`;
   const out: string[] = [
-    `[${severityTag(alert.severity)}] ${text.label}${kind}`,
+    `${testMark(alert)}[${severityTag(alert.severity)}] ${text.label}${kind}`,
+    ...(alert.test === true ? [TEST_NOTE, ''] : []),
     ...labelled([
       ['Who', whoLine(alert)],
       ['Where', wherePhrase(alert, emailCode)],

@@ -22,6 +22,7 @@ import {
   timePhrase,
   wellKnownNotes,
   wherePhrase,
+  testMark,
 } from './common';
 
 export const SLACK_LIMITS = {
@@ -167,7 +168,7 @@ export function renderSlackMessage(alert: Alert): SlackMessage {
       text: {
         type: 'plain_text',
         text: truncate(
-          `${emoji} [${sev}] ${alert.alertMemory === 'off' ? '' : `${kindTag(alert)} · `}${text.label}`,
+          `${emoji} ${testMark(alert)}[${sev}] ${alert.alertMemory === 'off' ? '' : `${kindTag(alert)} · `}${text.label}`,
           SLACK_LIMITS.header,
         ),
         emoji: true,
@@ -230,7 +231,7 @@ export function renderSlackMessage(alert: Alert): SlackMessage {
   const where = alert.server === null ? '' : ` on ${slackCode(alert.server, 120)}`;
   const times = alert.count > 1 ? ` (x${alert.count})` : '';
   return {
-    text: truncate(`[${sev}] ${text.label}: ${client}${where}${times}`, SLACK_LIMITS.text),
+    text: truncate(`${testMark(alert)}[${sev}] ${text.label}: ${client}${where}${times}`, SLACK_LIMITS.text),
     blocks: blocks.slice(0, SLACK_LIMITS.blocks),
   };
 }

@@ -140,6 +140,72 @@ describe('the canary, received', () => {
   });
 });
 
+describe('a test line (ftp-bounce-watch test), received', () => {
+  const testLine = (purpose: 'test' | 'test-deliver', nonce = newNonce()): string => genuine({ purpose, nonce });
+
+  it('records a proven test line under its nonce and publishes it to the canary topic only', async () => {
+    const { alerts, canaryTopic, store, metrics, deliver } = setup();
+    const nonce = newNonce();
+
+    const summary = await deliver([{ message: testLine('test', nonce), id: 'e1' }]);
+
+    expect(summary).toMatchObject({ canaries: 1, findings: 0, alertsPublished: 0 });
+    expect(alerts.messages).toEqual([]);
+    expect(canaryTopic.messages.map((m) => m.messageAttributes.kind)).toEqual(['test']);
+    expect(store.tests.get(nonce)).toEqual({
+      logGroup: GROUP,
+      seenAt: T + 30_000,
+      seenLatencyMs: 30_000,
+      publishedAt: T + 30_000,
+      publishLatencyMs: 30_000,
+      delivered: false,
+    });
+    // A test is not the scheduled canary: the group's canary record and metrics stay as they were.
+    expect((await store.canaryRecords([GROUP])).get(GROUP)).toBeUndefined();
+    expect(metrics.counts).toEqual({});
+  });
+
+  it('with deliver=1 sends one alert marked TEST to people, outside alert memory', async () => {
+    const { alerts, canaryTopic, store, deliver } = setup();
+    const nonce = newNonce();
+
+    await deliver([{ message: testLine('test-deliver', nonce), id: 'e1' }]);
+
+    expect(alerts.alerts.map((a) => [a.test, a.alertMemory, a.srcIp])).toEqual([[true, 'off', '192.0.2.1']]);
+    expect(alerts.messages[0]?.subject).toMatch(/^\[TEST\] /);
+    expect(canaryTopic.messages).toEqual([]);
+    expect(store.tests.get(nonce)).toMatchObject({ delivered: true, publishedAt: T + 30_000 });
+    expect(await store.due(Number.MAX_SAFE_INTEGER, 10)).toMatchObject({ records: [] });
+  });
+
+  it.each([
+    ['with its flag removed (a test made to pass for the canary)', (): string => testLine('test').replace(' test t=', ' t=')],
+    ['with deliver=1 added', (): string => testLine('test').replace(' test t=', ' test deliver=1 t=')],
+    ['with deliver=1 removed', (): string => testLine('test-deliver').replace(' deliver=1', '')],
+    ['signed with another key', (): string => genuine({ purpose: 'test' }, OTHER_KEY)],
+  ])('alerts a test line %s as the refusal it is, never marked TEST', async (_label, line) => {
+    const { alerts, canaryTopic, store, deliver } = setup();
+
+    const summary = await deliver([{ message: line(), id: 'e1' }]);
+
+    expect(summary.canaries).toBe(0);
+    expect(alerts.alerts.map((a) => [a.kind, a.classification, a.test])).toEqual([['new', 'bounce-attempt', undefined]]);
+    expect(canaryTopic.messages).toEqual([]);
+    expect(store.tests.size).toBe(0);
+  });
+
+  it('alerts a proven test line replayed as a new event', async () => {
+    const { alerts, deliver } = setup();
+    const line = testLine('test-deliver');
+
+    await deliver([{ message: line, id: 'e1' }]);
+    const replay = await deliver([{ message: line, id: 'e2' }]);
+
+    expect(replay.canaries).toBe(0);
+    expect(alerts.alerts.map((a) => [a.classification, a.test])).toEqual([['bounce-attempt', true], ['bounce-attempt', undefined]]);
+  });
+});
+
 describe('the canary, written', () => {
   function writer(now: number, store = new MemoryIncidentStore(), failing: readonly string[] = []) {
     const written: Array<{ group: string; stream: string; message: string }> = [];

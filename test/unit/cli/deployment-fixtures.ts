@@ -3,6 +3,7 @@
  * S3 (the CloudWatch Logs side is each test's own).
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { type AttributeValue, BatchGetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { ListSubscriptionsByTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -22,6 +23,7 @@ export const FAILURE_BUCKET = 'ftpbouncewatch-detectorfailurebucket-abc123';
 export const DETECTOR_LOG_GROUP = '/aws/lambda/FtpBounceWatch-DetectorLogGroup';
 export const SWEEP_LOG_GROUP = '/aws/lambda/FtpBounceWatch-SweepLogGroup';
 export const FORWARDER_LOG_GROUP = '/aws/lambda/FtpBounceWatch-SlackForwarderLogGroup';
+export const INCIDENT_TABLE = 'FtpBounceWatch-IncidentTable-ABC123';
 
 /** The outputs of a stack deployed with a webhook forwarder. */
 export const FULL_OUTPUTS: Record<string, string> = {
@@ -34,6 +36,7 @@ export const FULL_OUTPUTS: Record<string, string> = {
   [STACK_OUTPUT_KEYS.forwarderFunctionName]: 'FtpBounceWatch-SlackForwarder',
   [STACK_OUTPUT_KEYS.forwarderFailureQueueUrl]: FORWARDER_QUEUE,
   [STACK_OUTPUT_KEYS.forwarderLogGroupName]: FORWARDER_LOG_GROUP,
+  [STACK_OUTPUT_KEYS.incidentTableName]: INCIDENT_TABLE,
 };
 
 export interface Subscription {
@@ -53,6 +56,8 @@ export interface DeployedWorld {
   readonly bucketObjects?: number;
   /** The stack's CreationTime and LastUpdatedTime; default created at the epoch, never updated. */
   readonly stackTimes?: { readonly created?: Date; readonly updated?: Date };
+  /** The canary records in the incident table, per log group (ms fields as the detector writes them). */
+  readonly canaries?: Record<string, Partial<Record<'writtenAt' | 'seenAt' | 'seenLatencyMs' | 'publishedAt' | 'publishLatencyMs', number>>>;
 }
 
 export function deployedClients(world: DeployedWorld) {
@@ -60,7 +65,9 @@ export function deployedClients(world: DeployedWorld) {
   const sns: SNSClient = snsClient();
   const sqs = new SQSClient({ region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
   const s3 = new S3Client({ region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
+  const dynamodb = new DynamoDBClient({ region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
   const mocks = {
+    dynamodb: mockClient(dynamodb),
     cloudFormation: mockClient(cloudFormation),
     sns: mockClient(sns),
     sqs: mockClient(sqs),
@@ -119,7 +126,21 @@ export function deployedClients(world: DeployedWorld) {
       }),
     };
   });
-  const deps: Pick<CommandDeps, 'cloudFormationClient' | 'snsClient' | 'sqsClient' | 's3Client'> = {
+  type BatchGet = { RequestItems: Record<string, { Keys: Array<{ pk: { S: string } }> }> };
+  mocks.dynamodb.on(BatchGetItemCommand).callsFake((input: BatchGet) => {
+    const [table, request] = Object.entries(input.RequestItems)[0] ?? ['', { Keys: [] }];
+    const items = request.Keys.flatMap(({ pk }) => {
+      const record = world.canaries?.[pk.S.slice(2)];
+      if (record === undefined) return [];
+      const fields: Record<string, AttributeValue> = Object.fromEntries(
+        Object.entries(record).map(([k, v]) => [k, { N: String(v) }]),
+      );
+      return [{ pk: { S: pk.S }, ...fields }];
+    });
+    return { ...meta, Responses: { [table]: items } };
+  });
+  const deps: Pick<CommandDeps, 'cloudFormationClient' | 'snsClient' | 'sqsClient' | 's3Client' | 'dynamoDbClient'> = {
+    dynamoDbClient: () => dynamodb,
     cloudFormationClient: () => cloudFormation,
     snsClient: () => sns,
     sqsClient: () => sqs,

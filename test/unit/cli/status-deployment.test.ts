@@ -11,6 +11,7 @@ import {
   FilterLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { BatchGetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -31,6 +32,7 @@ import {
   FORWARDER_LOG_GROUP,
   FORWARDER_QUEUE,
   FULL_OUTPUTS,
+  INCIDENT_TABLE,
   OPERATOR_TOPIC,
   SWEEP_LOG_GROUP,
 } from './deployment-fixtures';
@@ -174,6 +176,7 @@ describe('status: the deployed stack', () => {
         latest: [],
         error: null,
       })),
+      canaries: [],
     });
     // The error search: the last 24 hours, narrowed on the server by a pattern.
     expect(logs.commandCalls(FilterLogEventsCommand)[0]?.args[0].input).toEqual({
@@ -516,5 +519,59 @@ describe('status: the deployed stack, as text', () => {
     expect(io.out()).toMatch(
       /\nStack FtpBounceWatch: no unconfirmed subscription, no failure waiting, no error in 24 h\.\n\nThe log group is attached\.\n$/,
     );
+  });
+});
+
+describe('status: the canary\'s last round trip per log group', () => {
+  const WRITTEN = NOW - 10 * MINUTE;
+  const CANARIES = {
+    '/ftp/proftpd': { writtenAt: WRITTEN, seenAt: WRITTEN + 1_800, seenLatencyMs: 1_800, publishedAt: WRITTEN + 2_100, publishLatencyMs: 2_100 },
+  };
+
+  it('reads the Q#<log group> records from the table the stack names, with BatchGetItem', async () => {
+    const arranged = arrange({ ...HEALTHY, canaries: CANARIES });
+
+    const code = await main(['status', '--format', 'json', '--log-group', '/ftp/proftpd'], arranged.io);
+
+    expect(code).toBe(0);
+    expect(arranged.dynamodb.commandCalls(BatchGetItemCommand)[0]?.args[0].input).toEqual({
+      RequestItems: { [INCIDENT_TABLE]: { Keys: [{ pk: { S: 'Q#/ftp/proftpd' } }] } },
+    });
+    const report = JSON.parse(arranged.io.out()) as { deployment: { canaries: unknown[] } };
+    expect(report.deployment.canaries).toEqual([
+      {
+        logGroup: '/ftp/proftpd',
+        writtenAt: new Date(WRITTEN).toISOString(),
+        seenAt: new Date(WRITTEN + 1_800).toISOString(),
+        seenLatencyMs: 1_800,
+        publishedAt: new Date(WRITTEN + 2_100).toISOString(),
+        publishLatencyMs: 2_100,
+      },
+    ]);
+  });
+
+  it.each([
+    ['a round trip', CANARIES, /^canary \/ftp\/proftpd +ok +detector \+1\.8 s, SNS \+2\.1 s, 2025-06-01T11:50:01Z \(9m ago\)$/m],
+    ['a canary never seen', { '/ftp/proftpd': { writtenAt: WRITTEN } }, /^canary \/ftp\/proftpd +NOT BACK +written 10m ago, never seen$/m],
+  ])('shows %s as a row of the stack\'s table', async (_label, canaries, row) => {
+    const { io } = arrange({ ...HEALTHY, canaries }, { tty: true });
+
+    await main(['status', '--log-group', '/ftp/proftpd'], io);
+
+    expect(io.out()).toMatch(row);
+  });
+
+  it('says in one note that the table could not be read, and still gives its verdict', async () => {
+    const arranged = arrange(HEALTHY);
+    arranged.dynamodb.on(BatchGetItemCommand).rejects(awsError('AccessDeniedException', 'not authorized', 400));
+
+    const code = await main(['status', '--format', 'json', '--log-group', '/ftp/proftpd'], arranged.io);
+
+    expect(code).toBe(0);
+    const report = JSON.parse(arranged.io.out()) as { deployment: { notes: string[]; canaries: unknown[] } };
+    expect(report.deployment.canaries).toEqual([]);
+    expect(report.deployment.notes).toEqual([
+      expect.stringMatching(/^the canary's round trips were not read: access denied: BatchGetItem on table .* needs the IAM permission dynamodb:BatchGetItem/),
+    ]);
   });
 });
