@@ -9,9 +9,9 @@ export const BOUNCE_SCAN_TEXT: ClassificationText = {
   severity: 'critical',
   label: 'FTP bounce scan',
   summary:
-    'Within one window this client aimed the server\'s data channel at many ports of one host, or at many hosts: '
-    + 'the pattern of `nmap -b` and other FTP bounce scans, whatever each single refusal looked like. A client '
-    + 'behind NAT names one private address with ephemeral ports; a scan walks service ports or hosts.',
+    'Within one window this client aimed the server\'s data channel at many service ports of one host, or at one '
+    + 'service port of many hosts: the pattern of `nmap -b` and other FTP bounce scans, whatever each single refusal '
+    + 'looked like. Real clients (behind NAT or a load balancer) name ephemeral ports; a scan walks services.',
   runbook: [
     'Block the client address now (security group, network ACL, AWS WAF or firewall): it is using your server to map other networks.',
     'List the ports and hosts it aimed at (the links in this alert: the client\'s log events, Logs Insights); if any are yours, check those services and VPC Flow Logs for connections from the FTP server.',

@@ -28,7 +28,8 @@ import { formatTarget, SEVERITY_RANK, type Severity } from '../detector/finding'
 import { NetworkSet } from '../detector/networks';
 import { RULE_11209_TEXT } from '../detector/rule-11209.messages';
 import type { ClassGroup, ClientBatch, TargetTally } from './evidence';
-import { HOUR_MS, type IncidentSettings, SCAN_PORT_FLOOR } from './settings';
+import { addServiceTargets, describeVerdict, type ScanVerdict, scanVerdict } from './scan';
+import { HOUR_MS, type IncidentSettings } from './settings';
 import {
   type ClientState,
   type DigestReason,
@@ -200,7 +201,7 @@ function iso(ms: number): string {
  * An incident message built on a batch's alert (new, escalation): the batch's samples and targets, with the
  * incident's identity. The alert id names incident, window and kind, so a retry yields the same id.
  */
-function announce(incident: IncidentState, base: Alert, kind: AlertKind, key: ClientState['key']): Alert {
+function announce(incident: IncidentState, base: Alert, kind: AlertKind, key: ClientState['key'], why?: string): Alert {
   const text = textOf(incident.classification);
   const totals = incident.classification === 'bounce-scan' ? windowTotals(incident.window) : undefined;
   const count = incident.classification === 'bounce-scan' ? incident.window.count : base.count;
@@ -221,7 +222,7 @@ function announce(incident: IncidentState, base: Alert, kind: AlertKind, key: Cl
     lastSeen,
     targets,
     targetsTruncated,
-    description: `${RULE_11209_TEXT.description}\n\n${text.summary}`,
+    description: `${RULE_11209_TEXT.description}\n\n${text.summary}${why === undefined ? '' : ` This client: ${why}.`}`,
     runbook: [...text.runbook],
     account: key.account === '' ? null : key.account,
     region: key.region,
@@ -446,27 +447,18 @@ function countInto(
   }
 }
 
-/** Adds a batch's service-port targets to the client's scan tracking; true when the thresholds are reached. */
-function trackScan(state: ClientState, groups: readonly ClassGroup[], now: number, settings: IncidentSettings): boolean {
+/** Adds a batch's service-port targets to the client's scan tracking; the scan they show, if any (scan.ts). */
+function trackScan(
+  state: ClientState,
+  groups: readonly ClassGroup[],
+  now: number,
+  settings: IncidentSettings,
+): ScanVerdict | null {
   const scan = (state.scan ??= { windowStart: now, ports: {}, pairs: 0 });
   for (const { tally } of groups) {
-    for (const [host, ports] of tally.byHost) {
-      let known = scan.ports[host];
-      for (const port of ports.keys()) {
-        if (port >= SCAN_PORT_FLOOR && known !== undefined) continue;
-        if (known === undefined) {
-          if (scan.pairs >= STATE_LIMITS.scanPairs) return true;
-          scan.ports[host] = known = [];
-        }
-        if (port >= SCAN_PORT_FLOOR || known.includes(port)) continue;
-        if (scan.pairs >= STATE_LIMITS.scanPairs) return true;
-        known.push(port);
-        scan.pairs++;
-      }
-    }
+    scan.pairs = addServiceTargets(scan.ports, scan.pairs, tally.byHost, STATE_LIMITS.scanPairs);
   }
-  const hosts = Object.keys(scan.ports);
-  return hosts.length >= settings.scanHosts || hosts.some((h) => (scan.ports[h]?.length ?? 0) >= settings.scanPorts);
+  return scanVerdict(scan.ports, settings, scan.pairs, STATE_LIMITS.scanPairs);
 }
 
 /** The batch's alerts of one client merged into one base for a scan announcement. */
@@ -520,7 +512,7 @@ export function applyBatch(
   // Escalation means "more severe than what you were told": only announced incidents count.
   const announcedBefore = (severity: Severity): boolean =>
     state.incidents.some((i) => i.mode === 'alert' && rank(i.severity) < rank(severity));
-  const opened: Array<{ incident: IncidentState; base: Alert; kind: AlertKind }> = [];
+  const opened: Array<{ incident: IncidentState; base: Alert; kind: AlertKind; why?: string }> = [];
   const groups = [...batch.groups].sort(
     (a, b) => rank(b.alert.severity) - rank(a.alert.severity) || (a.alert.classification < b.alert.classification ? -1 : 1),
   );
@@ -542,7 +534,8 @@ export function applyBatch(
     countInto(state, incident, group, now, settings, announced);
   }
 
-  if (!state.incidents.some((i) => i.classification === 'bounce-scan') && trackScan(state, groups, now, settings)) {
+  const verdict = state.incidents.some((i) => i.classification === 'bounce-scan') ? null : trackScan(state, groups, now, settings);
+  if (verdict !== null) {
     const base = scanBase(groups);
     const announced = new Set(opened.map((o) => o.incident.id));
     const escalates = state.incidents.some((i) => i.mode === 'alert' && !announced.has(i.id));
@@ -566,16 +559,16 @@ export function applyBatch(
     const kept = opened.filter((o) => !absorbed.has(o.incident.id));
     opened.length = 0;
     opened.push(...kept);
-    opened.unshift({ incident: scan, base, kind: escalates ? 'escalation' : 'new' });
+    opened.unshift({ incident: scan, base, kind: escalates ? 'escalation' : 'new', why: describeVerdict(verdict) });
   }
 
   // The flood guard: announcements beyond the hour's slots are folded into its digest, never dropped.
   opened.sort((a, b) => rank(b.incident.severity) - rank(a.incident.severity));
   let used = 0;
-  for (const { incident, base, kind } of opened) {
+  for (const { incident, base, kind, why } of opened) {
     if (used < slots) {
       used++;
-      state.outbox.push(outboxEntry(announce(incident, base, kind, state.key), origin, now, claim));
+      state.outbox.push(outboxEntry(announce(incident, base, kind, state.key, why), origin, now, claim));
     } else {
       incident.mode = 'digest';
       incident.digestReason = 'flood-guard';
