@@ -46,9 +46,24 @@ export const DIGEST_TEXT = {
       + 'maxNewIncidentsPerHour). They are all listed here; none was dropped, and each is still counted.',
     runbook: [
       'Many new clients at once is itself unusual: look for a common source network or a botnet, and block it.',
-      'Handle the most severe entries first; each entry\'s incident id finds its later updates.',
+      'Handle the most severe entries first; their later refusals are listed in the next hours\' digests.',
     ],
   },
+} as const;
+
+/**
+ * How bad, for the first lines of every message: every finding is a refusal (rule 11209 fires only on proftpd's
+ * `Refused PORT`/`Refused EPRT`), so the server opened no data connection for any of them.
+ */
+export const OUTCOME_TEXT = {
+  one: 'proftpd refused the command: no data connection was made.',
+  many: 'proftpd refused every one of these commands: no data connection was made.',
+} as const;
+
+/** How an escalation, and the later messages of an escalated incident, name the incident escalated. */
+export const ESCALATION_TEXT = {
+  escalation: 'Escalates incident',
+  later: 'Escalated from incident',
 } as const;
 
 /** Why memory is off or unavailable, in one sentence (the alert says so when it was not suppressed). */
