@@ -89,14 +89,19 @@ function incidentSubject(alert: Alert): string {
   const from = alert.escalatedFrom;
   if (from !== undefined) {
     const label = classificationText({ ...alert, classification: from.threadClassification }).label;
-    return `Re: ${threadSubject(`[${severityTag(from.threadSeverity)}]`, label, alert, 'Re: '.length)}`;
+    return `${REPLY}${threadSubject(`[${severityTag(from.threadSeverity)}]`, label, alert)}`;
   }
-  return threadSubject(sev, classificationText(alert).label, alert, 0);
+  return threadSubject(sev, classificationText(alert).label, alert);
 }
 
-/** `[SEV] Label: client in log group`, within the subject's limit less `reserve` characters. */
-function threadSubject(sev: string, label: string, alert: Alert, reserve: number): string {
-  const max = SUBJECT_MAX_LENGTH - reserve;
+const REPLY = 'Re: ';
+
+/**
+ * `[SEV] Label: client in log group`, with room left for `Re: `, so that an escalation's subject is exactly `Re: `
+ * and the subject of the incident it escalated.
+ */
+function threadSubject(sev: string, label: string, alert: Alert): string {
+  const max = SUBJECT_MAX_LENGTH - REPLY.length;
   const client = emailSafe(alert.srcIp ?? 'unknown client', 60);
   const head = `${sev} ${label}: ${client}`;
   const room = max - head.length - ' in '.length;
