@@ -93,7 +93,10 @@ describe('scripts/local-run.ts (npm start)', () => {
     expect(stdout.split('\n').filter((line) => [...line].length > 100)).toEqual([]);
   });
 
-  it.each([['--show'], ['--show', 'email,sms']])('exits 2 naming the forms for %j', (...args) => {
+  it.each([
+    ['no forms', ['--show']],
+    ['an unknown form', ['--show', 'email,sms']],
+  ])('exits 2 naming the forms for --show with %s', (_label, args) => {
     const { status, stderr } = localRun([...args, '--out', join(dir, 'x.jsonl')]);
 
     expect(status).toBe(2);
