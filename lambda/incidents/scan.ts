@@ -129,21 +129,20 @@ export function scanVerdict(
     for (const port of ports) if (isServicePort(port)) set.add(port);
     portsByHost.set(host, set);
   }
-  let vertical: ScanVerdict | null = null;
+  // The busiest host, then the busiest port: the verdict names the clearest evidence.
+  let vertical: { host: string; ports: number } | null = null;
   const hostsByPort = new Map<number, number>();
   for (const [host, ports] of portsByHost) {
-    if (ports.size >= thresholds.scanPorts && (vertical === null || (vertical.kind === 'vertical' && ports.size > vertical.ports))) {
-      vertical = { kind: 'vertical', host, ports: ports.size };
+    if (ports.size >= thresholds.scanPorts && (vertical === null || ports.size > vertical.ports)) {
+      vertical = { host, ports: ports.size };
     }
     for (const port of ports) hostsByPort.set(port, (hostsByPort.get(port) ?? 0) + 1);
   }
-  if (vertical !== null) return vertical;
-  let horizontal: ScanVerdict | null = null;
+  if (vertical !== null) return { kind: 'vertical', ...vertical };
+  let horizontal: { port: number; hosts: number } | null = null;
   for (const [port, hosts] of hostsByPort) {
-    if (hosts >= thresholds.scanHosts && (horizontal === null || (horizontal.kind === 'horizontal' && hosts > horizontal.hosts))) {
-      horizontal = { kind: 'horizontal', port, hosts };
-    }
+    if (hosts >= thresholds.scanHosts && (horizontal === null || hosts > horizontal.hosts)) horizontal = { port, hosts };
   }
-  if (horizontal !== null) return horizontal;
+  if (horizontal !== null) return { kind: 'horizontal', ...horizontal };
   return pairs >= maxPairs ? { kind: 'too-many-targets', pairs } : null;
 }
