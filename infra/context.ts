@@ -17,7 +17,7 @@
  *   digestInterval          low-severity digest period, 1h..7d (default 24h)
  *   maxNewIncidentsPerHour  new-incident messages per account and hour, 1..10000 (default 30)
  *   scanPorts               distinct service ports on one host that make a bounce-scan, 2..1000 (default 10)
- *   scanHosts               distinct hosts that make a bounce-scan, 2..1000 (default 5)
+ *   scanHosts               distinct hosts at one service port that make a bounce-scan, 2..1000 (default 5)
  *   internalNetworks        your own networks (VPC ranges), CIDRs IPv4/IPv6, comma-separated (default none)
  *   canary                  true | false (default true): the canary through the whole path (design section 10)
  *   canaryInterval          how often the canary runs, 5m..24h (default 1h)

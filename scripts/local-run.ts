@@ -5,10 +5,11 @@
  * it (scripts/local-deployment.ts): batches as the CloudWatch agent ships them (one per ~5 s of the lines' own
  * time), each one invocation of the REAL detector, with alert memory in an embedded DynamoDB-compatible server
  * and alerts published to a loopback SNS server, on a clock that follows the log, so an hour of log replays in
- * seconds and window ends, updates and digests happen as they would. Every published message is shown as people
- * receive it: the email, the Slack webhook message and the Chatbot card as text. Its JSON (the SNS `default`
- * key) is appended to out/alerts.jsonl, the Slack and Chatbot JSON beside it (slack.jsonl, chatbot.jsonl). A
- * table of what was sent ends it.
+ * seconds and window ends, updates and digests happen as they would. Every published message is shown once in
+ * full, as the email people receive (`--show email,slack,chatbot` adds the Slack webhook message and the Chatbot
+ * card as text), every line at most 100 columns. Its JSON (the SNS `default` key) is appended to
+ * out/alerts.jsonl, the Slack and Chatbot JSON beside it (slack.jsonl, chatbot.jsonl). A table of what was sent
+ * ends it.
  *
  * Inputs are read as `ftp-bounce-watch scan` reads them (cli/input.ts), and the settings as it reads them
  * (cli/settings.ts: ./cdk.json's context, then `-c`).
@@ -26,7 +27,7 @@ import type { Alert } from '../lambda/alerts';
 import type { ChatbotCard } from '../lambda/alerts/render/chatbot';
 import type { CanaryRecord } from '../lambda/canary/service';
 import { renderSlackMessage } from '../lambda/alerts/render/slack';
-import { chatbotCardAsText, slackMessageAsText } from './chat-text';
+import { chatbotCardAsText, forTerminal, slackMessageAsText, TERMINAL_COLUMNS } from './chat-text';
 import {
   cloudWatchEventId,
   type InvocationReport,
@@ -40,17 +41,21 @@ import type { ReceivedEntry } from './local-sns/server';
 const USAGE = [
   'usage: npm start -- [options] [FILE ...]   (default: examples/*.log; - reads standard input)',
   '  FILE           read as `ftp-bounce-watch scan` reads it: gzip by its magic bytes, binary refused',
-  '  -c KEY=VALUE   a setting, as `cdk deploy -c` (every key of the app accepted, an unknown one refused):',
-  '                 internalNetworks, alertWindow, lowSeverity, digestInterval, maxNewIncidentsPerHour,',
-  '                 scanPorts, scanHosts change what is found and sent. Default: ./cdk.json\'s context',
+  '  -c KEY=VALUE   a setting, as `cdk deploy -c` (every key of the app accepted, an unknown one',
+  '                 refused): internalNetworks, alertWindow, lowSeverity, digestInterval,',
+  '                 maxNewIncidentsPerHour, scanPorts, scanHosts change what is found and sent.',
+  '                 Default: ./cdk.json\'s context',
   '  --no-cdk-json  ignore ./cdk.json\'s context',
   '  --binary       read input that looks binary anyway',
+  '  --show FORMS   the forms of each message to print, comma-separated: email (the default), slack',
+  '                 (the webhook forwarder\'s message), chatbot (the AWS Chatbot card)',
   '  --jsonl        print only the published alerts (their JSON, one per line) on stdout',
-  '  --redeliver    deliver every batch twice, as a retried invocation would (nothing must be sent twice)',
+  '  --redeliver    deliver every batch twice, as a retried invocation would (nothing sent twice)',
   '  --no-memory    judge every batch alone, without alert memory (as before incidents)',
   '  --out FILE     append each published alert\'s JSON to FILE (default out/alerts.jsonl)',
-  '  --via PATH     subscription (default): invoke the detector as a subscription filter does; kinesis: each',
-  '                 payload a record in an embedded Kinesis stream, read back as the central mode delivers it',
+  '  --via PATH     subscription (default): invoke the detector as a subscription filter does;',
+  '                 kinesis: each payload a record in an embedded Kinesis stream, read back as the',
+  '                 central mode delivers it',
 ].join('\n');
 
 class UsageError extends Error {
@@ -73,6 +78,20 @@ interface Options {
   readonly pairs: readonly string[];
   readonly useCdkJson: boolean;
   readonly binary: boolean;
+  /** The forms of each message printed, in this order. */
+  readonly show: readonly MessageForm[];
+}
+
+const MESSAGE_FORMS = ['email', 'slack', 'chatbot'] as const;
+type MessageForm = (typeof MESSAGE_FORMS)[number];
+
+function parseShow(value: string | undefined): MessageForm[] {
+  const forms = (value ?? '').split(',').map((form) => form.trim());
+  const unknown = forms.filter((form) => !(MESSAGE_FORMS as readonly string[]).includes(form));
+  if (value === undefined || value === '' || unknown.length > 0) {
+    throw new UsageError(`--show needs forms out of ${MESSAGE_FORMS.join(',')}, got ${JSON.stringify(value ?? '')}`);
+  }
+  return MESSAGE_FORMS.filter((form) => forms.includes(form));
 }
 
 function parseArgs(args: readonly string[]): Options | 'help' {
@@ -85,6 +104,7 @@ function parseArgs(args: readonly string[]): Options | 'help' {
   let redeliver = false;
   let memory = true;
   let via: Options['via'] = 'subscription';
+  let show: MessageForm[] = ['email'];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? '';
     if (arg === '-h' || arg === '--help') return 'help';
@@ -104,6 +124,8 @@ function parseArgs(args: readonly string[]): Options | 'help' {
         throw new UsageError(`--via needs subscription or kinesis, got ${JSON.stringify(value ?? '')}`);
       }
       via = value;
+    } else if (arg === '--show') {
+      show = parseShow(args[++i]);
     } else if (arg === '--jsonl') {
       jsonl = true;
     } else if (arg === '--redeliver') {
@@ -116,7 +138,9 @@ function parseArgs(args: readonly string[]): Options | 'help' {
       files.push(arg);
     }
   }
-  return { files: files.length > 0 ? files : defaultFiles(), out, jsonl, redeliver, memory, via, pairs, useCdkJson, binary };
+  return {
+    files: files.length > 0 ? files : defaultFiles(), out, jsonl, redeliver, memory, via, pairs, useCdkJson, binary, show,
+  };
 }
 
 function defaultFiles(): string[] {
@@ -169,7 +193,12 @@ async function readStream(
   return error === undefined ? { stream } : { stream, error };
 }
 
-const RULE = '─'.repeat(100);
+const RULE = '─'.repeat(TERMINAL_COLUMNS);
+
+/** Every line the run prints goes through here: at most TERMINAL_COLUMNS wide, console links by name. */
+function print(text: string): void {
+  console.log(forTerminal(text));
+}
 
 function alertOf(entry: ReceivedEntry): Alert {
   const body = JSON.parse(entry.message) as { default?: string };
@@ -178,8 +207,11 @@ function alertOf(entry: ReceivedEntry): Alert {
 
 const THIN = '·'.repeat(40);
 
-/** The message as each medium shows it: the email, then Slack (webhook forwarder, Chatbot card) as text. */
-function printMessage(entry: ReceivedEntry, index: number, at: number, out: string): void {
+/**
+ * The message in full as the email, then, when asked for (--show), as Slack shows the webhook forwarder's message
+ * and the Chatbot card: the same facts in the same order, so once is enough unless their layout is the question.
+ */
+function printMessage(entry: ReceivedEntry, index: number, at: number, out: string, show: readonly MessageForm[]): void {
   const body = JSON.parse(entry.message) as { email?: string; https?: string };
   const alert = alertOf(entry);
   const slack = renderSlackMessage(alert);
@@ -187,10 +219,13 @@ function printMessage(entry: ReceivedEntry, index: number, at: number, out: stri
   appendFileSync(join(dirname(out), 'slack.jsonl'), `${JSON.stringify(slack)}\n`);
   appendFileSync(join(dirname(out), 'chatbot.jsonl'), `${JSON.stringify(card)}\n`);
   const when = new Date(at).toISOString().slice(0, 19).replace('T', ' ');
-  console.log(`\n${RULE}\nMessage ${index} · sent at ${when} (log time) · ${alert.kind.toUpperCase()} · ${alert.severity.toUpperCase()} · ${alert.classification}`);
-  console.log(`${RULE}\nEMAIL\nSubject: ${entry.subject ?? ''}\n\n${body.email ?? ''}`);
-  console.log(`${THIN}\nSLACK (webhook forwarder)\n\n${slackMessageAsText(slack)}\n`);
-  console.log(`${THIN}\nSLACK (AWS Chatbot card)\n\n${chatbotCardAsText(card)}`);
+  print(`\n${RULE}\nMessage ${index} · sent at ${when} (log time) · ${alert.kind.toUpperCase()} · ${alert.severity.toUpperCase()} · ${alert.classification}\n${RULE}`);
+  const forms: Record<MessageForm, () => string> = {
+    email: () => `EMAIL\nSubject: ${entry.subject ?? ''}\n\n${body.email ?? ''}`,
+    slack: () => `SLACK (webhook forwarder)\n\n${slackMessageAsText(slack)}\n`,
+    chatbot: () => `SLACK (AWS Chatbot card)\n\n${chatbotCardAsText(card)}`,
+  };
+  print(show.map((form) => forms[form]()).join(`${THIN}\n`));
 }
 
 function pad(text: string, width: number): string {
@@ -214,8 +249,11 @@ function summaryTable(alerts: readonly Alert[], invocations: number, sweeps: num
     lines.push('Per incident:', `  ${pad('client', 24)}${pad('classification', 26)}${pad('refusals', 10)}messages`);
     for (const list of incidents.values()) {
       const head = list[0] as Alert;
-      const client = head.kind === 'digest' ? `(digest of ${head.digest?.entries.length ?? 0})` : (head.srcIp ?? 'unknown');
-      const total = Math.max(...list.map((a) => a.incidentTotal));
+      // A digest's parts share its thread and each lists other entries: its size and refusals are their sums.
+      const digest = head.kind === 'digest';
+      const entries = list.reduce((n, a) => n + (a.digest?.entries.length ?? 0) + (a.digest?.entriesTruncated ?? 0), 0);
+      const client = digest ? `(digest of ${entries})` : (head.srcIp ?? 'unknown');
+      const total = digest ? list.reduce((n, a) => n + a.count, 0) : Math.max(...list.map((a) => a.incidentTotal));
       lines.push(`  ${pad(client.slice(0, 23), 24)}${pad(head.classification, 26)}${pad(String(total), 10)}${list.map((a) => a.kind).join(', ')}`);
     }
   }
@@ -277,23 +315,23 @@ async function main(args: readonly string[]): Promise<number> {
       onInvocation: (invocation) => {
         if (!options.jsonl) {
           const line = invocation.kind === 'detector' ? detectorLine(invocation) : `${new Date(invocation.at).toISOString().slice(11, 19)} sweep: ${invocation.published.length} sent`;
-          if (line !== null) console.log(`\n${line}`);
+          if (line !== null) print(`\n${line}`);
         }
         for (const entry of invocation.published) {
           const alert = alertOf(entry);
           appendFileSync(options.out, `${JSON.stringify(alert)}\n`);
           if (options.jsonl) console.log(JSON.stringify(alert));
-          else printMessage(entry, ++printed, invocation.at, options.out);
+          else printMessage(entry, ++printed, invocation.at, options.out, options.show);
         }
       },
     });
     if (!options.jsonl) {
-      console.log(summaryTable(report.published.map(alertOf), report.invocations, report.sweeps, options));
-      for (const canary of report.canaries) console.log(canaryLine(canary));
+      print(summaryTable(report.published.map(alertOf), report.invocations, report.sweeps, options));
+      for (const canary of report.canaries) print(canaryLine(canary));
       const absolute = resolve(options.out);
       const inside = relative(process.cwd(), absolute);
       const shown = inside.startsWith('..') ? absolute : inside;
-      console.log(`JSON of each message appended to ${shown} (Slack and Chatbot JSON: slack.jsonl, chatbot.jsonl beside it)`);
+      print(`JSON of each message appended to ${shown} (Slack and Chatbot JSON: slack.jsonl, chatbot.jsonl beside it)`);
     }
     // A file that failed part-way: said last, where it is seen, and the run is incomplete.
     for (const error of readErrors) console.error(`local-run: ${error}`);

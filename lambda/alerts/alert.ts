@@ -48,6 +48,28 @@ export interface WindowTotals {
   readonly distinctCapped: boolean;
   /** The most aimed-at targets, most first. */
   readonly topTargets: readonly TargetCount[];
+  /**
+   * Updates: refusals since the incident's last message (the first alert or the previous update), what "how many
+   * more" means. Absent on a scan's announcement and in alerts from before it was added.
+   */
+  readonly sinceLastMessage?: number;
+}
+
+/**
+ * The incident an escalation escalates, carried by the escalation and every later message of the escalated
+ * incident: named in their first lines, and the thread they stay in (docs/design.md section 8).
+ */
+export interface EscalatedFrom {
+  /** The escalated incident's id and title, as its own messages carried them. */
+  readonly incidentId: string;
+  readonly title: string;
+  readonly classification: AlertClassification;
+  readonly severity: Severity;
+  /** The thread: the first incident of the chain (the escalated one unless the client escalated twice). */
+  readonly threadId: string;
+  /** What the thread's first incident was, which its email subject was built from. */
+  readonly threadClassification: AlertClassification;
+  readonly threadSeverity: Severity;
 }
 
 /** One line of a digest: an incident and what it did during the digest's interval. */
@@ -175,6 +197,8 @@ export interface Alert {
   readonly incidentTotal: number;
   /** Updates and scans: the window's totals. */
   readonly window?: WindowTotals;
+  /** Escalations, and the later messages of an escalated incident: the incident escalated and its thread. */
+  readonly escalatedFrom?: EscalatedFrom;
   /** Digests only. */
   readonly digest?: AlertDigest;
   /**

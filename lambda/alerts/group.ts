@@ -101,6 +101,14 @@ function sampleOf(located: LocatedFinding): AlertSample {
   };
 }
 
+/**
+ * The alert JSON's `title`, the same for every message of an incident: `FTP bounce attempt: 198.51.100.23 on
+ * ftp.example.com`, display-safe (displaySafe), at most 200 characters.
+ */
+export function alertTitle(label: string, srcIp: string | null, server: string | null): string {
+  return displaySafe(`${label}: ${srcIp ?? 'unknown client'}${server === null ? '' : ` on ${server}`}`, 200);
+}
+
 function capNullable(value: string | null, max: number): string | null {
   return value === null ? null : truncate(value, max);
 }
@@ -329,8 +337,7 @@ function buildAlert(group: GroupState, options: GroupOptions): Alert {
   const onlyStream = streams.length === 1 ? streams[0] : undefined;
   const links = consoleLinks(region, logGroup, srcIp, first.timestamp, last.timestamp, onlyStream);
 
-  const who = srcIp === null ? 'unknown client' : srcIp;
-  const title = displaySafe(`${text.label}: ${who}${server === null ? '' : ` on ${server}`}`, 200);
+  const title = alertTitle(text.label, srcIp, server);
 
   return {
     ruleId: RULE_11209_TEXT.ruleId,

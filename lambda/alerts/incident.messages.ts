@@ -9,9 +9,9 @@ export const BOUNCE_SCAN_TEXT: ClassificationText = {
   severity: 'critical',
   label: 'FTP bounce scan',
   summary:
-    'Within one window this client aimed the server\'s data channel at many ports of one host, or at many hosts: '
-    + 'the pattern of `nmap -b` and other FTP bounce scans, whatever each single refusal looked like. A client '
-    + 'behind NAT names one private address with ephemeral ports; a scan walks service ports or hosts.',
+    'Within one window this client aimed the server\'s data channel at many service ports of one host, or at one '
+    + 'service port of many hosts: the pattern of `nmap -b` and other FTP bounce scans, whatever each single refusal '
+    + 'looked like. Real clients (behind NAT or a load balancer) name ephemeral ports; a scan walks services.',
   runbook: [
     'Block the client address now (security group, network ACL, AWS WAF or firewall): it is using your server to map other networks.',
     'List the ports and hosts it aimed at (the links in this alert: the client\'s log events, Logs Insights); if any are yours, check those services and VPC Flow Logs for connections from the FTP server.',
@@ -46,9 +46,24 @@ export const DIGEST_TEXT = {
       + 'maxNewIncidentsPerHour). They are all listed here; none was dropped, and each is still counted.',
     runbook: [
       'Many new clients at once is itself unusual: look for a common source network or a botnet, and block it.',
-      'Handle the most severe entries first; each entry\'s incident id finds its later updates.',
+      'Handle the most severe entries first; their later refusals are listed in the next hours\' digests.',
     ],
   },
+} as const;
+
+/**
+ * How bad, for the first lines of every message: every finding is a refusal (rule 11209 fires only on proftpd's
+ * `Refused PORT`/`Refused EPRT`), so the server opened no data connection for any of them.
+ */
+export const OUTCOME_TEXT = {
+  one: 'proftpd refused the command: no data connection was made.',
+  many: 'proftpd refused every one of these commands: no data connection was made.',
+} as const;
+
+/** How an escalation, and the later messages of an escalated incident, name the incident escalated. */
+export const ESCALATION_TEXT = {
+  escalation: 'Escalates incident',
+  later: 'Escalated from incident',
 } as const;
 
 /** Why memory is off or unavailable, in one sentence (the alert says so when it was not suppressed). */

@@ -223,12 +223,13 @@ export function slackCodeBlock(lines: readonly string[], maxLength: number): str
 }
 
 /**
- * Untrusted text made safe to display as it is in any medium (the alert JSON's `title`, which consumers show in
- * mail, chat or a ticket): cleaned, links defanged, mentions broken, and Slack's `<`, `>` and `&` replaced by the
- * look-alikes `‹`, `›` and `＆` (entities would show as text elsewhere), capped.
+ * The alert JSON's `title` (label, client address, the operator's own server name), made safe to display as it is
+ * in any medium (consumers show it in mail, chat or a ticket): cleaned, schemes broken, mentions broken, and
+ * Slack's `<`, `>` and `&` replaced by the look-alikes `‹`, `›` and `＆` (entities would show as text elsewhere),
+ * capped. Names are not defanged: the title holds no attacker-chosen name (see ownNameSafe).
  */
 export function displaySafe(text: string, maxLength: number): string {
-  const neutral = breakMentions(defangLinks(cleanLine(text, maxLength)));
+  const neutral = breakMentions(defangSchemes(cleanLine(text, maxLength)));
   return truncate(neutral.replace(/</g, '‹').replace(/>/g, '›').replace(/&/g, '＆'), maxLength);
 }
 
@@ -237,7 +238,18 @@ export function displaySafe(text: string, maxLength: number): string {
  * `ftp[.]example[.]com` would cost the 100-character subject the words that say what happened.
  */
 export function subjectSafe(text: string, maxLength: number): string {
-  return truncate(defangSchemes(cleanLine(text, maxLength)), maxLength);
+  return ownNameSafe(text, maxLength);
+}
+
+/**
+ * The operator's own names in a plain-text line: log group, log stream, account, the host and the proftpd vhost
+ * (written by proftpd and the agent from the operator's configuration, at places of the line no client chooses).
+ * Cleaned, schemes and mentions broken, capped, but a name keeps its dots: `ftp.example.com` is the reader's own server, and
+ * `ftp[.]example[.]com` would only make it harder to recognise. Attacker-chosen text (the client's reverse-DNS
+ * name, the argument, the whole log line) goes through emailSafe.
+ */
+export function ownNameSafe(text: string, maxLength: number): string {
+  return truncate(breakMentions(defangSchemes(cleanLine(text, maxLength))), maxLength);
 }
 
 /** Untrusted text for a plain-text email line: cleaned, links defanged (names too), capped. */

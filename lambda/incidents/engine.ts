@@ -17,18 +17,20 @@ import {
   type AlertClassification,
   type AlertKind,
   ALERT_LIMITS,
+  type EscalatedFrom,
   type TargetCount,
   type WindowTotals,
   wellKnownTargetsOf,
 } from '../alerts/alert';
-import { idOf } from '../alerts/group';
+import { alertTitle, idOf } from '../alerts/group';
 import { BOUNCE_SCAN_TEXT } from '../alerts/incident.messages';
 import { consoleLinks } from '../alerts/links';
 import { formatTarget, SEVERITY_RANK, type Severity } from '../detector/finding';
 import { NetworkSet } from '../detector/networks';
 import { RULE_11209_TEXT } from '../detector/rule-11209.messages';
 import type { ClassGroup, ClientBatch, TargetTally } from './evidence';
-import { HOUR_MS, type IncidentSettings, SCAN_PORT_FLOOR } from './settings';
+import { addServiceTargets, describeVerdict, type ScanVerdict, scanVerdict } from './scan';
+import { HOUR_MS, type IncidentSettings } from './settings';
 import {
   type ClientState,
   type DigestReason,
@@ -200,7 +202,7 @@ function iso(ms: number): string {
  * An incident message built on a batch's alert (new, escalation): the batch's samples and targets, with the
  * incident's identity. The alert id names incident, window and kind, so a retry yields the same id.
  */
-function announce(incident: IncidentState, base: Alert, kind: AlertKind, key: ClientState['key']): Alert {
+function announce(incident: IncidentState, base: Alert, kind: AlertKind, key: ClientState['key'], why?: string): Alert {
   const text = textOf(incident.classification);
   const totals = incident.classification === 'bounce-scan' ? windowTotals(incident.window) : undefined;
   const count = incident.classification === 'bounce-scan' ? incident.window.count : base.count;
@@ -213,7 +215,7 @@ function announce(incident: IncidentState, base: Alert, kind: AlertKind, key: Cl
     ...base,
     id: idOf(['alert', incident.id, incident.windowStart, kind]),
     fingerprint: idOf(['incident-key', key.account, key.region, key.logGroup, key.srcIp, incident.classification]),
-    title: base.title.replace(textOf(base.classification).label, text.label),
+    title: alertTitle(text.label, key.srcIp, base.server),
     severity: incident.severity,
     classification: incident.classification,
     count,
@@ -221,7 +223,7 @@ function announce(incident: IncidentState, base: Alert, kind: AlertKind, key: Cl
     lastSeen,
     targets,
     targetsTruncated,
-    description: `${RULE_11209_TEXT.description}\n\n${text.summary}`,
+    description: `${RULE_11209_TEXT.description}\n\n${text.summary}${why === undefined ? '' : ` This client: ${why}.`}`,
     runbook: [...text.runbook],
     account: key.account === '' ? null : key.account,
     region: key.region,
@@ -233,7 +235,29 @@ function announce(incident: IncidentState, base: Alert, kind: AlertKind, key: Cl
     alertMemory: 'on',
     incidentTotal: incident.total,
     ...(totals === undefined ? {} : { window: totals }),
+    ...(incident.escalatedFrom !== undefined && { escalatedFrom: incident.escalatedFrom }),
   };
+}
+
+/** What an escalation says about the incident it escalates; the thread is the first incident's of the chain. */
+function escalatedFromOf(source: IncidentState, key: ClientState['key']): EscalatedFrom {
+  const thread = source.escalatedFrom;
+  return {
+    incidentId: source.id,
+    title: alertTitle(textOf(source.classification).label, key.srcIp, source.server),
+    classification: source.classification,
+    severity: source.severity,
+    threadId: thread?.threadId ?? source.id,
+    threadClassification: thread?.threadClassification ?? source.classification,
+    threadSeverity: thread?.threadSeverity ?? source.severity,
+  };
+}
+
+/** The most severe of `incidents` (the first of equals), or undefined. */
+function mostSevere(incidents: readonly IncidentState[]): IncidentState | undefined {
+  let best: IncidentState | undefined;
+  for (const incident of incidents) if (best === undefined || rank(incident.severity) > rank(best.severity)) best = incident;
+  return best;
 }
 
 /** The update at a window's end: the window's totals, no samples (the Insights link finds the lines). */
@@ -243,13 +267,12 @@ function update(incident: IncidentState, key: ClientState['key']): Alert {
   const first = incident.window.firstSeen ?? incident.windowStart;
   const last = incident.window.lastSeen ?? incident.windowEnd;
   const targets = sortedTargets(incident.window.targets, ALERT_LIMITS.targets);
-  const who = key.srcIp ?? 'unknown client';
   return {
     ruleId: RULE_11209_TEXT.ruleId,
     level: RULE_11209_TEXT.level,
     id: idOf(['alert', incident.id, incident.windowStart, 'update']),
     fingerprint: idOf(['incident-key', key.account, key.region, key.logGroup, key.srcIp, incident.classification]),
-    title: `${text.label}: ${who}${incident.server === null ? '' : ` on ${incident.server}`}`.slice(0, 200),
+    title: alertTitle(text.label, key.srcIp, incident.server),
     ruleTitle: RULE_11209_TEXT.title,
     severity: incident.severity,
     classification: incident.classification,
@@ -281,7 +304,9 @@ function update(incident: IncidentState, key: ClientState['key']): Alert {
     windowEnd: iso(incident.windowEnd),
     alertMemory: 'on',
     incidentTotal: incident.total,
-    window: totals,
+    // What "how many more" means: the findings since the last message about this incident.
+    window: { ...totals, sinceLastMessage: incident.sinceMessage },
+    ...(incident.escalatedFrom !== undefined && { escalatedFrom: incident.escalatedFrom }),
   };
 }
 
@@ -446,27 +471,18 @@ function countInto(
   }
 }
 
-/** Adds a batch's service-port targets to the client's scan tracking; true when the thresholds are reached. */
-function trackScan(state: ClientState, groups: readonly ClassGroup[], now: number, settings: IncidentSettings): boolean {
+/** Adds a batch's service-port targets to the client's scan tracking; the scan they show, if any (scan.ts). */
+function trackScan(
+  state: ClientState,
+  groups: readonly ClassGroup[],
+  now: number,
+  settings: IncidentSettings,
+): ScanVerdict | null {
   const scan = (state.scan ??= { windowStart: now, ports: {}, pairs: 0 });
   for (const { tally } of groups) {
-    for (const [host, ports] of tally.byHost) {
-      let known = scan.ports[host];
-      for (const port of ports.keys()) {
-        if (port >= SCAN_PORT_FLOOR && known !== undefined) continue;
-        if (known === undefined) {
-          if (scan.pairs >= STATE_LIMITS.scanPairs) return true;
-          scan.ports[host] = known = [];
-        }
-        if (port >= SCAN_PORT_FLOOR || known.includes(port)) continue;
-        if (scan.pairs >= STATE_LIMITS.scanPairs) return true;
-        known.push(port);
-        scan.pairs++;
-      }
-    }
+    scan.pairs = addServiceTargets(scan.ports, scan.pairs, tally.byHost, STATE_LIMITS.scanPairs);
   }
-  const hosts = Object.keys(scan.ports);
-  return hosts.length >= settings.scanHosts || hosts.some((h) => (scan.ports[h]?.length ?? 0) >= settings.scanPorts);
+  return scanVerdict(scan.ports, settings, scan.pairs, STATE_LIMITS.scanPairs);
 }
 
 /** The batch's alerts of one client merged into one base for a scan announcement. */
@@ -518,9 +534,9 @@ export function applyBatch(
   state.applied.push({ id: batch.batchId, at: now });
 
   // Escalation means "more severe than what you were told": only announced incidents count.
-  const announcedBefore = (severity: Severity): boolean =>
-    state.incidents.some((i) => i.mode === 'alert' && rank(i.severity) < rank(severity));
-  const opened: Array<{ incident: IncidentState; base: Alert; kind: AlertKind }> = [];
+  const escalationSource = (severity: Severity): IncidentState | undefined =>
+    mostSevere(state.incidents.filter((i) => i.mode === 'alert' && rank(i.severity) < rank(severity)));
+  const opened: Array<{ incident: IncidentState; base: Alert; kind: AlertKind; why?: string }> = [];
   const groups = [...batch.groups].sort(
     (a, b) => rank(b.alert.severity) - rank(a.alert.severity) || (a.alert.classification < b.alert.classification ? -1 : 1),
   );
@@ -529,24 +545,27 @@ export function applyBatch(
     let incident = routeOf(state, alert.classification);
     let announced = false;
     if (incident === null) {
-      const escalates = announcedBefore(alert.severity);
+      const source = escalationSource(alert.severity);
       incident = openIncident(state, alert.classification, now, settings, alert);
+      if (source !== undefined) incident.escalatedFrom = escalatedFromOf(source, state.key);
       if (alert.severity === 'low' && settings.lowSeverity === 'digest') {
         incident.mode = 'digest';
         incident.digestReason = 'low-severity';
       } else {
-        opened.push({ incident, base: alert, kind: escalates ? 'escalation' : 'new' });
+        opened.push({ incident, base: alert, kind: source !== undefined ? 'escalation' : 'new' });
         announced = true;
       }
     }
     countInto(state, incident, group, now, settings, announced);
   }
 
-  if (!state.incidents.some((i) => i.classification === 'bounce-scan') && trackScan(state, groups, now, settings)) {
+  const verdict = state.incidents.some((i) => i.classification === 'bounce-scan') ? null : trackScan(state, groups, now, settings);
+  if (verdict !== null) {
     const base = scanBase(groups);
     const announced = new Set(opened.map((o) => o.incident.id));
-    const escalates = state.incidents.some((i) => i.mode === 'alert' && !announced.has(i.id));
+    const source = mostSevere(state.incidents.filter((i) => i.mode === 'alert' && !announced.has(i.id)));
     const scan = openIncident(state, 'bounce-scan', now, settings, base);
+    if (source !== undefined) scan.escalatedFrom = escalatedFromOf(source, state.key);
     // Absorb: the scan tells the whole story of this window; the others are not reported again.
     for (const other of state.incidents) {
       if (other === scan) continue;
@@ -566,16 +585,16 @@ export function applyBatch(
     const kept = opened.filter((o) => !absorbed.has(o.incident.id));
     opened.length = 0;
     opened.push(...kept);
-    opened.unshift({ incident: scan, base, kind: escalates ? 'escalation' : 'new' });
+    opened.unshift({ incident: scan, base, kind: source !== undefined ? 'escalation' : 'new', why: describeVerdict(verdict) });
   }
 
   // The flood guard: announcements beyond the hour's slots are folded into its digest, never dropped.
   opened.sort((a, b) => rank(b.incident.severity) - rank(a.incident.severity));
   let used = 0;
-  for (const { incident, base, kind } of opened) {
+  for (const { incident, base, kind, why } of opened) {
     if (used < slots) {
       used++;
-      state.outbox.push(outboxEntry(announce(incident, base, kind, state.key), origin, now, claim));
+      state.outbox.push(outboxEntry(announce(incident, base, kind, state.key, why), origin, now, claim));
     } else {
       incident.mode = 'digest';
       incident.digestReason = 'flood-guard';

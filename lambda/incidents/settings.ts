@@ -19,7 +19,7 @@ export interface IncidentSettings {
    * client a `bounce-scan`.
    */
   readonly scanPorts: number;
-  /** `scanHosts`: distinct target hosts within a window that make a client a `bounce-scan`. */
+  /** `scanHosts`: distinct target hosts at one service port within a window that make a client a `bounce-scan`. */
   readonly scanHosts: number;
 }
 
@@ -44,7 +44,8 @@ export const INCIDENT_DEFAULTS: IncidentSettings = {
   // while no NAT client ever names a service port of its own address, and a user's one-off FXP to a
   // partner names one or two.
   scanPorts: 10,
-  // A NAT client names its own address (rarely a second interface); a sweep of a subnet names dozens.
+  // A sweep of a subnet names dozens of hosts at one service port; real clients (behind NAT or a balancer) name
+  // ephemeral ports, so their number never matters (scan.ts).
   scanHosts: 5,
 };
 

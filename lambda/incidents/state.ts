@@ -6,7 +6,7 @@
  * and scans are decided per client, and one conditional write per client keeps those decisions atomic
  * without transactions. Plain JSON data: the stores serialise it as it is.
  */
-import type { Alert, AlertClassification, AlertCommand } from '../alerts/alert';
+import type { Alert, AlertClassification, AlertCommand, EscalatedFrom } from '../alerts/alert';
 import type { Severity } from '../detector/finding';
 
 export interface ClientKey {
@@ -55,6 +55,8 @@ export interface IncidentState {
   /** Up to STATE_LIMITS.hosts distinct hosts (instances) the lines were logged on; absent in older records. */
   hosts?: string[];
   command: AlertCommand;
+  /** Set when the incident opened as an escalation: the incident it escalated and the thread it stays in. */
+  escalatedFrom?: EscalatedFrom;
 }
 
 /** What one incident did within one digest bucket. */

@@ -47,7 +47,7 @@ describe('one NAT client in active mode, retrying for an hour (179 refusals)', (
     expect(alerts[0]?.digest?.entries).toEqual([
       expect.objectContaining({ srcIp: '203.0.113.50', count: 179, classification: 'nat-misconfiguration' }),
     ]);
-    expect(published[0]?.subject).toMatch(/^\[LOW\] Digest: 1 low-severity FTP refusal incidents/);
+    expect(published[0]?.subject).toMatch(/^\[LOW\] Digest: 1 low-severity FTP refusal incident \(/);
   });
 });
 

@@ -51,7 +51,7 @@ afterEach(() => {
 });
 
 describe('scripts/local-run.ts (npm start)', () => {
-  it('replays examples/ as a deployment: emails as sent, a closing table, JSON appended', () => {
+  it('replays examples/ as a deployment: each message once, as the email sent, a closing table, JSON appended', () => {
     const out = join(dir, 'alerts.jsonl');
 
     const { status, stdout, stderr } = localRun(['--out', out]);
@@ -59,12 +59,14 @@ describe('scripts/local-run.ts (npm start)', () => {
     expect(stderr).toBe(`${SETTINGS_LINE}\n`);
     expect(status).toBe(0);
     expect(stdout).toMatch(/^Subject: \[CRITICAL\] FTP bounce attempt: 198\.51\.100\.23 in \/local\/examples$/m);
-    // Each message as people receive it: the email with where it happened on top, then Slack as text, not JSON.
+    // Each message once, in full, as the email: where it happened and that nothing was connected on top.
     expect(stdout).toMatch(/^EMAIL\nSubject: \[CRITICAL\] FTP bounce attempt: 198\.51\.100\.23 in \/local\/examples\n\n\[CRITICAL\] FTP bounce attempt · NEW\nWho: +198\.51\.100\.23 -> 203\.0\.113\.80:25/m);
-    expect(stdout).toMatch(/^Where: account 123456789012 · eu-west-1 · host ip-10-0-1-17 · log group \/local\/examples$/m);
-    expect(stdout).toMatch(/^SLACK \(webhook forwarder\)\n\n:rotating_light: \[CRITICAL\] NEW · FTP bounce attempt$/m);
-    expect(stdout).toMatch(/^SLACK \(AWS Chatbot card\)\n\n:rotating_light: \[CRITICAL\] NEW · FTP bounce attempt: `198\.51\.100\.23`\n\nWhere account `123456789012`/m);
-    expect(stdout).not.toMatch(/"(blocks|textType)":/);
+    expect(stdout).toMatch(/^Result: proftpd refused every one of these commands: no data connection was made\.$/m);
+    expect(stdout).toMatch(/^Where: +account 123456789012 · eu-west-1 · host ip-10-0-1-17 · log group \/local\/examples$/m);
+    expect(stdout).not.toMatch(/^SLACK /m);
+    expect(stdout).not.toContain('https://');
+    // Every line fits a 100-column terminal.
+    expect(stdout.split('\n').filter((line) => [...line].length > 100)).toEqual([]);
     const slack = jsonLines(readFileSync(join(dir, 'slack.jsonl'), 'utf8'));
     const cards = jsonLines(readFileSync(join(dir, 'chatbot.jsonl'), 'utf8'));
     expect(slack).toHaveLength(5);
@@ -77,6 +79,28 @@ describe('scripts/local-run.ts (npm start)', () => {
     const alerts = jsonLines(readFileSync(out, 'utf8'));
     expect(alerts.map((a) => a.kind)).toEqual(['new', 'update', 'new', 'update', 'digest']);
     expect(alerts.every((a) => a.ruleId === '11209' && a.alertMemory === 'on' && a.account === '123456789012')).toBe(true);
+    const digest = alerts.find((a) => a.kind === 'digest') as { digest: { entries: unknown[] }; count: number };
+    expect(stdout).toContain(`(digest of ${digest.digest.entries.length})`);
+  });
+
+  it('shows the Slack and Chatbot forms with --show, as Slack shows them, within 100 columns', () => {
+    const { status, stdout } = localRun(['--show', 'email,slack,chatbot', '--out', join(dir, 'a.jsonl'), 'examples/ftp1-syslog.log']);
+
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/^SLACK \(webhook forwarder\)\n\n:rotating_light: \[CRITICAL\] NEW · FTP bounce attempt$/m);
+    expect(stdout).toMatch(/^SLACK \(AWS Chatbot card\)\n\n:rotating_light: \[CRITICAL\] NEW · FTP bounce attempt: `198\.51\.100\.23`\n\nproftpd refused/m);
+    expect(stdout).not.toMatch(/"(blocks|textType)":/);
+    expect(stdout.split('\n').filter((line) => [...line].length > 100)).toEqual([]);
+  });
+
+  it.each([
+    ['no forms', ['--show']],
+    ['an unknown form', ['--show', 'email,sms']],
+  ])('exits 2 naming the forms for --show with %s', (_label, args) => {
+    const { status, stderr } = localRun([...args, '--out', join(dir, 'x.jsonl')]);
+
+    expect(status).toBe(2);
+    expect(stderr).toMatch(/^local-run: --show needs forms out of email,slack,chatbot, got /m);
   });
 
   it('prints only the alerts\' JSON with --jsonl, and the same with --redeliver (nothing sent twice)', () => {

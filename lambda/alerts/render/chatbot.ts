@@ -15,14 +15,19 @@ import {
   classificationText,
   clientNameOf,
   countPhrase,
+  digestTargets,
   droppedSamplesNote,
+  escalationPhrase,
+  howManyPhrase,
   incidentRows,
   kindTag,
   moreSuffix,
+  outcomePhrase,
   pluralise,
   shortTime,
   SEVERITY_EMOJI,
   severityTag,
+  threadIdOf,
   timePhrase,
   wellKnownNotes,
   wherePhrase,
@@ -81,6 +86,7 @@ function digestDescriptionOf(alert: Alert): string {
   const head = [
     `*${pluralise(entries.length + more, 'incident')}*, ${countPhrase(alert.count)}, `
     + `${shortTime(alert.windowStart)} to ${shortTime(alert.windowEnd)} UTC`,
+    escapeSlackEntities(outcomePhrase(alert)),
     `*Where* account ${alert.account === null ? 'unknown' : slackCode(alert.account, 20)} · ${alert.region}`,
     escapeSlackEntities(alert.description.slice(alert.description.lastIndexOf('\n') + 1)),
     '',
@@ -88,7 +94,7 @@ function digestDescriptionOf(alert: Alert): string {
   const lines = entries.map(
     (e) =>
       `• ${e.srcIp === null ? 'unknown client' : slackCode(e.srcIp, 70)} in ${slackCode(e.logGroup, 120)}: `
-      + `${e.count} (${e.classification})${e.topTargets[0] === undefined ? '' : ` → ${slackCode(e.topTargets[0].target, 64)}`}`,
+      + `${countPhrase(e.count)} (${e.classification})${digestTargets(e.topTargets, slackCode)}`,
   );
   const tail = more > 0 ? [`… and ${more} more`] : [];
   return truncate([...head, ...lines, ...tail].join('\n'), CHATBOT_LIMITS.description);
@@ -100,11 +106,14 @@ function descriptionOf(alert: Alert): string {
   const name = clientNameOf(alert);
   const client = alert.srcIp === null ? 'unknown (not in the log line)' : slackCode(alert.srcIp, 70);
   const streams = alert.logStreams.length + alert.logStreamsTruncated;
+  const escalation = escalationPhrase(alert, slackCode, escapeSlackEntities);
   const streamPart =
     alert.logStreams.length === 1 && alert.logStreams[0] !== undefined
       ? ` · *stream* ${slackCode(alert.logStreams[0], 150)}`
       : ` · ${streams} streams`;
   const head = [
+    ...(escalation === null ? [] : [escalation]),
+    escapeSlackEntities(outcomePhrase(alert)),
     `*Where* ${wherePhrase(alert, slackCode)}`,
     `*Do first* ${escapeSlackEntities(alert.runbook[0] ?? '')}`,
     ...wellKnownNotes(alert, slackCode).map((note) => `:warning: ${escapeSlackEntities(note)}`),
@@ -112,7 +121,7 @@ function descriptionOf(alert: Alert): string {
     targetsLine(alert),
     `*Server* ${alert.server === null ? 'not named in the log line(s)' : slackCode(alert.server, 150)}`,
     `*Log group* ${slackCode(alert.logGroup, 300)}${streamPart}`,
-    `*How many* ${countPhrase(alert.count)} ${timePhrase(alert)}`,
+    `*How many* ${howManyPhrase(alert)} ${timePhrase(alert)}`,
     `*Severity* ${severityTag(alert.severity)} · ${alert.classification} · ${alert.command}`,
     ...incidentRows(alert, slackCode).map(([label, value]) => `*${label}* ${escapeIncidentValue(label, value)}`),
     '',
@@ -137,13 +146,16 @@ function escapeIncidentValue(label: string, value: string): string {
 }
 
 function nextStepsOf(alert: Alert): string[] {
-  const steps = alert.runbook.map((step) => truncate(escapeSlackEntities(step), CHATBOT_LIMITS.nextStep));
+  // A digest's card lists its whole runbook; an incident's says its first step as "Do first" in the description.
+  const runbook = alert.kind === 'digest' ? alert.runbook : alert.runbook.slice(1);
+  const steps = runbook.map((step) => truncate(escapeSlackEntities(step), CHATBOT_LIMITS.nextStep));
   // Links are trusted (built from a validated region and encoded names); a cut link would be broken, so a
   // link that does not fit is left out instead.
+  const whose = alert.kind === 'digest' ? 'these clients\' refusals' : 'this client';
   const links = [
     alert.links.clientEvents === undefined
-      ? `Logs Insights for this client: ${alert.links.insights}`
-      : `Log events of this client: ${alert.links.clientEvents}`,
+      ? `Logs Insights for ${whose}: ${alert.links.insights}`
+      : `Log events of ${whose}: ${alert.links.clientEvents}`,
     `Log group in the console: ${alert.links.logGroup}`,
   ].filter((step) => step.length <= CHATBOT_LIMITS.nextStep);
   return [...links, ...steps].slice(0, CHATBOT_LIMITS.nextSteps);
@@ -187,8 +199,9 @@ export function renderChatbotCard(alert: Alert): ChatbotCard {
       ),
     },
     metadata: {
-      // One thread per incident: its first alert, escalations, updates stay together (docs/design.md section 8).
-      threadId: `ftp-bounce-watch-${alert.incidentId}`,
+      // One thread per incident: its first alert, updates, and an escalation with the later messages of the
+      // escalated incident stay together in the first incident's thread (docs/design.md section 8).
+      threadId: `ftp-bounce-watch-${threadIdOf(alert)}`,
       summary: slackSafe(
         `${testMark(alert)}${alert.kind === 'digest' ? `[${sev}] ${alert.title}` : `[${sev}] ${text.label} from ${alert.srcIp ?? 'unknown client'}`}`,
         CHATBOT_LIMITS.summary,

@@ -1,8 +1,8 @@
 /** Wording shared by the renderers, so email, Slack and Chatbot say the same thing the same way. */
 import type { Severity } from '../../detector/finding';
 import { type ClassificationText, RULE_11209_TEXT, WELL_KNOWN_TARGET_TEXT } from '../../detector/rule-11209.messages';
-import type { Alert } from '../alert';
-import { BOUNCE_SCAN_TEXT, KIND_TEXT, MEMORY_TEXT } from '../incident.messages';
+import type { Alert, TargetCount } from '../alert';
+import { BOUNCE_SCAN_TEXT, ESCALATION_TEXT, KIND_TEXT, MEMORY_TEXT, OUTCOME_TEXT } from '../incident.messages';
 
 export function severityTag(severity: Severity): string {
   return severity.toUpperCase();
@@ -63,6 +63,48 @@ export function targetWithName(alert: Alert, target: string, code: (text: string
 /** "1 refused command" / "3 refused commands". */
 export function countPhrase(count: number): string {
   return count === 1 ? '1 refused command' : `${count} refused commands`;
+}
+
+/** That proftpd refused and nothing was connected: true of every alert (each finding is a refusal). */
+export function outcomePhrase(alert: Alert): string {
+  return alert.count === 1 ? OUTCOME_TEXT.one : OUTCOME_TEXT.many;
+}
+
+/**
+ * The escalated incident, named (`Escalates incident <id>: <title>`), for the first lines; null when the alert
+ * is no escalation and its incident never escalated. `code` formats the id for the medium; the title is the
+ * alert JSON's display-safe one, `text` formats it for the medium.
+ */
+export function escalationPhrase(
+  alert: Alert,
+  code: (text: string, max: number) => string,
+  text: (t: string) => string,
+): string | null {
+  const from = alert.escalatedFrom;
+  if (from === undefined || alert.kind === 'digest') return null;
+  const lead = alert.kind === 'escalation' ? ESCALATION_TEXT.escalation : ESCALATION_TEXT.later;
+  return `${lead} ${code(from.incidentId, 40)} (${severityTag(from.severity)}): ${text(from.title)}`;
+}
+
+/**
+ * How many, as the first lines say it. An update: how many more since the last message, then the window's and
+ * the incident's totals; otherwise the alert's count.
+ */
+export function howManyPhrase(alert: Alert): string {
+  const w = alert.window;
+  if (alert.kind !== 'update' || w === undefined) return countPhrase(alert.count);
+  const more = w.sinceLastMessage ?? w.count;
+  return `${more} more since the last message (${w.count} this window, ${alert.incidentTotal} since it opened)`;
+}
+
+/** A digest entry's targets (at most five, most aimed-at first) as ` → a x3, b x1`; empty when none decoded. */
+export function digestTargets(targets: readonly TargetCount[], code: (text: string, max: number) => string): string {
+  return targets.length === 0 ? '' : ` → ${targets.map((t) => `${code(t.target, 64)} x${t.count}`).join(', ')}`;
+}
+
+/** The thread every medium keeps an incident's messages in: an escalated incident stays in its first one's. */
+export function threadIdOf(alert: Alert): string {
+  return alert.escalatedFrom?.threadId ?? alert.incidentId;
 }
 
 /** "at T" for one finding, "between A and B" for several. */

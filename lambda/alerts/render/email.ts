@@ -5,16 +5,19 @@
  */
 import { RULE_11209_TEXT } from '../../detector/rule-11209.messages';
 import type { Alert } from '../alert';
-import { cleanLine, emailSafe, subjectSafe, truncate, truncateAtBoundary } from '../sanitize';
+import { cleanLine, emailSafe, ownNameSafe, subjectSafe, truncate, truncateAtBoundary } from '../sanitize';
 import { insightsQuery } from '../links';
 import {
   classificationText,
   clientNameOf,
   countPhrase,
   droppedSamplesNote,
+  escalationPhrase,
+  howManyPhrase,
   incidentRows,
   kindTag,
   moreSuffix,
+  outcomePhrase,
   pluralise,
   severityTag,
   shortTime,
@@ -76,17 +79,35 @@ function incidentSubject(alert: Alert): string {
   const sev = `[${severityTag(alert.severity)}]`;
   if (alert.kind === 'digest' && alert.digest !== undefined) {
     const n = alert.digest.entries.length + alert.digest.entriesTruncated;
-    const what = alert.digest.reason === 'flood-guard' ? 'new FTP refusal incidents beyond the hourly cap' : 'low-severity FTP refusal incidents';
+    const noun = n === 1 ? 'incident' : 'incidents';
+    const what = alert.digest.reason === 'flood-guard' ? `new FTP refusal ${noun} beyond the hourly cap` : `low-severity FTP refusal ${noun}`;
     const { part, parts, continued } = alert.digest;
     const which = `${parts !== undefined && parts > 1 ? `, part ${part ?? 1}/${parts}` : ''}${continued === true ? ', late' : ''}`;
     return cleanLine(`${sev} Digest: ${n} ${what} (${alert.windowEnd.slice(0, 16).replace('T', ' ')} UTC${which})`, SUBJECT_MAX_LENGTH);
   }
-  const label = classificationText(alert).label;
+  // An escalated incident stays in the thread of the incident it escalated: `Re:` and that incident's subject
+  // (mail clients thread on the subject without its `Re:`); the body's first line says the new severity.
+  const from = alert.escalatedFrom;
+  if (from !== undefined) {
+    const label = classificationText({ ...alert, classification: from.threadClassification }).label;
+    return `${REPLY}${threadSubject(`[${severityTag(from.threadSeverity)}]`, label, alert)}`;
+  }
+  return threadSubject(sev, classificationText(alert).label, alert);
+}
+
+const REPLY = 'Re: ';
+
+/**
+ * `[SEV] Label: client in log group`, with room left for `Re: `, so that an escalation's subject is exactly `Re: `
+ * and the subject of the incident it escalated.
+ */
+function threadSubject(sev: string, label: string, alert: Alert): string {
+  const max = SUBJECT_MAX_LENGTH - REPLY.length;
   const client = emailSafe(alert.srcIp ?? 'unknown client', 60);
   const head = `${sev} ${label}: ${client}`;
-  const room = SUBJECT_MAX_LENGTH - head.length - ' in '.length;
-  if (room < 8) return cleanLine(head, SUBJECT_MAX_LENGTH);
-  return `${head} in ${emailSafe(alert.logGroup, room)}`;
+  const room = max - head.length - ' in '.length;
+  if (room < 8) return cleanLine(head, max);
+  return `${head} in ${ownNameSafe(alert.logGroup, room)}`;
 }
 
 /**
@@ -154,12 +175,19 @@ function subjectOf(alert: Alert): string {
   );
 }
 
+/** A list numbered from 1 (the first step is on the `Do` line above it). */
+function numbered(steps: readonly string[]): string[] {
+  return steps.map((step, i) => `${i + 1}. ${step}`);
+}
+
 function labelled(rows: ReadonlyArray<readonly [string, string]>): string[] {
   const width = Math.max(...rows.map(([label]) => label.length)) + 2;
   return rows.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`);
 }
 
 const emailCode = (text: string, max: number): string => emailSafe(text, max);
+/** The operator's own names (account, host, log group) as they are (ownNameSafe). */
+const ownName = (text: string, max: number): string => ownNameSafe(text, max);
 
 function targetsText(alert: Alert, max: number): string {
   if (alert.targets.length === 0) return 'none decodable (malformed argument)';
@@ -168,7 +196,7 @@ function targetsText(alert: Alert, max: number): string {
 }
 
 function streamsText(alert: Alert): string {
-  const streams = alert.logStreams.slice(0, 3).map((s) => emailSafe(s, 120));
+  const streams = alert.logStreams.slice(0, 3).map((s) => ownNameSafe(s, 120));
   const total = alert.logStreams.length + alert.logStreamsTruncated;
   return `${streams.join(', ')}${moreSuffix(streams.length, total)}`;
 }
@@ -186,12 +214,10 @@ function whoLine(alert: Alert): string {
   const name = clientNameOf(alert);
   const client = emailSafe(alert.srcIp ?? 'unknown client', 64);
   const who = name !== null && name !== alert.srcIp ? `${client} (${emailSafe(name, 60)})` : client;
-  const server = alert.server === null ? '' : ` on ${emailSafe(alert.server, 80)}`;
+  const server = alert.server === null ? '' : ` on ${ownNameSafe(alert.server, 80)}`;
   const w = alert.window;
-  const count = alert.kind === 'update' && w !== undefined ? w.count : alert.count;
   const span = alert.kind === 'update' && w !== undefined ? spanPhrase(w.firstSeen, w.lastSeen) : spanPhrase(alert.firstSeen, alert.lastSeen);
-  const more = alert.kind === 'update' ? ` this window, ${alert.incidentTotal} since it opened` : '';
-  return `${who} -> ${targetsText(alert, 2)}${server}: ${countPhrase(count)} (${alert.command})${more}, ${span}`;
+  return `${who} -> ${targetsText(alert, 2)}${server}: ${howManyPhrase(alert)} (${alert.command}), ${span}`;
 }
 
 /** The Logs Insights query the link runs, to paste where the link cannot go (another account's console). */
@@ -202,7 +228,8 @@ function queryLine(alert: Alert): string {
 function sampleLines(alert: Alert): string[] {
   const lines: string[] = [];
   for (const sample of alert.samples) {
-    lines.push(`${sample.timestamp}  ${emailSafe(sample.logStream, 120)}  event ${emailSafe(sample.eventId, 80)}`);
+    // The event id (56 digits in CloudWatch) stays in the JSON; the time and stream find the line.
+    lines.push(`${sample.timestamp}  ${ownNameSafe(sample.logStream, 120)}`);
     lines.push(`  ${emailSafe(sample.finding.line, SAMPLE_LINE_MAX)}`);
   }
   return lines;
@@ -214,7 +241,7 @@ function sampleLines(alert: Alert): string[] {
  * whose link is three times longer, is on the Query line for pasting).
  */
 function linkLines(alert: Alert, eventsLabel: string): string[] {
-  const account = alert.account === null ? '' : `account ${emailSafe(alert.account, 20)}, `;
+  const account = alert.account === null ? '' : `account ${ownNameSafe(alert.account, 20)}, `;
   return [
     `LINKS (sign in to ${account}${alert.region} first)`,
     `${eventsLabel}: ${alert.links.clientEvents ?? alert.links.insights}`,
@@ -237,9 +264,9 @@ function renderDigestBody(alert: Alert): string {
   const entries = digest?.entries ?? [];
   const total = entries.length + (digest?.entriesTruncated ?? 0);
   const groups = [...new Set(entries.map((e) => e.logGroup))];
-  const shownGroups = groups.slice(0, 2).map((g) => emailSafe(g, 120));
+  const shownGroups = groups.slice(0, 2).map((g) => ownNameSafe(g, 120));
   const where = [
-    `account ${alert.account === null ? 'unknown' : emailSafe(alert.account, 20)}`,
+    `account ${alert.account === null ? 'unknown' : ownNameSafe(alert.account, 20)}`,
     alert.region,
     `log group${groups.length === 1 ? '' : 's'} ${shownGroups.join(', ')}${moreSuffix(shownGroups.length, groups.length)}`,
   ].join(' · ');
@@ -247,6 +274,7 @@ function renderDigestBody(alert: Alert): string {
     `[${severityTag(alert.severity)}] ${kindTag(alert)}: ${alert.title}`,
     `What:   ${pluralise(total, 'incident')}, ${countPhrase(alert.count)}, `
     + `${shortTime(alert.windowStart)} to ${shortTime(alert.windowEnd)} UTC`,
+    `Result: ${outcomePhrase(alert)}`,
     `Where:  ${where}`,
     `Do:     ${alert.runbook[0] ?? ''}`,
     '',
@@ -254,13 +282,13 @@ function renderDigestBody(alert: Alert): string {
   for (const [i, entry] of entries.entries()) {
     const targets = entry.topTargets.map((t) => `${emailSafe(t.target, 64)} x${t.count}`).join(', ');
     out.push(
-      `${i + 1}. ${emailSafe(entry.srcIp ?? 'unknown client', 64)} in ${emailSafe(entry.logGroup, 200)}: `
+      `${i + 1}. ${emailSafe(entry.srcIp ?? 'unknown client', 64)} in ${ownNameSafe(entry.logGroup, 200)}: `
       + `${countPhrase(entry.count)} (${entry.classification}), ${shortTime(entry.firstSeen)} to ${shortTime(entry.lastSeen)}`,
       `   targets: ${targets === '' ? 'none decodable' : targets}`,
     );
   }
   if ((digest?.entriesTruncated ?? 0) > 0) out.push(`... and ${digest?.entriesTruncated} more (the least busy).`);
-  if (alert.runbook.length > 1) out.push('', 'ALSO', ...alert.runbook.slice(1).map((step, n) => `${n + 2}. ${step}`));
+  if (alert.runbook.length > 1) out.push('', 'ALSO', ...numbered(alert.runbook.slice(1)));
   out.push('', ...linkLines(alert, 'Log events (refusals)'));
   out.push('', 'ABOUT', alert.description.slice(alert.description.lastIndexOf('\n') + 1));
   out.push(...footer(alert, 'Digest'));
@@ -281,12 +309,15 @@ export function renderEmailBody(alert: Alert): string {
   const text = classificationText(alert);
   const firstStep = alert.runbook[0] ?? text.runbook[0] ?? '';
   const kind = alert.alertMemory === 'off' ? '' : ` · ${kindTag(alert)}`;
+  const escalation = escalationPhrase(alert, ownName, (title) => title);
   const out: string[] = [
     `${testMark(alert)}[${severityTag(alert.severity)}] ${text.label}${kind}`,
     ...(alert.test === true ? [TEST_NOTE, ''] : []),
+    ...(escalation === null ? [] : [escalation]),
     ...labelled([
       ['Who', whoLine(alert)],
-      ['Where', wherePhrase(alert, emailCode)],
+      ['Result', outcomePhrase(alert)],
+      ['Where', wherePhrase(alert, ownName)],
       ['Do', firstStep],
       ['Query', queryLine(alert)],
     ]),
@@ -302,7 +333,7 @@ export function renderEmailBody(alert: Alert): string {
   out.push(...labelled(rows));
 
   if (alert.runbook.length > 1) {
-    out.push('', 'THEN', ...alert.runbook.slice(1).map((step, i) => `${i + 2}. ${step}`));
+    out.push('', 'THEN', ...numbered(alert.runbook.slice(1)));
   }
   out.push('', ...linkLines(alert, 'Log events (this client)'));
 

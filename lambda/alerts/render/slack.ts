@@ -11,10 +11,14 @@ import {
   classificationText,
   clientNameOf,
   countPhrase,
+  digestTargets,
   droppedSamplesNote,
+  escalationPhrase,
+  howManyPhrase,
   incidentRows,
   kindTag,
   moreSuffix,
+  outcomePhrase,
   pluralise,
   shortTime,
   SEVERITY_EMOJI,
@@ -64,10 +68,15 @@ function headline(alert: Alert): string {
   const client = alert.srcIp === null ? 'An unknown client' : `Client ${slackCode(alert.srcIp, 70)}`;
   const alias = name !== null && name !== alert.srcIp ? ` (${slackCode(name, 120)})` : '';
   const server = alert.server === null ? 'the FTP server' : slackCode(alert.server, 200);
-  const target = alert.targets[0];
-  const aim = target === undefined ? 'a malformed address' : slackCode(target, 70);
-  return `${client}${alias} asked ${server} to open a data connection to ${aim} (${alert.command}); proftpd refused.`;
+  const aim = alert.targets.length === 0
+    ? 'a malformed address'
+    : listOf(alert.targets, alert.targets.length + alert.targetsTruncated, HEADLINE_TARGETS, 70);
+  return `${client}${alias} asked ${server} to open a data connection to ${aim} (${alert.command}); `
+    + `${escapeSlackEntities(outcomePhrase(alert))}`;
 }
+
+/** Targets the headline names; the rest as `(+N more)`, listed in the Target field. */
+const HEADLINE_TARGETS = 3;
 
 function linkButtons(alert: Alert): unknown | null {
   const candidates: Array<[string, string, string]> = [
@@ -107,8 +116,7 @@ function renderDigestMessage(alert: Alert): SlackMessage {
   const lines = entries.map(
     (e, i) =>
       `${i + 1}. ${e.srcIp === null ? 'unknown client' : slackCode(e.srcIp, 70)} in ${slackCode(e.logGroup, 200)}: `
-      + `${countPhrase(e.count)} (${e.classification})`
-      + `${e.topTargets.length === 0 ? '' : ` → ${e.topTargets.slice(0, 3).map((t) => slackCode(t.target, 64)).join(', ')}`}`,
+      + `${countPhrase(e.count)} (${e.classification})${digestTargets(e.topTargets, slackCode)}`,
   );
   // Entries are split over sections so no section passes Slack's 3,000 characters; blocks are capped at 50.
   const sections: unknown[] = [];
@@ -124,6 +132,7 @@ function renderDigestMessage(alert: Alert): SlackMessage {
   const summary =
     `*${pluralise(entries.length + more, 'incident')}*, ${countPhrase(alert.count)}, `
     + `${shortTime(alert.windowStart)} to ${shortTime(alert.windowEnd)} UTC\n`
+    + `${escapeSlackEntities(outcomePhrase(alert))}\n`
     + `*Where* account ${alert.account === null ? 'unknown' : slackCode(alert.account, 20)} · ${alert.region}\n`
     + escapeSlackEntities(alert.description.slice(alert.description.lastIndexOf('\n') + 1));
   const blocks: unknown[] = [
@@ -155,6 +164,10 @@ function incidentSection(alert: Alert): unknown[] {
   return [{ type: 'section', text: mrkdwn(text) }];
 }
 
+function nullable(line: string | null): string[] {
+  return line === null ? [] : [line];
+}
+
 export function renderSlackMessage(alert: Alert): SlackMessage {
   if (alert.kind === 'digest') return renderDigestMessage(alert);
   const text = classificationText(alert);
@@ -178,6 +191,7 @@ export function renderSlackMessage(alert: Alert): SlackMessage {
       type: 'section',
       text: mrkdwn(
         [
+          ...nullable(escalationPhrase(alert, slackCode, escapeSlackEntities)),
           headline(alert),
           `*Where* ${wherePhrase(alert, slackCode)}`,
           `*Do first* ${escapeSlackEntities(alert.runbook[0] ?? '')}`,
@@ -202,18 +216,19 @@ export function renderSlackMessage(alert: Alert): SlackMessage {
           streamsTotal === 1 ? 'Log stream' : 'Log streams',
           listOf(alert.logStreams, streamsTotal, 3, 300),
         ),
-        field('How many', `${countPhrase(alert.count)} ${timePhrase(alert)}`),
+        field('How many', `${howManyPhrase(alert)} ${timePhrase(alert)}`),
         field('Severity', `${sev} · ${alert.classification}`),
         field('Command', alert.command),
       ].slice(0, SLACK_LIMITS.fields),
     },
     ...incidentSection(alert),
-    {
-      type: 'section',
-      text: mrkdwn(
-        ['*Runbook*', ...alert.runbook.map((step, i) => `${i + 1}. ${escapeSlackEntities(step)}`)].join('\n'),
-      ),
-    },
+    // The first step is "Do first" above: said once per message.
+    ...(alert.runbook.length > 1
+      ? [{
+          type: 'section',
+          text: mrkdwn(['*Then*', ...alert.runbook.slice(1).map((step, i) => `${i + 1}. ${escapeSlackEntities(step)}`)].join('\n')),
+        }]
+      : []),
   ];
   const buttons = linkButtons(alert);
   if (buttons !== null) blocks.push(buttons);

@@ -135,14 +135,16 @@ describe('email body', () => {
   const { body } = renderEmail(alert);
   const lines = body.split('\n');
 
-  it('says severity and what, who, where, the first step and the exact query in its first five lines', () => {
-    expect(lines.slice(0, 5)).toEqual([
+  it('says severity and what, who, that nothing was connected, where, the first step and the query in its first six lines', () => {
+    // The client's reverse-DNS name is the attacker's choice (defanged); the server name is the operator's own.
+    expect(lines.slice(0, 6)).toEqual([
       '[HIGH] FTP data channel aimed at a third party',
-      'Who:   198.51.100.4 (host[.]isp[.]example) -> 203.0.113.7:1025, 203.0.113.8:2000 on ftp[.]example[.]com: '
+      'Who:    198.51.100.4 (host[.]isp[.]example) -> 203.0.113.7:1025, 203.0.113.8:2000 on ftp.example.com: '
       + '3 refused commands (PORT), 2024-05-01 10:00:00-10:02:00 UTC',
-      'Where: account unknown · eu-west-1 · host ftp1 · log group /ftp/proftpd',
-      `Do:    ${alert.runbook[0]}`,
-      'Query: fields @timestamp, @logStream, @message | filter @message like "[198.51.100.4]" | sort @timestamp desc',
+      'Result: proftpd refused every one of these commands: no data connection was made.',
+      'Where:  account unknown · eu-west-1 · host ftp1 · log group /ftp/proftpd',
+      `Do:     ${alert.runbook[0]}`,
+      'Query:  fields @timestamp, @logStream, @message | filter @message like "[198.51.100.4]" | sort @timestamp desc',
     ]);
   });
 
@@ -151,13 +153,13 @@ describe('email body', () => {
     const order = [
       'Log stream: ftp1',
       'THEN',
-      `2. ${alert.runbook[1]}`,
-      `${alert.runbook.length}. ${alert.runbook[alert.runbook.length - 1]}`,
+      `1. ${alert.runbook[1]}`,
+      `${alert.runbook.length - 1}. ${alert.runbook[alert.runbook.length - 1]}`,
       'LINKS (sign in to eu-west-1 first)',
       `Log events (this client): ${alert.links.clientEvents}`,
       `Log group: ${alert.links.logGroup}`,
       'SAMPLE LINES (3 of 3',
-      '2024-05-01T10:00:00.000Z  ftp1  event e1',
+      '2024-05-01T10:00:00.000Z  ftp1\n',
       // Sample lines are untrusted: names in them are defanged like every other untrusted text.
       `  ${alert.samples[0]?.finding.line.replace('ftp.example.com (host.isp.example', 'ftp[.]example[.]com (host[.]isp[.]example')}`,
       'ABOUT',
@@ -191,7 +193,7 @@ describe('email body', () => {
 
   it('names the account it happened in, and the links say to sign in there', () => {
     const text = renderEmail({ ...alert, account: '123456789012' }).body;
-    expect(text.split('\n')[2]).toBe('Where: account 123456789012 · eu-west-1 · host ftp1 · log group /ftp/proftpd');
+    expect(text.split('\n')[3]).toBe('Where:  account 123456789012 · eu-west-1 · host ftp1 · log group /ftp/proftpd');
     expect(text).toContain('LINKS (sign in to account 123456789012, eu-west-1 first)');
   });
 

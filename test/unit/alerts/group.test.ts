@@ -137,8 +137,8 @@ describe('groupFindings: one alert', () => {
     const text = RULE_11209_TEXT.classifications['bounce-attempt'];
     expect(alert.description).toBe(`${RULE_11209_TEXT.description}\n\n${text.summary}`);
     expect(alert.runbook).toEqual(text.runbook);
-    // Display-safe: the server name is untrusted text, defanged so that no medium makes a link of it.
-    expect(alert.title).toBe('FTP bounce attempt: 198.51.100.4 on ftp[.]example[.]com');
+    // Display-safe, and the operator's own server name as it is (not `ftp[.]example[.]com`).
+    expect(alert.title).toBe('FTP bounce attempt: 198.51.100.4 on ftp.example.com');
   });
 
   it('takes the highest severity of its findings', () => {
@@ -284,10 +284,10 @@ describe('groupFindings: one alert', () => {
     expect(first.id).toMatch(/^[0-9a-f]{32}$/);
   });
 
-  it('makes the title display-safe: no mention, no Slack control, no link, whatever the server name says', () => {
-    const alert = alertOf([located(finding({ server: '<!channel>&<https://evil.com/login|x>' }))]);
-    expect(alert.title).toBe('FTP data channel aimed at a third party: 198.51.100.4 on ‹!channel›＆‹hxxps[:]//evil[.]com/login|x›');
-    expect(alert.server).toBe('<!channel>&<https://evil.com/login|x>'); // raw data, for the renderers
+  it('makes the title display-safe: no mention, no Slack control, no scheme, whatever the server name says', () => {
+    const alert = alertOf([located(finding({}, { server: '<!channel>&<https://evil.com/login|x> @here' }))]);
+    expect(alert.title).toBe('FTP data channel aimed at a third party: 198.51.100.4 on ‹!channel›＆‹hxxps[:]//evil.com/login|x› [@]here');
+    expect(alert.server).toBe('<!channel>&<https://evil.com/login|x> @here'); // raw data, for the renderers
   });
 
   it('cleans the title of control characters', () => {

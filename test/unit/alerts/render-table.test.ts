@@ -63,12 +63,13 @@ describe.each(LINES.map(([c]) => c))('%s', (classification) => {
       expect(alert.hosts).toHaveLength(1);
 
       const email = renderEmail(alert);
-      const top = email.body.split('\n').slice(0, 5);
+      const top = email.body.split('\n').slice(0, 6);
       expect(top[0]).toMatch(/^\[(LOW|MEDIUM|HIGH|CRITICAL)\] /);
       expect(top[1]).toMatch(/^Who: /);
-      expect(top[2]).toMatch(new RegExp(`^Where: account ${ACCOUNT} · ${REGION} · host ftp1.* · log group /ftp/`));
-      expect(top[3]).toBe(`Do:    ${alert.runbook[0]}`);
-      expect(top[4]).toMatch(/^Query: /);
+      expect(top[2]).toBe('Result: proftpd refused the command: no data connection was made.');
+      expect(top[3]).toMatch(new RegExp(`^Where: +account ${ACCOUNT} · ${REGION} · host ftp1.* · log group /ftp/`));
+      expect(top[4]).toBe(`Do:     ${alert.runbook[0]}`);
+      expect(top[5]).toMatch(/^Query: /);
       expect(email.subject.length).toBeLessThan(100);
       expect(`${email.subject}\n${email.body}`).not.toMatch(UNSAFE_CHARS);
       expect(email.body).not.toMatch(LONE_SURROGATE);
@@ -81,7 +82,8 @@ describe.each(LINES.map(([c]) => c))('%s', (classification) => {
       expectSlackInert(slack.text);
 
       const card = renderChatbotCard(alert);
-      expect(card.content.description.split('\n')[0]).toMatch(new RegExp(`^\\*Where\\* account \`${ACCOUNT}\` · ${REGION} · host \`ftp1`));
+      expect(card.content.description.split('\n')[0]).toBe('proftpd refused the command: no data connection was made.');
+      expect(card.content.description.split('\n')[1]).toMatch(new RegExp(`^\\*Where\\* account \`${ACCOUNT}\` · ${REGION} · host \`ftp1`));
       for (const s of [card.content.title, card.content.description, ...stringsIn(card.metadata)]) expectSlackInert(s);
 
       const message = buildSnsMessage(alert);

@@ -76,7 +76,7 @@ describe('Slack message', () => {
     const runbook = blocksOf(bounce)[3]?.text?.text ?? '';
     expect(runbook).toContain('&lt;VirtualHost&gt;');
     expect(runbook).not.toContain('<VirtualHost>');
-    expect(runbook).toMatch(/^\*Runbook\*\n1\. /);
+    expect(runbook).toMatch(/^\*Then\*\n1\. /);
   });
 
   it('links to the console with buttons', () => {

@@ -416,7 +416,7 @@ describe('scan --log-group --alerts / --publish', () => {
 
     const out = io.out();
     expect(out).toContain('Alert 1 of 2\nSubject: [CRITICAL] FTP bounce attempt: 203.0.113.9 in /ftp/proftpd');
-    expect(out).toContain('Alert 2 of 2\nSubject: [LOW] Digest: 1 low-severity FTP refusal incidents');
+    expect(out).toContain('Alert 2 of 2\nSubject: [LOW] Digest: 1 low-severity FTP refusal incident (');
     expect(out).toContain('THEN');
     expect(out).toContain(
       '2 messages (as alert memory would have sent them) from 3 findings in 3 events of 1 log group. Nothing was sent (--publish TOPIC_ARN sends them).',
