@@ -118,7 +118,7 @@ export function readRunSettings(sources: SettingsSources): RunSettings {
   let note: string | undefined;
   if (project !== undefined) {
     const set = FINDING_KEYS.filter((key) => project.context[key] !== undefined && fromCli[key] === undefined);
-    const what = set.length === 0 ? 'no setting there, the defaults apply' : set.map((key) => `${key}=${shown(project.context[key])}`).join(', ');
+    const what = set.length === 0 ? 'none set, defaults apply' : set.map((key) => `${key}=${shown(project.context[key])}`).join(', ');
     const inside = relative(process.cwd(), project.path);
     const where = inside.startsWith('..') || inside === '' ? project.path : inside;
     note = `settings from ${where}'s context: ${what} (--no-cdk-json ignores it)`;

@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { version } from '../../package.json';
 
 /** Run in the project, the CLI reads cdk.json's context (which sets nothing here) and says so on stderr. */
-const SETTINGS_NOTE = 'ftp-bounce-watch: settings from cdk.json\'s context: no setting there, the defaults apply (--no-cdk-json ignores it)\n';
+const SETTINGS_NOTE = 'ftp-bounce-watch: settings from cdk.json\'s context: none set, defaults apply (--no-cdk-json ignores it)\n';
 
 const ROOT = join(__dirname, '../..');
 const BIN = join(ROOT, 'bin/ftp-bounce-watch.js');

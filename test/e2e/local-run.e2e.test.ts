@@ -20,7 +20,7 @@ function childEnv(): NodeJS.ProcessEnv {
 }
 
 /** What `npm start` says on stderr when run in the project, whose cdk.json sets nothing. */
-const SETTINGS_LINE = 'local-run: settings from cdk.json\'s context: no setting there, the defaults apply (--no-cdk-json ignores it)';
+const SETTINGS_LINE = 'local-run: settings from cdk.json\'s context: none set, defaults apply (--no-cdk-json ignores it)';
 
 function localRun(args: string[], input?: Buffer) {
   const result = spawnSync(TSX, ['scripts/local-run.ts', ...args], {
