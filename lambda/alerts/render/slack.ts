@@ -107,7 +107,8 @@ function renderDigestMessage(alert: Alert): SlackMessage {
     (e, i) =>
       `${i + 1}. ${e.srcIp === null ? 'unknown client' : slackCode(e.srcIp, 70)} in ${slackCode(e.logGroup, 200)}: `
       + `${countPhrase(e.count)} (${e.classification})`
-      + `${e.topTargets.length === 0 ? '' : ` → ${e.topTargets.slice(0, 3).map((t) => slackCode(t.target, 64)).join(', ')}`}`,
+      + `${e.topTargets.length === 0 ? '' : ` → ${e.topTargets.slice(0, 3).map((t) => slackCode(t.target, 64)).join(', ')}`}`
+      + `${e.note === undefined ? '' : `\n    ${slackCode(e.note, 300)}`}`,
   );
   // Entries are split over sections so no section passes Slack's 3,000 characters; blocks are capped at 50.
   const sections: unknown[] = [];
