@@ -81,6 +81,7 @@ export function buildApp(options: BuildAppOptions = {}): BuiltApp {
       scanPorts: config.incidents.scanPorts,
       scanHosts: config.incidents.scanHosts,
       ...(config.internalNetworks && { internalNetworks: config.internalNetworks }),
+      ...(config.suppressions && { suppressions: config.suppressions }),
     },
   });
   Tags.of(stack).add('application', 'ftp-bounce-watch');

@@ -21,4 +21,5 @@ export const STACK_OUTPUT_KEYS = {
   forwarderFunctionName: 'SlackForwarderFunctionName',
   forwarderFailureQueueUrl: 'SlackForwarderFailureQueueUrl',
   forwarderLogGroupName: 'SlackForwarderLogGroupName',
+  incidentTableName: 'IncidentTableName',
 } as const;

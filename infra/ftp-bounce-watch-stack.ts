@@ -37,6 +37,11 @@ export class FtpBounceWatchStack extends Stack {
     out(STACK_OUTPUT_KEYS.detectorLogGroupName, w.detectorLogGroup.logGroupName, 'The detector log group (its errors)');
     out(STACK_OUTPUT_KEYS.sweepLogGroupName, w.sweepLogGroup.logGroupName, 'The incident sweep log group (its errors)');
     out(STACK_OUTPUT_KEYS.keyArn, w.key.keyArn, 'The KMS key encrypting both topics');
+    out(
+      STACK_OUTPUT_KEYS.incidentTableName,
+      w.incidentTable.tableName,
+      'The alert-memory table: incidents, acknowledgements and suppressions (ftp-bounce-watch incidents, suppress)',
+    );
     if (w.centralIntake) {
       out(STACK_OUTPUT_KEYS.centralStreamName, w.centralIntake.stream.streamName, 'The organisation\'s stream (central mode): redrive into it');
     }

@@ -38,6 +38,11 @@ export const SUPPRESSION_LIMITS = {
   tableCount: 500,
   /** Entries of the `suppressions` context key: more than this belongs in the table, or in a fix. */
   contextCount: 20,
+  /**
+   * The context key's entries as the detector's `SUPPRESSIONS` variable, at most this many characters: Lambda
+   * allows 4 KB of environment in all (docs/operations.md), and the other variables need their share.
+   */
+  contextJsonChars: 2_048,
   defaultDurationMs: 7 * 24 * 60 * 60 * 1000,
   maxDurationMs: 90 * 24 * 60 * 60 * 1000,
   /** The detector reads the table's suppressions at most this often per container. */
@@ -161,7 +166,27 @@ export function parseSuppressionSpecs(value: unknown): { suppressions: Suppressi
       suppressions.push({ id: `cdk-${i + 1}`, client, target, severity, reason, author: 'cdk.json', createdAt: 0, expiresAt });
     }
   });
+  const json = suppressionsJson(suppressions);
+  if (json.length > SUPPRESSION_LIMITS.contextJsonChars) {
+    problems.push(
+      `take ${json.length} characters as the detector's environment; at most ${SUPPRESSION_LIMITS.contextJsonChars} `
+      + "(shorter reasons, fewer entries, or 'ftp-bounce-watch suppress add')",
+    );
+  }
   return { suppressions, problems };
+}
+
+/** Context suppressions as the `SUPPRESSIONS` variable: the entries in canonical form, read back by the detector. */
+export function suppressionsJson(suppressions: readonly Suppression[]): string {
+  return JSON.stringify(
+    suppressions.map((s) => ({
+      client: s.client,
+      ...(s.target === null ? {} : { target: s.target }),
+      severity: s.severity,
+      reason: s.reason,
+      expires: new Date(s.expiresAt).toISOString(),
+    })),
+  );
 }
 
 function inNetwork(cidr: string, address: string): boolean {
