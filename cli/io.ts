@@ -2,9 +2,11 @@
 import type { Readable, Writable } from 'node:stream';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { STSClient } from '@aws-sdk/client-sts';
 
 export interface CliIo {
   readonly stdin: Readable;
@@ -33,6 +35,13 @@ export interface CommandDeps {
   readonly sqsClient?: (region: string) => SQSClient;
   /** `status`: counts what waits in the failure bucket. */
   readonly s3Client?: (region: string) => S3Client;
+  /**
+   * `incidents`, `suppress` and `status`: the alert-memory table. With no Region, the standard chain's (the
+   * commands learn the Region from it). Default: the standard AWS configuration chain.
+   */
+  readonly dynamodbClient?: (region?: string) => DynamoDBClient;
+  /** `suppress add`, `incidents ack`: who the caller is (GetCallerIdentity), recorded as the author. */
+  readonly stsClient?: (region: string) => STSClient;
   /** Milliseconds since the epoch. */
   readonly now?: () => number;
   /** Waits `ms`, returning early when `signal` aborts. */

@@ -1,8 +1,10 @@
 /** `ftp-bounce-watch`: entry point; dispatches to the subcommands. */
 import { version } from '../package.json';
 import { EXPLAIN_USAGE, runExplain } from './commands/explain';
+import { INCIDENTS_USAGE, runIncidentsCommand } from './commands/incidents';
 import { runScan, SCAN_USAGE } from './commands/scan';
 import { runStatus, STATUS_USAGE } from './commands/status';
+import { runSuppressCommand, SUPPRESS_USAGE } from './commands/suppress';
 import { CliError, type CliIo, INTERRUPTED_EXIT_CODE, OutputError, processIo, UsageError } from './io';
 
 export const MAIN_USAGE = `Usage: ftp-bounce-watch <command> [options]
@@ -19,6 +21,10 @@ Commands:
                                 unconfirmed subscription, no failure waiting, no recent error.
   explain [LINE ... | -]        Show why each log line did or did not fire: the format recognised,
                                 the fields read, the target, the classification and its rule.
+  incidents [list|show ID]      The open incidents of the deployment's alert memory, one in full.
+  incidents ack ID --note TEXT  Acknowledge one: its updates go to the digest until it escalates.
+  suppress add|list|remove      Known clients: still counted and listed in the digest's "suppressed"
+                                section, with an expiry, a reason and an author, instead of alerting.
 
 Examples:
   ftp-bounce-watch scan /var/log/proftpd/proftpd.log
@@ -37,9 +43,17 @@ const COMMANDS: Readonly<Record<string, (argv: readonly string[], io: CliIo) => 
   scan: runScan,
   status: runStatus,
   explain: runExplain,
+  incidents: runIncidentsCommand,
+  suppress: runSuppressCommand,
 };
 
-const USAGES: Readonly<Record<string, string>> = { scan: SCAN_USAGE, status: STATUS_USAGE, explain: EXPLAIN_USAGE };
+const USAGES: Readonly<Record<string, string>> = {
+  scan: SCAN_USAGE,
+  status: STATUS_USAGE,
+  explain: EXPLAIN_USAGE,
+  incidents: INCIDENTS_USAGE,
+  suppress: SUPPRESS_USAGE,
+};
 
 /** One line, whatever the message holds: stderr gets exactly one line per error. */
 function oneLine(text: string): string {

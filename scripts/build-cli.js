@@ -31,6 +31,9 @@ const SDK_BUNDLES = {
   '@aws-sdk/client-cloudformation': 'aws-status.js',
   '@aws-sdk/client-sqs': 'aws-status.js',
   '@aws-sdk/client-s3': 'aws-status.js',
+  // The on-call commands (incidents, suppress) read the stack's outputs too, and status reads the table.
+  '@aws-sdk/client-dynamodb': 'aws-status.js',
+  '@aws-sdk/client-sts': 'aws-status.js',
 };
 /** Each bundle file once, with the packages it holds. */
 const BUNDLE_FILES = [...new Set(Object.values(SDK_BUNDLES))].map((file) => ({

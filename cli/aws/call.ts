@@ -53,6 +53,8 @@ const ENDPOINT_VARIABLE: Readonly<Record<string, { readonly variable: string; re
   'SQS': { variable: 'AWS_ENDPOINT_URL_SQS', host: 'sqs' },
   'S3': { variable: 'AWS_ENDPOINT_URL_S3', host: 's3' },
   'CloudFormation': { variable: 'AWS_ENDPOINT_URL_CLOUDFORMATION', host: 'cloudformation' },
+  'DynamoDB': { variable: 'AWS_ENDPOINT_URL_DYNAMODB', host: 'dynamodb' },
+  'STS': { variable: 'AWS_ENDPOINT_URL_STS', host: 'sts' },
 };
 
 /** The endpoint a service's calls go to, as the SDK picks it from the environment, and where that came from. */

@@ -6,11 +6,15 @@
 import type * as CloudFormation from '@aws-sdk/client-cloudformation';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type * as DynamoDB from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type * as S3 from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type * as SQS from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type * as STS from '@aws-sdk/client-sts';
+import type { STSClient } from '@aws-sdk/client-sts';
 import { CLI_LOGS_TIMEOUTS, type OutboundTimeouts, SNS_TIMEOUTS, sdkClientOptions } from '../../lambda/adapters/timeouts';
 import type { CliIo } from '../io';
 import { MissingRegionError } from './errors';
@@ -21,6 +25,8 @@ export interface ResolvedDeps {
   readonly cloudFormationClient: (region: string) => CloudFormationClient;
   readonly sqsClient: (region: string) => SQSClient;
   readonly s3Client: (region: string) => S3Client;
+  readonly dynamodbClient: (region?: string) => DynamoDBClient;
+  readonly stsClient: (region: string) => STSClient;
   readonly now: () => number;
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly random: () => number;
@@ -88,6 +94,15 @@ export function resolveDeps(io: CliIo): ResolvedDeps {
     s3Client:
       deps.s3Client
       ?? ((region) => new (require('@aws-sdk/client-s3') as typeof S3).S3Client({ region, ...STATUS_CLIENT_OPTIONS })),
+    dynamodbClient:
+      deps.dynamodbClient
+      ?? ((region) => {
+        const sdk = require('@aws-sdk/client-dynamodb') as typeof DynamoDB;
+        return new sdk.DynamoDBClient({ ...(region !== undefined && { region }), ...STATUS_CLIENT_OPTIONS });
+      }),
+    stsClient:
+      deps.stsClient
+      ?? ((region) => new (require('@aws-sdk/client-sts') as typeof STS).STSClient({ region, ...STATUS_CLIENT_OPTIONS })),
     /* eslint-enable @typescript-eslint/no-require-imports */
     now: deps.now ?? Date.now,
     sleep: deps.sleep ?? sleepUnlessAborted,
@@ -97,7 +112,7 @@ export function resolveDeps(io: CliIo): ResolvedDeps {
 }
 
 /** The client's Region, or MissingRegionError (the SDK would only say so on the first request). */
-export async function clientRegion(client: CloudWatchLogsClient): Promise<string> {
+export async function clientRegion(client: { readonly config: { region: () => Promise<string | undefined> } }): Promise<string> {
   let region: string | undefined;
   try {
     region = await client.config.region();

@@ -188,22 +188,31 @@ async function attempt<T>(run: () => Promise<T>): Promise<Outcome<T>> {
   }
 }
 
-interface StackFacts {
+export interface StackFacts {
   readonly outputs: Map<string, string>;
   /** LastUpdatedTime, else CreationTime, in milliseconds; undefined when the stack reports neither. */
   readonly lastDeploy: number | undefined;
 }
 
-async function stackFacts(check: DeploymentCheck): Promise<StackFacts | undefined> {
+function stackFacts(check: DeploymentCheck): Promise<StackFacts | undefined> {
+  return describeStack(check.stackName, check.region, check.cloudFormation(), check.call);
+}
+
+/** The stack's outputs and last deploy; undefined when no such stack exists in the Region. */
+export async function describeStack(
+  stackName: string,
+  region: string,
+  client: CloudFormationClient,
+  call: CallOptions,
+): Promise<StackFacts | undefined> {
   const context: AwsCallContext = {
     operation: 'DescribeStacks',
-    region: check.region,
+    region,
     service: 'CloudFormation',
     permission: 'cloudformation:DescribeStacks',
-    resource: `stack ${JSON.stringify(check.stackName)}`,
+    resource: `stack ${JSON.stringify(stackName)}`,
   };
-  const client = check.cloudFormation();
-  const request = new DescribeStacksCommand({ StackName: check.stackName });
+  const request = new DescribeStacksCommand({ StackName: stackName });
   const page = await callAws(
     context,
     async (abortSignal): Promise<DescribeStacksCommandOutput | undefined> => {
@@ -216,7 +225,7 @@ async function stackFacts(check: DeploymentCheck): Promise<StackFacts | undefine
         throw error;
       }
     },
-    check.call,
+    call,
   );
   const stack = page?.Stacks?.[0];
   if (stack === undefined) return undefined;

@@ -342,7 +342,13 @@ function digestNote(incident: IncidentState, reason: DigestReason): string | und
 }
 
 /** Lists what the incident's window counted since its last message in the digest of `reason`. */
-function owedToDigest(state: ClientState, incident: IncidentState, reason: DigestReason, now: number, settings: IncidentSettings): void {
+function owedToDigest(
+  state: ClientState,
+  incident: IncidentState,
+  reason: DigestReason,
+  now: number,
+  settings: IncidentSettings,
+): void {
   if (incident.sinceMessage <= 0) return;
   const { window } = incident;
   addDigestLine(

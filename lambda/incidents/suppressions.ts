@@ -59,7 +59,8 @@ export const SUPPRESSION_PROBLEMS = {
   target: (value: string, why: string) => `target ${JSON.stringify(value.slice(0, 60))} is not an IP address or CIDR (${why})`,
   severity: (value: string) => `severity must be one of ${SUPPRESSION_SEVERITIES.join(', ')}, not ${JSON.stringify(value.slice(0, 20))}`,
   reasonMissing: 'a reason is required (who asked, why it is known, when it will be fixed)',
-  reasonLong: (length: number) => `the reason is ${length} characters; at most ${SUPPRESSION_LIMITS.reasonChars}`,
+  noteMissing: 'a note is required (what is being done, a ticket)',
+  textLong: (what: string, length: number) => `the ${what} is ${length} characters; at most ${SUPPRESSION_LIMITS.reasonChars}`,
   duration: (value: string) =>
     `duration ${JSON.stringify(value.slice(0, 20))} must be a number with m, h or d (e.g. 12h, 30d), at most 90d`,
   expires: (value: string) => `expires ${JSON.stringify(value.slice(0, 40))} must be an ISO-8601 date or time (e.g. 2027-01-31)`,
@@ -90,14 +91,15 @@ export function parseSuppressionSeverity(value: string | undefined): Suppression
   throw new InvalidSuppressionError(SUPPRESSION_PROBLEMS.severity(value));
 }
 
-/** The reason, trimmed; throws when missing or too long. */
-export function checkedReason(value: string | undefined): string {
-  const reason = (value ?? '').trim();
+/** A suppression's reason or an acknowledgement's note, on one line; throws when missing or too long. */
+export function checkedText(value: string | undefined, what: 'reason' | 'note'): string {
   // eslint-disable-next-line no-control-regex -- control characters would break the one-line listings.
-  if (reason === '' || /^[\u0000-\u001f\u007f\s]*$/.test(reason)) throw new InvalidSuppressionError(SUPPRESSION_PROBLEMS.reasonMissing);
-  if (reason.length > SUPPRESSION_LIMITS.reasonChars) throw new InvalidSuppressionError(SUPPRESSION_PROBLEMS.reasonLong(reason.length));
-  // eslint-disable-next-line no-control-regex -- as above.
-  return reason.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  const text = (value ?? '').replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  if (text === '') throw new InvalidSuppressionError(what === 'reason' ? SUPPRESSION_PROBLEMS.reasonMissing : SUPPRESSION_PROBLEMS.noteMissing);
+  if (text.length > SUPPRESSION_LIMITS.reasonChars) {
+    throw new InvalidSuppressionError(SUPPRESSION_PROBLEMS.textLong(what, text.length));
+  }
+  return text;
 }
 
 /** `30d`, `12h`, `90m` -> ms (1 minute to 90 days); default 7 days. */
@@ -106,7 +108,9 @@ export function parseDuration(value: string | undefined): number {
   const match = /^(\d{1,5})(m|h|d)$/.exec(value.trim());
   const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 };
   const ms = match === null ? Number.NaN : Number(match[1]) * unit[match[2] as keyof typeof unit];
-  if (!(ms >= 60_000 && ms <= SUPPRESSION_LIMITS.maxDurationMs)) throw new InvalidSuppressionError(SUPPRESSION_PROBLEMS.duration(value));
+  if (!(ms >= 60_000 && ms <= SUPPRESSION_LIMITS.maxDurationMs)) {
+    throw new InvalidSuppressionError(SUPPRESSION_PROBLEMS.duration(value));
+  }
   return ms;
 }
 
@@ -157,7 +161,7 @@ export function parseSuppressionSpecs(value: unknown): { suppressions: Suppressi
     const client = attempt(() => canonicalNetwork(text('client') ?? '', 'client'));
     const target = spec.target === undefined ? null : attempt(() => canonicalNetwork(text('target') ?? '', 'target'));
     const severity = attempt(() => parseSuppressionSeverity(spec.severity === undefined ? undefined : (text('severity') ?? '')));
-    const reason = attempt(() => checkedReason(text('reason')));
+    const reason = attempt(() => checkedText(text('reason'), 'reason'));
     const expiresText = text('expires') ?? '';
     const expiresAt = /^\d{4}-\d{2}-\d{2}/.test(expiresText) ? Date.parse(expiresText) : Number.NaN;
     if (Number.isNaN(expiresAt)) failures.push(SUPPRESSION_PROBLEMS.expires(expiresText));
@@ -170,7 +174,7 @@ export function parseSuppressionSpecs(value: unknown): { suppressions: Suppressi
   if (json.length > SUPPRESSION_LIMITS.contextJsonChars) {
     problems.push(
       `take ${json.length} characters as the detector's environment; at most ${SUPPRESSION_LIMITS.contextJsonChars} `
-      + "(shorter reasons, fewer entries, or 'ftp-bounce-watch suppress add')",
+      + '(shorter reasons, fewer entries, or \'ftp-bounce-watch suppress add\')',
     );
   }
   return { suppressions, problems };
