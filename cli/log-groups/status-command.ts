@@ -99,6 +99,7 @@ export async function runStatusCheck(options: StatusOptions, io: CliIo): Promise
             sns: deps.snsClient,
             sqs: () => deps.sqsClient(region),
             s3: () => deps.s3Client(region),
+            dynamodb: () => deps.dynamodbClient(region),
           });
     report = { ...groups, healthy: groups.healthy && (deployment?.healthy ?? true), deployment };
   } catch (error) {

@@ -17,11 +17,15 @@ import { type CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/clie
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { ListSubscriptionsByTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { STACK_OUTPUT_KEYS } from '../../infra/deployment-names';
+import { DynamoDbIncidentStore } from '../../lambda/adapters/dynamodb-incident-store';
+import { activeSuppressions, type Suppression } from '../../lambda/incidents';
 import { SNS_TOPIC_ARN } from '../../lambda/aws-names';
 import { type CallOptions, callAws } from '../aws/call';
 import { type AwsCallContext, awsErrorShape, InterruptedError, oneLine } from '../aws/errors';
 import { pages } from '../aws/pages';
+import { cliDynamoTransport, storeCall } from '../oncall/dynamo-transport';
 import { UsageError } from '../io';
 import { cappedCount } from '../render/scan-text';
 import { isoSeconds } from './time-range';
@@ -106,6 +110,19 @@ export interface RecentErrors {
   readonly error: string | null;
 }
 
+/** The table's active suppressions (`suppress list`), as `status` shows them. */
+export interface SuppressionsSummary {
+  readonly table: string;
+  /** Active ones; null when the table could not be read. */
+  readonly active: number | null;
+  /** The first few, soonest to expire first. */
+  readonly soonest: readonly Suppression[];
+  readonly error: string | null;
+}
+
+/** Suppressions `status` lists by name; `suppress list` shows them all. */
+export const SUPPRESSIONS_SHOWN = 3;
+
 export interface DeploymentStatus {
   readonly stackName: string;
   /** False when no such stack exists in the Region (nothing else was checked). */
@@ -122,6 +139,8 @@ export interface DeploymentStatus {
   readonly subscriptions: readonly TopicSubscriptions[];
   readonly failureStores: readonly FailureStore[];
   readonly recentErrors: readonly RecentErrors[];
+  /** Null when the stack names no table (an older deployment) or it was not asked for. */
+  readonly suppressions?: SuppressionsSummary | null;
 }
 
 export interface DeploymentCheck {
@@ -136,6 +155,23 @@ export interface DeploymentCheck {
   readonly sns: (region: string) => SNSClient;
   readonly sqs: () => SQSClient;
   readonly s3: () => S3Client;
+  /** The alert-memory table's client, for its suppressions; absent: not checked. */
+  readonly dynamodb?: () => DynamoDBClient;
+}
+
+async function suppressionsSummary(
+  table: string,
+  dynamodb: () => DynamoDBClient,
+  check: DeploymentCheck,
+): Promise<SuppressionsSummary> {
+  const outcome = await attempt(async () => {
+    const client = dynamodb();
+    const store = new DynamoDbIncidentStore(client, table, { send: cliDynamoTransport(client, table, check.region, check.call) });
+    return (await storeCall(table, () => store.loadSuppressions())).suppressions;
+  });
+  if (outcome.error !== undefined) return { table, active: null, soonest: [], error: outcome.error };
+  const active = activeSuppressions(outcome.value, check.now);
+  return { table, active: active.length, soonest: active.slice(0, SUPPRESSIONS_SHOWN), error: null };
 }
 
 export interface PendingDeletion {
@@ -520,13 +556,17 @@ export async function checkDeployment(check: DeploymentCheck): Promise<Deploymen
   for (const read of stores) failureStores.push(await read());
   const errors: RecentErrors[] = [];
   for (const [fn, group] of functions) errors.push(await recentErrors(fn, group, check));
+  const table = output(STACK_OUTPUT_KEYS.incidentTableName);
+  if (table === undefined) missing(STACK_OUTPUT_KEYS.incidentTableName, 'active suppressions');
+  const suppressions =
+    table === undefined || check.dynamodb === undefined ? null : await suppressionsSummary(table, check.dynamodb, check);
 
   const problems = [
     ...subscriptions.map(subscriptionProblem),
     ...failureStores.map(storeProblem),
   ].filter((p): p is string => p !== undefined);
   const warnings = errors.map(errorsWarning).filter((w): w is string => w !== undefined);
-  const unchecked = [...subscriptions, ...failureStores, ...errors]
+  const unchecked = [...subscriptions, ...failureStores, ...errors, ...(suppressions === null ? [] : [suppressions])]
     .map((part) => part.error)
     .filter((e): e is string => e !== null);
   return {
@@ -540,5 +580,6 @@ export async function checkDeployment(check: DeploymentCheck): Promise<Deploymen
     subscriptions,
     failureStores,
     recentErrors: errors,
+    suppressions,
   };
 }

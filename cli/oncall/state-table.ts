@@ -14,53 +14,15 @@ import {
   activeSuppressions,
   type ClientKey,
   type IncidentState,
-  StateStoreError,
   type StoredClient,
   type Suppression,
   SUPPRESSION_LIMITS,
 } from '../../lambda/incidents';
 import type { SuppressionSeverity } from '../../lambda/incidents/suppressions';
 import { type CallOptions, callAws } from '../aws/call';
-import { awsErrorShape, InterruptedError } from '../aws/errors';
-import { CliError, UsageError } from '../io';
+import { UsageError } from '../io';
 import { describeStack } from '../log-groups/status-deployment';
-
-/** Sends the adapter's requests through callAws; a lost condition comes back as DynamoDB's own error. */
-export function cliDynamoTransport(client: DynamoDBClient, tableName: string, region: string, call: CallOptions) {
-  const send = client.send.bind(client) as (command: object, options: { abortSignal: AbortSignal }) => Promise<unknown>;
-  return async (operation: string, command: object): Promise<unknown> => {
-    try {
-      return await callAws(
-        {
-          operation,
-          region,
-          service: 'DynamoDB',
-          permission: `dynamodb:${operation}`,
-          resource: `table ${JSON.stringify(tableName)}`,
-        },
-        (abortSignal) => send(command, { abortSignal }),
-        call,
-      );
-    } catch (error) {
-      const cause = error instanceof Error ? error.cause : undefined;
-      if (awsErrorShape(cause).name === 'ConditionalCheckFailedException') throw cause;
-      throw error;
-    }
-  };
-}
-
-/** Runs a store call; the one-line CLI error inside a StateStoreError comes out as it is. */
-export async function storeCall<T>(tableName: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof InterruptedError) throw new UsageError('interrupted', { cause: error });
-    if (!(error instanceof StateStoreError)) throw error;
-    if (error.cause instanceof CliError) throw error.cause;
-    if (error.cause instanceof InterruptedError) throw new UsageError('interrupted', { cause: error });
-    throw new UsageError(`state table ${JSON.stringify(tableName)}: ${error.message}`, { cause: error });
-  }
-}
+import { cliDynamoTransport, storeCall } from './dynamo-transport';
 
 /** Attempts of a read-modify-write before giving up on a table that keeps changing under it. */
 const WRITE_ATTEMPTS = 8;

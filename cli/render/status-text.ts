@@ -4,7 +4,14 @@
  */
 import type { LogGroupStatus } from '../log-groups/status-check';
 import type { FullStatusReport } from '../log-groups/status-command';
-import type { DeploymentStatus, FailureStore, RecentErrors, TopicSubscriptions } from '../log-groups/status-deployment';
+import type {
+  DeploymentStatus,
+  FailureStore,
+  RecentErrors,
+  SuppressionsSummary,
+  TopicSubscriptions,
+} from '../log-groups/status-deployment';
+import { timeLeft } from './oncall-text';
 import { isoSeconds } from '../log-groups/time-range';
 import { cappedCount, plural, terminalSafe } from './scan-text';
 
@@ -87,7 +94,16 @@ function errorsRow(errors: RecentErrors): string[] {
   return [label, 'ERRORS', `${errors.capped ? '≥ ' : ''}${errors.count}${when}`];
 }
 
-function renderDeployment(deployment: DeploymentStatus): string[] {
+function suppressionsRow(summary: SuppressionsSummary, now: number): string[] {
+  if (summary.active === null) return ['suppressions', 'NOT CHECKED', `table ${terminalSafe(summary.table, MAX_NAME)}`];
+  if (summary.active === 0) return ['suppressions', 'none', 'ftp-bounce-watch suppress add to say a client is known'];
+  const next = summary.soonest[0];
+  const detail =
+    next === undefined ? '' : `next to expire: ${next.id} ${next.client} ${timeLeft(next.expiresAt, now)} (suppress list)`;
+  return ['suppressions', `${summary.active} active`, detail];
+}
+
+function renderDeployment(deployment: DeploymentStatus, now: number): string[] {
   const stack = `stack ${terminalSafe(deployment.stackName, MAX_NAME)}`;
   const lines = deployment.notes.map((note) => `${stack}: note: ${terminalSafe(note, 400)}`);
   if (!deployment.found && deployment.unchecked.length === 0) return ['', ...lines];
@@ -101,6 +117,9 @@ function renderDeployment(deployment: DeploymentStatus): string[] {
         ...deployment.subscriptions.map(subscriptionRow),
         ...deployment.failureStores.map(storeRow),
         ...deployment.recentErrors.map(errorsRow),
+        ...(deployment.suppressions === undefined || deployment.suppressions === null
+          ? []
+          : [suppressionsRow(deployment.suppressions, now)]),
       ]),
     );
   }
@@ -139,7 +158,7 @@ export function renderStatusText(report: FullStatusReport, now: number): string 
     ...status.notes.map((note) => `${terminalSafe(status.logGroup, MAX_NAME)}: note: ${terminalSafe(note, 400)}`),
   ]);
   if (details.length > 0) out.push('', ...details);
-  if (report.deployment !== null) out.push(...renderDeployment(report.deployment));
+  if (report.deployment !== null) out.push(...renderDeployment(report.deployment, now));
   const healthy = report.logGroups.filter((s) => s.healthy).length;
   const total = report.logGroups.length;
   out.push(

@@ -203,7 +203,8 @@ export class IncidentMemory {
       records = await store.load(inputs.map((i) => i.key));
       let wanted = 0;
       for (const input of inputs) {
-        const decision = applyBatch(records.get(clientId(input.key))?.state ?? null, input, now, settings, Infinity, claim, suppressions);
+        const stored = records.get(clientId(input.key))?.state ?? null;
+        const decision = applyBatch(stored, input, now, settings, Infinity, claim, suppressions);
         first.set(clientId(input.key), decision);
         wanted += decision.wantedSlots;
       }
