@@ -1,14 +1,16 @@
 /**
- * A deployed stack as `status` sees it: real SDK clients with aws-sdk-client-mock for CloudFormation, SNS, SQS and
- * S3 (the CloudWatch Logs side is each test's own).
+ * A deployed stack as `status` sees it: real SDK clients with aws-sdk-client-mock for CloudFormation, SNS, SQS,
+ * S3 and DynamoDB (the CloudWatch Logs side is each test's own).
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { ListSubscriptionsByTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DEFAULT_STACK_NAME, STACK_OUTPUT_KEYS } from '../../../infra/deployment-names';
 import type { CommandDeps } from '../../../cli/io';
+import type { Suppression } from '../../../lambda/incidents';
 import { REGION, snsClient } from './aws-fixtures';
 
 const CREDENTIALS = { accessKeyId: 'AKIDUNITTEST', secretAccessKey: 'unit-test-secret' };
@@ -22,6 +24,7 @@ export const FAILURE_BUCKET = 'ftpbouncewatch-detectorfailurebucket-abc123';
 export const DETECTOR_LOG_GROUP = '/aws/lambda/FtpBounceWatch-DetectorLogGroup';
 export const SWEEP_LOG_GROUP = '/aws/lambda/FtpBounceWatch-SweepLogGroup';
 export const FORWARDER_LOG_GROUP = '/aws/lambda/FtpBounceWatch-SlackForwarderLogGroup';
+export const INCIDENT_TABLE = 'FtpBounceWatch-AlertMemoryIncidents-ABC123';
 
 /** The outputs of a stack deployed with a webhook forwarder. */
 export const FULL_OUTPUTS: Record<string, string> = {
@@ -34,6 +37,7 @@ export const FULL_OUTPUTS: Record<string, string> = {
   [STACK_OUTPUT_KEYS.forwarderFunctionName]: 'FtpBounceWatch-SlackForwarder',
   [STACK_OUTPUT_KEYS.forwarderFailureQueueUrl]: FORWARDER_QUEUE,
   [STACK_OUTPUT_KEYS.forwarderLogGroupName]: FORWARDER_LOG_GROUP,
+  [STACK_OUTPUT_KEYS.incidentTableName]: INCIDENT_TABLE,
 };
 
 export interface Subscription {
@@ -53,6 +57,8 @@ export interface DeployedWorld {
   readonly bucketObjects?: number;
   /** The stack's CreationTime and LastUpdatedTime; default created at the epoch, never updated. */
   readonly stackTimes?: { readonly created?: Date; readonly updated?: Date };
+  /** The table's suppressions item; `denied`: GetItem is refused. Default: no item. */
+  readonly suppressions?: readonly Suppression[] | 'denied';
 }
 
 export function deployedClients(world: DeployedWorld) {
@@ -60,7 +66,9 @@ export function deployedClients(world: DeployedWorld) {
   const sns: SNSClient = snsClient();
   const sqs = new SQSClient({ region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
   const s3 = new S3Client({ region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
+  const dynamodb = new DynamoDBClient({ region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
   const mocks = {
+    dynamodb: mockClient(dynamodb),
     cloudFormation: mockClient(cloudFormation),
     sns: mockClient(sns),
     sqs: mockClient(sqs),
@@ -119,7 +127,24 @@ export function deployedClients(world: DeployedWorld) {
       }),
     };
   });
-  const deps: Pick<CommandDeps, 'cloudFormationClient' | 'snsClient' | 'sqsClient' | 's3Client'> = {
+  mocks.dynamodb.on(GetItemCommand).callsFake(() => {
+    const item = world.suppressions;
+    if (item === 'denied') {
+      throw Object.assign(new Error('not authorized to perform: dynamodb:GetItem'), {
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      });
+    }
+    return {
+      ...meta,
+      ...(item !== undefined && {
+        Item: { pk: { S: 'X#suppressions' }, version: { N: '1' }, entries: { S: JSON.stringify(item) } },
+      }),
+    };
+  });
+  const deps: Pick<CommandDeps, 'cloudFormationClient' | 'snsClient' | 'sqsClient' | 's3Client' | 'dynamodbClient'> = {
+    dynamodbClient: () => dynamodb,
     cloudFormationClient: () => cloudFormation,
     snsClient: () => sns,
     sqsClient: () => sqs,
