@@ -3,7 +3,7 @@ import { checkedText } from '../../lambda/incidents/suppressions';
 import { parseCommandArgs } from '../args';
 import { type CliIo, UsageError } from '../io';
 import type * as OnCall from '../oncall/run';
-import { TABLE_OPTIONS, TABLE_OPTIONS_USAGE, tableArgs } from './oncall-args';
+import { checkedValue, TABLE_OPTIONS, TABLE_OPTIONS_USAGE, tableArgs } from './oncall-args';
 
 export const INCIDENTS_USAGE = `Usage: ftp-bounce-watch incidents [list] [options]
        ftp-bounce-watch incidents show ID [options]
@@ -54,7 +54,7 @@ export async function runIncidentsCommand(argv: readonly string[], io: CliIo): P
     if (id === undefined || extra.length > 0) {
       throw new UsageError(`incidents ${verb} takes one incident ID (see 'ftp-bounce-watch incidents --help')`);
     }
-    action = verb === 'show' ? { action: 'show', id } : { action: 'ack', id, note: checkedText(values.note, 'note') };
+    action = verb === 'show' ? { action: 'show', id } : { action: 'ack', id, note: checkedValue('incidents ack', () => checkedText(values.note, 'note')) };
   } else {
     throw new UsageError(`unknown incidents action '${verb}': list, show ID or ack ID --note TEXT`);
   }

@@ -2,6 +2,7 @@
 import { DEFAULT_STACK_NAME } from '../../infra/deployment-names';
 import { timeoutOption } from '../args';
 import { DEFAULT_SILENCE_TIMEOUT_MS } from '../aws/call';
+import { InvalidSuppressionError } from '../../lambda/incidents/suppressions';
 import { UsageError } from '../io';
 import type { OnCallFormat, TableArgs } from '../oncall/run';
 
@@ -46,4 +47,14 @@ export function tableArgs(
     timeoutMs: timeoutOption(command, values.timeout, DEFAULT_SILENCE_TIMEOUT_MS),
     format,
   };
+}
+
+/** A value checked by the suppressions' rules, its problem as a one-line usage error naming the command. */
+export function checkedValue<T>(command: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof InvalidSuppressionError) throw new UsageError(`${command}: ${error.message}`, { cause: error });
+    throw error;
+  }
 }

@@ -2,7 +2,6 @@
 import {
   canonicalNetwork,
   checkedText,
-  InvalidSuppressionError,
   parseDuration,
   parseSuppressionSeverity,
   SUPPRESSION_LIMITS,
@@ -10,7 +9,7 @@ import {
 import { parseCommandArgs } from '../args';
 import { type CliIo, UsageError } from '../io';
 import type * as OnCall from '../oncall/run';
-import { TABLE_OPTIONS, TABLE_OPTIONS_USAGE, tableArgs } from './oncall-args';
+import { checkedValue, TABLE_OPTIONS, TABLE_OPTIONS_USAGE, tableArgs } from './oncall-args';
 
 export const SUPPRESS_USAGE = `Usage: ftp-bounce-watch suppress add CLIENT_OR_CIDR --reason TEXT [--target CIDR] [--for 7d]
                                     [--severity medium|high|critical] [options]
@@ -48,14 +47,7 @@ Examples:
 Exit status: 0 done; 2 bad usage, an unknown id, a full list (${SUPPRESSION_LIMITS.tableCount}) or an AWS error.
 `;
 
-function checked<T>(run: () => T): T {
-  try {
-    return run();
-  } catch (error) {
-    if (error instanceof InvalidSuppressionError) throw new UsageError(`suppress add: ${error.message}`, { cause: error });
-    throw error;
-  }
-}
+const checked = <T>(run: () => T): T => checkedValue('suppress add', run);
 
 export async function runSuppressCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('suppress', argv, {
