@@ -38,8 +38,9 @@ beforeAll(async () => {
   proxy = await startFaultProxy(dynamo.endpoint, 23);
   query = await startLoopbackQueryServer({ callerArn: CALLER, stacks: {} });
   dynamodb = new DynamoDBClient({ region: REGION, endpoint: proxy.endpoint, credentials: CREDENTIALS, maxAttempts: 1 });
-  sts = new STSClient({ region: REGION, endpoint: query.endpoint, credentials: CREDENTIALS, maxAttempts: 1 });
-  cloudFormation = new CloudFormationClient({ region: REGION, endpoint: query.endpoint, credentials: CREDENTIALS, maxAttempts: 1 });
+  const loopback = { region: REGION, endpoint: query.endpoint, credentials: CREDENTIALS, maxAttempts: 1 };
+  sts = new STSClient(loopback);
+  cloudFormation = new CloudFormationClient(loopback);
 });
 
 afterAll(async () => {
@@ -163,7 +164,8 @@ describe('incidents', () => {
     const d = await deployedWithIncidents(table);
 
     const list = await cli(['incidents', '--table', table, '--format', 'json'], T0 + 2 * MIN);
-    const incidents = (JSON.parse(list.out) as { incidents: Array<{ id: string; status: string; srcIp: string; severity: string }> }).incidents;
+    type Listed = { incidents: Array<{ id: string; status: string; srcIp: string; severity: string }> };
+    const { incidents } = JSON.parse(list.out) as Listed;
     const high = incidents[0]?.id ?? '';
     const show = await cli(['incidents', 'show', high.slice(0, 8), '--table', table, '--format', 'text'], T0 + 2 * MIN);
     const ack = await cli(['incidents', 'ack', high.slice(0, 8), '--note', 'talking to Acme, OPS-1234', '--table', table, '--format', 'json'], T0 + 3 * MIN);
