@@ -68,7 +68,8 @@ describe('suppressions context key', () => {
 
   it('is absent by default', () => {
     const { template } = synth(EXAMPLE_CONTEXT);
-    const resources = template.toJSON().Resources as Record<string, { Properties: { Environment?: { Variables?: Record<string, unknown> } } }>;
+    type Fn = { Properties: { Environment?: { Variables?: Record<string, unknown> } } };
+    const resources = template.toJSON().Resources as Record<string, Fn>;
 
     expect(resources[detectorId(template)]?.Properties.Environment?.Variables?.SUPPRESSIONS).toBeUndefined();
   });
