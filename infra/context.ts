@@ -355,6 +355,8 @@ export interface FindingSettingsConfig {
   /** Canonical CIDRs; empty by default. */
   readonly internalNetworks: readonly string[];
   readonly incidents: IncidentSettingsConfig;
+  /** The `suppressions` key's entries (the local run lists their clients under "suppressed"); empty by default. */
+  readonly suppressions: readonly Suppression[];
 }
 
 /**
@@ -364,7 +366,8 @@ export interface FindingSettingsConfig {
  */
 export function parseFindingSettings(context: Readonly<Record<string, unknown>>): FindingSettingsConfig {
   const config = parseContext(context, {}, { requireDestinations: false, requireLogGroups: false });
-  return { internalNetworks: config.internalNetworks ?? [], incidents: config.incidents };
+  const { internalNetworks = [], incidents, suppressions = [] } = config;
+  return { internalNetworks, incidents, suppressions };
 }
 
 /**
