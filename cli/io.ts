@@ -7,6 +7,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { STSClient } from '@aws-sdk/client-sts';
 
 export interface CliIo {
   readonly stdin: Readable;
@@ -37,8 +38,13 @@ export interface CommandDeps {
   readonly s3Client?: (region: string) => S3Client;
   /** `test`: reads the canary's key. */
   readonly secretsManagerClient?: (region: string) => SecretsManagerClient;
-  /** `test` and `status`: read the canary's and the test line's round trips from the incident table. */
-  readonly dynamoDbClient?: (region: string) => DynamoDBClient;
+  /**
+   * `incidents`, `suppress` and `status`: the alert-memory table. With no Region, the standard chain's (the
+   * commands learn the Region from it). Default: the standard AWS configuration chain.
+   */
+  readonly dynamodbClient?: (region?: string) => DynamoDBClient;
+  /** `suppress add`, `incidents ack`: who the caller is (GetCallerIdentity), recorded as the author. */
+  readonly stsClient?: (region: string) => STSClient;
   /** Milliseconds since the epoch. */
   readonly now?: () => number;
   /** Waits `ms`, returning early when `signal` aborts. */

@@ -1,9 +1,11 @@
 /** `ftp-bounce-watch`: entry point; dispatches to the subcommands. */
 import { version } from '../package.json';
 import { EXPLAIN_USAGE, runExplain } from './commands/explain';
+import { INCIDENTS_USAGE, runIncidentsCommand } from './commands/incidents';
 import { runScan, SCAN_USAGE } from './commands/scan';
 import { runStatus, STATUS_USAGE } from './commands/status';
 import { runTest, TEST_USAGE } from './commands/test';
+import { runSuppressCommand, SUPPRESS_USAGE } from './commands/suppress';
 import { CliError, type CliIo, INTERRUPTED_EXIT_CODE, OutputError, processIo, UsageError } from './io';
 
 export const MAIN_USAGE = `Usage: ftp-bounce-watch <command> [options]
@@ -23,6 +25,10 @@ Commands:
                                 --deliver also sends an alert marked TEST to people (email, Slack).
   explain [LINE ... | -]        Show why each log line did or did not fire: the format recognised,
                                 the fields read, the target, the classification and its rule.
+  incidents [list|show ID]      The open incidents of the deployment's alert memory, one in full.
+  incidents ack ID --note TEXT  Acknowledge one: its updates go to the digest until it escalates.
+  suppress add|list|remove      Known clients: still counted and listed in the digest's "suppressed"
+                                section, with an expiry, a reason and an author, instead of alerting.
 
 Examples:
   ftp-bounce-watch scan /var/log/proftpd/proftpd.log
@@ -43,6 +49,8 @@ const COMMANDS: Readonly<Record<string, (argv: readonly string[], io: CliIo) => 
   status: runStatus,
   test: runTest,
   explain: runExplain,
+  incidents: runIncidentsCommand,
+  suppress: runSuppressCommand,
 };
 
 const USAGES: Readonly<Record<string, string>> = {
@@ -50,6 +58,8 @@ const USAGES: Readonly<Record<string, string>> = {
   status: STATUS_USAGE,
   test: TEST_USAGE,
   explain: EXPLAIN_USAGE,
+  incidents: INCIDENTS_USAGE,
+  suppress: SUPPRESS_USAGE,
 };
 
 /** One line, whatever the message holds: stderr gets exactly one line per error. */

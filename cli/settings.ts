@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ContextError, parseFindingSettings } from '../infra/context';
 import { incidentEnvironment } from '../infra/incident-settings';
+import { suppressionsJson } from '../lambda/incidents/suppressions';
 import { ConfigError, readIncidentSettings } from '../lambda/config';
 import { type NetworkSet, parseNetworks } from '../lambda/detector/networks';
 import type { IncidentSettings } from '../lambda/incidents';
@@ -82,9 +83,19 @@ function cdkJsonContext(cwd: string): { path: string; context: Record<string, un
 }
 
 /** Keys whose value changes what a finding or an alert says, as the note names them. */
-const FINDING_KEYS = ['internalNetworks', 'alertWindow', 'lowSeverity', 'digestInterval', 'maxNewIncidentsPerHour', 'scanPorts', 'scanHosts'];
+const FINDING_KEYS = [
+  'internalNetworks',
+  'alertWindow',
+  'lowSeverity',
+  'digestInterval',
+  'maxNewIncidentsPerHour',
+  'scanPorts',
+  'scanHosts',
+  'suppressions',
+];
 
 function shown(value: unknown): string {
+  if (Array.isArray(value) && value.some((v) => typeof v === 'object')) return `${value.length} entr${value.length === 1 ? 'y' : 'ies'}`;
   return Array.isArray(value) ? value.join(',') : String(value);
 }
 
@@ -104,6 +115,7 @@ export function readRunSettings(sources: SettingsSources): RunSettings {
   const functionEnv: Record<string, string> = {
     ...incidentEnvironment(parsed.incidents),
     ...(parsed.internalNetworks.length > 0 && { INTERNAL_NETWORKS: parsed.internalNetworks.join(',') }),
+    ...(parsed.suppressions.length > 0 && { SUPPRESSIONS: suppressionsJson(parsed.suppressions) }),
   };
   let incidents: IncidentSettings;
   let internalNetworks: NetworkSet;

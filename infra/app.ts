@@ -83,6 +83,7 @@ export function buildApp(options: BuildAppOptions = {}): BuiltApp {
       scanHosts: config.incidents.scanHosts,
       ...(config.internalNetworks && { internalNetworks: config.internalNetworks }),
       ...(config.sourceSilence && { sourceSilence: sourceSilenceProps(config.sourceSilence) }),
+      ...(config.suppressions && { suppressions: config.suppressions }),
     },
   });
   Tags.of(stack).add('application', 'ftp-bounce-watch');

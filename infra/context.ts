@@ -23,6 +23,8 @@
  *   canaryInterval          how often the canary runs, 5m..24h (default 1h)
  *   sourceSilence           per-group mode: silence before a log group alarms, 1h..7d or off (default 6h); per group
  *                           `6h,/ftp/quiet=24h,/ftp/old=off` or a JSON object {"default":"6h","/ftp/quiet":"24h"}
+ *   suppressions            known clients, reviewed in code: a JSON list of {client, target?, severity?, reason,
+ *                           expires} (at most 20; default none; design section 8, "Suppressions")
  *
  * At least one alert destination (alertEmails, Chatbot or the webhook) and one operator destination
  * (operatorEmails, alertEmails or Chatbot) are required; Chatbot only in the `aws` partition.
@@ -35,6 +37,7 @@
  */
 import type { Severity } from '../lambda/detector';
 import { InvalidNetworkError, parseNetwork } from '../lambda/detector/networks';
+import { parseSuppressionSpecs, type Suppression } from '../lambda/incidents/suppressions';
 import { DEFAULT_FILTER_PATTERN } from './filter-pattern';
 import {
   INCIDENT_SETTING_DEFAULTS,
@@ -81,6 +84,7 @@ export const CONTEXT_KEYS = [
   'canary',
   'canaryInterval',
   'sourceSilence',
+  'suppressions',
   'mode',
   'organizationId',
   'centralStreamShards',
@@ -106,6 +110,8 @@ export interface AppConfig {
   readonly incidents: IncidentSettingsConfig;
   /** Your own networks as canonical CIDRs (targets inside them are `internal-target`); empty by default. */
   readonly internalNetworks?: readonly string[];
+  /** Suppressions reviewed in code (`suppressions`), checked; undefined when the key is absent. */
+  readonly suppressions?: readonly Suppression[];
   /**
    * `central`: the organisation's logs, through Kinesis; `member`: the member stack. Undefined: `single`, this
    * account's log groups.
@@ -348,6 +354,8 @@ export function parseContext(
     }
   }
 
+  const suppressions = readSuppressions(context, problem);
+
   if (problems.length > 0) throw new ContextError(problems);
   return {
     logGroups: logGroupTexts ?? [],
@@ -360,6 +368,7 @@ export function parseContext(
     ...(slackWebhookSecretName !== undefined && { slackWebhookSecretName }),
     incidents,
     ...(internalNetworks.length > 0 && { internalNetworks }),
+    ...(suppressions !== undefined && suppressions.length > 0 && { suppressions }),
     ...(mode !== 'single' && { mode }),
     ...(organizationId !== undefined && { organizationId }),
     ...(centralStreamShards !== undefined && { centralStreamShards }),
@@ -376,6 +385,8 @@ export interface FindingSettingsConfig {
   /** Canonical CIDRs; empty by default. */
   readonly internalNetworks: readonly string[];
   readonly incidents: IncidentSettingsConfig;
+  /** The `suppressions` key's entries (the local run lists their clients under "suppressed"); empty by default. */
+  readonly suppressions: readonly Suppression[];
 }
 
 /**
@@ -385,7 +396,8 @@ export interface FindingSettingsConfig {
  */
 export function parseFindingSettings(context: Readonly<Record<string, unknown>>): FindingSettingsConfig {
   const config = parseContext(context, {}, { requireDestinations: false, requireLogGroups: false });
-  return { internalNetworks: config.internalNetworks ?? [], incidents: config.incidents };
+  const { internalNetworks = [], incidents, suppressions = [] } = config;
+  return { internalNetworks, incidents, suppressions };
 }
 
 /**
@@ -559,6 +571,23 @@ function readList(context: Readonly<Record<string, unknown>>, key: ContextKey, p
     return undefined;
   }
   return nonEmpty;
+}
+
+/** `suppressions`: a JSON list in cdk.json, or its JSON text with `-c`; each problem reported on its own line. */
+function readSuppressions(context: Readonly<Record<string, unknown>>, problem: Report): Suppression[] | undefined {
+  let value = context.suppressions;
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      problem('suppressions', 'expected a JSON list of {client, target?, severity?, reason, expires}, got text that is not JSON');
+      return undefined;
+    }
+  }
+  const parsed = parseSuppressionSpecs(value);
+  for (const message of parsed.problems) problem('suppressions', message);
+  return parsed.problems.length > 0 ? undefined : parsed.suppressions;
 }
 
 function readBoolean(context: Readonly<Record<string, unknown>>, key: ContextKey, problem: Report): boolean | undefined {

@@ -40,7 +40,8 @@ export class FtpBounceWatchStack extends Stack {
     out(
       STACK_OUTPUT_KEYS.incidentTableName,
       w.incidentTable.tableName,
-      'The incident table: alert memory, and the canary\'s and `ftp-bounce-watch test`\'s round trips',
+      'The incident table: alert memory (incidents, acknowledgements, suppressions: ftp-bounce-watch incidents and'
+      + ' suppress) and the canary\'s and `ftp-bounce-watch test`\'s round trips',
     );
     if (w.canary) {
       out(STACK_OUTPUT_KEYS.canarySecretArn, w.canary.secret.secretArn, 'The canary\'s HMAC key (`ftp-bounce-watch test` signs with it)');

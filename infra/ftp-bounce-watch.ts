@@ -25,6 +25,7 @@ import {
 import { Construct } from 'constructs';
 import type { Severity } from '../lambda/detector';
 import { InvalidNetworkError, parseNetwork } from '../lambda/detector/networks';
+import { parseSuppressionSpecs, type Suppression, suppressionsJson } from '../lambda/incidents/suppressions';
 import { LAMBDA_NODE_OPTIONS } from './bundling-options';
 import { AlertMemory, DETECTOR_TABLE_ACTIONS } from './constructs/alert-memory';
 import { Canary } from './constructs/canary';
@@ -227,6 +228,13 @@ export interface FtpBounceWatchProps {
    * @default - none
    */
   readonly internalNetworks?: readonly string[];
+  /**
+   * Suppressions reviewed in code (context key `suppressions`), beside the ones `ftp-bounce-watch suppress add`
+   * keeps in the table: the clients' findings up to each one's severity are listed in the digest's `suppressed`
+   * section instead of alerting. Build them with `parseSuppressionSpecs`; at most 20.
+   * @default - none
+   */
+  readonly suppressions?: readonly Suppression[];
 }
 
 /** Invalid props: every problem, one per line, each starting with the prop's name. */
@@ -352,6 +360,10 @@ export class FtpBounceWatch extends Construct {
       environment: {
         ...environment,
         INCIDENT_TABLE_NAME: this.alertMemory.incidentTable.tableName,
+        // Only the detector decides what a suppression covers; the sweep lists what it decided.
+        ...(props.suppressions !== undefined && props.suppressions.length > 0 && {
+          SUPPRESSIONS: suppressionsJson(props.suppressions),
+        }),
         // Central: the detector keeps a malformed stream record whole itself (under `kinesis/`) instead of failing it.
         ...(central && { FAILURE_BUCKET_NAME: this.safetyNet.failureBucket.bucketName }),
       },
@@ -594,6 +606,13 @@ function validateProps(props: FtpBounceWatchProps, stack: Stack): string[] {
     problems.push(`maxEventAge: expected 1 minute to 6 hours, got ${age.toHumanString()}`);
   }
   problems.push(...incidentSettingProblems(props));
+  if (props.suppressions?.some((s) => !Number.isFinite(s.expiresAt))) {
+    problems.push('suppressions: every expiresAt must be a time in epoch milliseconds');
+  } else if (props.suppressions !== undefined) {
+    // Checked as the detector will read them: the same parser, on the variable's very text.
+    const reread = parseSuppressionSpecs(JSON.parse(suppressionsJson(props.suppressions)));
+    problems.push(...reread.problems.map((problem) => `suppressions: ${problem}`));
+  }
   for (const cidr of props.internalNetworks ?? []) {
     if (Token.isUnresolved(cidr)) {
       problems.push('internalNetworks: expected CIDRs known at synth time, got a token');

@@ -6,6 +6,7 @@ import { DEFAULT_MAX_DECOMPRESSED_BYTES } from './awslogs';
 import { isAwsRegion, SNS_TOPIC_ARN } from './aws-names';
 import { InvalidNetworkError, NetworkSet, parseNetworks } from './detector';
 import { INCIDENT_DEFAULTS, INCIDENT_LIMITS, type IncidentSettings, MINUTE_MS } from './incidents/settings';
+import { parseSuppressionSpecs, type Suppression } from './incidents/suppressions';
 
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
@@ -46,6 +47,11 @@ export interface HandlerConfig {
    * `internalNetworks` context key). Empty when unset.
    */
   readonly internalNetworks: NetworkSet;
+  /**
+   * `SUPPRESSIONS`: the `suppressions` context key as JSON (the stack sets it), always in force beside the
+   * table's. Empty when unset.
+   */
+  readonly suppressions: readonly Suppression[];
 }
 
 export const CONFIG_DEFAULTS = {
@@ -144,7 +150,22 @@ export function readConfig(env: Env): HandlerConfig {
     canary: canaryKey(env),
     incidents: readIncidentSettings(env),
     internalNetworks: internalNetworks(env),
+    suppressions: contextSuppressions(env),
   };
+}
+
+function contextSuppressions(env: Env): Suppression[] {
+  const text = optional(env, 'SUPPRESSIONS');
+  if (text === undefined) return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ConfigError('SUPPRESSIONS', 'must be JSON: a list of {client, target?, severity?, reason, expires}');
+  }
+  const { suppressions, problems } = parseSuppressionSpecs(value);
+  if (problems.length > 0) throw new ConfigError('SUPPRESSIONS', problems.join('; '));
+  return suppressions;
 }
 
 function internalNetworks(env: Env): NetworkSet {

@@ -33,7 +33,7 @@ import { type CanaryMetrics, CanaryReceiver } from './canary/service';
 import { buildSnsMessage } from './alerts';
 import { MalformedPayloadError } from './awslogs';
 import { ConfigError, type HandlerConfig, readConfig } from './config';
-import { IncidentConflictError, IncidentMemory, type SweepOutcome } from './incidents';
+import { IncidentConflictError, IncidentMemory, SuppressionCache, type SweepOutcome } from './incidents';
 import { type KinesisDeps, processKinesisEvent } from './kinesis';
 import { type PipelineMetrics, type PipelineSummary, processSubscriptionEvent } from './pipeline';
 
@@ -165,12 +165,25 @@ export function createRuntime(env: Readonly<Record<string, string | undefined>>,
   if (store === null) {
     logger.warn('alert memory off: INCIDENT_TABLE_NAME is not set, so every batch is judged alone (no incidents)');
   } else {
+    const tableStore = store;
+    // Read at most once a minute, cut at 1.5 s; a failed read alerts as if the table held none (fail open).
+    const suppressions = new SuppressionCache({
+      fixed: config.suppressions,
+      read: async (signal) => (await tableStore.loadSuppressions(signal)).suppressions,
+      unavailable: (error) => {
+        metrics.addMetric('SuppressionsUnavailable', MetricUnit.Count, 1);
+        logger.warn('suppressions unavailable: alerting without the table\'s suppressions until the next read', {
+          error: errorText(error),
+        });
+      },
+    });
     incidents = new IncidentMemory({
       store,
       publisher,
       settings: config.incidents,
       render: (alert) => buildSnsMessage(alert),
       claimMs,
+      suppressions,
       events: {
         storeUnavailable: (error, phase) => {
           // Fail open: the alerts go out unsuppressed and say so; this line and the metric say why.

@@ -31,9 +31,11 @@ const SDK_BUNDLES = {
   '@aws-sdk/client-cloudformation': 'aws-status.js',
   '@aws-sdk/client-sqs': 'aws-status.js',
   '@aws-sdk/client-s3': 'aws-status.js',
-  // `test` and `status` read the canary's key and round trips.
+  // `test` and `status` read the canary's key and round trips; the on-call commands (incidents, suppress) and
+  // status read the table, and learn the caller's ARN.
   '@aws-sdk/client-secrets-manager': 'aws-status.js',
   '@aws-sdk/client-dynamodb': 'aws-status.js',
+  '@aws-sdk/client-sts': 'aws-status.js',
 };
 /** Each bundle file once, with the packages it holds. */
 const BUNDLE_FILES = [...new Set(Object.values(SDK_BUNDLES))].map((file) => ({

@@ -104,7 +104,7 @@ interface StreamBatch extends AgentBatch {
 function loopbackEnvironment(vars: Record<string, string | undefined>): () => void {
   const saved = { ...process.env };
   // The settings come from the settings reader (settingsEnv) alone, never from the caller's shell.
-  const settingVariables = [...Object.values(INCIDENT_ENV_VARS), 'INTERNAL_NETWORKS'];
+  const settingVariables = [...Object.values(INCIDENT_ENV_VARS), 'INTERNAL_NETWORKS', 'SUPPRESSIONS'];
   for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', 'INCIDENT_TABLE_NAME', ...settingVariables]) {
     delete process.env[name];
   }

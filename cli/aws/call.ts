@@ -55,6 +55,7 @@ const ENDPOINT_VARIABLE: Readonly<Record<string, { readonly variable: string; re
   'CloudFormation': { variable: 'AWS_ENDPOINT_URL_CLOUDFORMATION', host: 'cloudformation' },
   'Secrets Manager': { variable: 'AWS_ENDPOINT_URL_SECRETS_MANAGER', host: 'secretsmanager' },
   'DynamoDB': { variable: 'AWS_ENDPOINT_URL_DYNAMODB', host: 'dynamodb' },
+  'STS': { variable: 'AWS_ENDPOINT_URL_STS', host: 'sts' },
 };
 
 /** The endpoint a service's calls go to, as the SDK picks it from the environment, and where that came from. */

@@ -15,6 +15,8 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type * as SQS from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type * as STS from '@aws-sdk/client-sts';
+import type { STSClient } from '@aws-sdk/client-sts';
 import { CLI_LOGS_TIMEOUTS, type OutboundTimeouts, SNS_TIMEOUTS, sdkClientOptions } from '../../lambda/adapters/timeouts';
 import type { CliIo } from '../io';
 import { MissingRegionError } from './errors';
@@ -26,7 +28,8 @@ export interface ResolvedDeps {
   readonly sqsClient: (region: string) => SQSClient;
   readonly s3Client: (region: string) => S3Client;
   readonly secretsManagerClient: (region: string) => SecretsManagerClient;
-  readonly dynamoDbClient: (region: string) => DynamoDBClient;
+  readonly dynamodbClient: (region?: string) => DynamoDBClient;
+  readonly stsClient: (region: string) => STSClient;
   readonly now: () => number;
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly random: () => number;
@@ -98,9 +101,15 @@ export function resolveDeps(io: CliIo): ResolvedDeps {
       deps.secretsManagerClient
       ?? ((region) =>
         new (require('@aws-sdk/client-secrets-manager') as typeof SecretsManager).SecretsManagerClient({ region, ...STATUS_CLIENT_OPTIONS })),
-    dynamoDbClient:
-      deps.dynamoDbClient
-      ?? ((region) => new (require('@aws-sdk/client-dynamodb') as typeof DynamoDB).DynamoDBClient({ region, ...STATUS_CLIENT_OPTIONS })),
+    dynamodbClient:
+      deps.dynamodbClient
+      ?? ((region) => {
+        const sdk = require('@aws-sdk/client-dynamodb') as typeof DynamoDB;
+        return new sdk.DynamoDBClient({ ...(region !== undefined && { region }), ...STATUS_CLIENT_OPTIONS });
+      }),
+    stsClient:
+      deps.stsClient
+      ?? ((region) => new (require('@aws-sdk/client-sts') as typeof STS).STSClient({ region, ...STATUS_CLIENT_OPTIONS })),
     /* eslint-enable @typescript-eslint/no-require-imports */
     now: deps.now ?? Date.now,
     sleep: deps.sleep ?? sleepUnlessAborted,
@@ -110,7 +119,7 @@ export function resolveDeps(io: CliIo): ResolvedDeps {
 }
 
 /** The client's Region, or MissingRegionError (the SDK would only say so on the first request). */
-export async function clientRegion(client: CloudWatchLogsClient): Promise<string> {
+export async function clientRegion(client: { readonly config: { region: () => Promise<string | undefined> } }): Promise<string> {
   let region: string | undefined;
   try {
     region = await client.config.region();

@@ -100,7 +100,7 @@ export async function runStatusCheck(options: StatusOptions, io: CliIo): Promise
             sqs: () => deps.sqsClient(region),
             s3: () => deps.s3Client(region),
             logGroups: targets.map((target) => target.name),
-            dynamodb: () => deps.dynamoDbClient(region),
+            dynamodb: () => deps.dynamodbClient(region),
           });
     report = { ...groups, healthy: groups.healthy && (deployment?.healthy ?? true), deployment };
   } catch (error) {

@@ -19,10 +19,13 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { ListSubscriptionsByTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { STACK_OUTPUT_KEYS } from '../../infra/deployment-names';
+import { DynamoDbIncidentStore } from '../../lambda/adapters/dynamodb-incident-store';
+import { activeSuppressions, type Suppression } from '../../lambda/incidents';
 import { SNS_TOPIC_ARN } from '../../lambda/aws-names';
 import { type CallOptions, callAws } from '../aws/call';
 import { type AwsCallContext, awsErrorShape, InterruptedError, oneLine } from '../aws/errors';
 import { pages } from '../aws/pages';
+import { cliDynamoTransport, storeCall } from '../oncall/dynamo-transport';
 import { UsageError } from '../io';
 import { cappedCount } from '../render/scan-text';
 import { isoSeconds } from './time-range';
@@ -120,6 +123,19 @@ export interface CanaryRoundTrip {
   readonly publishLatencyMs: number | null;
 }
 
+/** The table's active suppressions (`suppress list`), as `status` shows them. */
+export interface SuppressionsSummary {
+  readonly table: string;
+  /** Active ones; null when the table could not be read. */
+  readonly active: number | null;
+  /** The first few, soonest to expire first. */
+  readonly soonest: readonly Suppression[];
+  readonly error: string | null;
+}
+
+/** Suppressions `status` lists by name; `suppress list` shows them all. */
+export const SUPPRESSIONS_SHOWN = 3;
+
 export interface DeploymentStatus {
   readonly stackName: string;
   /** False when no such stack exists in the Region (nothing else was checked). */
@@ -138,6 +154,8 @@ export interface DeploymentStatus {
   readonly recentErrors: readonly RecentErrors[];
   /** Per log group with a canary record; empty when the table could not be read (a note says why). */
   readonly canaries: readonly CanaryRoundTrip[];
+  /** Null when the stack names no table (an older deployment) or it was not asked for. */
+  readonly suppressions?: SuppressionsSummary | null;
 }
 
 export interface DeploymentCheck {
@@ -154,7 +172,23 @@ export interface DeploymentCheck {
   readonly s3: () => S3Client;
   /** The log groups whose canary round trips to read (with `dynamodb`); the canary's own group is added. */
   readonly logGroups?: readonly string[];
+  /** The alert-memory table's client, for its suppressions and the canary's round trips; absent: not checked. */
   readonly dynamodb?: () => DynamoDBClient;
+}
+
+async function suppressionsSummary(
+  table: string,
+  dynamodb: () => DynamoDBClient,
+  check: DeploymentCheck,
+): Promise<SuppressionsSummary> {
+  const outcome = await attempt(async () => {
+    const client = dynamodb();
+    const store = new DynamoDbIncidentStore(client, table, { send: cliDynamoTransport(client, table, check.region, check.call) });
+    return (await storeCall(table, () => store.loadSuppressions())).suppressions;
+  });
+  if (outcome.error !== undefined) return { table, active: null, soonest: [], error: outcome.error };
+  const active = activeSuppressions(outcome.value, check.now);
+  return { table, active: active.length, soonest: active.slice(0, SUPPRESSIONS_SHOWN), error: null };
 }
 
 export interface PendingDeletion {
@@ -213,19 +247,25 @@ export interface StackFacts {
   readonly lastDeploy: number | undefined;
 }
 
-/** The stack's outputs and last deploy time; undefined when no such stack exists in the Region (`status`, `test`). */
-export async function stackFacts(
-  check: Pick<DeploymentCheck, 'stackName' | 'region' | 'call' | 'cloudFormation'>,
+function stackFacts(check: DeploymentCheck): Promise<StackFacts | undefined> {
+  return describeStack(check.stackName, check.region, check.cloudFormation(), check.call);
+}
+
+/** The stack's outputs and last deploy; undefined when no such stack exists in the Region. */
+export async function describeStack(
+  stackName: string,
+  region: string,
+  client: CloudFormationClient,
+  call: CallOptions,
 ): Promise<StackFacts | undefined> {
   const context: AwsCallContext = {
     operation: 'DescribeStacks',
-    region: check.region,
+    region,
     service: 'CloudFormation',
     permission: 'cloudformation:DescribeStacks',
-    resource: `stack ${JSON.stringify(check.stackName)}`,
+    resource: `stack ${JSON.stringify(stackName)}`,
   };
-  const client = check.cloudFormation();
-  const request = new DescribeStacksCommand({ StackName: check.stackName });
+  const request = new DescribeStacksCommand({ StackName: stackName });
   const page = await callAws(
     context,
     async (abortSignal): Promise<DescribeStacksCommandOutput | undefined> => {
@@ -238,7 +278,7 @@ export async function stackFacts(
         throw error;
       }
     },
-    check.call,
+    call,
   );
   const stack = page?.Stacks?.[0];
   if (stack === undefined) return undefined;
@@ -581,20 +621,20 @@ export async function checkDeployment(check: DeploymentCheck): Promise<Deploymen
   for (const read of stores) failureStores.push(await read());
   const errors: RecentErrors[] = [];
   for (const [fn, group] of functions) errors.push(await recentErrors(fn, group, check));
+  const table = output(STACK_OUTPUT_KEYS.incidentTableName);
+  if (table === undefined) missing(STACK_OUTPUT_KEYS.incidentTableName, 'active suppressions and the canary\'s round trips');
+  const suppressions =
+    table === undefined || check.dynamodb === undefined ? null : await suppressionsSummary(table, check.dynamodb, check);
 
   // The canary's round trips say how the path did; reading them is optional: a failure is one note, no verdict.
   let canaries: CanaryRoundTrip[] = [];
-  const table = output(STACK_OUTPUT_KEYS.incidentTableName);
   const ownGroup = output(STACK_OUTPUT_KEYS.canaryLogGroupName);
   const canaryGroups = [...new Set([...(check.logGroups ?? []), ...(ownGroup === undefined ? [] : [ownGroup])])];
-  if (check.dynamodb !== undefined && canaryGroups.length > 0) {
-    if (table === undefined) missing(STACK_OUTPUT_KEYS.incidentTableName, 'the canary\'s round trips');
-    else {
-      const client = check.dynamodb;
-      const read = await attempt(() => canaryRoundTrips(table, canaryGroups, client(), check));
-      if (read.error === undefined) canaries = read.value;
-      else notes.push(`the canary's round trips were not read: ${read.error}`);
-    }
+  if (check.dynamodb !== undefined && canaryGroups.length > 0 && table !== undefined) {
+    const client = check.dynamodb;
+    const read = await attempt(() => canaryRoundTrips(table, canaryGroups, client(), check));
+    if (read.error === undefined) canaries = read.value;
+    else notes.push(`the canary's round trips were not read: ${read.error}`);
   }
 
   const problems = [
@@ -602,7 +642,7 @@ export async function checkDeployment(check: DeploymentCheck): Promise<Deploymen
     ...failureStores.map(storeProblem),
   ].filter((p): p is string => p !== undefined);
   const warnings = errors.map(errorsWarning).filter((w): w is string => w !== undefined);
-  const unchecked = [...subscriptions, ...failureStores, ...errors]
+  const unchecked = [...subscriptions, ...failureStores, ...errors, ...(suppressions === null ? [] : [suppressions])]
     .map((part) => part.error)
     .filter((e): e is string => e !== null);
   return {
@@ -617,5 +657,6 @@ export async function checkDeployment(check: DeploymentCheck): Promise<Deploymen
     failureStores,
     recentErrors: errors,
     canaries,
+    suppressions,
   };
 }

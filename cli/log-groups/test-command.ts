@@ -24,7 +24,7 @@ import { formatElapsed, ProgressLine, retryNote } from '../render/progress';
 import { terminalSafe } from '../render/scan-text';
 import { readCdkJson } from './cdk-json';
 import { assertTargetsInRegion, parseLogGroupTargets } from './log-group-ref';
-import { stackFacts } from './status-deployment';
+import { describeStack } from './status-deployment';
 
 /** The IAM actions `test` needs (docs/operations.md lists them; kms:Decrypt on KeyArn for the table's reads). */
 export const TEST_PERMISSIONS = [
@@ -179,8 +179,7 @@ export async function runTestCommand(options: TestOptions, io: CliIo): Promise<n
   ticker?.unref();
   const results: HopTimes[] = [];
   try {
-    const cloudFormation = (): ReturnType<typeof deps.cloudFormationClient> => deps.cloudFormationClient(region);
-    const stack = await stackFacts({ stackName: options.stackName, region, call, cloudFormation });
+    const stack = await describeStack(options.stackName, region, deps.cloudFormationClient(region), call);
     if (stack === undefined) {
       throw new UsageError(`no stack ${JSON.stringify(options.stackName)} in ${region}: deploy it first (cdk deploy), or name it with --stack NAME`);
     }
@@ -221,7 +220,7 @@ export async function runTestCommand(options: TestOptions, io: CliIo): Promise<n
       pending.push({ logGroup, nonce: signed.nonce, writtenAt });
     }
 
-    const dynamodb = deps.dynamoDbClient(region);
+    const dynamodb = deps.dynamodbClient(region);
     const deadline = deps.now() + options.timeoutMs;
     const seen = new Map<string, HopTimes>();
     for (;;) {

@@ -4,7 +4,15 @@
  */
 import type { LogGroupStatus } from '../log-groups/status-check';
 import type { FullStatusReport } from '../log-groups/status-command';
-import type { CanaryRoundTrip, DeploymentStatus, FailureStore, RecentErrors, TopicSubscriptions } from '../log-groups/status-deployment';
+import type {
+  CanaryRoundTrip,
+  DeploymentStatus,
+  FailureStore,
+  RecentErrors,
+  SuppressionsSummary,
+  TopicSubscriptions,
+} from '../log-groups/status-deployment';
+import { timeLeft } from './oncall-text';
 import { isoSeconds } from '../log-groups/time-range';
 import { cappedCount, plural, terminalSafe } from './scan-text';
 
@@ -101,6 +109,15 @@ function canaryRow(canary: CanaryRoundTrip, now: number): string[] {
   return [label, 'ok', `detector +${seconds(canary.seenLatencyMs)}${published}, ${isoSeconds(canary.seenAt)} (${ago(canary.seenAt, now)})`];
 }
 
+function suppressionsRow(summary: SuppressionsSummary, now: number): string[] {
+  if (summary.active === null) return ['suppressions', 'NOT CHECKED', `table ${terminalSafe(summary.table, MAX_NAME)}`];
+  if (summary.active === 0) return ['suppressions', 'none', 'ftp-bounce-watch suppress add to say a client is known'];
+  const next = summary.soonest[0];
+  const detail =
+    next === undefined ? '' : `next to expire: ${next.id} ${next.client} ${timeLeft(next.expiresAt, now)} (suppress list)`;
+  return ['suppressions', `${summary.active} active`, detail];
+}
+
 function renderDeployment(deployment: DeploymentStatus, now: number): string[] {
   const stack = `stack ${terminalSafe(deployment.stackName, MAX_NAME)}`;
   const lines = deployment.notes.map((note) => `${stack}: note: ${terminalSafe(note, 400)}`);
@@ -116,6 +133,9 @@ function renderDeployment(deployment: DeploymentStatus, now: number): string[] {
         ...deployment.failureStores.map(storeRow),
         ...deployment.recentErrors.map(errorsRow),
         ...deployment.canaries.map((canary) => canaryRow(canary, now)),
+        ...(deployment.suppressions === undefined || deployment.suppressions === null
+          ? []
+          : [suppressionsRow(deployment.suppressions, now)]),
       ]),
     );
   }

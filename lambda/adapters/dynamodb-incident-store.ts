@@ -18,6 +18,9 @@
  *   A test line's (`ftp-bounce-watch test`) adds its round trip: `logGroup`, `seenAt`, `seenLatencyMs`, `publishedAt`,
  *   `publishLatencyMs`, `delivered` (the CLI reads it with GetItem).
  * - `Q#<log group>`: the canary's round trip in that group (`writtenAt`, `seenAt`, ... as in CanaryRecord).
+ * - `X#suppressions`: the suppressions `ftp-bounce-watch suppress` manages, one item so the detector reads them
+ *   in one GetItem: `version` (N, every write conditional on it, so concurrent adds lose nothing), `entries`
+ *   (S, a JSON list of Suppression).
  */
 import {
   type AttributeValue,
@@ -32,13 +35,15 @@ import {
   type PutItemCommandOutput,
   QueryCommand,
   type QueryCommandOutput,
+  ScanCommand,
+  type ScanCommandOutput,
   UpdateItemCommand,
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { clientId, dueAt, isIdle } from '../incidents';
 import type { CanaryRecord, CanaryStore, TestRoundTrip } from '../canary/service';
-import type { ClientKey, ClientState, DuePage, IncidentStore, SlotGrant, StoredClient } from '../incidents';
+import type { ClientKey, ClientState, DuePage, IncidentStore, SlotGrant, StoredClient, Suppression } from '../incidents';
 import { StateStoreError } from '../incidents/store';
 import { awsErrorShape, oneLine } from './aws-error';
 import { DeadlineExceededError, InvocationBudget } from './timeouts';
@@ -64,7 +69,27 @@ const BATCH_WRITE_MAX = 25;
 /** Rounds for unprocessed keys and items (DynamoDB returns them under throttling), with backoff. */
 const UNPROCESSED_ROUNDS = 5;
 
+/** The suppressions item's key. */
+export const SUPPRESSIONS_PK = 'X#suppressions';
+
+/** The suppressions item as read: the list, and the version a write must expect (0: no item yet). */
+export interface StoredSuppressions {
+  readonly suppressions: readonly Suppression[];
+  readonly version: number;
+}
+
+/** A page of client records (the CLI's `incidents`), and where the next starts (null: no more). */
+export interface ClientPage {
+  readonly records: StoredClient[];
+  readonly cursor: string | null;
+}
+
 export interface DynamoDbIncidentStoreOptions {
+  /**
+   * Sends each request instead of the client under the budget (the CLI: its retries, timeouts and one-line
+   * errors). It must reject a lost condition with DynamoDB's own ConditionalCheckFailedException.
+   */
+  readonly send?: (operation: string, command: object, signal?: AbortSignal) => Promise<unknown>;
   /** Injected in tests to skip real waiting. */
   readonly sleep?: (ms: number) => Promise<void>;
   /**
@@ -132,11 +157,34 @@ function decodeRecord(item: Record<string, AttributeValue>): StoredClient {
   }
 }
 
+const SEVERITIES = new Set(['medium', 'high', 'critical']);
+
+/** The item's entries, checked field by field: a hand-edited item fails with its first bad field, not later. */
+function decodeSuppressions(json: string | undefined): Suppression[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(json ?? '[]');
+  } catch (error) {
+    throw new StateStoreError(`${SUPPRESSIONS_PK} holds invalid JSON`, { cause: error });
+  }
+  if (!Array.isArray(value)) throw new StateStoreError(`${SUPPRESSIONS_PK} entries are not a list`);
+  return value.map((entry: unknown, i) => {
+    const e = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+    const bad = (['id', 'client', 'reason', 'author'] as const).find((k) => typeof e[k] !== 'string')
+      ?? (['createdAt', 'expiresAt'] as const).find((k) => typeof e[k] !== 'number')
+      ?? (e.target !== null && typeof e.target !== 'string' ? 'target' : undefined)
+      ?? (!SEVERITIES.has(e.severity as string) ? 'severity' : undefined);
+    if (bad !== undefined) throw new StateStoreError(`${SUPPRESSIONS_PK} entry ${i + 1} has a bad ${bad}`);
+    return e as unknown as Suppression;
+  });
+}
+
 const CANARY_FIELDS = ['writtenAt', 'firstWrittenAt', 'seenAt', 'seenLatencyMs', 'publishedAt', 'publishLatencyMs', 'warnedAt'] as const;
 
 export class DynamoDbIncidentStore implements IncidentStore, CanaryStore {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly budget: InvocationBudget;
+  private readonly transport: DynamoDbIncidentStoreOptions['send'];
 
   constructor(
     private readonly client: DynamoDBClient,
@@ -146,13 +194,77 @@ export class DynamoDbIncidentStore implements IncidentStore, CanaryStore {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     // An unstarted budget has no deadline: the client's per-attempt timeouts still hold.
     this.budget = options.budget ?? new InvocationBudget();
+    this.transport = options.send;
   }
 
   /** Every request goes through here: under the invocation's budget, cancellable at its deadline. */
-  private send<T>(operation: string, command: object): Promise<T> {
-    // The client's send is overloaded per command; one loose signature serves the six commands used here.
+  private send<T>(operation: string, command: object, signal?: AbortSignal): Promise<T> {
+    if (this.transport !== undefined) return this.transport(operation, command, signal) as Promise<T>;
+    // The client's send is overloaded per command; one loose signature serves the commands used here.
     const send = this.client.send.bind(this.client) as (c: object, o: { abortSignal: AbortSignal }) => Promise<T>;
-    return this.budget.call(`dynamodb:${operation}`, (abortSignal) => send(command, { abortSignal }));
+    return this.budget.call(`dynamodb:${operation}`, (abortSignal) =>
+      send(command, { abortSignal: signal === undefined ? abortSignal : AbortSignal.any([abortSignal, signal]) }),
+    );
+  }
+
+  /** The suppressions item (strongly consistent); `signal` cuts the read short (the detector's timeout). */
+  async loadSuppressions(signal?: AbortSignal): Promise<StoredSuppressions> {
+    let item: Record<string, AttributeValue> | undefined;
+    try {
+      const answer = await this.send<GetItemCommandOutput>(
+        'GetItem',
+        new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: SUPPRESSIONS_PK } }, ConsistentRead: true }),
+        signal,
+      );
+      item = answer.Item;
+    } catch (error) {
+      throw storeError('GetItem', error);
+    }
+    if (item === undefined) return { suppressions: [], version: 0 };
+    return { suppressions: decodeSuppressions(item.entries?.S), version: numberOf(item.version) ?? 0 };
+  }
+
+  /** Writes the list if the item's version is still `expectedVersion`; the new version, or null when it moved. */
+  async saveSuppressions(suppressions: readonly Suppression[], expectedVersion: number): Promise<number | null> {
+    const version = expectedVersion + 1;
+    try {
+      await this.send<PutItemCommandOutput>(
+        'PutItem',
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { pk: { S: SUPPRESSIONS_PK }, version: { N: String(version) }, entries: { S: JSON.stringify(suppressions) } },
+          ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :expected',
+          ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } } }),
+        }),
+      );
+      return version;
+    } catch (error) {
+      if (isConditionFailure(error)) return null;
+      throw storeError('PutItem', error);
+    }
+  }
+
+  /** Client records, a page at a time (a Scan: for the CLI's listings, never on the detector's path). */
+  async clients(cursor?: string): Promise<ClientPage> {
+    try {
+      const page = await this.send<ScanCommandOutput>(
+        'Scan',
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'begins_with(pk, :client)',
+          ExpressionAttributeValues: { ':client': { S: 'C#' } },
+          ConsistentRead: true,
+          ...(cursor === undefined ? {} : { ExclusiveStartKey: decodeCursor(cursor) }),
+        }),
+      );
+      return {
+        records: (page.Items ?? []).map(decodeRecord),
+        cursor: page.LastEvaluatedKey === undefined ? null : JSON.stringify(page.LastEvaluatedKey),
+      };
+    } catch (error) {
+      if (error instanceof StateStoreError) throw error;
+      throw storeError('Scan', error);
+    }
   }
 
   async load(keys: readonly ClientKey[]): Promise<Map<string, StoredClient>> {

@@ -84,11 +84,16 @@ export interface DigestEntry {
   readonly lastSeen: string;
   /** The most aimed-at targets, most first (at most five). */
   readonly topTargets: readonly TargetCount[];
+  /** Suppressed: which suppression and its reason; acknowledged: by whom, when, and the note. Absent otherwise. */
+  readonly note?: string;
 }
 
 export interface AlertDigest {
-  /** `low-severity`: the periodic digest of low incidents; `flood-guard`: new incidents beyond the hourly cap. */
-  readonly reason: 'low-severity' | 'flood-guard';
+  /**
+   * `low-severity`: the periodic digest of low incidents; `flood-guard`: new incidents beyond the hourly cap;
+   * `suppressed`: incidents a suppression covers; `acknowledged`: acknowledged incidents' updates.
+   */
+  readonly reason: 'low-severity' | 'flood-guard' | 'suppressed' | 'acknowledged';
   readonly entries: readonly DigestEntry[];
   /** Entries left out of `entries`: always 0 since every entry is listed in some part (kept for consumers). */
   readonly entriesTruncated: number;

@@ -49,6 +49,27 @@ export const DIGEST_TEXT = {
       'Handle the most severe entries first; their later refusals are listed in the next hours\' digests.',
     ],
   },
+  'suppressed': {
+    label: 'Suppressed FTP refusal incidents',
+    summary:
+      'Clients a suppression covers (ftp-bounce-watch suppress list, or the suppressions context key): still '
+      + 'counted and listed here, each with the suppression and its reason. A finding above a suppression\'s '
+      + 'severity is never covered by it and alerts as usual.',
+    runbook: [
+      'Check each suppression still holds (the partner, NAT or test it names); remove it with ftp-bounce-watch suppress remove ID.',
+      'A count far above the usual for a suppressed client deserves a look: a known source can still be misused.',
+    ],
+  },
+  'acknowledged': {
+    label: 'Updates of acknowledged FTP refusal incidents',
+    summary:
+      'Incidents someone acknowledged (ftp-bounce-watch incidents ack): their updates are listed here instead of '
+      + 'sent one by one. An escalation to a more severe classification is still sent at once.',
+    runbook: [
+      'Check with whoever acknowledged each incident (named with their note) that it is being handled.',
+      'ftp-bounce-watch incidents show ID gives an incident\'s counts and targets.',
+    ],
+  },
 } as const;
 
 /**

@@ -112,6 +112,7 @@ function digestAlert(sorted: readonly KeyedDigestLine[], settings: IncidentSetti
     firstSeen: new Date(line.firstSeen).toISOString(),
     lastSeen: new Date(line.lastSeen).toISOString(),
     topTargets: topTargets(line.targets),
+    ...(line.note === undefined ? {} : { note: line.note }),
   }));
   const bucketId = digestBucketId(head);
   const lineIds = sorted.map(({ line }) => line.incidentId).sort();

@@ -11,6 +11,9 @@
  *   client and absorbs its other incidents.
  * - Low severity in `digest` mode, and new incidents beyond the flood guard's hourly slots, are listed in a
  *   digest instead of announced one by one.
+ * - A suppression covering the client (and the incident's severity) lists its incident in the digest's
+ *   `suppressed` section; an acknowledged incident's updates go to the `acknowledged` section. Neither holds
+ *   back an escalation: a more severe incident is announced as ever.
  */
 import {
   type Alert,
@@ -31,6 +34,7 @@ import { RULE_11209_TEXT } from '../detector/rule-11209.messages';
 import type { ClassGroup, ClientBatch, TargetTally } from './evidence';
 import { addServiceTargets, describeVerdict, type ScanVerdict, scanVerdict } from './scan';
 import { HOUR_MS, type IncidentSettings } from './settings';
+import { type Suppression, suppressionFor } from './suppressions';
 import {
   type ClientState,
   type DigestReason,
@@ -319,6 +323,7 @@ function addDigestLine(
   first: number,
   last: number,
   targets: Readonly<Record<string, number>>,
+  note?: string,
 ): void {
   let line = state.digests.find((d) => d.incidentId === incident.id && d.bucketEnd === end && d.reason === reason);
   if (line === undefined) {
@@ -335,6 +340,7 @@ function addDigestLine(
     };
     state.digests.push(line);
   }
+  if (note !== undefined) line.note = note;
   line.count += count;
   line.firstSeen = Math.min(line.firstSeen, first);
   line.lastSeen = Math.max(line.lastSeen, last);
@@ -347,6 +353,68 @@ function addDigestLine(
 
 function digestBucket(reason: DigestReason, now: number, settings: IncidentSettings): number {
   return bucketEnd(now, reason === 'flood-guard' ? HOUR_MS : settings.digestIntervalMs);
+}
+
+/** The digest line's note of a suppressed or acknowledged incident. */
+function digestNote(incident: IncidentState, reason: DigestReason): string | undefined {
+  if (reason === 'suppressed' && incident.suppressedBy !== undefined) {
+    return `suppressed by ${incident.suppressedBy.id}: ${incident.suppressedBy.reason}`;
+  }
+  if (reason === 'acknowledged' && incident.acknowledged !== undefined) {
+    return `acknowledged by ${incident.acknowledged.by} at ${iso(incident.acknowledged.at)}: ${incident.acknowledged.note}`;
+  }
+  return undefined;
+}
+
+/** Lists what the incident's window counted since its last message in the digest of `reason`. */
+function owedToDigest(
+  state: ClientState,
+  incident: IncidentState,
+  reason: DigestReason,
+  now: number,
+  settings: IncidentSettings,
+): void {
+  if (incident.sinceMessage <= 0) return;
+  const { window } = incident;
+  addDigestLine(
+    state,
+    incident,
+    reason,
+    digestBucket(reason, now, settings),
+    incident.sinceMessage,
+    window.firstSeen ?? incident.windowStart,
+    window.lastSeen ?? now,
+    window.targets,
+    digestNote(incident, reason),
+  );
+  incident.sinceMessage = 0;
+}
+
+/**
+ * Applies the suppression covering an incident now (or none): a covered incident goes to the digest's
+ * `suppressed` section, what it owed an update listed there; one no longer covered (the suppression expired or
+ * was removed) goes back to how it would be heard about otherwise, counting afresh.
+ */
+function applySuppression(
+  state: ClientState,
+  incident: IncidentState,
+  cover: Suppression | null,
+  now: number,
+  settings: IncidentSettings,
+): void {
+  if (cover !== null) {
+    incident.suppressedBy = { id: cover.id, reason: cover.reason };
+    if (incident.mode === 'alert') owedToDigest(state, incident, 'suppressed', now, settings);
+    incident.mode = 'digest';
+    incident.digestReason = 'suppressed';
+    return;
+  }
+  if (incident.digestReason !== 'suppressed') return;
+  delete incident.suppressedBy;
+  incident.sinceMessage = 0;
+  const low = incident.severity === 'low' && settings.lowSeverity === 'digest';
+  incident.mode = low ? 'digest' : 'alert';
+  incident.digestReason = low ? 'low-severity' : null;
 }
 
 /**
@@ -365,7 +433,9 @@ export function rollWindows(
     let alive = true;
     while (alive && incident.windowEnd <= now) {
       if (incident.mode === 'alert' && incident.sinceMessage > 0) {
-        state.outbox.push(outboxEntry(update(incident, state.key), origin, now, claim));
+        // Acknowledged: someone is on it, so its updates are listed in the digest rather than sent.
+        if (incident.acknowledged !== undefined) owedToDigest(state, incident, 'acknowledged', now, settings);
+        else state.outbox.push(outboxEntry(update(incident, state.key), origin, now, claim));
         incident.sinceMessage = 0;
       }
       if (incident.window.count > 0) {
@@ -467,7 +537,8 @@ function countInto(
       if (delta > 0) added[target] = delta;
     }
     const end = digestBucket(incident.digestReason, now, settings);
-    addDigestLine(state, incident, incident.digestReason, end, alert.count, first, last, added);
+    const note = digestNote(incident, incident.digestReason);
+    addDigestLine(state, incident, incident.digestReason, end, alert.count, first, last, added, note);
   }
 }
 
@@ -523,6 +594,7 @@ export function applyBatch(
   settings: IncidentSettings,
   slots: number,
   claim?: OutboxClaim,
+  suppressions: readonly Suppression[] = [],
 ): BatchDecision {
   if (previous !== null && previous.applied.some((a) => a.id === batch.batchId)) {
     return { state: previous, changed: false, wantedSlots: 0, usedSlots: 0 };
@@ -544,11 +616,20 @@ export function applyBatch(
     const { alert } = group;
     let incident = routeOf(state, alert.classification);
     let announced = false;
-    if (incident === null) {
+    const coverOf = (severity: Severity): Suppression | null =>
+      suppressions.length === 0
+        ? null
+        : suppressionFor(suppressions, { srcIp: state.key.srcIp, targetHosts: [...group.tally.byHost.keys()], severity, now });
+    if (incident !== null) {
+      applySuppression(state, incident, coverOf(incident.severity), now, settings);
+    } else {
       const source = escalationSource(alert.severity);
       incident = openIncident(state, alert.classification, now, settings, alert);
       if (source !== undefined) incident.escalatedFrom = escalatedFromOf(source, state.key);
-      if (alert.severity === 'low' && settings.lowSeverity === 'digest') {
+      const cover = coverOf(incident.severity);
+      if (cover !== null) {
+        applySuppression(state, incident, cover, now, settings);
+      } else if (alert.severity === 'low' && settings.lowSeverity === 'digest') {
         incident.mode = 'digest';
         incident.digestReason = 'low-severity';
       } else {
@@ -585,7 +666,19 @@ export function applyBatch(
     const kept = opened.filter((o) => !absorbed.has(o.incident.id));
     opened.length = 0;
     opened.push(...kept);
-    opened.unshift({ incident: scan, base, kind: source !== undefined ? 'escalation' : 'new', why: describeVerdict(verdict) });
+    const cover = suppressionFor(suppressions, {
+      srcIp: state.key.srcIp,
+      targetHosts: [...targetHosts(scan.window.targets)],
+      severity: scan.severity,
+      now,
+    });
+    if (cover === null) {
+      opened.unshift({ incident: scan, base, kind: source !== undefined ? 'escalation' : 'new', why: describeVerdict(verdict) });
+    } else {
+      // Only a suppression that names critical covers a scan; it is still listed, with everything it absorbed.
+      scan.sinceMessage = scan.window.count;
+      applySuppression(state, scan, cover, now, settings);
+    }
   }
 
   // The flood guard: announcements beyond the hour's slots are folded into its digest, never dropped.

@@ -23,7 +23,17 @@ export type { BatchOutcome, IncidentMemoryDeps, MemoryEvents, SweepOutcome } fro
 export { IncidentConflictError, IncidentMemory, SWEEP_ORIGIN } from './memory';
 export type { IncidentSettings, LowSeverityMode } from './settings';
 export { HOUR_MS, INCIDENT_DEFAULTS, INCIDENT_LIMITS, MINUTE_MS, SCAN_PORT_FLOOR } from './settings';
-export type { ClientKey, ClientState, IncidentState, OutboxClaim, OutboxEntry, PendingDigestLine, StoredClient } from './state';
+export type { Acknowledgement, ClientKey, ClientState, IncidentState, OutboxClaim, OutboxEntry, PendingDigestLine, StoredClient } from './state';
 export { emptyClient, STATE_LIMITS } from './state';
 export type { DuePage, IncidentStore, SlotGrant } from './store';
 export { MemoryIncidentStore, StateStoreError } from './store';
+export type { Suppression, SuppressionQuery, SuppressionReader, SuppressionSeverity, SuppressionSpec } from './suppressions';
+export {
+  activeSuppressions,
+  InvalidSuppressionError,
+  parseSuppressionSpecs,
+  SuppressionCache,
+  suppressionCovers,
+  suppressionFor,
+  SUPPRESSION_LIMITS,
+} from './suppressions';

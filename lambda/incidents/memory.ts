@@ -33,6 +33,7 @@ import {
 import { HOUR_MS, type IncidentSettings } from './settings';
 import { type ClientKey, type ClientState, type OutboxClaim, type OutboxEntry, type PendingDigestLine, STATE_LIMITS, type StoredClient } from './state';
 import { type IncidentStore, StateStoreError } from './store';
+import type { Suppression } from './suppressions';
 
 /** Another writer kept winning the conditional write (kept for callers that name it; memory now fails open). */
 export class IncidentConflictError extends Error {
@@ -76,6 +77,11 @@ export interface IncidentMemoryDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Jitter in [0, 1) for those waits. @default Math.random */
   readonly random?: () => number;
+  /**
+   * The suppressions in force (a SuppressionCache: it never rejects, failing open to the context's).
+   * @default none
+   */
+  readonly suppressions?: { current(): Promise<readonly Suppression[]> };
 }
 
 export interface BatchOutcome {
@@ -181,6 +187,7 @@ export class IncidentMemory {
     );
     if (inputs.length === 0) return { published: [], failOpen: false, replayed: 0, folded: 0, deferred: 0 };
     const claim = this.newClaim(now);
+    const suppressions = (await this.deps.suppressions?.current()) ?? [];
 
     let records: Map<string, StoredClient>;
     let reserved = 0;
@@ -196,7 +203,8 @@ export class IncidentMemory {
       records = await store.load(inputs.map((i) => i.key));
       let wanted = 0;
       for (const input of inputs) {
-        const decision = applyBatch(records.get(clientId(input.key))?.state ?? null, input, now, settings, Infinity, claim);
+        const stored = records.get(clientId(input.key))?.state ?? null;
+        const decision = applyBatch(stored, input, now, settings, Infinity, claim, suppressions);
         first.set(clientId(input.key), decision);
         wanted += decision.wantedSlots;
       }
@@ -218,7 +226,7 @@ export class IncidentMemory {
     let folded = 0;
     for (const input of inputs) {
       const id = clientId(input.key);
-      const result = await this.applyClient(input, records.get(id) ?? null, first.get(id), slots, now, claim);
+      const result = await this.applyClient(input, records.get(id) ?? null, first.get(id), slots, now, claim, suppressions);
       if (result.kind === 'fail-open') {
         unsaved.push(...result.alerts);
         for (const id of result.decided ?? []) decidedUnsaved.add(id);
@@ -255,6 +263,7 @@ export class IncidentMemory {
     slots: number,
     now: number,
     claim: OutboxClaim,
+    suppressions: readonly Suppression[],
     reread = true,
   ): Promise<ClientResult> {
     const { store, settings } = this.deps;
@@ -265,7 +274,7 @@ export class IncidentMemory {
       decision =
         attempt === 1 && firstDecision !== undefined && firstDecision.wantedSlots <= slots
           ? firstDecision
-          : applyBatch(current?.state ?? null, input, now, settings, slots, claim);
+          : applyBatch(current?.state ?? null, input, now, settings, slots, claim, suppressions);
       try {
         if (!decision.changed && current !== null) {
           // A redelivery or retry: publish what this batch decided and nobody is publishing now.
@@ -293,14 +302,14 @@ export class IncidentMemory {
           }
         }
       } catch (error) {
-        return this.unknownWrite(error, input, current, decision, now, claim, reread);
+        return this.unknownWrite(error, input, current, decision, now, claim, suppressions, reread);
       }
       this.events.conflict(attempt);
       await this.sleep(CONFLICT_BACKOFF_MS * attempt * (1 + this.random()));
       try {
         current = (await store.load([input.key])).get(id) ?? null;
       } catch (error) {
-        return this.unknownWrite(error, input, current, decision, now, claim, reread);
+        return this.unknownWrite(error, input, current, decision, now, claim, suppressions, reread);
       }
     }
     // Writers kept changing the record: alert unsuppressed rather than hold the batch back.
@@ -320,6 +329,7 @@ export class IncidentMemory {
     decision: BatchDecision | null,
     now: number,
     claim: OutboxClaim,
+    suppressions: readonly Suppression[],
     reread: boolean,
   ): Promise<ClientResult> {
     this.reportStoreError(error, 'save');
@@ -332,7 +342,7 @@ export class IncidentMemory {
       try {
         const after = (await this.deps.store.load([input.key])).get(clientId(input.key)) ?? null;
         if (after !== null && after.state.applied.some((a) => a.id === input.batchId)) {
-          return this.applyClient(input, after, undefined, 0, now, claim, false);
+          return this.applyClient(input, after, undefined, 0, now, claim, suppressions, false);
         }
       } catch (failed) {
         this.reportStoreError(failed, 'save');

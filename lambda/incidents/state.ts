@@ -28,7 +28,20 @@ export interface WindowState {
   untracked: number;
 }
 
-export type DigestReason = 'low-severity' | 'flood-guard';
+/**
+ * Why an incident's findings are listed in a digest instead of sent one by one: low severity, the flood guard,
+ * a suppression covering the client, or an acknowledgement (its updates, until it escalates).
+ */
+export type DigestReason = 'low-severity' | 'flood-guard' | 'suppressed' | 'acknowledged';
+
+/** Who acknowledged an incident (`ftp-bounce-watch incidents ack`): its updates then go to the digest. */
+export interface Acknowledgement {
+  /** Epoch ms. */
+  readonly at: number;
+  /** The caller's ARN. */
+  readonly by: string;
+  readonly note: string;
+}
 
 export interface IncidentState {
   /** Names the key and when it opened: a key that closes and opens again is a new incident. */
@@ -57,6 +70,10 @@ export interface IncidentState {
   command: AlertCommand;
   /** Set when the incident opened as an escalation: the incident it escalated and the thread it stays in. */
   escalatedFrom?: EscalatedFrom;
+  /** The suppression covering it (its findings go to the digest's `suppressed` section); absent when none. */
+  suppressedBy?: { readonly id: string; readonly reason: string };
+  /** Absent until someone acknowledges it. */
+  acknowledged?: Acknowledgement;
 }
 
 /** What one incident did within one digest bucket. */
@@ -71,6 +88,8 @@ export interface PendingDigestLine {
   firstSeen: number;
   lastSeen: number;
   targets: Record<string, number>;
+  /** For `suppressed` and `acknowledged` lines: which suppression and why, or who acknowledged and their note. */
+  note?: string;
 }
 
 /** Distinct service ports per target host within the client's scan window. */

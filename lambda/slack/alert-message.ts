@@ -68,9 +68,11 @@ function checkWindow(window: unknown, fail: Fail): void {
   return undefined;
 }
 
+const DIGEST_REASONS = new Set(['low-severity', 'flood-guard', 'suppressed', 'acknowledged']);
+
 function checkDigest(digest: unknown, fail: Fail): void {
   if (!isObject(digest)) return fail('digest', 'an object');
-  if (digest.reason !== 'low-severity' && digest.reason !== 'flood-guard') fail('digest.reason', 'low-severity or flood-guard');
+  if (!DIGEST_REASONS.has(digest.reason as string)) fail('digest.reason', [...DIGEST_REASONS].join(', '));
   if (!isCount(digest.entriesTruncated)) fail('digest.entriesTruncated', 'a non-negative integer');
   if (!Array.isArray(digest.entries)) return fail('digest.entries', 'an array');
   digest.entries.forEach((entry: unknown, i) => {
@@ -86,6 +88,7 @@ function checkDigest(digest: unknown, fail: Fail): void {
     if (typeof entry.severity !== 'string' || !SEVERITIES.has(entry.severity)) fail(`${at}.severity`, 'a known severity');
     if (!isCount(entry.count)) fail(`${at}.count`, 'a non-negative integer');
     checkTargetCounts(entry.topTargets, `${at}.topTargets`, fail);
+    if (entry.note !== undefined && typeof entry.note !== 'string') fail(`${at}.note`, 'a string when present');
     return undefined;
   });
   return undefined;

@@ -68,7 +68,7 @@ async function runTest(argv: readonly string[], options: { stderrTty?: boolean }
       cloudFormationClient: deployed.cloudFormationClient,
       logsClient,
       secretsManagerClient: () => new SecretsManagerClient({ ...loopback, endpoint: secrets.endpoint }),
-      dynamoDbClient: () => new DynamoDBClient({ ...loopback, endpoint: deployment.dynamoDbEndpoint }),
+      dynamodbClient: () => new DynamoDBClient({ ...loopback, endpoint: deployment.dynamoDbEndpoint }),
     },
   });
   const code = await main(['test', ...argv], io);

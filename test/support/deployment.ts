@@ -11,6 +11,7 @@ import {
   type IncidentSettings,
   type IncidentStore,
   MemoryIncidentStore,
+  type Suppression,
 } from '../../lambda/incidents';
 import { type PipelineSummary, processSubscriptionEvent } from '../../lambda/pipeline';
 import { portArgumentOf, syslogStamp } from './scenarios';
@@ -85,6 +86,8 @@ export class Deployment {
   constructor(
     settings: Partial<IncidentSettings> = {},
     readonly store: IncidentStore = new MemoryIncidentStore(),
+    /** The suppressions in force (a SuppressionCache, or a fixed list). @default none */
+    suppressions?: { current(): Promise<readonly Suppression[]> },
   ) {
     this.settings = { ...INCIDENT_DEFAULTS, ...settings };
     this.incidents = new IncidentMemory({
@@ -92,6 +95,7 @@ export class Deployment {
       publisher: this.publisher,
       settings: this.settings,
       render: (a) => buildSnsMessage(a),
+      ...(suppressions !== undefined && { suppressions }),
     });
   }
 

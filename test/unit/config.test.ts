@@ -32,6 +32,7 @@ describe('readConfig', () => {
       canary: null,
       incidents: INCIDENT_DEFAULTS,
       internalNetworks: NetworkSet.EMPTY,
+      suppressions: [],
     });
     expect(CONFIG_DEFAULTS.maxDecompressedBytes).toBe(64 * 1024 * 1024);
   });

@@ -75,12 +75,19 @@ function subjectWording(alert: Alert): SubjectWording {
  * counts, targets or the kind of message. `[HIGH] FTP data channel aimed at a third party: 198.51.100.4 in
  * /var/log/proftpd`, at most 99 characters; the log group is cut first, the client last.
  */
+/** A digest's subject by reason, given "incident" or "incidents". */
+const DIGEST_SUBJECT: Readonly<Record<NonNullable<Alert['digest']>['reason'], (incidents: string) => string>> = {
+  'low-severity': (incidents) => `low-severity FTP refusal ${incidents}`,
+  'flood-guard': (incidents) => `new FTP refusal ${incidents} beyond the hourly cap`,
+  'suppressed': (incidents) => `suppressed FTP refusal ${incidents}`,
+  'acknowledged': (incidents) => `acknowledged FTP refusal ${incidents} with updates`,
+};
+
 function incidentSubject(alert: Alert): string {
   const sev = `[${severityTag(alert.severity)}]`;
   if (alert.kind === 'digest' && alert.digest !== undefined) {
     const n = alert.digest.entries.length + alert.digest.entriesTruncated;
-    const noun = n === 1 ? 'incident' : 'incidents';
-    const what = alert.digest.reason === 'flood-guard' ? `new FTP refusal ${noun} beyond the hourly cap` : `low-severity FTP refusal ${noun}`;
+    const what = DIGEST_SUBJECT[alert.digest.reason](n === 1 ? 'incident' : 'incidents');
     const { part, parts, continued } = alert.digest;
     const which = `${parts !== undefined && parts > 1 ? `, part ${part ?? 1}/${parts}` : ''}${continued === true ? ', late' : ''}`;
     return cleanLine(`${sev} Digest: ${n} ${what} (${alert.windowEnd.slice(0, 16).replace('T', ' ')} UTC${which})`, SUBJECT_MAX_LENGTH);
@@ -286,6 +293,7 @@ function renderDigestBody(alert: Alert): string {
       + `${countPhrase(entry.count)} (${entry.classification}), ${shortTime(entry.firstSeen)} to ${shortTime(entry.lastSeen)}`,
       `   targets: ${targets === '' ? 'none decodable' : targets}`,
     );
+    if (entry.note !== undefined) out.push(`   ${emailSafe(entry.note, 500)}`);
   }
   if ((digest?.entriesTruncated ?? 0) > 0) out.push(`... and ${digest?.entriesTruncated} more (the least busy).`);
   if (alert.runbook.length > 1) out.push('', 'ALSO', ...numbered(alert.runbook.slice(1)));

@@ -116,7 +116,8 @@ function renderDigestMessage(alert: Alert): SlackMessage {
   const lines = entries.map(
     (e, i) =>
       `${i + 1}. ${e.srcIp === null ? 'unknown client' : slackCode(e.srcIp, 70)} in ${slackCode(e.logGroup, 200)}: `
-      + `${countPhrase(e.count)} (${e.classification})${digestTargets(e.topTargets, slackCode)}`,
+      + `${countPhrase(e.count)} (${e.classification})${digestTargets(e.topTargets, slackCode)}`
+      + `${e.note === undefined ? '' : `\n    ${slackCode(e.note, 300)}`}`,
   );
   // Entries are split over sections so no section passes Slack's 3,000 characters; blocks are capped at 50.
   const sections: unknown[] = [];

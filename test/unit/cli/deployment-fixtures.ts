@@ -1,15 +1,16 @@
 /**
- * A deployed stack as `status` sees it: real SDK clients with aws-sdk-client-mock for CloudFormation, SNS, SQS and
- * S3 (the CloudWatch Logs side is each test's own).
+ * A deployed stack as `status` sees it: real SDK clients with aws-sdk-client-mock for CloudFormation, SNS, SQS,
+ * S3 and DynamoDB (the CloudWatch Logs side is each test's own).
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { type AttributeValue, BatchGetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, BatchGetItemCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { ListSubscriptionsByTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DEFAULT_STACK_NAME, STACK_OUTPUT_KEYS } from '../../../infra/deployment-names';
 import type { CommandDeps } from '../../../cli/io';
+import type { Suppression } from '../../../lambda/incidents';
 import { REGION, snsClient } from './aws-fixtures';
 
 const CREDENTIALS = { accessKeyId: 'AKIDUNITTEST', secretAccessKey: 'unit-test-secret' };
@@ -23,7 +24,7 @@ export const FAILURE_BUCKET = 'ftpbouncewatch-detectorfailurebucket-abc123';
 export const DETECTOR_LOG_GROUP = '/aws/lambda/FtpBounceWatch-DetectorLogGroup';
 export const SWEEP_LOG_GROUP = '/aws/lambda/FtpBounceWatch-SweepLogGroup';
 export const FORWARDER_LOG_GROUP = '/aws/lambda/FtpBounceWatch-SlackForwarderLogGroup';
-export const INCIDENT_TABLE = 'FtpBounceWatch-IncidentTable-ABC123';
+export const INCIDENT_TABLE = 'FtpBounceWatch-AlertMemoryIncidents-ABC123';
 
 /** The outputs of a stack deployed with a webhook forwarder. */
 export const FULL_OUTPUTS: Record<string, string> = {
@@ -58,6 +59,8 @@ export interface DeployedWorld {
   readonly stackTimes?: { readonly created?: Date; readonly updated?: Date };
   /** The canary records in the incident table, per log group (ms fields as the detector writes them). */
   readonly canaries?: Record<string, Partial<Record<'writtenAt' | 'seenAt' | 'seenLatencyMs' | 'publishedAt' | 'publishLatencyMs', number>>>;
+  /** The table's suppressions item; `denied`: GetItem is refused. Default: no item. */
+  readonly suppressions?: readonly Suppression[] | 'denied';
 }
 
 export function deployedClients(world: DeployedWorld) {
@@ -139,8 +142,24 @@ export function deployedClients(world: DeployedWorld) {
     });
     return { ...meta, Responses: { [table]: items } };
   });
-  const deps: Pick<CommandDeps, 'cloudFormationClient' | 'snsClient' | 'sqsClient' | 's3Client' | 'dynamoDbClient'> = {
-    dynamoDbClient: () => dynamodb,
+  mocks.dynamodb.on(GetItemCommand).callsFake(() => {
+    const item = world.suppressions;
+    if (item === 'denied') {
+      throw Object.assign(new Error('not authorized to perform: dynamodb:GetItem'), {
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      });
+    }
+    return {
+      ...meta,
+      ...(item !== undefined && {
+        Item: { pk: { S: 'X#suppressions' }, version: { N: '1' }, entries: { S: JSON.stringify(item) } },
+      }),
+    };
+  });
+  const deps: Pick<CommandDeps, 'cloudFormationClient' | 'snsClient' | 'sqsClient' | 's3Client' | 'dynamodbClient'> = {
+    dynamodbClient: () => dynamodb,
     cloudFormationClient: () => cloudFormation,
     snsClient: () => sns,
     sqsClient: () => sqs,

@@ -26,6 +26,11 @@ describe('readRunSettings', () => {
       { SCAN_PORTS: '30', INTERNAL_NETWORKS: 'fd00::/8' }, /context: none set, defaults apply/],
     ['a cdk.json without context', { cdkJson: { app: 'npx tsx infra/app.ts' } }, { LOW_SEVERITY: 'digest' }, /none set/],
     ['--no-cdk-json', { cdkJson: { context: { scanPorts: 20 } }, useCdkJson: false }, { SCAN_PORTS: '10' }, undefined],
+    ['cdk.json\'s suppressions, for the local detector as the stack sets them', {
+      cdkJson: { context: { suppressions: [{ client: '203.0.113.0/24', reason: 'Acme FXP', expires: '2099-01-01' }] } },
+    }, {
+      SUPPRESSIONS: '[{"client":"203.0.113.0/24","severity":"medium","reason":"Acme FXP","expires":"2099-01-01T00:00:00.000Z"}]',
+    }, /context: suppressions=1 entry \(--no-cdk-json ignores it\)$/],
     ['deployment keys are accepted and change nothing here', { pairs: ['alertEmails=a@example.com', 'mode=central', 'organizationId=o-a1b2c3d4e5'] },
       { SCAN_HOSTS: '5' }, undefined],
   ])('%s', (_name, given, env, note) => {

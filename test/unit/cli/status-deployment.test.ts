@@ -44,6 +44,8 @@ const DETECTOR = `arn:aws:lambda:${REGION}:123456789012:function:FtpBounceWatch-
 const OURS = { filterName: SUBSCRIPTION_FILTER_NAME, filterPattern: DEFAULT_FILTER_PATTERN, destinationArn: DETECTOR };
 const meta = { $metadata: {} };
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 
 const CONFIRMED = [
   { endpoint: 'ops@example.com' },
@@ -124,6 +126,7 @@ interface Deployment {
     latest: Array<{ time: string; message: string }>;
     error: string | null;
   }>;
+  suppressions: { table: string; active: number | null; soonest: Array<{ id: string }>; error: string | null } | null;
 }
 
 async function statusJson(world: World, args: string[] = []) {
@@ -177,6 +180,7 @@ describe('status: the deployed stack', () => {
         error: null,
       })),
       canaries: [],
+      suppressions: { table: INCIDENT_TABLE, active: 0, soonest: [], error: null },
     });
     // The error search: the last 24 hours, narrowed on the server by a pattern.
     expect(logs.commandCalls(FilterLogEventsCommand)[0]?.args[0].input).toEqual({
@@ -424,6 +428,36 @@ describe('status: the deployed stack', () => {
     expect(cloudFormation.calls()).toHaveLength(0);
   });
 
+  it('shows the active suppressions: how many, the next to expire, expired ones left out', async () => {
+    const entry = (id: string, client: string, expiresAt: number) => ({
+      id,
+      client,
+      target: null,
+      severity: 'medium' as const,
+      reason: `known ${id}`,
+      author: 'arn:aws:iam::123456789012:user/oncall',
+      createdAt: NOW - DAY,
+      expiresAt,
+    });
+    const suppressions = [entry('s-00000001', '198.51.100.0/24', NOW + 6 * DAY), entry('s-00000002', '203.0.113.7/32', NOW + 2 * HOUR), entry('s-00000003', '192.0.2.1/32', NOW - MINUTE)];
+
+    const { code, deployment } = await statusJson({ ...HEALTHY, suppressions });
+    const text = arrange({ ...HEALTHY, suppressions }, { tty: true });
+    await main(['status', '--log-group', '/ftp/proftpd'], text.io);
+
+    expect(code).toBe(0);
+    expect(deployment?.suppressions).toMatchObject({ active: 2, soonest: [{ id: 's-00000002' }, { id: 's-00000001' }], error: null });
+    expect(text.io.out()).toMatch(/suppressions +2 active +next to expire: s-00000002 203\.0\.113\.7\/32 in 2 h \(suppress list\)/);
+  });
+
+  it('names the IAM action when the suppressions cannot be read: exit 2, nothing else hidden', async () => {
+    const { code, deployment } = await statusJson({ ...HEALTHY, suppressions: 'denied' });
+
+    expect(code).toBe(2);
+    expect(deployment?.unchecked).toEqual([expect.stringMatching(/^access denied: GetItem on table "FtpBounceWatch-AlertMemoryIncidents-ABC123" needs the IAM permission dynamodb:GetItem /)]);
+    expect(deployment?.failureStores).toHaveLength(3);
+  });
+
   it('notes outputs an older stack lacks and checks the rest', async () => {
     const { SweepLogGroupName: _sweep, ...older } = FULL_OUTPUTS;
     const { code, deployment } = await statusJson({ ...HEALTHY, outputs: older });
@@ -432,6 +466,7 @@ describe('status: the deployed stack', () => {
     expect(deployment?.notes).toEqual([
       'the stack has no SweepLogGroupName output (deployed by an older version?): sweep errors not checked; redeploy to add it',
     ]);
+    expect(deployment?.suppressions).toEqual({ table: INCIDENT_TABLE, active: 0, soonest: [], error: null });
     expect(deployment?.recentErrors.map((e) => e.function)).toEqual(['detector', 'slack-forwarder']);
   });
 
@@ -446,7 +481,6 @@ describe('status: the deployed stack', () => {
 });
 
 describe('status: when SNS deletes a pending subscription (48 h after it was made; the last deploy bounds that)', () => {
-  const HOUR = 60 * MINUTE;
   it.each([
     ['deployed 2 h ago', NOW - 2 * HOUR, '2025-06-03T10:00:00.000Z', /at the latest 2025-06-03T10:00:00Z \(in 46 h; 48 h after the stack's last deploy at 2025-06-01T10:00:00Z\)$/],
     ['deployed 47 h 30 min ago', NOW - 47.5 * HOUR, '2025-06-01T12:30:00.000Z', /at the latest 2025-06-01T12:30:00Z \(in 30 min;/],

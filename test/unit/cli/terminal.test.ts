@@ -31,7 +31,7 @@ describe('ftp-bounce-watch at a terminal', () => {
     expect(await main(['help', 'scna'], unknown)).toBe(2);
 
     expect(overview.out()).toMatch(/^Usage: ftp-bounce-watch <command>/);
-    expect(unknown.err()).toBe('ftp-bounce-watch: no help for \'scna\': the commands are scan, status, test, explain\n');
+    expect(unknown.err()).toBe('ftp-bounce-watch: no help for \'scna\': the commands are scan, status, test, explain, incidents, suppress\n');
   });
 
   it('says on stderr that it reads standard input when that is a terminal', async () => {
