@@ -94,7 +94,8 @@ function digestDescriptionOf(alert: Alert): string {
   const lines = entries.map(
     (e) =>
       `• ${e.srcIp === null ? 'unknown client' : slackCode(e.srcIp, 70)} in ${slackCode(e.logGroup, 120)}: `
-      + `${countPhrase(e.count)} (${e.classification})${digestTargets(e.topTargets, slackCode)}`,
+      + `${countPhrase(e.count)} (${e.classification})${digestTargets(e.topTargets, slackCode)}`
+      + `${e.note === undefined ? '' : ` — ${slackCode(e.note, 300)}`}`,
   );
   const tail = more > 0 ? [`… and ${more} more`] : [];
   return truncate([...head, ...lines, ...tail].join('\n'), CHATBOT_LIMITS.description);

@@ -1,7 +1,8 @@
 /**
  * The digest's on-call sections as people read them: the subject says which section, each entry carries its
- * suppression or acknowledgement note in email and Slack, and the Slack forwarder's reader accepts them.
+ * suppression or acknowledgement note in email, Slack and the Chatbot card, and the Slack forwarder's reader accepts them.
  */
+import { renderChatbotCard } from '../../../lambda/alerts/render/chatbot';
 import { renderEmailBody, renderSubject } from '../../../lambda/alerts/render/email';
 import { renderSlackMessage } from '../../../lambda/alerts/render/slack';
 import { buildDigests, INCIDENT_DEFAULTS, type KeyedDigestLine } from '../../../lambda/incidents';
@@ -33,23 +34,25 @@ function digestOf(reason: 'suppressed' | 'acknowledged', note: string) {
 
 describe('digest sections for on-call', () => {
   it.each([
-    ['suppressed', 'suppressed by s-1a2b3c4d: Acme FXP partner, OPS-1234', /^\[HIGH\] Digest: 1 suppressed FTP refusal incidents \(2026-12-06 00:00 UTC\)$/],
+    ['suppressed', 'suppressed by s-1a2b3c4d: Acme FXP partner, OPS-1234', /^\[HIGH\] Digest: 1 suppressed FTP refusal incident \(2026-12-06 00:00 UTC\)$/],
     [
       'acknowledged',
       'acknowledged by arn:aws:sts::123456789012:assumed-role/OnCall/alice at 2026-12-05T08:03:00.000Z: blocked, OPS-1235',
-      /^\[HIGH\] Digest: 1 acknowledged FTP refusal incidents with updates \(2026-12-06 00:00 UTC\)$/,
+      /^\[HIGH\] Digest: 1 acknowledged FTP refusal incident with updates \(2026-12-06 00:00 UTC\)$/,
     ],
-  ] as const)('%s: the subject names the section, email and Slack carry the note', (reason, note, subject) => {
+  ] as const)('%s: the subject names the section, email, Slack and Chatbot carry the note', (reason, note, subject) => {
     const alert = digestOf(reason, note);
 
     const email = renderEmailBody(alert);
     const slack = JSON.stringify(renderSlackMessage(alert));
+    const chatbot = JSON.stringify(renderChatbotCard(alert));
     const forwarded = parseAlertMessage(JSON.stringify(alert));
 
     expect(renderSubject(alert)).toMatch(subject);
     expect(alert.digest?.reason).toBe(reason);
     expect(email).toContain(`   ${note}`);
     expect(slack).toContain(note.slice(0, 40));
+    expect(chatbot).toContain(note.slice(0, 40));
     expect(forwarded.digest?.entries[0]?.note).toBe(note);
   });
 });
