@@ -5,6 +5,7 @@
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from './awslogs';
 import { isAwsRegion, SNS_TOPIC_ARN } from './aws-names';
 import { InvalidNetworkError, NetworkSet, parseNetworks } from './detector';
+import { parseProductArn } from './export/asff-finding';
 import { INCIDENT_DEFAULTS, INCIDENT_LIMITS, type IncidentSettings, MINUTE_MS } from './incidents/settings';
 
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
@@ -46,6 +47,15 @@ export interface HandlerConfig {
    * `internalNetworks` context key). Empty when unset.
    */
   readonly internalNetworks: NetworkSet;
+  /** Where published alerts are also exported (docs/export.md); each null when its variable is unset. */
+  readonly exports: ExportConfig;
+}
+
+export interface ExportConfig {
+  /** `EVENT_BUS`: the EventBridge bus (name, or ARN of a bus in this Region) every alert goes to as an event. */
+  readonly eventBus: string | null;
+  /** `SECURITY_HUB_PRODUCT_ARN`: this account's default product ARN; incidents are imported there as findings. */
+  readonly securityHubProductArn: string | null;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -144,7 +154,38 @@ export function readConfig(env: Env): HandlerConfig {
     canary: canaryKey(env),
     incidents: readIncidentSettings(env),
     internalNetworks: internalNetworks(env),
+    exports: readExportConfig(env, region),
   };
+}
+
+const EVENT_BUS_NAME = /^[A-Za-z0-9._/-]{1,256}$/;
+const EVENT_BUS_ARN = /^arn:aws[a-z-]*:events:([a-z0-9-]+):\d{12}:event-bus\/[A-Za-z0-9._/-]{1,256}$/;
+
+function readExportConfig(env: Env, region: string): ExportConfig {
+  const eventBus = optional(env, 'EVENT_BUS') ?? null;
+  if (eventBus !== null) {
+    const arn = EVENT_BUS_ARN.exec(eventBus);
+    if (eventBus.startsWith('arn:') ? arn === null : !EVENT_BUS_NAME.test(eventBus)) {
+      throw new ConfigError('EVENT_BUS', `must be an event bus name or ARN (arn:aws:events:<region>:<account>:event-bus/<name>), got ${quote(eventBus)}`);
+    }
+    if (arn !== null && arn[1] !== region) {
+      throw new ConfigError('EVENT_BUS', `must be a bus in this function's Region ${region}, got ${quote(eventBus)}`);
+    }
+  }
+  const productArn = optional(env, 'SECURITY_HUB_PRODUCT_ARN') ?? null;
+  if (productArn !== null) {
+    const parts = parseProductArn(productArn);
+    if (parts === null) {
+      throw new ConfigError(
+        'SECURITY_HUB_PRODUCT_ARN',
+        `must be this account's default product ARN (arn:aws:securityhub:<region>:<account>:product/<account>/default), got ${quote(productArn)}`,
+      );
+    }
+    if (parts.region !== region) {
+      throw new ConfigError('SECURITY_HUB_PRODUCT_ARN', `must be in this function's Region ${region}, got ${quote(productArn)}`);
+    }
+  }
+  return { eventBus, securityHubProductArn: productArn };
 }
 
 function internalNetworks(env: Env): NetworkSet {
