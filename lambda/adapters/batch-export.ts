@@ -35,6 +35,8 @@ export function equalJitterDelay(retry: number, baseDelayMs: number, maxDelayMs:
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
+const NOT_ACKNOWLEDGED: ItemRefusal = { code: 'NotAcknowledged', message: 'missing from the response', retryable: true };
+
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Error codes a thrown SDK error carries that mean retrying is useless. */
@@ -102,7 +104,7 @@ export async function sendBatchesWithRetries<T>(
         results = batch.map(() => refusal);
       }
       batch.forEach((item, i) => {
-        const result = results[i] ?? (i < results.length ? null : { code: 'NotAcknowledged', message: 'missing from the response', retryable: true });
+        const result = i < results.length ? (results[i] ?? null) : NOT_ACKNOWLEDGED;
         const entry = byItem.get(item) as { item: T; last: ItemRefusal };
         if (result === null) {
           exported++;
@@ -116,7 +118,9 @@ export async function sendBatchesWithRetries<T>(
     }
     pending = retry;
   }
-  for (const { item, last } of pending) failures.push({ id: sender.idOf(item), code: last.code, message: oneLine(last.message, 300) });
+  for (const { item, last } of pending) {
+    failures.push({ id: sender.idOf(item), code: last.code, message: oneLine(last.message, 300) });
+  }
   return { exported, failures };
 }
 
