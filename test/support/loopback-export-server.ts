@@ -43,7 +43,12 @@ export interface LoopbackExportServer {
   /** Findings Security Hub accepted, by `Id`: the latest import of each. */
   readonly findings: ReadonlyMap<string, Record<string, unknown>>;
   /** Refuses the next `times` items of `operation` that `when` picks with `refusal` (a partial failure). */
-  refuseItems(operation: ExportOperation, refusal: ItemRefusal, when: (item: Record<string, unknown>) => boolean, times?: number): void;
+  refuseItems(
+    operation: ExportOperation,
+    refusal: ItemRefusal,
+    when: (item: Record<string, unknown>) => boolean,
+    times?: number,
+  ): void;
   /** Answers the next request of `operation` with an HTTP error. */
   failNext(operation: ExportOperation, error: ScriptedHttpError): void;
   /** Never answers the next `times` requests of `operation` (the client's timeout must end them). */
@@ -139,7 +144,8 @@ export async function startLoopbackExportServer(): Promise<LoopbackExportServer>
         findings.set(String(finding.Id), finding);
       }
     }
-    reply(res, 200, json, { FailedCount: failedFindings.length, SuccessCount: list.length - failedFindings.length, FailedFindings: failedFindings });
+    const succeeded = list.length - failedFindings.length;
+    reply(res, 200, json, { FailedCount: failedFindings.length, SuccessCount: succeeded, FailedFindings: failedFindings });
   };
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
