@@ -87,13 +87,14 @@ describe('EventBridge exporter', () => {
   });
 
   it('counts every entry of a request EventBridge refused whole after the retries, and resolves', async () => {
-    for (let i = 0; i < 3; i++) server.failNext('PutEvents', { status: 500, type: 'InternalException' });
+    // Three exporter attempts, each two SDK attempts (EVENTBRIDGE_TIMEOUTS.maxAttempts).
+    for (let i = 0; i < 6; i++) server.failNext('PutEvents', { status: 500, type: 'InternalException' });
 
     const outcome = await exporters().events.export(jsonOf(alerts(2)));
 
     expect(outcome.exported).toBe(0);
     expect(outcome.failures.map((f) => f.code)).toEqual(['InternalException', 'InternalException']);
-    expect(server.requests.length).toBe(3);
+    expect(server.requests.length).toBe(6);
   });
 
   it('ends a request that never answers at the client\'s timeout and counts it', async () => {
