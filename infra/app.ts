@@ -81,6 +81,8 @@ export function buildApp(options: BuildAppOptions = {}): BuiltApp {
       scanPorts: config.incidents.scanPorts,
       scanHosts: config.incidents.scanHosts,
       ...(config.internalNetworks && { internalNetworks: config.internalNetworks }),
+      ...(config.eventBus !== undefined && { eventBus: config.eventBus }),
+      ...(config.securityHub && { securityHub: true }),
     },
   });
   Tags.of(stack).add('application', 'ftp-bounce-watch');

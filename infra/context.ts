@@ -21,6 +21,8 @@
  *   internalNetworks        your own networks (VPC ranges), CIDRs IPv4/IPv6, comma-separated (default none)
  *   canary                  true | false (default true): the canary through the whole path (design section 10)
  *   canaryInterval          how often the canary runs, 5m..24h (default 1h)
+ *   eventBus                EventBridge bus every alert also goes to: name or ARN in the Region (default default)
+ *   securityHub             true | false (default false): each incident a Security Hub CSPM finding (docs/export.md)
  *
  * At least one alert destination (alertEmails, Chatbot or the webhook) and one operator destination
  * (operatorEmails, alertEmails or Chatbot) are required; Chatbot only in the `aws` partition.
@@ -43,6 +45,7 @@ import {
   parseWholeNumber,
 } from './incident-settings';
 import {
+  eventBusProblem,
   editDistance,
   emailListProblems,
   excludedLogGroupsProblems,
@@ -78,6 +81,8 @@ export const CONTEXT_KEYS = [
   'internalNetworks',
   'canary',
   'canaryInterval',
+  'eventBus',
+  'securityHub',
   'mode',
   'organizationId',
   'centralStreamShards',
@@ -120,6 +125,10 @@ export interface AppConfig {
   readonly centralAccount?: string;
   /** mode=member only: log group names every member's account policy leaves out. */
   readonly memberExcludedLogGroups?: readonly string[];
+  /** The EventBridge bus alerts go to (undefined: the default bus). */
+  readonly eventBus?: string;
+  /** True: incidents are imported into Security Hub CSPM (undefined: off). */
+  readonly securityHub?: true;
 }
 
 export const DEPLOYMENT_MODES = ['single', 'central', 'member'] as const;
@@ -282,6 +291,13 @@ export function parseContext(
   if (secretProblem) problem('slackWebhookSecretName', secretProblem);
 
   const incidents = readIncidentSettings(context, problem);
+  const eventBus = readString(context, 'eventBus', problem);
+  const busProblem = eventBus === undefined ? undefined : eventBusProblem(eventBus, target.region);
+  if (busProblem) problem('eventBus', busProblem);
+  const securityHub = readBoolean(context, 'securityHub', problem);
+  if (mode === 'member' && (eventBus !== undefined || securityHub !== undefined)) {
+    problem(eventBus !== undefined ? 'eventBus' : 'securityHub', 'is set on the central stack (mode=central), which alerts; members only forward logs');
+  }
   // Nothing silent: a deployment must tell someone about alerts, and someone about the alarms on lost alerts.
   const alertDestination = alertEmails.length > 0 || chatbot !== undefined || slackWebhookSecretName !== undefined;
   // A member stack only forwards logs to the central account, which alerts: it has no destinations of its own.
@@ -338,6 +354,8 @@ export function parseContext(
     ...(canaryIntervalMinutes !== undefined && { canaryIntervalMinutes }),
     ...(centralAccount !== undefined && { centralAccount }),
     ...(memberExcludedLogGroups !== undefined && { memberExcludedLogGroups }),
+    ...(eventBus !== undefined && { eventBus }),
+    ...(securityHub === true && { securityHub }),
   };
 }
 

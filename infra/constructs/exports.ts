@@ -1,0 +1,77 @@
+/**
+ * The exports (docs/export.md): what the detector and the sweep may call to export alerts (PutEvents on the chosen
+ * bus; BatchImportFindings on this account's default Security Hub product, only when enabled), the environment that
+ * tells them where, and the alarms on exports that failed after their retries.
+ */
+import { Stack, aws_cloudwatch as cloudwatch, aws_iam as iam, type aws_lambda as lambda, type aws_sns as sns } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { RUNBOOKS } from '../runbooks';
+import { ALARM_PERIOD, METRICS_NAMESPACE, SERVICE_NAME, wireAlarm } from './common';
+
+export interface ExportsProps {
+  /** The bus every alert goes to: a name in this account and Region, or a bus ARN. @default 'default' */
+  readonly eventBus?: string;
+  /** Import each incident into Security Hub CSPM as a finding. @default false */
+  readonly securityHub?: boolean;
+  readonly operatorTopic: sns.ITopic;
+}
+
+export class Exports extends Construct {
+  /** The bus's ARN, as granted. */
+  public readonly eventBusArn: string;
+  /** This account's default Security Hub product ARN, when `securityHub` is on. */
+  public readonly securityHubProductArn?: string;
+  /** The functions' environment for the exports (EVENT_BUS, SECURITY_HUB_PRODUCT_ARN). */
+  public readonly environment: Readonly<Record<string, string>>;
+  public readonly alarms: readonly cloudwatch.Alarm[];
+  private readonly statements: readonly iam.PolicyStatement[];
+
+  constructor(scope: Construct, id: string, props: ExportsProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const eventBus = props.eventBus ?? 'default';
+    this.eventBusArn = eventBus.startsWith('arn:')
+      ? eventBus
+      : stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: eventBus });
+    const environment: Record<string, string> = { EVENT_BUS: eventBus };
+    const statements = [new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [this.eventBusArn] })];
+    if (props.securityHub === true) {
+      // The default product of this account: BatchImportFindings with it only imports findings of this account.
+      const account = stack.account;
+      this.securityHubProductArn = `arn:${stack.partition}:securityhub:${stack.region}:${account}:product/${account}/default`;
+      environment.SECURITY_HUB_PRODUCT_ARN = this.securityHubProductArn;
+      statements.push(new iam.PolicyStatement({ actions: ['securityhub:BatchImportFindings'], resources: [this.securityHubProductArn] }));
+    }
+    this.statements = statements;
+    this.environment = environment;
+
+    const alarm = (alarmId: string, metricName: string, description: string): cloudwatch.Alarm =>
+      wireAlarm(
+        new cloudwatch.Alarm(this, alarmId, {
+          metric: new cloudwatch.Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName,
+            dimensionsMap: { service: SERVICE_NAME },
+            period: ALARM_PERIOD,
+            statistic: 'Sum',
+          }),
+          alarmDescription: description,
+          threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          // No alerts means no exports and no datapoints, which is healthy.
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+        props.operatorTopic,
+      );
+    this.alarms = [
+      alarm('EventExportFailedAlarm', 'EventExportFailed', RUNBOOKS.eventExportFailed),
+      ...(props.securityHub === true ? [alarm('FindingImportFailedAlarm', 'FindingImportFailed', RUNBOOKS.findingImportFailed)] : []),
+    ];
+  }
+
+  /** Lets a function that publishes alerts (detector, sweep) export them. */
+  public grantExport(fn: lambda.IFunction): void {
+    for (const statement of this.statements) fn.addToRolePolicy(statement);
+  }
+}
