@@ -145,7 +145,7 @@ describe('everything: two log groups by name, email, Chatbot and webhook', () =>
   });
 
   it('alarms on detector and sweep errors, throttles, lost events, failure stores, delivery losses and forwarder errors', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 19);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 20);
     const operatorTopic = topicIdByDisplayName(template, 'FTP bounce watch operations');
     const metrics = propertiesOf(template, 'AWS::CloudWatch::Alarm').map((a) => {
       expect(a.AlarmActions).toEqual([{ Ref: operatorTopic }]);
@@ -172,6 +172,7 @@ describe('everything: two log groups by name, email, Chatbot and webhook', () =>
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
       'FtpBounceWatch/CanaryOverdue',
+      'FtpBounceWatch/EventExportFailed',
       'FtpBounceWatch/OutboxCleanupFailures',
       'FtpBounceWatch/StateStoreUnavailable',
       'SELECT SUM(DeliveryErrors) FROM "AWS/Logs" WHERE FilterName = \'ftp-bounce-watch\'',
@@ -298,7 +299,7 @@ describe('email only', () => {
     template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
     template.resourceCountIs('AWS::Lambda::Function', 4); // detector, sweep, pending-subscription check, canary
     template.resourceCountIs('AWS::SQS::Queue', 1);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 17);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 18);
     expect(template.toJSON().Outputs).not.toHaveProperty(STACK_OUTPUT_KEYS.forwarderFunctionName);
   });
 });
