@@ -87,7 +87,7 @@ describe('defaults and wiring', () => {
     expect(watch.accountPolicy).toBeUndefined();
     expect(watch.chatbotChannel).toBeUndefined();
     expect(watch.slackForwarder).toBeUndefined();
-    expect(watch.alarms).toHaveLength(16);
+    expect(watch.alarms).toHaveLength(17);
   });
 
   it('accepts a log group construct', () => {
@@ -159,6 +159,7 @@ describe('defaults and wiring', () => {
       'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
+      'events:PutEvents',
       'kms:Decrypt',
       'kms:DescribeKey',
       'kms:Encrypt',
