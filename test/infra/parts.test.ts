@@ -54,16 +54,17 @@ describe('keepLogicalIdsWithoutParts', () => {
 });
 
 describe('FtpBounceWatch parts', () => {
-  it('are found by name: log intake, detector, alert memory, delivery, safety net (and the subscription check, the canary)', () => {
+  it('are found by name: log intake, detector, alert memory, delivery, safety net, exports (and the subscription check, the canary)', () => {
     const { stack } = synth({ logGroups: '/var/log/proftpd', alertEmails: 'ops@example.com' });
     const watch = stack.watch;
     expect(watch.node.children.map((c) => c.node.id).sort()).toEqual(
-      ['AlertMemory', 'Canary', 'Delivery', 'Detection', 'LogIntake', 'SafetyNet', 'SubscriptionWatch'].sort(),
+      ['AlertMemory', 'Canary', 'Delivery', 'Detection', 'Exports', 'LogIntake', 'SafetyNet', 'SubscriptionWatch'].sort(),
     );
     expect(watch.detector).toBe(watch.detection.function);
     expect(watch.incidentTable).toBe(watch.alertMemory.incidentTable);
     expect(watch.alertTopic).toBe(watch.delivery.alertTopic);
     expect(watch.failureBucket).toBe(watch.safetyNet.failureBucket);
     expect(watch.subscriptionFilters).toBe(watch.logIntake.subscriptionFilters);
+    expect(watch.alarms).toEqual(expect.arrayContaining([...watch.exports.alarms]));
   });
 });
