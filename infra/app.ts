@@ -39,6 +39,7 @@ export function buildAnyApp(options: BuildAppOptions = {}): BuiltApp | BuiltMemb
     filterPattern: config.filterPattern,
     ...(config.centralAccount !== undefined && { centralAccount: config.centralAccount }),
     ...(config.memberExcludedLogGroups !== undefined && { excludedLogGroups: config.memberExcludedLogGroups }),
+    ...(config.securityHub && { findingsRole: true }),
   });
   Tags.of(stack).add('application', 'ftp-bounce-watch');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

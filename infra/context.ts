@@ -22,7 +22,8 @@
  *   canary                  true | false (default true): the canary through the whole path (design section 10)
  *   canaryInterval          how often the canary runs, 5m..24h (default 1h)
  *   eventBus                EventBridge bus every alert also goes to: name or ARN in the Region (default default)
- *   securityHub             true | false (default false): each incident a Security Hub CSPM finding (docs/export.md)
+ *   securityHub             true | false (default false): each incident a Security Hub CSPM finding (docs/export.md);
+ *                           mode=member: the role through which the central account imports this account's findings
  *
  * At least one alert destination (alertEmails, Chatbot or the webhook) and one operator destination
  * (operatorEmails, alertEmails or Chatbot) are required; Chatbot only in the `aws` partition.
@@ -127,7 +128,10 @@ export interface AppConfig {
   readonly memberExcludedLogGroups?: readonly string[];
   /** The EventBridge bus alerts go to (undefined: the default bus). */
   readonly eventBus?: string;
-  /** True: incidents are imported into Security Hub CSPM (undefined: off). */
+  /**
+   * True: incidents are imported into Security Hub CSPM (undefined: off). mode=member: the member stack creates the
+   * role the central account imports this account's findings through.
+   */
   readonly securityHub?: true;
 }
 
@@ -295,8 +299,8 @@ export function parseContext(
   const busProblem = eventBus === undefined ? undefined : eventBusProblem(eventBus, target.region);
   if (busProblem) problem('eventBus', busProblem);
   const securityHub = readBoolean(context, 'securityHub', problem);
-  if (mode === 'member' && (eventBus !== undefined || securityHub !== undefined)) {
-    problem(eventBus !== undefined ? 'eventBus' : 'securityHub', 'is set on the central stack (mode=central), which alerts; members only forward logs');
+  if (mode === 'member' && eventBus !== undefined) {
+    problem('eventBus', 'is set on the central stack (mode=central), which alerts; members only forward logs');
   }
   // Nothing silent: a deployment must tell someone about alerts, and someone about the alarms on lost alerts.
   const alertDestination = alertEmails.length > 0 || chatbot !== undefined || slackWebhookSecretName !== undefined;

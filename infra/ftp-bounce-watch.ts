@@ -326,6 +326,7 @@ export class FtpBounceWatch extends Construct {
     this.exports = new Exports(this, 'Exports', {
       ...(props.eventBus !== undefined && { eventBus: props.eventBus }),
       ...(props.securityHub !== undefined && { securityHub: props.securityHub }),
+      ...(props.organizationId !== undefined && { organizationId: props.organizationId }),
       operatorTopic: this.delivery.operatorTopic,
     });
     // What both functions need to publish alerts and remember incidents (alert memory adds its table).
@@ -346,9 +347,11 @@ export class FtpBounceWatch extends Construct {
       environment,
       logRetention,
       removalPolicy,
+      ...(this.exports.importerRoleNames && { sweepRoleName: this.exports.importerRoleNames.sweep }),
     });
     this.detection = new Detector(this, 'Detection', {
       central,
+      ...(this.exports.importerRoleNames && { roleName: this.exports.importerRoleNames.detector }),
       key: this.delivery.key,
       alertTopic: this.delivery.alertTopic,
       environment: {

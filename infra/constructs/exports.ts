@@ -3,8 +3,9 @@
  * bus; BatchImportFindings on this account's default Security Hub product, only when enabled), the environment that
  * tells them where, and the alarms on exports that failed after their retries.
  */
-import { Stack, aws_cloudwatch as cloudwatch, aws_iam as iam, type aws_lambda as lambda, type aws_sns as sns } from 'aws-cdk-lib';
+import { Stack, Validations, aws_cloudwatch as cloudwatch, aws_iam as iam, type aws_lambda as lambda, type aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { centralFindingsImporterRoleNames, memberFindingsRoleName } from '../../lambda/aws-names';
 import { RUNBOOKS } from '../runbooks';
 import { ALARM_PERIOD, METRICS_NAMESPACE, SERVICE_NAME, wireAlarm } from './common';
 
@@ -13,6 +14,11 @@ export interface ExportsProps {
   readonly eventBus?: string;
   /** Import each incident into Security Hub CSPM as a finding. @default false */
   readonly securityHub?: boolean;
+  /**
+   * Central mode: the organisation whose member accounts' findings are imported, each through the member's role
+   * `ftp-bounce-watch-findings-<region>` (member stack with `securityHub=true`). @default - not central
+   */
+  readonly organizationId?: string;
   readonly operatorTopic: sns.ITopic;
 }
 
@@ -21,6 +27,8 @@ export class Exports extends Construct {
   public readonly eventBusArn: string;
   /** This account's default Security Hub product ARN, when `securityHub` is on. */
   public readonly securityHubProductArn?: string;
+  /** Central mode with Security Hub: the fixed role names of the detector and the sweep, which member roles trust. */
+  public readonly importerRoleNames?: { readonly detector: string; readonly sweep: string };
   /** The functions' environment for the exports (EVENT_BUS, SECURITY_HUB_PRODUCT_ARN). */
   public readonly environment: Readonly<Record<string, string>>;
   public readonly alarms: readonly cloudwatch.Alarm[];
@@ -41,6 +49,18 @@ export class Exports extends Construct {
       this.securityHubProductArn = `arn:${stack.partition}:securityhub:${stack.region}:${account}:product/${account}/default`;
       environment.SECURITY_HUB_PRODUCT_ARN = this.securityHubProductArn;
       statements.push(new iam.PolicyStatement({ actions: ['securityhub:BatchImportFindings'], resources: [this.securityHubProductArn] }));
+      if (props.organizationId !== undefined) {
+        // Only a finding's own account may import it with the default product: the member's role does it. Any account
+        // (the role name is the same in each), but only accounts of the organisation (aws:ResourceOrgID).
+        const roleName = memberFindingsRoleName(stack.region);
+        environment.SECURITY_HUB_MEMBER_ROLE = roleName;
+        this.importerRoleNames = centralFindingsImporterRoleNames(stack.region);
+        statements.push(new iam.PolicyStatement({
+          actions: ['sts:AssumeRole'],
+          resources: [`arn:${stack.partition}:iam::*:role/${roleName}`],
+          conditions: { StringEquals: { 'aws:ResourceOrgID': props.organizationId } },
+        }));
+      }
     }
     this.statements = statements;
     this.environment = environment;
@@ -73,5 +93,18 @@ export class Exports extends Construct {
   /** Lets a function that publishes alerts (detector, sweep) export them. */
   public grantExport(fn: lambda.IFunction): void {
     for (const statement of this.statements) fn.addToRolePolicy(statement);
+    if (this.importerRoleNames !== undefined && fn.role !== undefined) {
+      const stack = Stack.of(this);
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${memberFindingsRoleName(stack.region)}]`.replace(
+          stack.region,
+          '<AWS::Region>',
+        ),
+        reason:
+          'Each member account of the organisation has the role under this one name; the member is only known per alert '
+          + '(the log batch\'s owner). sts:AssumeRole only, that role name only, accounts of the organisation only '
+          + '(aws:ResourceOrgID).',
+      });
+    }
   }
 }
