@@ -3,7 +3,7 @@
  * that a bad deployment fails at init with a message naming the variable, not later on the first batch.
  */
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from './awslogs';
-import { isAwsRegion, SNS_TOPIC_ARN } from './aws-names';
+import { IAM_ROLE_NAME, isAwsRegion, SNS_TOPIC_ARN } from './aws-names';
 import { InvalidNetworkError, NetworkSet, parseNetworks } from './detector';
 import { parseProductArn } from './export/asff-finding';
 import { INCIDENT_DEFAULTS, INCIDENT_LIMITS, type IncidentSettings, MINUTE_MS } from './incidents/settings';
@@ -56,6 +56,11 @@ export interface ExportConfig {
   readonly eventBus: string | null;
   /** `SECURITY_HUB_PRODUCT_ARN`: this account's default product ARN; incidents are imported there as findings. */
   readonly securityHubProductArn: string | null;
+  /**
+   * `SECURITY_HUB_MEMBER_ROLE` (central mode): the role name each member account has for importing its own findings,
+   * `ftp-bounce-watch-findings-<region>`; a member's findings are imported through it (docs/export.md).
+   */
+  readonly securityHubMemberRole: string | null;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -185,7 +190,14 @@ function readExportConfig(env: Env, region: string): ExportConfig {
       throw new ConfigError('SECURITY_HUB_PRODUCT_ARN', `must be in this function's Region ${region}, got ${quote(productArn)}`);
     }
   }
-  return { eventBus, securityHubProductArn: productArn };
+  const memberRole = optional(env, 'SECURITY_HUB_MEMBER_ROLE') ?? null;
+  if (memberRole !== null && !IAM_ROLE_NAME.test(memberRole)) {
+    throw new ConfigError('SECURITY_HUB_MEMBER_ROLE', `must be an IAM role name (A-Z a-z 0-9 +=,.@_-, at most 64), got ${quote(memberRole)}`);
+  }
+  if (memberRole !== null && productArn === null) {
+    throw new ConfigError('SECURITY_HUB_MEMBER_ROLE', 'needs SECURITY_HUB_PRODUCT_ARN (Security Hub on)');
+  }
+  return { eventBus, securityHubProductArn: productArn, securityHubMemberRole: memberRole };
 }
 
 function internalNetworks(env: Env): NetworkSet {

@@ -3,7 +3,7 @@
  * bus; BatchImportFindings on this account's default Security Hub product, only when enabled), the environment that
  * tells them where, and the alarms on exports that failed after their retries.
  */
-import { Stack, Validations, aws_cloudwatch as cloudwatch, aws_iam as iam, type aws_lambda as lambda, type aws_sns as sns } from 'aws-cdk-lib';
+import { Stack, Token, Validations, aws_cloudwatch as cloudwatch, aws_iam as iam, type aws_lambda as lambda, type aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { centralFindingsImporterRoleNames, memberFindingsRoleName } from '../../lambda/aws-names';
 import { RUNBOOKS } from '../runbooks';
@@ -96,10 +96,9 @@ export class Exports extends Construct {
     if (this.importerRoleNames !== undefined && fn.role !== undefined) {
       const stack = Stack.of(this);
       Validations.of(fn.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${memberFindingsRoleName(stack.region)}]`.replace(
-          stack.region,
-          '<AWS::Region>',
-        ),
+        // As cdk-nag shows the resource: unresolved pseudo parameters as <AWS::...>.
+        id: `AwsSolutions-IAM5[Resource::arn:${nagForm(stack.partition, 'Partition')}:iam::*:role/`
+          + `${memberFindingsRoleName(nagForm(stack.region, 'Region'))}]`,
         reason:
           'Each member account of the organisation has the role under this one name; the member is only known per alert '
           + '(the log batch\'s owner). sts:AssumeRole only, that role name only, accounts of the organisation only '
@@ -107,4 +106,8 @@ export class Exports extends Construct {
       });
     }
   }
+}
+
+function nagForm(value: string, pseudo: string): string {
+  return Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value;
 }

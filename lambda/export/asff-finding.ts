@@ -236,11 +236,12 @@ function entryView(entry: DigestEntry, alert: Alert): IncidentView {
 
 /**
  * The findings one alert message imports: its incident's (new, escalation, update), or one per incident a digest
- * lists. Throws nothing for a well-formed Alert; fields a newer alert adds are ignored here (they reach EventBridge).
+ * lists; none for a test alert. Throws nothing for a well-formed Alert; fields a newer alert adds are ignored here (they reach EventBridge).
  */
 export function alertFindings(alert: Alert, target: FindingTarget): AwsSecurityFinding[] {
   const parts = parseProductArn(target.productArn);
   if (parts === null) throw new RangeError(`not a Security Hub default product ARN: ${target.productArn}`);
+  if (isTestAlert(alert)) return [];
   if (alert.kind === 'digest') return (alert.digest?.entries ?? []).map((entry) => finding(entryView(entry, alert), alert, parts, target));
   const view: IncidentView = {
     incidentId: alert.incidentId,
@@ -257,6 +258,14 @@ export function alertFindings(alert: Alert, target: FindingTarget): AwsSecurityF
     description: alert.description,
   };
   return [finding(view, alert, parts, target)];
+}
+
+/**
+ * The alert of `ftp-bounce-watch test --deliver` (`test: true`): nothing happened, so it is no incident and no finding
+ * (EventBridge still gets it, `test: true` in its detail). Read from the JSON, whichever Alert type declares the field.
+ */
+export function isTestAlert(alert: Alert): boolean {
+  return (alert as { readonly test?: unknown }).test === true;
 }
 
 /** Bytes of a finding as sent (JSON), for the 240 KB limit. */

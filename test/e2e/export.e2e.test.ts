@@ -53,7 +53,7 @@ function alerts(n: number): Alert[] {
 const jsonOf = (list: readonly Alert[]) => list.map((a) => JSON.stringify(a));
 
 function exporters(): { events: AlertExporter; findings: AlertExporter } {
-  const [events, findings] = createExporters({ eventBus: 'default', securityHubProductArn: PRODUCT_ARN }, REGION, new InvocationBudget());
+  const [events, findings] = createExporters({ eventBus: 'default', securityHubProductArn: PRODUCT_ARN, securityHubMemberRole: null }, REGION, new InvocationBudget());
   return { events: events as AlertExporter, findings: findings as AlertExporter };
 }
 

@@ -32,7 +32,7 @@ describe('readConfig', () => {
       canary: null,
       incidents: INCIDENT_DEFAULTS,
       internalNetworks: NetworkSet.EMPTY,
-      exports: { eventBus: null, securityHubProductArn: null },
+      exports: { eventBus: null, securityHubProductArn: null, securityHubMemberRole: null },
     });
     expect(CONFIG_DEFAULTS.maxDecompressedBytes).toBe(64 * 1024 * 1024);
   });
@@ -181,15 +181,15 @@ describe('readConfig: the exports (docs/export.md)', () => {
   const PRODUCT = 'arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default';
 
   it.each([
-    ['the default bus', { EVENT_BUS: 'default' }, { eventBus: 'default', securityHubProductArn: null }],
-    ['a bus by name', { EVENT_BUS: 'security-events' }, { eventBus: 'security-events', securityHubProductArn: null }],
+    ['the default bus', { EVENT_BUS: 'default' }, { eventBus: 'default', securityHubProductArn: null, securityHubMemberRole: null }],
+    ['a bus by name', { EVENT_BUS: 'security-events' }, { eventBus: 'security-events', securityHubProductArn: null, securityHubMemberRole: null }],
     [
       'a bus of another account, by ARN',
       { EVENT_BUS: 'arn:aws:events:eu-west-1:999999999999:event-bus/central' },
-      { eventBus: 'arn:aws:events:eu-west-1:999999999999:event-bus/central', securityHubProductArn: null },
+      { eventBus: 'arn:aws:events:eu-west-1:999999999999:event-bus/central', securityHubProductArn: null, securityHubMemberRole: null },
     ],
-    ['Security Hub', { SECURITY_HUB_PRODUCT_ARN: PRODUCT }, { eventBus: null, securityHubProductArn: PRODUCT }],
-    ['blank values: unset', { EVENT_BUS: ' ', SECURITY_HUB_PRODUCT_ARN: '' }, { eventBus: null, securityHubProductArn: null }],
+    ['Security Hub', { SECURITY_HUB_PRODUCT_ARN: PRODUCT }, { eventBus: null, securityHubProductArn: PRODUCT, securityHubMemberRole: null }],
+    ['blank values: unset', { EVENT_BUS: ' ', SECURITY_HUB_PRODUCT_ARN: '' }, { eventBus: null, securityHubProductArn: null, securityHubMemberRole: null }],
   ])('reads %s', (_label, env, expected) => {
     expect(readConfig({ ...base, ...env }).exports).toEqual(expected);
   });
