@@ -6,7 +6,10 @@
  */
 import '../support/quiet-sdk-warning';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { STSClient } from '@aws-sdk/client-sts';
 import { EventBridgeExporter } from '../../lambda/adapters/eventbridge-exporter';
+import { MemberAccountDestinations } from '../../lambda/adapters/finding-destinations';
 import {
   type AlertExporter,
   type AlertPublisher,
@@ -190,5 +193,116 @@ describe('ExportingPublisher', () => {
 
     expect(reports).toEqual([['eventbridge', 0, 2]]);
     expect(server.requests.length).toBe(1);
+  });
+});
+
+describe('central mode: each member\'s findings imported as that member, through its role', () => {
+  const CENTRAL = '999988887777';
+  const CENTRAL_PRODUCT = `arn:aws:securityhub:${REGION}:${CENTRAL}:product/${CENTRAL}/default`;
+  const ROLE = `ftp-bounce-watch-findings-${REGION}`;
+  const MEMBER_A = '111111111111';
+  const MEMBER_B = '222222222222';
+  const roleOf = (account: string) => `arn:aws:iam::${account}:role/${ROLE}`;
+  const productOf = (account: string) => `arn:aws:securityhub:${REGION}:${account}:product/${account}/default`;
+
+  beforeEach(() => {
+    process.env.AWS_ENDPOINT_URL_STS = server.endpoint;
+  });
+
+  const centralFindings = (): AlertExporter =>
+    createExporters(
+      { eventBus: null, securityHubProductArn: CENTRAL_PRODUCT, securityHubMemberRole: ROLE },
+      REGION,
+      new InvocationBudget(),
+    )[0] as AlertExporter;
+  const ofAccount = (list: readonly Alert[], account: string): Alert[] => list.map((a) => ({ ...a, account }));
+  const imports = () => server.requests.filter((r) => r.operation === 'BatchImportFindings');
+
+  it('imports a batch of two members as two requests, each with the member\'s account, product and credentials', async () => {
+    server.allowRole(roleOf(MEMBER_A));
+    server.allowRole(roleOf(MEMBER_B));
+    const [a1, a2, b1] = alerts(3) as [Alert, Alert, Alert];
+    const exporter = centralFindings();
+
+    const outcome = await exporter.export(jsonOf([...ofAccount([a1, a2], MEMBER_A), ...ofAccount([b1], MEMBER_B)]));
+    const again = await exporter.export(jsonOf(ofAccount([b1], MEMBER_B)));
+
+    expect([outcome, again]).toEqual([{ exported: 3, failures: [] }, { exported: 1, failures: [] }]);
+    expect(imports().map((r) => [r.accessKeyId, r.items.map((f) => [f.AwsAccountId, f.ProductArn])])).toEqual([
+      [`ASIA${MEMBER_A}`, [[MEMBER_A, productOf(MEMBER_A)], [MEMBER_A, productOf(MEMBER_A)]]],
+      [`ASIA${MEMBER_B}`, [[MEMBER_B, productOf(MEMBER_B)]]],
+      [`ASIA${MEMBER_B}`, [[MEMBER_B, productOf(MEMBER_B)]]],
+    ]);
+    // Each role assumed once, by the function's own credentials; the second export reused B's.
+    expect(server.assumeRoles).toEqual([
+      { roleArn: roleOf(MEMBER_A), roleSessionName: 'ftp-bounce-watch-findings', durationSeconds: 900, accessKeyId: 'AKIDLOCAL' },
+      { roleArn: roleOf(MEMBER_B), roleSessionName: 'ftp-bounce-watch-findings', durationSeconds: 900, accessKeyId: 'AKIDLOCAL' },
+    ]);
+  });
+
+  it('imports the central account\'s own findings itself, without assuming a role', async () => {
+    const outcome = await centralFindings().export(jsonOf(ofAccount(alerts(1), CENTRAL)));
+
+    expect(outcome).toEqual({ exported: 1, failures: [] });
+    expect(imports().map((r) => [r.accessKeyId, r.items[0]?.AwsAccountId])).toEqual([['AKIDLOCAL', CENTRAL]]);
+    expect(server.assumeRoles).toEqual([]);
+  });
+
+  it('counts the findings of a member whose role cannot be assumed, names account and role, imports the others', async () => {
+    server.allowRole(roleOf(MEMBER_A));
+    const [a1, b1, b2] = alerts(3) as [Alert, Alert, Alert];
+    const reports: ExportOutcome[] = [];
+    const publisher = new ExportingPublisher({ publish: async () => undefined }, [centralFindings()], (_name, o) => reports.push(o));
+    const list = [...ofAccount([a1], MEMBER_A), ...ofAccount([b1, b2], MEMBER_B)];
+
+    await expect(publisher.publish(list.map((a) => buildSnsMessage(a)))).resolves.toBeUndefined();
+
+    expect(reports).toHaveLength(1);
+    expect(reports[0]?.exported).toBe(1);
+    expect(reports[0]?.failures).toEqual([b1, b2].map((b) => ({
+      id: `ftp-bounce-watch/${REGION}/${b.incidentId}`,
+      code: 'AssumeMemberRoleError',
+      message: expect.stringMatching(new RegExp(`^could not assume ${roleOf(MEMBER_B)} for member account ${MEMBER_B} \\(AccessDenied: `)),
+    })));
+    expect(imports().map((r) => r.accessKeyId)).toEqual([`ASIA${MEMBER_A}`]);
+  });
+
+  it.each([
+    ['10 minutes later: the cached credentials', 10, 1],
+    ['14 minutes later, within 2 minutes of their expiry: assumed again', 14, 2],
+  ])('%s', async (_label, minutes, assumed) => {
+    server.allowRole(roleOf(MEMBER_A));
+    let now = Date.now();
+    const ownClient = new SecurityHubClient({ region: REGION });
+    const destinations = new MemberAccountDestinations({
+      ownAccount: CENTRAL,
+      ownProductArn: CENTRAL_PRODUCT,
+      ownClient,
+      sts: new STSClient({ region: REGION }),
+      roleName: ROLE,
+      partition: 'aws',
+      region: REGION,
+      clientWith: (credentials) => new SecurityHubClient({ region: REGION, credentials }),
+      now: () => now,
+    });
+
+    await destinations.clientFor(MEMBER_A);
+    now += minutes * 60_000;
+    await destinations.clientFor(MEMBER_A);
+
+    expect(server.assumeRoles.length).toBe(assumed);
+  });
+});
+
+describe('test alerts (ftp-bounce-watch test --deliver)', () => {
+  it('go to EventBridge with test: true in the detail, and make no Security Hub finding', async () => {
+    const testAlert = { ...(alerts(1)[0] as Alert), test: true };
+    const { events, findings } = exporters();
+
+    const outcomes = [await events.export(jsonOf([testAlert])), await findings.export(jsonOf([testAlert]))];
+
+    expect(outcomes).toEqual([{ exported: 1, failures: [] }, { exported: 0, failures: [] }]);
+    expect(JSON.parse(String(server.events[0]?.Detail))).toMatchObject({ id: testAlert.id, test: true });
+    expect(server.requests.map((r) => r.operation)).toEqual(['PutEvents']);
   });
 });

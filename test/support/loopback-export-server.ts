@@ -6,7 +6,11 @@
  * - Security Hub CSPM, REST-JSON: `POST /findings/import` (BatchImportFindings); answers `SuccessCount`,
  *   `FailedCount` and `FailedFindings` (`Id`, `ErrorCode`, `ErrorMessage`).
  *
- * Point the clients at it with AWS_ENDPOINT_URL_EVENTBRIDGE and AWS_ENDPOINT_URL_SECURITYHUB. It checks the limits
+ * - STS, query protocol: `POST /`, `Action=AssumeRole` (form-encoded); answers XML credentials whose access key is
+ *   `ASIA<account>` for the roles `allowRole` admitted, `AccessDenied` for any other (central mode's member roles).
+ *
+ * Point the clients at it with AWS_ENDPOINT_URL_EVENTBRIDGE, AWS_ENDPOINT_URL_SECURITYHUB and AWS_ENDPOINT_URL_STS.
+ * Every request records the access key it was signed with. It checks the limits
  * the services enforce (10 entries, 256 KB; 100 findings), keeps what it accepted, and can be scripted to refuse
  * items (partial failures), fail a whole request, or never answer (timeouts).
  */
@@ -32,6 +36,15 @@ export interface ReceivedExportRequest {
   readonly operation: ExportOperation;
   /** The entries (PutEvents) or findings (BatchImportFindings) of the request. */
   readonly items: readonly Record<string, unknown>[];
+  /** The access key of the request's SigV4 signature (whose credentials called). */
+  readonly accessKeyId: string;
+}
+
+export interface ReceivedAssumeRole {
+  readonly roleArn: string;
+  readonly roleSessionName: string;
+  readonly durationSeconds: number;
+  readonly accessKeyId: string;
 }
 
 export interface LoopbackExportServer {
@@ -42,6 +55,10 @@ export interface LoopbackExportServer {
   readonly events: readonly Record<string, unknown>[];
   /** Findings Security Hub accepted, by `Id`: the latest import of each. */
   readonly findings: ReadonlyMap<string, Record<string, unknown>>;
+  /** AssumeRole requests, admitted or not, in order. */
+  readonly assumeRoles: readonly ReceivedAssumeRole[];
+  /** Lets AssumeRole succeed for `roleArn` (any other role is AccessDenied). */
+  allowRole(roleArn: string): void;
   /** Refuses the next `times` items of `operation` that `when` picks with `refusal` (a partial failure). */
   refuseItems(
     operation: ExportOperation,
@@ -82,6 +99,8 @@ export async function startLoopbackExportServer(): Promise<LoopbackExportServer>
   const httpErrors: Array<{ operation: ExportOperation; error: ScriptedHttpError }> = [];
   const stalls = new Map<ExportOperation, number>();
   const sockets = new Set<Socket>();
+  const assumeRoles: ReceivedAssumeRole[] = [];
+  const allowedRoles = new Set<string>();
 
   const refusalFor = (operation: ExportOperation, item: Record<string, unknown>): ItemRefusal | null => {
     const match = refusals.find((r) => r.operation === operation && r.remaining > 0 && r.when(item));
@@ -95,11 +114,36 @@ export async function startLoopbackExportServer(): Promise<LoopbackExportServer>
     res.end(JSON.stringify(body));
   };
 
-  const handle = (operation: ExportOperation, body: Record<string, unknown>, res: ServerResponse): void => {
+  const assumeRole = (form: URLSearchParams, accessKeyId: string, res: ServerResponse): void => {
+    const roleArn = form.get('RoleArn') ?? '';
+    const durationSeconds = Number(form.get('DurationSeconds') ?? '3600');
+    assumeRoles.push({ roleArn, roleSessionName: form.get('RoleSessionName') ?? '', durationSeconds, accessKeyId });
+    const xmlns = 'https://sts.amazonaws.com/doc/2011-06-15/';
+    res.setHeader('x-amzn-requestid', randomUUID());
+    res.setHeader('content-type', 'text/xml');
+    if (!allowedRoles.has(roleArn)) {
+      res.writeHead(403);
+      res.end(`<ErrorResponse xmlns="${xmlns}"><Error><Type>Sender</Type><Code>AccessDenied</Code>`
+        + `<Message>User: ${accessKeyId} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}</Message>`
+        + `</Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`);
+      return;
+    }
+    const account = /^arn:aws[a-z-]*:iam::(\d{12}):role\//.exec(roleArn)?.[1] ?? '000000000000';
+    const expiration = new Date(Date.now() + durationSeconds * 1000).toISOString();
+    res.writeHead(200);
+    res.end(`<AssumeRoleResponse xmlns="${xmlns}"><AssumeRoleResult><Credentials>`
+      + `<AccessKeyId>ASIA${account}</AccessKeyId><SecretAccessKey>secret-${account}</SecretAccessKey>`
+      + `<SessionToken>token-${account}</SessionToken><Expiration>${expiration}</Expiration></Credentials>`
+      + `<AssumedRoleUser><AssumedRoleId>AROA${account}:${form.get('RoleSessionName') ?? ''}</AssumedRoleId>`
+      + `<Arn>arn:aws:sts::${account}:assumed-role/x/y</Arn></AssumedRoleUser></AssumeRoleResult>`
+      + `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></AssumeRoleResponse>`);
+  };
+
+  const handle = (operation: ExportOperation, body: Record<string, unknown>, accessKeyId: string, res: ServerResponse): void => {
     const json = operation === 'PutEvents' ? 'application/x-amz-json-1.1' : 'application/json';
     const items = (operation === 'PutEvents' ? body.Entries : body.Findings) as Record<string, unknown>[] | undefined;
     const list = Array.isArray(items) ? items : [];
-    requests.push({ operation, items: list });
+    requests.push({ operation, items: list, accessKeyId });
     const stall = stalls.get(operation) ?? 0;
     if (stall > 0) {
       stalls.set(operation, stall - 1);
@@ -152,15 +196,23 @@ export async function startLoopbackExportServer(): Promise<LoopbackExportServer>
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const accessKeyId = /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? '';
+      if (String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded')) {
+        const form = new URLSearchParams(text);
+        if (form.get('Action') === 'AssumeRole') assumeRole(form, accessKeyId, res);
+        else reply(res, 400, 'text/xml', `unknown action ${form.get('Action')}`);
+        return;
+      }
       let body: Record<string, unknown>;
       try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+        body = JSON.parse(text || '{}') as Record<string, unknown>;
       } catch {
         reply(res, 400, 'application/json', { __type: 'SerializationException', message: 'body is not JSON' });
         return;
       }
-      if (req.headers['x-amz-target'] === 'AWSEvents.PutEvents') handle('PutEvents', body, res);
-      else if (req.method === 'POST' && req.url === '/findings/import') handle('BatchImportFindings', body, res);
+      if (req.headers['x-amz-target'] === 'AWSEvents.PutEvents') handle('PutEvents', body, accessKeyId, res);
+      else if (req.method === 'POST' && req.url === '/findings/import') handle('BatchImportFindings', body, accessKeyId, res);
       else reply(res, 404, 'application/json', { __type: 'UnknownOperationException', message: `${req.method} ${req.url}` });
     });
   });
@@ -176,6 +228,10 @@ export async function startLoopbackExportServer(): Promise<LoopbackExportServer>
     requests,
     events,
     findings,
+    assumeRoles,
+    allowRole(roleArn) {
+      allowedRoles.add(roleArn);
+    },
     refuseItems(operation, refusal, when, times = 1) {
       refusals.push({ operation, refusal, when, remaining: times });
     },

@@ -190,6 +190,11 @@ describe('readConfig: the exports (docs/export.md)', () => {
     ],
     ['Security Hub', { SECURITY_HUB_PRODUCT_ARN: PRODUCT }, { eventBus: null, securityHubProductArn: PRODUCT, securityHubMemberRole: null }],
     ['blank values: unset', { EVENT_BUS: ' ', SECURITY_HUB_PRODUCT_ARN: '' }, { eventBus: null, securityHubProductArn: null, securityHubMemberRole: null }],
+    [
+      'central mode: the members\' findings role',
+      { SECURITY_HUB_PRODUCT_ARN: PRODUCT, SECURITY_HUB_MEMBER_ROLE: 'ftp-bounce-watch-findings-eu-west-1' },
+      { eventBus: null, securityHubProductArn: PRODUCT, securityHubMemberRole: 'ftp-bounce-watch-findings-eu-west-1' },
+    ],
   ])('reads %s', (_label, env, expected) => {
     expect(readConfig({ ...base, ...env }).exports).toEqual(expected);
   });
@@ -200,6 +205,8 @@ describe('readConfig: the exports (docs/export.md)', () => {
     ['EVENT_BUS', 'arn:aws:sns:eu-west-1:999999999999:topic', /must be an event bus name or ARN/],
     ['SECURITY_HUB_PRODUCT_ARN', 'arn:aws:securityhub:eu-west-1:123456789012:product/aws/guardduty', /default product ARN/],
     ['SECURITY_HUB_PRODUCT_ARN', 'arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default', /in this function's Region/],
+    ['SECURITY_HUB_MEMBER_ROLE', 'role/with/slashes', /must be an IAM role name/],
+    ['SECURITY_HUB_MEMBER_ROLE', 'ftp-bounce-watch-findings-eu-west-1', /needs SECURITY_HUB_PRODUCT_ARN/],
   ])('refuses %s=%s, naming the variable', (variable, value, message) => {
     const error = configError({ ...base, [variable]: value });
 
