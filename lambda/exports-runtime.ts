@@ -41,7 +41,8 @@ export function createExporters(config: ExportConfig, region: string, budget: In
     exporters.push(new EventBridgeExporter(client, { eventBusName: config.eventBus, partition, budget }));
   }
   if (config.securityHubProductArn !== null) {
-    exporters.push(new SecurityHubExporter(findingDestinations(config.securityHubProductArn, config.securityHubMemberRole, region, budget), { budget }));
+    const destinations = findingDestinations(config.securityHubProductArn, config.securityHubMemberRole, region, budget);
+    exporters.push(new SecurityHubExporter(destinations, { budget }));
   }
   return exporters;
 }
@@ -65,7 +66,8 @@ function findingDestinations(
     roleName: memberRole,
     partition: parts.partition,
     region: hubRegion,
-    clientWith: (credentials) => new SecurityHubClient({ region: hubRegion, credentials, ...sdkClientOptions(SECURITY_HUB_TIMEOUTS) }),
+    clientWith: (credentials) =>
+      new SecurityHubClient({ region: hubRegion, credentials, ...sdkClientOptions(SECURITY_HUB_TIMEOUTS) }),
     budget,
   });
 }

@@ -118,11 +118,16 @@ export class MemberAccountDestinations implements FindingDestinations {
     try {
       const send = (abortSignal?: AbortSignal) => options.sts.send(command, abortSignal === undefined ? {} : { abortSignal });
       const response = options.budget ? await options.budget.call('sts:AssumeRole', send) : await send();
-      const c = response.Credentials;
-      if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined || c.SessionToken === undefined || c.Expiration === undefined) {
+      const { AccessKeyId, SecretAccessKey, SessionToken, Expiration } = response.Credentials ?? {};
+      if (AccessKeyId === undefined || SecretAccessKey === undefined || SessionToken === undefined || Expiration === undefined) {
         throw new TypeError('STS answered without credentials');
       }
-      credentials = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+      credentials = {
+        accessKeyId: AccessKeyId,
+        secretAccessKey: SecretAccessKey,
+        sessionToken: SessionToken,
+        expiration: Expiration,
+      };
     } catch (error) {
       throw new AssumeMemberRoleError(account, roleArn, { cause: error });
     }

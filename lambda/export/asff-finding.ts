@@ -236,7 +236,8 @@ function entryView(entry: DigestEntry, alert: Alert): IncidentView {
 
 /**
  * The findings one alert message imports: its incident's (new, escalation, update), or one per incident a digest
- * lists; none for a test alert. Throws nothing for a well-formed Alert; fields a newer alert adds are ignored here (they reach EventBridge).
+ * lists; none for a test alert. Throws nothing for a well-formed Alert; fields a newer alert adds are ignored here
+ * (they reach EventBridge).
  */
 export function alertFindings(alert: Alert, target: FindingTarget): AwsSecurityFinding[] {
   const parts = parseProductArn(target.productArn);

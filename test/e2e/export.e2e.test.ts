@@ -252,7 +252,8 @@ describe('central mode: each member\'s findings imported as that member, through
     server.allowRole(roleOf(MEMBER_A));
     const [a1, b1, b2] = alerts(3) as [Alert, Alert, Alert];
     const reports: ExportOutcome[] = [];
-    const publisher = new ExportingPublisher({ publish: async () => undefined }, [centralFindings()], (_name, o) => reports.push(o));
+    const report = (_name: string, o: ExportOutcome) => reports.push(o);
+    const publisher = new ExportingPublisher({ publish: async () => undefined }, [centralFindings()], report);
     const list = [...ofAccount([a1], MEMBER_A), ...ofAccount([b1, b2], MEMBER_B)];
 
     await expect(publisher.publish(list.map((a) => buildSnsMessage(a)))).resolves.toBeUndefined();
