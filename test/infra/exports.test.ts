@@ -2,9 +2,10 @@
  * The exports in the template (docs/export.md): PutEvents on the resolved bus for both functions that publish,
  * BatchImportFindings on the default product only when enabled, the environment, and the alarms. By shape.
  */
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { buildAnyApp } from '../../infra/app';
 import { ContextError, parseContext } from '../../infra/context';
-import { synth } from './helpers';
+import { newTestApp, synth } from './helpers';
 
 const EMAIL = { logGroups: '/var/log/proftpd', alertEmails: 'ops@example.com' };
 const TARGET = { account: '111122223333', region: 'eu-west-1' };
@@ -94,11 +95,103 @@ describe('eventBus and securityHub context', () => {
     ['a bus ARN of another Region', { eventBus: 'arn:aws:events:us-east-1:999999999999:event-bus/x' }, [/^eventBus: the bus must be in the stack's Region eu-west-1/]],
     ['a name with spaces', { eventBus: 'my bus' }, [/^eventBus: expected an event bus name/]],
     ['securityHub not a boolean', { securityHub: 'yes' }, [/^securityHub: expected true or false/]],
-    ['securityHub on a member', { mode: 'member', securityHub: 'true', centralAccount: '999999999999' }, [/^securityHub: is set on the central stack/]],
+    ['eventBus on a member', { mode: 'member', eventBus: 'x', centralAccount: '999999999999' }, [/^eventBus: is set on the central stack/]],
+    ['securityHub on a member: its findings role', { mode: 'member', logGroups: undefined, securityHub: 'true', centralAccount: '999999999999' }, []],
   ])('%s', (_label, context, expected) => {
     const found = problems({ ...EMAIL, ...context });
 
     if (expected.length === 0) expect(found).toEqual([]);
     for (const pattern of expected) expect(found.filter((f) => pattern.test(f))).toHaveLength(1);
+  });
+});
+
+describe('central mode with securityHub=true: a member\'s findings through the member\'s role', () => {
+  const ORG = 'o-a1b2c3d4e5';
+  const central = (securityHub: boolean) =>
+    synth({ mode: 'central', organizationId: ORG, alertEmails: 'ops@example.com', ...(securityHub && { securityHub: 'true' }) }, TARGET);
+  const assumeGrants = (template: Template) =>
+    Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) =>
+      ((p as { Properties: { PolicyDocument: { Statement: Array<Statement & { Condition?: unknown }> } } }).Properties.PolicyDocument.Statement)
+        .filter((s) => s.Action === 'sts:AssumeRole'));
+  const roleNames = (template: Template) =>
+    Object.values(template.findResources('AWS::IAM::Role'))
+      .map((r) => (r as { Properties: { RoleName?: unknown } }).Properties.RoleName)
+      .filter((name) => name !== undefined)
+      .sort();
+
+  it.each([
+    ['on', true, 2, ['ftp-bounce-watch-detector-eu-west-1', 'ftp-bounce-watch-sweep-eu-west-1']],
+    ['off', false, 0, []],
+  ])('Security Hub %s: the AssumeRole grants and the importers\' fixed role names', (_label, securityHub, grants, names) => {
+    const { template } = central(securityHub);
+
+    expect(assumeGrants(template)).toEqual(Array.from({ length: grants }, () => ({
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/ftp-bounce-watch-findings-eu-west-1']] },
+      Condition: { StringEquals: { 'aws:ResourceOrgID': ORG } },
+    })));
+    expect(roleNames(template)).toEqual(names);
+    const withRole = template.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: Match.objectLike({ SECURITY_HUB_MEMBER_ROLE: 'ftp-bounce-watch-findings-eu-west-1' }) } },
+    });
+    expect(Object.keys(withRole)).toHaveLength(grants);
+  });
+});
+
+describe('member stack with securityHub=true: the role the central account imports through', () => {
+  const CENTRAL = '999999999999';
+  const member = (context: Record<string, unknown>) =>
+    Template.fromStack(buildAnyApp({ context: { mode: 'member', centralAccount: CENTRAL, ...context }, outdir: newTestApp().outdir }).stack);
+  const findingsRoles = (template: Template) =>
+    Object.values(template.findResources('AWS::IAM::Role')).filter((r) =>
+      JSON.stringify(r).includes('securityhub:BatchImportFindings'));
+  const centralRole = (prefix: string) => ({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'CentralAccountId' }, `:role/${prefix}`, { Ref: 'AWS::Region' }]],
+  });
+
+  it('trusts only the central detector and sweep, and may only import this account\'s findings in this Region', () => {
+    const [role, ...others] = findingsRoles(member({ securityHub: 'true' }));
+
+    expect(others).toEqual([]);
+    expect(role).toMatchObject({
+      Condition: 'InMemberAccount',
+      Properties: {
+        RoleName: { 'Fn::Join': ['', ['ftp-bounce-watch-findings-', { Ref: 'AWS::Region' }]] },
+        AssumeRolePolicyDocument: {
+          Statement: [{
+            Effect: 'Allow',
+            Action: 'sts:AssumeRole',
+            Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'CentralAccountId' }, ':root']] } },
+            Condition: {
+              ArnEquals: {
+                'aws:PrincipalArn': [
+                  centralRole('ftp-bounce-watch-detector-'),
+                  centralRole('ftp-bounce-watch-sweep-'),
+                ],
+              },
+            },
+          }],
+        },
+        Policies: [{
+          PolicyDocument: {
+            Statement: [{
+              Effect: 'Allow',
+              Action: 'securityhub:BatchImportFindings',
+              Resource: {
+                'Fn::Join': ['', [
+                  'arn:', { Ref: 'AWS::Partition' }, ':securityhub:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' },
+                  ':product/', { Ref: 'AWS::AccountId' }, '/default',
+                ]],
+              },
+            }],
+          },
+        }],
+      },
+    });
+  });
+
+  it('creates no such role without securityHub', () => {
+    expect(findingsRoles(member({}))).toEqual([]);
   });
 });
