@@ -3,7 +3,8 @@
  * BatchImportFindings on the default product only when enabled, the environment, and the alarms. By shape.
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { buildAnyApp } from '../../infra/app';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { buildAnyApp, buildApp } from '../../infra/app';
 import { ContextError, parseContext } from '../../infra/context';
 import { newTestApp, synth } from './helpers';
 
@@ -111,7 +112,7 @@ describe('central mode with securityHub=true: a member\'s findings through the m
     synth({ mode: 'central', organizationId: ORG, alertEmails: 'ops@example.com', ...(securityHub && { securityHub: 'true' }) }, TARGET);
   const assumeGrants = (template: Template) =>
     Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) =>
-      ((p as { Properties: { PolicyDocument: { Statement: Array<Statement & { Condition?: unknown }> } } }).Properties.PolicyDocument.Statement)
+      (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement
         .filter((s) => s.Action === 'sts:AssumeRole'));
   const roleNames = (template: Template) =>
     Object.values(template.findResources('AWS::IAM::Role'))
@@ -136,6 +137,24 @@ describe('central mode with securityHub=true: a member\'s findings through the m
       Properties: { Environment: { Variables: Match.objectLike({ SECURITY_HUB_MEMBER_ROLE: 'ftp-bounce-watch-findings-eu-west-1' }) } },
     });
     expect(Object.keys(withRole)).toHaveLength(grants);
+  });
+});
+
+describe('cdk-nag with the members\' findings roles', () => {
+  it.each([
+    ['central', () => buildApp({
+      context: { mode: 'central', organizationId: 'o-a1b2c3d4e5', alertEmails: 'ops@example.com', securityHub: 'true' },
+      target: TARGET,
+      outdir: newTestApp().outdir,
+    }).app],
+    ['member', () => buildAnyApp({
+      context: { mode: 'member', centralAccount: '999999999999', securityHub: 'true' },
+      outdir: newTestApp().outdir,
+    }).app],
+  ])('finds nothing unacknowledged (%s)', (_name, app) => {
+    const report = new AwsSolutionsChecks().validateScope(app());
+
+    expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(',')}`)).toEqual([]);
   });
 });
 
