@@ -13,7 +13,9 @@ export const RUNBOOKS = {
     'Incidents were alerted but not imported into Security Hub after their retries (FindingImportFailed). The detector '
     + 'or sweep log has an ERROR line "alerts not exported" with the finding ids and codes: AccessDenied or an '
     + 'InvalidAccess error means Security Hub CSPM is not enabled in this account and Region, or the role lacks '
-    + 'securityhub:BatchImportFindings on the default product. The next message of each incident imports it again.',
+    + 'securityhub:BatchImportFindings on the default product. AssumeMemberRoleError (central mode): that member account '
+    + 'lacks the role ftp-bounce-watch-findings-<region>; update the member StackSet with securityHub=true. The next '
+    + 'message of each incident imports it again.',
   detectorErrors:
     'The FtpBounceWatch detector failed on a log batch (DeadlineExceededError: an AWS call hung; AlertPublishError: '
     + 'SNS refused alerts; MalformedPayloadError: a payload it cannot decode). Lambda retries the batch twice, then '
