@@ -6,21 +6,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { STSClient } from '@aws-sdk/client-sts';
 import { EventBridgeExporter } from './adapters/eventbridge-exporter';
 import type { AlertExporter, AlertPublisher, ExportOutcome } from './adapters/ports';
-import { type FindingDestinations, MemberAccountDestinations, OwnAccountDestinations } from './adapters/finding-destinations';
-import { SecurityHubExporter } from './adapters/securityhub-exporter';
-import {
-  EVENTBRIDGE_TIMEOUTS,
-  type InvocationBudget,
-  SECURITY_HUB_TIMEOUTS,
-  STS_TIMEOUTS,
-  sdkClientOptions,
-} from './adapters/timeouts';
+import { EVENTBRIDGE_TIMEOUTS, type InvocationBudget, sdkClientOptions } from './adapters/timeouts';
 import type { ExportConfig } from './config';
-import { parseProductArn } from './export/asff-finding';
 import { ExportingPublisher } from './export/exporting-publisher';
 
 /** Metric names per exporter: what went out, and what did not after the retries (which alarms). */
@@ -41,35 +30,12 @@ export function createExporters(config: ExportConfig, region: string, budget: In
     exporters.push(new EventBridgeExporter(client, { eventBusName: config.eventBus, partition, budget }));
   }
   if (config.securityHubProductArn !== null) {
-    const destinations = findingDestinations(config.securityHubProductArn, config.securityHubMemberRole, region, budget);
-    exporters.push(new SecurityHubExporter(destinations, { budget }));
+    // Loaded only when enabled: the Security Hub and STS clients add to every cold start (docs/export.md).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load; esbuild still bundles the module
+    const { createSecurityHubExporter } = require('./securityhub-runtime') as typeof import('./securityhub-runtime');
+    exporters.push(createSecurityHubExporter(config.securityHubProductArn, config.securityHubMemberRole, region, budget));
   }
   return exporters;
-}
-
-/** This account's product; in central mode (a member role configured) each member's, through that role. */
-function findingDestinations(
-  productArn: string,
-  memberRole: string | null,
-  region: string,
-  budget: InvocationBudget,
-): FindingDestinations {
-  const parts = parseProductArn(productArn);
-  const hubRegion = parts?.region ?? region;
-  const ownClient = new SecurityHubClient({ region: hubRegion, ...sdkClientOptions(SECURITY_HUB_TIMEOUTS) });
-  if (memberRole === null || parts === null) return new OwnAccountDestinations(productArn, ownClient);
-  return new MemberAccountDestinations({
-    ownAccount: parts.account,
-    ownProductArn: productArn,
-    ownClient,
-    sts: new STSClient({ region: hubRegion, ...sdkClientOptions(STS_TIMEOUTS) }),
-    roleName: memberRole,
-    partition: parts.partition,
-    region: hubRegion,
-    clientWith: (credentials) =>
-      new SecurityHubClient({ region: hubRegion, credentials, ...sdkClientOptions(SECURITY_HUB_TIMEOUTS) }),
-    budget,
-  });
 }
 
 function partitionOf(region: string): string {
