@@ -40,6 +40,7 @@ export function buildAnyApp(options: BuildAppOptions = {}): BuiltApp | BuiltMemb
     filterPattern: config.filterPattern,
     ...(config.centralAccount !== undefined && { centralAccount: config.centralAccount }),
     ...(config.memberExcludedLogGroups !== undefined && { excludedLogGroups: config.memberExcludedLogGroups }),
+    ...(config.securityHub && { findingsRole: true }),
   });
   Tags.of(stack).add('application', 'ftp-bounce-watch');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
@@ -84,6 +85,8 @@ export function buildApp(options: BuildAppOptions = {}): BuiltApp {
       ...(config.internalNetworks && { internalNetworks: config.internalNetworks }),
       ...(config.sourceSilence && { sourceSilence: sourceSilenceProps(config.sourceSilence) }),
       ...(config.suppressions && { suppressions: config.suppressions }),
+      ...(config.eventBus !== undefined && { eventBus: config.eventBus }),
+      ...(config.securityHub && { securityHub: true }),
     },
   });
   Tags.of(stack).add('application', 'ftp-bounce-watch');

@@ -25,6 +25,9 @@
  *                           `6h,/ftp/quiet=24h,/ftp/old=off` or a JSON object {"default":"6h","/ftp/quiet":"24h"}
  *   suppressions            known clients, reviewed in code: a JSON list of {client, target?, severity?, reason,
  *                           expires} (at most 20; default none; design section 8, "Suppressions")
+ *   eventBus                EventBridge bus every alert also goes to: name or ARN in the Region (default default)
+ *   securityHub             true | false (default false): each incident a Security Hub CSPM finding (docs/export.md);
+ *                           mode=member: the role through which the central account imports this account's findings
  *
  * At least one alert destination (alertEmails, Chatbot or the webhook) and one operator destination
  * (operatorEmails, alertEmails or Chatbot) are required; Chatbot only in the `aws` partition.
@@ -48,6 +51,7 @@ import {
   parseWholeNumber,
 } from './incident-settings';
 import {
+  eventBusProblem,
   editDistance,
   emailListProblems,
   excludedLogGroupsProblems,
@@ -85,6 +89,8 @@ export const CONTEXT_KEYS = [
   'canaryInterval',
   'sourceSilence',
   'suppressions',
+  'eventBus',
+  'securityHub',
   'mode',
   'organizationId',
   'centralStreamShards',
@@ -131,6 +137,13 @@ export interface AppConfig {
   readonly centralAccount?: string;
   /** mode=member only: log group names every member's account policy leaves out. */
   readonly memberExcludedLogGroups?: readonly string[];
+  /** The EventBridge bus alerts go to (undefined: the default bus). */
+  readonly eventBus?: string;
+  /**
+   * True: incidents are imported into Security Hub CSPM (undefined: off). mode=member: the member stack creates the
+   * role the central account imports this account's findings through.
+   */
+  readonly securityHub?: true;
 }
 
 /** How long each watched log group may be silent, in minutes, or `off` (docs/design.md section 10). */
@@ -317,6 +330,13 @@ export function parseContext(
   if (secretProblem) problem('slackWebhookSecretName', secretProblem);
 
   const incidents = readIncidentSettings(context, problem);
+  const eventBus = readString(context, 'eventBus', problem);
+  const busProblem = eventBus === undefined ? undefined : eventBusProblem(eventBus, target.region);
+  if (busProblem) problem('eventBus', busProblem);
+  const securityHub = readBoolean(context, 'securityHub', problem);
+  if (mode === 'member' && eventBus !== undefined) {
+    problem('eventBus', 'is set on the central stack (mode=central), which alerts; members only forward logs');
+  }
   // Nothing silent: a deployment must tell someone about alerts, and someone about the alarms on lost alerts.
   const alertDestination = alertEmails.length > 0 || chatbot !== undefined || slackWebhookSecretName !== undefined;
   // A member stack only forwards logs to the central account, which alerts: it has no destinations of its own.
@@ -377,6 +397,8 @@ export function parseContext(
     ...(sourceSilence !== undefined && { sourceSilence }),
     ...(centralAccount !== undefined && { centralAccount }),
     ...(memberExcludedLogGroups !== undefined && { memberExcludedLogGroups }),
+    ...(eventBus !== undefined && { eventBus }),
+    ...(securityHub === true && { securityHub }),
   };
 }
 

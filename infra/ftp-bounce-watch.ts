@@ -33,6 +33,7 @@ import type { CentralIntake } from './constructs/central-intake';
 import { keepLogicalIdsWithoutParts, METRICS_NAMESPACE, SERVICE_NAME } from './constructs/common';
 import { type ChatbotSlackChannel, chatbotConfigurationName, Delivery } from './constructs/delivery';
 import { Detector } from './constructs/detector';
+import { Exports } from './constructs/exports';
 import { LogIntake, LogIntakeCapacityError } from './constructs/log-intake';
 import { SafetyNet } from './constructs/safety-net';
 import { type SourceSilence, SourceHealth, sourceSilenceProblems } from './constructs/source-health';
@@ -48,6 +49,7 @@ import {
   type LowSeverityMode,
 } from './incident-settings';
 import {
+  eventBusProblem,
   emailListProblems,
   filterPatternProblem,
   isSeverity,
@@ -235,6 +237,17 @@ export interface FtpBounceWatchProps {
    * @default - none
    */
   readonly suppressions?: readonly Suppression[];
+  /**
+   * The EventBridge bus every alert also goes to as an event (docs/export.md): a bus name in this account and
+   * Region, or the ARN of a bus in this Region (another account's bus must allow this account to put events).
+   * @default 'default' - the account's default bus
+   */
+  readonly eventBus?: string;
+  /**
+   * Import each incident into AWS Security Hub CSPM as an ASFF finding (BatchImportFindings, this account's default
+   * product; Security Hub CSPM must be enabled). @default false
+   */
+  readonly securityHub?: boolean;
 }
 
 /** Invalid props: every problem, one per line, each starting with the prop's name. */
@@ -261,6 +274,8 @@ export class FtpBounceWatch extends Construct {
   public readonly delivery: Delivery;
   /** The safety net: failure bucket and queue, alarms. */
   public readonly safetyNet: SafetyNet;
+  /** The exports to EventBridge and Security Hub: grants, environment, alarms. */
+  public readonly exports: Exports;
   /** The hourly check of unconfirmed email subscriptions (only when there are email subscriptions). */
   public readonly subscriptionWatch?: SubscriptionWatch;
   /** Log-source health: an alarm per watched log group that goes silent (per-group mode only). */
@@ -335,12 +350,19 @@ export class FtpBounceWatch extends Construct {
       logRetention,
       removalPolicy,
     });
+    this.exports = new Exports(this, 'Exports', {
+      ...(props.eventBus !== undefined && { eventBus: props.eventBus }),
+      ...(props.securityHub !== undefined && { securityHub: props.securityHub }),
+      ...(props.organizationId !== undefined && { organizationId: props.organizationId }),
+      operatorTopic: this.delivery.operatorTopic,
+    });
     // What both functions need to publish alerts and remember incidents (alert memory adds its table).
     const internalNetworks = (props.internalNetworks ?? []).map((cidr) => parseNetwork(cidr).cidr);
     const environment = {
       ALERT_TOPIC_ARN: this.delivery.alertTopic.topicArn,
       ...(internalNetworks.length > 0 && { INTERNAL_NETWORKS: internalNetworks.join(',') }),
       ...incidentEnvironment(resolveIncidentSettings(props)),
+      ...this.exports.environment,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       LOG_LEVEL: 'INFO',
@@ -352,9 +374,11 @@ export class FtpBounceWatch extends Construct {
       environment,
       logRetention,
       removalPolicy,
+      ...(this.exports.importerRoleNames && { sweepRoleName: this.exports.importerRoleNames.sweep }),
     });
     this.detection = new Detector(this, 'Detection', {
       central,
+      ...(this.exports.importerRoleNames && { roleName: this.exports.importerRoleNames.detector }),
       key: this.delivery.key,
       alertTopic: this.delivery.alertTopic,
       environment: {
@@ -453,7 +477,9 @@ export class FtpBounceWatch extends Construct {
       });
     }
     this.sourceSilenceAlarms = this.sourceHealth?.alarms ?? [];
-    const alarms = [...machineryAlarms, ...(this.canary?.alarms ?? []), ...this.sourceSilenceAlarms];
+    this.exports.grantExport(this.detection.function);
+    this.exports.grantExport(this.alertMemory.sweepFunction);
+    const alarms = [...machineryAlarms, ...this.exports.alarms, ...(this.canary?.alarms ?? []), ...this.sourceSilenceAlarms];
     if (props.organizationId !== undefined) {
       this.safetyNet.forwardMemberAlarms(props.organizationId, this.delivery.operatorTopic, this.delivery.key);
     }
@@ -558,6 +584,10 @@ function validateProps(props: FtpBounceWatchProps, stack: Stack): string[] {
     const minutes = props.canaryInterval.toMinutes({ integral: false });
     if (!(minutes >= 5 && minutes <= 24 * 60)) problems.push(`canaryInterval: expected 5 minutes to 24 hours, got ${minutes} minutes`);
     if (props.canary === false) problems.push('canaryInterval: remove it with canary: false');
+  }
+  if (props.eventBus !== undefined && concrete(props.eventBus)) {
+    const problem = eventBusProblem(props.eventBus, concrete(stack.region) ? stack.region : undefined);
+    if (problem) problems.push(`eventBus: ${problem}`);
   }
   if (props.filterPattern !== undefined && concrete(props.filterPattern)) {
     const problem = filterPatternProblem(props.filterPattern);

@@ -30,6 +30,7 @@ import {
   DEFAULT_FILTER_PATTERN,
   MEMBER_DELIVERY_ALARM_NAME,
 } from './filter-pattern';
+import { centralFindingsImporterRoleNames, memberFindingsRoleName } from '../lambda/aws-names';
 import {
   EXCLUDED_LOG_GROUPS_PARAMETER_MAX_LENGTH,
   excludedLogGroupsCriteria,
@@ -48,6 +49,13 @@ export interface MemberStackProps extends StackProps {
    * @default - none
    */
   readonly excludedLogGroups?: readonly string[];
+  /**
+   * Central mode with Security Hub (context `securityHub=true`): the role `ftp-bounce-watch-findings-<region>` through
+   * which the central account's detector and sweep import this account's findings (docs/export.md). Only the account
+   * a finding belongs to may import it with the default product.
+   * @default false
+   */
+  readonly findingsRole?: boolean;
 }
 
 export const MEMBER_STACK_NAME = 'FtpBounceWatchMember';
@@ -84,6 +92,8 @@ export class MemberSubscriptionStack extends Stack {
    * central stack's own function logs (alert text included) back into its detector, so it is not created.
    */
   public readonly inMemberAccount: CfnCondition;
+  /** With `findingsRole`: the role the central detector and sweep assume to import this account's findings. */
+  public readonly findingsRole?: iam.CfnRole;
 
   constructor(scope: Construct, id: string, props: MemberStackProps = {}) {
     super(scope, id, {
@@ -233,6 +243,10 @@ export class MemberSubscriptionStack extends Stack {
       targets: [{ id: 'CentralEventBus', arn: centralBus, roleArn: forwardRole.attrArn }],
     });
     const memberOnly: CfnResource[] = [this.subscriptionRole, this.deliveryErrorsAlarm, forwardRole, this.forwardToCentral];
+    if (props.findingsRole === true) {
+      this.findingsRole = this.newFindingsRole();
+      memberOnly.push(this.findingsRole);
+    }
     for (const resource of memberOnly) resource.cfnOptions.condition = this.inMemberAccount;
     new CfnOutput(this, 'SubscriptionRoleArn', {
       value: this.subscriptionRole.attrArn,
@@ -243,5 +257,47 @@ export class MemberSubscriptionStack extends Stack {
     // A stack must keep at least one resource when its conditions leave out the rest (the central account): a
     // no-op wait handle, which costs nothing and needs no permission.
     new cloudformation.CfnWaitConditionHandle(this, 'Placeholder');
+  }
+
+  /**
+   * Trusts the central account, narrowed with aws:PrincipalArn to its two importing roles by their fixed names (a
+   * role ARN as the Principal would be refused while the central roles do not exist yet, and would break when one is
+   * re-created); allowed BatchImportFindings on this account's default product in this Region, nothing else.
+   */
+  private newFindingsRole(): iam.CfnRole {
+    const centralRole = (name: string): string =>
+      Fn.join('', [`arn:${this.partition}:iam::`, this.centralAccountId.valueAsString, `:role/${name}`]);
+    const importers = centralFindingsImporterRoleNames(this.region);
+    return new iam.CfnRole(this, 'FindingsRole', {
+      roleName: memberFindingsRoleName(this.region),
+      description: 'ftp-bounce-watch: the central account imports this account\'s FTP bounce findings into Security Hub',
+      maxSessionDuration: 3600,
+      assumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: Fn.join('', [`arn:${this.partition}:iam::`, this.centralAccountId.valueAsString, ':root']) },
+            Action: 'sts:AssumeRole',
+            Condition: { ArnEquals: { 'aws:PrincipalArn': [centralRole(importers.detector), centralRole(importers.sweep)] } },
+          },
+        ],
+      },
+      policies: [
+        {
+          policyName: 'ImportFindingsOfThisAccount',
+          policyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: 'securityhub:BatchImportFindings',
+                Resource: `arn:${this.partition}:securityhub:${this.region}:${this.account}:product/${this.account}/default`,
+              },
+            ],
+          },
+        },
+      ],
+    });
   }
 }

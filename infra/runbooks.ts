@@ -3,6 +3,19 @@
  * email and the Chatbot card, so they are the runbook (CloudWatch allows 1024 characters).
  */
 export const RUNBOOKS = {
+  eventExportFailed:
+    'Alerts reached the alert topic but not the EventBridge bus after their retries (EventExportFailed): rules routing '
+    + 'them (PagerDuty, SQS, a SIEM) missed them. Email and Slack were not affected. The detector or sweep log has an '
+    + 'ERROR line "alerts not exported" naming the alert ids and the error code: AccessDeniedException means the role '
+    + 'or a cross-account bus policy refuses events:PutEvents; a missing bus, that eventBus names none. Fix it, then '
+    + 'replay the missed alerts from the alert topic\'s email or with `ftp-bounce-watch scan --log-group NAME --alerts`.',
+  findingImportFailed:
+    'Incidents were alerted but not imported into Security Hub after their retries (FindingImportFailed). The detector '
+    + 'or sweep log has an ERROR line "alerts not exported" with the finding ids and codes: AccessDenied or an '
+    + 'InvalidAccess error means Security Hub CSPM is not enabled in this account and Region, or the role lacks '
+    + 'securityhub:BatchImportFindings on the default product. AssumeMemberRoleError (central mode): that member account '
+    + 'lacks the role ftp-bounce-watch-findings-<region>; update the member StackSet with securityHub=true. The next '
+    + 'message of each incident imports it again.',
   detectorErrors:
     'The FtpBounceWatch detector failed on a log batch (DeadlineExceededError: an AWS call hung; AlertPublishError: '
     + 'SNS refused alerts; MalformedPayloadError: a payload it cannot decode). Lambda retries the batch twice, then '

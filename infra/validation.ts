@@ -194,3 +194,20 @@ export function editDistance(a: string, b: string): number {
   }
   return at(s.length, t.length);
 }
+
+/** EventBridge bus names and ARNs (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsRequestEntry.html). */
+const BUS_NAME = /^[A-Za-z0-9._/-]{1,256}$/;
+const BUS_ARN = /^arn:aws[a-z-]*:events:([a-z0-9-]+):\d{12}:event-bus\/[A-Za-z0-9._/-]{1,256}$/;
+
+/** Why an `eventBus` value cannot be used, or undefined (`region`: the stack's, when known at synth time). */
+export function eventBusProblem(eventBus: string, region: string | undefined): string | undefined {
+  if (eventBus.startsWith('arn:')) {
+    const arn = BUS_ARN.exec(eventBus);
+    if (arn === null) return `expected an event bus name or ARN (arn:aws:events:<region>:<account>:event-bus/<name>), got ${JSON.stringify(eventBus)}`;
+    if (region !== undefined && arn[1] !== region) {
+      return `the bus must be in the stack's Region ${region} (PutEvents sends to a bus of its own Region), got ${arn[1]}`;
+    }
+    return undefined;
+  }
+  return BUS_NAME.test(eventBus) ? undefined : `expected an event bus name (A-Z a-z 0-9 . _ - /, at most 256) or ARN, got ${JSON.stringify(eventBus)}`;
+}

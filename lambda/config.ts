@@ -3,8 +3,9 @@
  * that a bad deployment fails at init with a message naming the variable, not later on the first batch.
  */
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from './awslogs';
-import { isAwsRegion, SNS_TOPIC_ARN } from './aws-names';
+import { IAM_ROLE_NAME, isAwsRegion, SNS_TOPIC_ARN } from './aws-names';
 import { InvalidNetworkError, NetworkSet, parseNetworks } from './detector';
+import { parseProductArn } from './export/asff-finding';
 import { INCIDENT_DEFAULTS, INCIDENT_LIMITS, type IncidentSettings, MINUTE_MS } from './incidents/settings';
 import { parseSuppressionSpecs, type Suppression } from './incidents/suppressions';
 
@@ -52,6 +53,20 @@ export interface HandlerConfig {
    * table's. Empty when unset.
    */
   readonly suppressions: readonly Suppression[];
+  /** Where published alerts are also exported (docs/export.md); each null when its variable is unset. */
+  readonly exports: ExportConfig;
+}
+
+export interface ExportConfig {
+  /** `EVENT_BUS`: the EventBridge bus (name, or ARN of a bus in this Region) every alert goes to as an event. */
+  readonly eventBus: string | null;
+  /** `SECURITY_HUB_PRODUCT_ARN`: this account's default product ARN; incidents are imported there as findings. */
+  readonly securityHubProductArn: string | null;
+  /**
+   * `SECURITY_HUB_MEMBER_ROLE` (central mode): the role name each member account has for importing its own findings,
+   * `ftp-bounce-watch-findings-<region>`; a member's findings are imported through it (docs/export.md).
+   */
+  readonly securityHubMemberRole: string | null;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -151,6 +166,7 @@ export function readConfig(env: Env): HandlerConfig {
     incidents: readIncidentSettings(env),
     internalNetworks: internalNetworks(env),
     suppressions: contextSuppressions(env),
+    exports: readExportConfig(env, region),
   };
 }
 
@@ -166,6 +182,43 @@ function contextSuppressions(env: Env): Suppression[] {
   const { suppressions, problems } = parseSuppressionSpecs(value);
   if (problems.length > 0) throw new ConfigError('SUPPRESSIONS', problems.join('; '));
   return suppressions;
+}
+
+const EVENT_BUS_NAME = /^[A-Za-z0-9._/-]{1,256}$/;
+const EVENT_BUS_ARN = /^arn:aws[a-z-]*:events:([a-z0-9-]+):\d{12}:event-bus\/[A-Za-z0-9._/-]{1,256}$/;
+
+function readExportConfig(env: Env, region: string): ExportConfig {
+  const eventBus = optional(env, 'EVENT_BUS') ?? null;
+  if (eventBus !== null) {
+    const arn = EVENT_BUS_ARN.exec(eventBus);
+    if (eventBus.startsWith('arn:') ? arn === null : !EVENT_BUS_NAME.test(eventBus)) {
+      throw new ConfigError('EVENT_BUS', `must be an event bus name or ARN (arn:aws:events:<region>:<account>:event-bus/<name>), got ${quote(eventBus)}`);
+    }
+    if (arn !== null && arn[1] !== region) {
+      throw new ConfigError('EVENT_BUS', `must be a bus in this function's Region ${region}, got ${quote(eventBus)}`);
+    }
+  }
+  const productArn = optional(env, 'SECURITY_HUB_PRODUCT_ARN') ?? null;
+  if (productArn !== null) {
+    const parts = parseProductArn(productArn);
+    if (parts === null) {
+      throw new ConfigError(
+        'SECURITY_HUB_PRODUCT_ARN',
+        `must be this account's default product ARN (arn:aws:securityhub:<region>:<account>:product/<account>/default), got ${quote(productArn)}`,
+      );
+    }
+    if (parts.region !== region) {
+      throw new ConfigError('SECURITY_HUB_PRODUCT_ARN', `must be in this function's Region ${region}, got ${quote(productArn)}`);
+    }
+  }
+  const memberRole = optional(env, 'SECURITY_HUB_MEMBER_ROLE') ?? null;
+  if (memberRole !== null && !IAM_ROLE_NAME.test(memberRole)) {
+    throw new ConfigError('SECURITY_HUB_MEMBER_ROLE', `must be an IAM role name (A-Z a-z 0-9 +=,.@_-, at most 64), got ${quote(memberRole)}`);
+  }
+  if (memberRole !== null && productArn === null) {
+    throw new ConfigError('SECURITY_HUB_MEMBER_ROLE', 'needs SECURITY_HUB_PRODUCT_ARN (Security Hub on)');
+  }
+  return { eventBus, securityHubProductArn: productArn, securityHubMemberRole: memberRole };
 }
 
 function internalNetworks(env: Env): NetworkSet {

@@ -33,6 +33,7 @@ import { type CanaryMetrics, CanaryReceiver } from './canary/service';
 import { buildSnsMessage } from './alerts';
 import { MalformedPayloadError } from './awslogs';
 import { ConfigError, type HandlerConfig, readConfig } from './config';
+import { createExporters, withExports } from './exports-runtime';
 import { IncidentConflictError, IncidentMemory, SuppressionCache, type SweepOutcome } from './incidents';
 import { type KinesisDeps, processKinesisEvent } from './kinesis';
 import { type PipelineMetrics, type PipelineSummary, processSubscriptionEvent } from './pipeline';
@@ -158,6 +159,8 @@ export function createRuntime(env: Readonly<Record<string, string | undefined>>,
       logger.warn('send-rate counter unavailable: pacing this function alone', { error: errorText(error) });
     },
   });
+  // What the topic accepted also goes to EventBridge and Security Hub, when configured (docs/export.md).
+  const alertPublisher = withExports(publisher, createExporters(config.exports, config.region, budget), metrics, logger);
   // Claims last as long as this invocation can still publish (a claim never outlives Lambda's 15-minute limit).
   const claimMs = (): number => Math.min(budget.remainingMs(), MAX_CLAIM_MS);
 
@@ -179,7 +182,7 @@ export function createRuntime(env: Readonly<Record<string, string | undefined>>,
     });
     incidents = new IncidentMemory({
       store,
-      publisher,
+      publisher: alertPublisher,
       settings: config.incidents,
       render: (alert) => buildSnsMessage(alert),
       claimMs,
@@ -229,7 +232,7 @@ export function createRuntime(env: Readonly<Record<string, string | undefined>>,
 
   const canary = canaryReceiver(config, store, budget, sns, canaryMetrics(metrics), now);
   const pipelineDeps: KinesisDeps = {
-    publisher,
+    publisher: alertPublisher,
     region: config.region,
     maxDecompressedBytes: config.maxDecompressedBytes,
     internalNetworks: config.internalNetworks,

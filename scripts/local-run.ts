@@ -8,8 +8,9 @@
  * seconds and window ends, updates and digests happen as they would. Every published message is shown once in
  * full, as the email people receive (`--show email,slack,chatbot` adds the Slack webhook message and the Chatbot
  * card as text), every line at most 100 columns. Its JSON (the SNS `default` key) is appended to
- * out/alerts.jsonl, the Slack and Chatbot JSON beside it (slack.jsonl, chatbot.jsonl). A table of what was sent
- * ends it.
+ * out/alerts.jsonl, the Slack and Chatbot JSON beside it (slack.jsonl, chatbot.jsonl), and what the exports would
+ * send (docs/export.md) too: the EventBridge entries (events.jsonl) and the Security Hub findings (findings.jsonl).
+ * A table of what was sent ends it.
  *
  * Inputs are read as `ftp-bounce-watch scan` reads them (cli/input.ts), and the settings as it reads them
  * (cli/settings.ts: ./cdk.json's context, then `-c`).
@@ -27,10 +28,13 @@ import type { Alert } from '../lambda/alerts';
 import type { ChatbotCard } from '../lambda/alerts/render/chatbot';
 import type { CanaryRecord } from '../lambda/canary/service';
 import { renderSlackMessage } from '../lambda/alerts/render/slack';
+import { alertFindings, defaultProductArn } from '../lambda/export/asff-finding';
+import { alertEventEntry } from '../lambda/export/event-entry';
 import { chatbotCardAsText, forTerminal, slackMessageAsText, TERMINAL_COLUMNS } from './chat-text';
 import {
   cloudWatchEventId,
   type InvocationReport,
+  LOCAL_ACCOUNT,
   LocalInvocationError,
   type LogStreamInput,
   replayLocalDeployment,
@@ -200,9 +204,23 @@ function print(text: string): void {
   console.log(forTerminal(text));
 }
 
-function alertOf(entry: ReceivedEntry): Alert {
+function alertJsonOf(entry: ReceivedEntry): string {
   const body = JSON.parse(entry.message) as { default?: string };
-  return JSON.parse(body.default ?? '{}') as Alert;
+  return body.default ?? '{}';
+}
+
+function alertOf(entry: ReceivedEntry): Alert {
+  return JSON.parse(alertJsonOf(entry)) as Alert;
+}
+
+/** What the exports would send for this message: the event on the default bus, the incidents' findings. */
+function appendExports(entry: ReceivedEntry, region: string, out: string): void {
+  const json = alertJsonOf(entry);
+  appendFileSync(join(dirname(out), 'events.jsonl'), `${JSON.stringify(alertEventEntry(json, 'default'))}\n`);
+  const productArn = defaultProductArn('aws', region, LOCAL_ACCOUNT);
+  for (const finding of alertFindings(JSON.parse(json) as Alert, { productArn })) {
+    appendFileSync(join(dirname(out), 'findings.jsonl'), `${JSON.stringify(finding)}\n`);
+  }
 }
 
 const THIN = '·'.repeat(40);
@@ -305,13 +323,14 @@ async function main(args: readonly string[]): Promise<number> {
   }
 
   let printed = 0;
+  const region = /^[a-z]{2}(-[a-z]+)+-\d$/.test(process.env.AWS_REGION ?? '') ? (process.env.AWS_REGION as string) : 'eu-west-1';
   try {
     const report = await replayLocalDeployment(streams, {
       settingsEnv,
       memory: options.memory,
       redeliver: options.redeliver,
       via: options.via,
-      region: /^[a-z]{2}(-[a-z]+)+-\d$/.test(process.env.AWS_REGION ?? '') ? process.env.AWS_REGION : 'eu-west-1',
+      region,
       onInvocation: (invocation) => {
         if (!options.jsonl) {
           const line = invocation.kind === 'detector' ? detectorLine(invocation) : `${new Date(invocation.at).toISOString().slice(11, 19)} sweep: ${invocation.published.length} sent`;
@@ -320,6 +339,7 @@ async function main(args: readonly string[]): Promise<number> {
         for (const entry of invocation.published) {
           const alert = alertOf(entry);
           appendFileSync(options.out, `${JSON.stringify(alert)}\n`);
+          appendExports(entry, region, options.out);
           if (options.jsonl) console.log(JSON.stringify(alert));
           else printMessage(entry, ++printed, invocation.at, options.out, options.show);
         }
@@ -332,6 +352,7 @@ async function main(args: readonly string[]): Promise<number> {
       const inside = relative(process.cwd(), absolute);
       const shown = inside.startsWith('..') ? absolute : inside;
       print(`JSON of each message appended to ${shown} (Slack and Chatbot JSON: slack.jsonl, chatbot.jsonl beside it)`);
+      print('What the exports would send, beside it: events.jsonl (EventBridge), findings.jsonl (Security Hub)');
     }
     // A file that failed part-way: said last, where it is seen, and the run is incomplete.
     for (const error of readErrors) console.error(`local-run: ${error}`);

@@ -64,6 +64,8 @@ export interface AlertMemoryProps {
   readonly environment: Readonly<Record<string, string>>;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** A fixed name for the sweep's role, for a trust policy elsewhere that names it. @default - generated */
+  readonly sweepRoleName?: string;
 }
 
 export class AlertMemory extends Construct {
@@ -105,7 +107,7 @@ export class AlertMemory extends Construct {
       retention: props.logRetention,
       removalPolicy: props.removalPolicy,
     });
-    const sweepRole = newFunctionRole(this, 'SweepRole', this.sweepLogGroup);
+    const sweepRole = newFunctionRole(this, 'SweepRole', this.sweepLogGroup, props.sweepRoleName);
     sweepRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.alertTopic.topicArn] }));
     sweepRole.addToPrincipalPolicy(snsKeyStatement(props.key, Stack.of(this).region));
     this.grantTable(sweepRole, SWEEP_TABLE_ACTIONS, SWEEP_INDEX_ACTIONS);

@@ -55,8 +55,11 @@ export function lambdaBase(entry: string, handler: string): nodejs.NodejsFunctio
 }
 
 /** A role that can write to its own log group and nothing else yet (no AWS managed policy with `*` resources). */
-export function newFunctionRole(scope: Construct, id: string, logGroup: logs.LogGroup): iam.Role {
-  const role = new iam.Role(scope, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+export function newFunctionRole(scope: Construct, id: string, logGroup: logs.LogGroup, roleName?: string): iam.Role {
+  const role = new iam.Role(scope, id, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    ...(roleName !== undefined && { roleName }),
+  });
   logGroup.grantWrite(role);
   return role;
 }

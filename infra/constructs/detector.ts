@@ -22,6 +22,8 @@ import { ASYNC_RETRY_ATTEMPTS, ignoreRoleDependencyNote, lambdaBase, newFunction
 export interface DetectorProps {
   /** Central mode: the Kinesis entry point, retried and kept by the event source mapping. */
   readonly central: boolean;
+  /** A fixed role name, for a trust policy elsewhere that names it (central mode with Security Hub). @default - generated */
+  readonly roleName?: string;
   readonly key: kms.IKey;
   readonly alertTopic: sns.ITopic;
   /** The functions' shared environment (topic, table, settings, logging). */
@@ -48,7 +50,7 @@ export class Detector extends Construct {
       retention: props.logRetention,
       removalPolicy: props.removalPolicy,
     });
-    this.role = newFunctionRole(this, 'DetectorRole', this.logGroup);
+    this.role = newFunctionRole(this, 'DetectorRole', this.logGroup, props.roleName);
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.alertTopic.topicArn] }));
     // Exactly what SNS needs to encrypt a published message (no `GenerateDataKey*` wildcard), through SNS only.
     this.role.addToPrincipalPolicy(snsKeyStatement(props.key, Stack.of(this).region));

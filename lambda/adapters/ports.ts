@@ -55,3 +55,29 @@ export class PublishIncompleteError extends Error implements PartialPublishFailu
 export function isDeferredPublish(error: unknown): boolean {
   return error instanceof PublishIncompleteError && error.deferred;
 }
+
+/**
+ * Where published alerts are also exported (EventBridge events, Security Hub findings: docs/export.md). An export
+ * never fails the batch: it resolves with what went out and what did not (counted, logged, alarmed), because the
+ * alert itself already reached the topic and a retried batch would send it twice.
+ */
+export interface AlertExporter {
+  /** A short name for logs and metrics, e.g. `eventbridge`. */
+  readonly name: string;
+  /** Exports each alert, given as its JSON (the SNS `default` text, passed through unchanged). Never rejects. */
+  export(alertJsons: readonly string[]): Promise<ExportOutcome>;
+}
+
+export interface ExportFailure {
+  /** The alert's id (or the finding's id), or `?` when the JSON had none. */
+  readonly id: string;
+  /** The service's error code, or the thrown error's name. */
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface ExportOutcome {
+  /** Items the service accepted (events, or findings: a digest gives one finding per incident). */
+  readonly exported: number;
+  readonly failures: readonly ExportFailure[];
+}

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-sns';
 import { SNS_MAX_PAYLOAD_BYTES, snsPayloadBytes } from '../alerts';
 import { awsErrorShape, oneLine } from './aws-error';
+import { equalJitterDelay } from './batch-export';
 import type { AlertPublisher, SnsAlertMessage } from './ports';
 import { DeadlineExceededError, type InvocationBudget } from './timeouts';
 
@@ -214,9 +215,7 @@ export class SnsAlertPublisher implements AlertPublisher {
   }
 
   #backoff(retry: number): number {
-    const ceiling = Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** (retry - 1));
-    // "Equal jitter": spreads concurrent invocations apart without ever retrying immediately.
-    return Math.round(ceiling / 2 + (this.#random() * ceiling) / 2);
+    return equalJitterDelay(retry, this.#baseDelayMs, this.#maxDelayMs, this.#random);
   }
 }
 

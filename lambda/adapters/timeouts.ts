@@ -229,3 +229,10 @@ export class InvocationBudget {
     return error;
   }
 }
+
+/** EventBridge PutEvents: ten small entries; the exporter retries failed entries itself. */
+export const EVENTBRIDGE_TIMEOUTS: OutboundTimeouts = { connectionTimeoutMs: 1_000, requestTimeoutMs: 3_000, maxAttempts: 2 };
+/** STS AssumeRole (central mode: a member's findings role), once per member and quarter hour at most. */
+export const STS_TIMEOUTS: OutboundTimeouts = { connectionTimeoutMs: 1_000, requestTimeoutMs: 3_000, maxAttempts: 2 };
+/** Security Hub BatchImportFindings: up to 100 findings; the exporter retries failed findings itself. */
+export const SECURITY_HUB_TIMEOUTS: OutboundTimeouts = { connectionTimeoutMs: 1_000, requestTimeoutMs: 5_000, maxAttempts: 2 };

@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import type { AlertKind } from '../../lambda/alerts/alert';
+import { DETAIL_TYPES } from '../../lambda/export/event-entry';
 import { natHour } from '../support/scenarios';
 
 // `npm start`'s job, run as the user runs it: a child process, the real runtime, dynalite, the loopback SNS.
@@ -79,6 +81,20 @@ describe('scripts/local-run.ts (npm start)', () => {
     const alerts = jsonLines(readFileSync(out, 'utf8'));
     expect(alerts.map((a) => a.kind)).toEqual(['new', 'update', 'new', 'update', 'digest']);
     expect(alerts.every((a) => a.ruleId === '11209' && a.alertMemory === 'on' && a.account === '123456789012')).toBe(true);
+    // What the exports would send (docs/export.md): one event per message, one finding per incident and message.
+    const events = jsonLines(readFileSync(join(dir, 'events.jsonl'), 'utf8'));
+    expect(events.map((e) => [e.Source, e.DetailType, JSON.parse(String(e.Detail)).id])).toEqual(
+      alerts.map((a) => ['ftp-bounce-watch', DETAIL_TYPES[a.kind as AlertKind], a.id]),
+    );
+    const findings = jsonLines(readFileSync(join(dir, 'findings.jsonl'), 'utf8'));
+    const digestEntries = alerts.filter((a) => a.kind === 'digest').flatMap((a) => (a.digest as { entries: unknown[] }).entries);
+    expect(findings).toHaveLength(alerts.filter((a) => a.kind !== 'digest').length + digestEntries.length);
+    const incidents = [
+      ...alerts.filter((a) => a.kind !== 'digest').map((a) => a.incidentId),
+      ...digestEntries.map((e) => (e as { incidentId: string }).incidentId),
+    ];
+    expect(new Set(findings.map((f) => f.Id)).size).toBe(new Set(incidents).size);
+    expect(stdout).toMatch(/^What the exports would send, beside it: events\.jsonl \(EventBridge\), findings\.jsonl \(Security Hub\)$/m);
     const digest = alerts.find((a) => a.kind === 'digest') as { digest: { entries: unknown[] }; count: number };
     expect(stdout).toContain(`(digest of ${digest.digest.entries.length})`);
   });

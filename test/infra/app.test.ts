@@ -145,8 +145,8 @@ describe('everything: two log groups by name, email, Chatbot and webhook', () =>
   });
 
   it('alarms on detector and sweep errors, throttles, lost events, failure stores, delivery losses and forwarder errors', () => {
-    // And one silence alarm per watched group (test/infra/source-health.test.ts).
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 19 + 2);
+    // And one silence alarm per watched group; the exports' failure alarm is in the 20 (test/infra/source-health.test.ts).
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 20 + 2);
     const operatorTopic = topicIdByDisplayName(template, 'FTP bounce watch operations');
     const machinery = propertiesOf(template, 'AWS::CloudWatch::Alarm').filter((a) => !JSON.stringify(a).includes('IncomingLogEvents'));
     const metrics = machinery.map((a) => {
@@ -174,6 +174,7 @@ describe('everything: two log groups by name, email, Chatbot and webhook', () =>
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
       'FtpBounceWatch/CanaryOverdue',
+      'FtpBounceWatch/EventExportFailed',
       'FtpBounceWatch/OutboxCleanupFailures',
       'FtpBounceWatch/StateStoreUnavailable',
       'SELECT SUM(DeliveryErrors) FROM "AWS/Logs" WHERE FilterName = \'ftp-bounce-watch\'',
@@ -301,7 +302,7 @@ describe('email only', () => {
     template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
     template.resourceCountIs('AWS::Lambda::Function', 4); // detector, sweep, pending-subscription check, canary
     template.resourceCountIs('AWS::SQS::Queue', 1);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 17 + 1); // and the one group's silence alarm
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 18 + 1); // and the one group's silence alarm
     expect(template.toJSON().Outputs).not.toHaveProperty(STACK_OUTPUT_KEYS.forwarderFunctionName);
   });
 });

@@ -136,7 +136,7 @@ describe('parseContext: rejected context names the key and what is expected', ()
     ['misspelt key: case', { logGroups: '/a', alertemails: 'a@example.com' }, /^alertemails: unknown context key; did you mean alertEmails\?/],
     ['misspelt key: transposition', { logGroups: '/a', slackChanenlId: 'C0123ABCD', slackWorkspaceId: 'T0123ABCD' }, /^slackChanenlId: unknown context key; did you mean slackChannelId\?/],
     ['misspelt key: accountwide', { accountwide: 'true' }, /^accountwide: unknown context key; did you mean accountWide\?/],
-    ['a setting that does not exist, with the keys that do', { logGroups: '/a', failureRetention: '7' }, /^failureRetention: unknown context key \(the keys: logGroups, accountWide, .*, internalNetworks, canary, canaryInterval, sourceSilence, suppressions, mode, organizationId, centralStreamShards, centralAccount, memberExcludedLogGroups\)$/m],
+    ['a setting that does not exist, with the keys that do', { logGroups: '/a', failureRetention: '7' }, /^failureRetention: unknown context key \(the keys: logGroups, accountWide, .*, internalNetworks, canary, canaryInterval, sourceSilence, suppressions, eventBus, securityHub, mode, organizationId, centralStreamShards, centralAccount, memberExcludedLogGroups\)$/m],
     ['an unrelated key', { logGroups: '/a', myTeam: 'x' }, /^myTeam: unknown context key \(the keys: logGroups, /],
     ['no destination at all', { logGroups: '/a' }, /^alertEmails: no alert destination: set alertEmails, slackWorkspaceId with slackChannelId \(AWS Chatbot\), or slackWebhookSecretName/],
     ['operator emails but no alert destination', { logGroups: '/a', operatorEmails: 'oncall@example.com' }, /^alertEmails: no alert destination/],

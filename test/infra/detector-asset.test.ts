@@ -23,6 +23,7 @@ import dynalite from 'dynalite';
 import { buildApp } from '../../infra/app';
 import { SUBSCRIPTION_FILTER_NAME } from '../../infra/filter-pattern';
 import { type LocalSnsServer, startLocalSnsServer } from '../../scripts/local-sns/server';
+import { type LoopbackExportServer, startLoopbackExportServer } from '../support/loopback-export-server';
 
 jest.setTimeout(120_000);
 
@@ -118,15 +119,18 @@ function subscriptionEvent(lines: readonly string[]): { awslogs: { data: string 
 describe('the synthesised detector asset', () => {
   let assembly: Assembly;
   let sns: LocalSnsServer;
+  let exportServer: LoopbackExportServer;
   let work: string;
 
   beforeAll(async () => {
     assembly = synthesise();
     sns = await startLocalSnsServer({ topicArn: TOPIC_ARN });
+    exportServer = await startLoopbackExportServer();
     work = mkdtempSync(path.join(tmpdir(), 'ftp-bounce-watch-run-'));
   });
   afterAll(async () => {
     await sns.close();
+    await exportServer.close();
     rmSync(work, { recursive: true, force: true });
     rmSync(assembly.outdir, { recursive: true, force: true });
   });
@@ -162,6 +166,7 @@ describe('the synthesised detector asset', () => {
         AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
         AWS_SECRET_ACCESS_KEY: 'local-test-secret',
         AWS_ENDPOINT_URL_SNS: sns.endpoint,
+        AWS_ENDPOINT_URL_EVENTBRIDGE: exportServer.endpoint,
       },
       timeout: 60_000,
     });
@@ -188,6 +193,10 @@ describe('the synthesised detector asset', () => {
       classification: 'nat-misconfiguration',
       count: 1,
     });
+    // The same alert, as deployed, on the default bus (docs/export.md).
+    expect(exportServer.events).toEqual([
+      expect.objectContaining({ Source: 'ftp-bounce-watch', EventBusName: 'default', Detail: structured.default }),
+    ]);
   });
 });
 
@@ -262,6 +271,8 @@ describe('the synthesised detector and sweep with alert memory', () => {
         AWS_SECRET_ACCESS_KEY: 'local-test-secret',
         AWS_ENDPOINT_URL_SNS: sns.endpoint,
         AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+        // The exports' bus: nowhere reachable, so every export fails, counted, and never the batch.
+        AWS_ENDPOINT_URL_EVENTBRIDGE: 'http://127.0.0.1:9',
         RUNNER_CLOCK_OFFSET_MS: String(CLOCK_OFFSET_MS),
       },
       timeout: 60_000,

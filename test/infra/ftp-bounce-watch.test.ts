@@ -87,7 +87,7 @@ describe('defaults and wiring', () => {
     expect(watch.accountPolicy).toBeUndefined();
     expect(watch.chatbotChannel).toBeUndefined();
     expect(watch.slackForwarder).toBeUndefined();
-    expect(watch.alarms).toHaveLength(16 + 3); // and a silence alarm per watched group
+    expect(watch.alarms).toHaveLength(17 + 3); // and a silence alarm per watched group
     expect(watch.sourceSilenceAlarms).toHaveLength(3);
   });
 
@@ -160,6 +160,7 @@ describe('defaults and wiring', () => {
       'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
+      'events:PutEvents',
       'kms:Decrypt',
       'kms:DescribeKey',
       'kms:Encrypt',

@@ -54,11 +54,11 @@ describe('keepLogicalIdsWithoutParts', () => {
 });
 
 describe('FtpBounceWatch parts', () => {
-  it('are found by name: log intake, detector, alert memory, delivery, safety net (and the subscription check, the canary, source health)', () => {
+  it('are found by name: log intake, detector, alert memory, delivery, safety net, exports (and the subscription check, the canary, source health)', () => {
     const { stack } = synth({ logGroups: '/var/log/proftpd', alertEmails: 'ops@example.com' });
     const watch = stack.watch;
     expect(watch.node.children.map((c) => c.node.id).sort()).toEqual(
-      ['AlertMemory', 'Canary', 'Delivery', 'Detection', 'LogIntake', 'SafetyNet', 'SourceHealth', 'SubscriptionWatch'].sort(),
+      ['AlertMemory', 'Canary', 'Delivery', 'Detection', 'Exports', 'LogIntake', 'SafetyNet', 'SourceHealth', 'SubscriptionWatch'].sort(),
     );
     expect(watch.detector).toBe(watch.detection.function);
     expect(watch.incidentTable).toBe(watch.alertMemory.incidentTable);
@@ -66,5 +66,6 @@ describe('FtpBounceWatch parts', () => {
     expect(watch.failureBucket).toBe(watch.safetyNet.failureBucket);
     expect(watch.subscriptionFilters).toBe(watch.logIntake.subscriptionFilters);
     expect(watch.sourceSilenceAlarms).toBe(watch.sourceHealth?.alarms);
+    expect(watch.alarms).toEqual(expect.arrayContaining([...watch.exports.alarms]));
   });
 });

@@ -33,6 +33,7 @@ describe('readConfig', () => {
       incidents: INCIDENT_DEFAULTS,
       internalNetworks: NetworkSet.EMPTY,
       suppressions: [],
+      exports: { eventBus: null, securityHubProductArn: null, securityHubMemberRole: null },
     });
     expect(CONFIG_DEFAULTS.maxDecompressedBytes).toBe(64 * 1024 * 1024);
   });
@@ -174,6 +175,44 @@ describe('readConfig', () => {
     expect(error.variable).toBe(variable);
     expect(error.message).toContain(variable);
     expect(error.message).not.toMatch(/\n/);
+  });
+});
+
+describe('readConfig: the exports (docs/export.md)', () => {
+  const PRODUCT = 'arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default';
+
+  it.each([
+    ['the default bus', { EVENT_BUS: 'default' }, { eventBus: 'default', securityHubProductArn: null, securityHubMemberRole: null }],
+    ['a bus by name', { EVENT_BUS: 'security-events' }, { eventBus: 'security-events', securityHubProductArn: null, securityHubMemberRole: null }],
+    [
+      'a bus of another account, by ARN',
+      { EVENT_BUS: 'arn:aws:events:eu-west-1:999999999999:event-bus/central' },
+      { eventBus: 'arn:aws:events:eu-west-1:999999999999:event-bus/central', securityHubProductArn: null, securityHubMemberRole: null },
+    ],
+    ['Security Hub', { SECURITY_HUB_PRODUCT_ARN: PRODUCT }, { eventBus: null, securityHubProductArn: PRODUCT, securityHubMemberRole: null }],
+    ['blank values: unset', { EVENT_BUS: ' ', SECURITY_HUB_PRODUCT_ARN: '' }, { eventBus: null, securityHubProductArn: null, securityHubMemberRole: null }],
+    [
+      'central mode: the members\' findings role',
+      { SECURITY_HUB_PRODUCT_ARN: PRODUCT, SECURITY_HUB_MEMBER_ROLE: 'ftp-bounce-watch-findings-eu-west-1' },
+      { eventBus: null, securityHubProductArn: PRODUCT, securityHubMemberRole: 'ftp-bounce-watch-findings-eu-west-1' },
+    ],
+  ])('reads %s', (_label, env, expected) => {
+    expect(readConfig({ ...base, ...env }).exports).toEqual(expected);
+  });
+
+  it.each([
+    ['EVENT_BUS', 'bus with spaces', /must be an event bus name or ARN/],
+    ['EVENT_BUS', 'arn:aws:events:us-east-1:999999999999:event-bus/central', /must be a bus in this function's Region eu-west-1/],
+    ['EVENT_BUS', 'arn:aws:sns:eu-west-1:999999999999:topic', /must be an event bus name or ARN/],
+    ['SECURITY_HUB_PRODUCT_ARN', 'arn:aws:securityhub:eu-west-1:123456789012:product/aws/guardduty', /default product ARN/],
+    ['SECURITY_HUB_PRODUCT_ARN', 'arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default', /in this function's Region/],
+    ['SECURITY_HUB_MEMBER_ROLE', 'role/with/slashes', /must be an IAM role name/],
+    ['SECURITY_HUB_MEMBER_ROLE', 'ftp-bounce-watch-findings-eu-west-1', /needs SECURITY_HUB_PRODUCT_ARN/],
+  ])('refuses %s=%s, naming the variable', (variable, value, message) => {
+    const error = configError({ ...base, [variable]: value });
+
+    expect(error.variable).toBe(variable);
+    expect(error.message).toMatch(message);
   });
 });
 
