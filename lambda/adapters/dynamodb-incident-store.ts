@@ -227,19 +227,25 @@ export class DynamoDbIncidentStore implements IncidentStore, CanaryStore {
   /** Writes the list if the item's version is still `expectedVersion`; the new version, or null when it moved. */
   async saveSuppressions(suppressions: readonly Suppression[], expectedVersion: number): Promise<number | null> {
     const version = expectedVersion + 1;
+    const item = { pk: { S: SUPPRESSIONS_PK }, version: { N: String(version) }, entries: { S: JSON.stringify(suppressions) } };
+    return (await this.putIfVersion(item, expectedVersion)) ? version : null;
+  }
+
+  /** Puts `item` if the stored one is still at `expectedVersion` (0: none yet); false when it moved. */
+  private async putIfVersion(item: Record<string, AttributeValue>, expectedVersion: number): Promise<boolean> {
     try {
       await this.send<PutItemCommandOutput>(
         'PutItem',
         new PutItemCommand({
           TableName: this.tableName,
-          Item: { pk: { S: SUPPRESSIONS_PK }, version: { N: String(version) }, entries: { S: JSON.stringify(suppressions) } },
+          Item: item,
           ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :expected',
           ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } } }),
         }),
       );
-      return version;
+      return true;
     } catch (error) {
-      if (isConditionFailure(error)) return null;
+      if (isConditionFailure(error)) return false;
       throw storeError('PutItem', error);
     }
   }
@@ -296,21 +302,7 @@ export class DynamoDbIncidentStore implements IncidentStore, CanaryStore {
       item.dueAt = { N: String(due) };
       item.dueShard = { S: DUE_SHARD };
     }
-    try {
-      await this.send<PutItemCommandOutput>(
-        'PutItem',
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: item,
-          ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :expected',
-          ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } } }),
-        }),
-      );
-      return version;
-    } catch (error) {
-      if (isConditionFailure(error)) return null;
-      throw storeError('PutItem', error);
-    }
+    return (await this.putIfVersion(item, expectedVersion)) ? version : null;
   }
 
   async due(now: number, limit: number, cursor?: string): Promise<DuePage> {
