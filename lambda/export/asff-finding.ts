@@ -98,9 +98,13 @@ function typeOf(classification: AlertClassification): string {
   return FINDING_TYPES[classification] ?? 'TTPs/Initial Access/FTP Bounce';
 }
 
-/** A client address usable as ASFF Network.SourceIpV4/V6: only a real address (the text comes from a log line). */
+/**
+ * A client address usable as ASFF Network.SourceIpV4/V6: only a real address (the text comes from a log line).
+ * Node's isIP also accepts zone-scoped IPv6 text (`fe80::1%eth0`, RFC 4007), which is no address to match or
+ * block on and may be refused as SourceIpV6: left out (`ftp-bounce-watch/client` keeps the text).
+ */
 function sourceIp(srcIp: string | null): { SourceIpV4: string } | { SourceIpV6: string } | null {
-  if (srcIp === null) return null;
+  if (srcIp === null || srcIp.includes('%')) return null;
   const family = isIP(srcIp);
   if (family === 4) return { SourceIpV4: srcIp };
   if (family === 6) return { SourceIpV6: srcIp };

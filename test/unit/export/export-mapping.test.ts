@@ -174,6 +174,21 @@ describe('alertFindings, what a finding says', () => {
     expect(f?.Network).toEqual({ Direction: 'IN', Protocol: 'TCP', SourceIpV4: '198.51.100.4' });
   });
 
+  it.each([
+    ['an IPv4 address', '198.51.100.4', { Direction: 'IN', Protocol: 'TCP', SourceIpV4: '198.51.100.4' }],
+    ['an IPv6 address', '2001:db8::7', { Direction: 'IN', Protocol: 'TCP', SourceIpV6: '2001:db8::7' }],
+    ['an IPv4-mapped IPv6 address', '::ffff:198.51.100.4', { Direction: 'IN', Protocol: 'TCP', SourceIpV6: '::ffff:198.51.100.4' }],
+    ['zone-scoped IPv6 text (no address)', 'fe80::1%eth0', undefined],
+    ['a zone naming hostile text', 'fe80::1%<!channel>', undefined],
+    ['a host name', 'ftp.example.com', undefined],
+    ['an address with a leading zero', '01.2.3.4', undefined],
+  ])('takes as the network source %s only when it is one', (_label, srcIp, network) => {
+    const [f] = alertFindings({ ...alert, srcIp }, { productArn: PRODUCT_ARN });
+
+    expect(f?.Network).toEqual(network);
+    expect(f?.ProductFields?.['ftp-bounce-watch/client']).not.toBe('unknown');
+  });
+
   it('names the log group by name when the account is unknown (a local scan)', () => {
     const [f] = alertFindings({ ...alert, account: null }, { productArn: PRODUCT_ARN });
 
