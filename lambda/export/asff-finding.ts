@@ -11,7 +11,9 @@ import type { AwsSecurityFinding, Resource, SeverityLabel } from '@aws-sdk/clien
 import { isIP } from 'node:net';
 import type { Alert, AlertClassification, DigestEntry } from '../alerts/alert';
 import { BOUNCE_SCAN_TEXT } from '../alerts/incident.messages';
+import { clientEventsUrl } from '../alerts/links';
 import { displaySafe } from '../alerts/sanitize';
+import { isAwsRegion } from '../aws-names';
 import type { Severity } from '../detector/finding';
 import { RULE_11209_TEXT } from '../detector/rule-11209.messages';
 import { logGroupArn } from './event-entry';
@@ -167,6 +169,8 @@ interface IncidentView {
   readonly hosts: readonly string[];
   readonly title: string;
   readonly description: string;
+  /** The console link to this incident's own lines (its log group, its client), or undefined. */
+  readonly sourceUrl: string | undefined;
 }
 
 function finding(
@@ -177,7 +181,7 @@ function finding(
 ): AwsSecurityFinding {
   const runbook = runbookOf(view.classification).map((step, i) => `${i + 1}. ${step}`).join(' ');
   const network = sourceIp(view.srcIp);
-  const url = alert.links?.clientEvents ?? alert.links?.insights;
+  const url = view.sourceUrl;
   return {
     SchemaVersion: ASFF_SCHEMA_VERSION,
     Id: findingIdOf(alert.region, view.incidentId),
@@ -235,7 +239,16 @@ function entryView(entry: DigestEntry, alert: Alert): IncidentView {
     description: `${label}: ${entry.count} refused PORT/EPRT commands from ${client} in ${entry.logGroup} between `
       + `${entry.firstSeen} and ${entry.lastSeen}, listed in a ${alert.digest?.reason ?? 'low-severity'} digest. `
       + RULE_11209_TEXT.brief,
+    // The digest's own links name its first entry's log group and no client: each incident links to its own lines.
+    sourceUrl: entryEventsUrl(alert.region, entry),
   };
+}
+
+function entryEventsUrl(region: string, entry: DigestEntry): string | undefined {
+  const first = Date.parse(entry.firstSeen);
+  const last = Date.parse(entry.lastSeen);
+  if (!isAwsRegion(region) || Number.isNaN(first) || Number.isNaN(last)) return undefined;
+  return clientEventsUrl(region, entry.logGroup, entry.srcIp, first, last);
 }
 
 /**
@@ -261,6 +274,7 @@ export function alertFindings(alert: Alert, target: FindingTarget): AwsSecurityF
     hosts: alert.hosts ?? [],
     title: alert.title,
     description: alert.description,
+    sourceUrl: alert.links?.clientEvents ?? alert.links?.insights,
   };
   return [finding(view, alert, parts, target)];
 }

@@ -3,6 +3,7 @@
  * classification and kind, with attacker-chosen text in every field a log line fills.
  */
 import type { Alert, AlertClassification, AlertKind } from '../../../lambda/alerts/alert';
+import { clientEventsUrl } from '../../../lambda/alerts/links';
 import { renderAlertJson } from '../../../lambda/alerts/render/json';
 import type { Severity } from '../../../lambda/detector/finding';
 import {
@@ -187,6 +188,23 @@ describe('alertFindings, what a finding says', () => {
 
     expect(f?.Network).toEqual(network);
     expect(f?.ProductFields?.['ftp-bounce-watch/client']).not.toBe('unknown');
+  });
+
+  it('links each incident a digest lists to its own log group and client, not the digest\'s first entry', () => {
+    const entry = (incidentId: string, logGroup: string, srcIp: string) => ({
+      incidentId, logGroup, srcIp, classification: 'nat-misconfiguration' as const, severity: 'low' as const, count: 2,
+      firstSeen: new Date(T0).toISOString(), lastSeen: new Date(T0 + 60_000).toISOString(), topTargets: [],
+    });
+    const entries = [entry('inc-a', '/ftp/proftpd', '198.51.100.4'), entry('inc-b', '/other/ftp', '203.0.113.9')];
+    const digest: Alert = { ...alert, kind: 'digest', digest: { reason: 'low-severity', entriesTruncated: 0, entries } };
+
+    const findings = alertFindings(digest, { productArn: PRODUCT_ARN });
+
+    expect(findings.map((f) => f.SourceUrl)).toEqual(
+      entries.map((e) => clientEventsUrl('eu-west-1', e.logGroup, e.srcIp, T0, T0 + 60_000)),
+    );
+    expect(findings[1]?.SourceUrl).toContain('other');
+    expect(findings[1]?.SourceUrl).toContain('203.0.113.9');
   });
 
   it('names the log group by name when the account is unknown (a local scan)', () => {
