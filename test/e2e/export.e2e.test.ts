@@ -132,6 +132,42 @@ describe('Security Hub exporter', () => {
     });
   });
 
+  describe('an incident\'s older state never replaces its newer one, in whatever order they are exported', () => {
+    const [first] = alerts(1) as [Alert];
+    const newer: Alert = { ...first, id: 'update', kind: 'update', lastSeen: new Date(T0 + 3_600_000).toISOString(), incidentTotal: 50 };
+    // A digest line of the same incident (it was suppressed for a while), covering refusals before the update's last.
+    const older: Alert = {
+      ...first,
+      id: 'digest',
+      kind: 'digest',
+      incidentId: 'digest-bucket',
+      digest: {
+        reason: 'suppressed',
+        entriesTruncated: 0,
+        entries: [{
+          incidentId: first.incidentId, logGroup: first.logGroup, srcIp: first.srcIp, classification: first.classification,
+          severity: first.severity, count: 3, firstSeen: first.firstSeen, lastSeen: new Date(T0 + 600_000).toISOString(),
+          topTargets: [],
+        }],
+      },
+    };
+    const id = `ftp-bounce-watch/${REGION}/${first.incidentId}`;
+
+    it.each([
+      ['in one export, newer first', [[newer, older]]],
+      ['in one export, older first', [[older, newer]]],
+      ['in two exports, newer first', [[newer], [older]]],
+      ['in two exports, older first', [[older], [newer]]],
+    ])('%s', async (_label, exports) => {
+      for (const list of exports) expect((await exporters().findings.export(jsonOf(list))).failures).toEqual([]);
+
+      expect(server.findings.get(id)).toMatchObject({
+        UpdatedAt: newer.lastSeen,
+        ProductFields: expect.objectContaining({ 'ftp-bounce-watch/refusals': '50' }),
+      });
+    });
+  });
+
   it('sends 150 incidents as requests of 100 and 50', async () => {
     const outcome = await exporters().findings.export(jsonOf(alerts(150)));
 

@@ -85,6 +85,30 @@ const PUT_EVENTS_MAX_ENTRIES = 10;
 const PUT_EVENTS_MAX_BYTES = 256 * 1024;
 const IMPORT_MAX_FINDINGS = 100;
 
+/**
+ * What Security Hub refuses in a finding (FailedFindings `InvalidInput`): a required attribute missing, severity and
+ * types neither top-level nor in FindingProviderFields, a title or description over its maximum, a timestamp that
+ * does not parse (https://docs.aws.amazon.com/securityhub/latest/userguide/asff-required-attributes.html).
+ */
+function invalidFinding(finding: Record<string, unknown>): ItemRefusal | null {
+  const text = (key: string): string | null => (typeof finding[key] === 'string' && finding[key] !== '' ? finding[key] : null);
+  const required = ['SchemaVersion', 'Id', 'ProductArn', 'GeneratorId', 'AwsAccountId', 'CreatedAt', 'UpdatedAt', 'Title', 'Description'];
+  const missing = required.filter((key) => text(key) === null);
+  const provider = (finding.FindingProviderFields ?? {}) as { Severity?: { Label?: unknown }; Types?: unknown };
+  const severity = (finding.Severity as { Label?: unknown } | undefined)?.Label ?? provider.Severity?.Label;
+  const types = Array.isArray(finding.Types) ? finding.Types : provider.Types;
+  if (typeof severity !== 'string') missing.push('Severity');
+  if (!Array.isArray(types) || types.length === 0) missing.push('Types');
+  if (!Array.isArray(finding.Resources) || finding.Resources.length === 0) missing.push('Resources');
+  const problems = missing.map((key) => `${key} is required`);
+  if ((text('Title') ?? '').length > 256) problems.push('Title is over 256 characters');
+  if ((text('Description') ?? '').length > 1024) problems.push('Description is over 1024 characters');
+  for (const key of ['CreatedAt', 'UpdatedAt']) {
+    if (text(key) !== null && Number.isNaN(Date.parse(text(key) as string))) problems.push(`${key} is no timestamp`);
+  }
+  return problems.length === 0 ? null : { code: 'InvalidInput', message: problems.join('; ') };
+}
+
 function entryBytes(entry: Record<string, unknown>): number {
   const text = (key: string): number => (typeof entry[key] === 'string' ? Buffer.byteLength(entry[key]) : 0);
   const resources = Array.isArray(entry.Resources) ? entry.Resources : [];
@@ -181,10 +205,14 @@ export async function startLoopbackExportServer(): Promise<LoopbackExportServer>
     }
     const failedFindings: Array<{ Id: unknown; ErrorCode: string; ErrorMessage: string }> = [];
     for (const finding of list) {
-      const refusal = refusalFor(operation, finding);
+      const refusal = refusalFor(operation, finding) ?? invalidFinding(finding);
       if (refusal !== null) {
         failedFindings.push({ Id: finding.Id, ErrorCode: refusal.code, ErrorMessage: refusal.message ?? refusal.code });
-      } else {
+        continue;
+      }
+      // Security Hub ignores an import of an existing Id whose UpdatedAt is earlier (it still counts as success).
+      const existing = findings.get(String(finding.Id));
+      if (existing === undefined || Date.parse(String(existing.UpdatedAt)) <= Date.parse(String(finding.UpdatedAt))) {
         findings.set(String(finding.Id), finding);
       }
     }
