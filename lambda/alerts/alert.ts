@@ -82,6 +82,8 @@ export interface DigestEntry {
   readonly count: number;
   readonly firstSeen: string;
   readonly lastSeen: string;
+  /** The incident's first refusal (ISO-8601), over all its windows; absent in digests from before it was added. */
+  readonly incidentFirstSeen?: string;
   /** The most aimed-at targets, most first (at most five). */
   readonly topTargets: readonly TargetCount[];
   /** Suppressed: which suppression and its reason; acknowledged: by whom, when, and the note. Absent otherwise. */
@@ -200,6 +202,11 @@ export interface Alert {
   readonly alertMemory: AlertMemory;
   /** Updates: every refusal of the incident so far (count is the window's); otherwise equal to count. */
   readonly incidentTotal: number;
+  /**
+   * The incident's first refusal (ISO-8601), over all its windows: set on messages decided with alert memory, so an
+   * update (whose `firstSeen` is its window's) still says when the incident began. Absent without memory.
+   */
+  readonly incidentFirstSeen?: string;
   /** Updates and scans: the window's totals. */
   readonly window?: WindowTotals;
   /** Escalations, and the later messages of an escalated incident: the incident escalated and its thread. */

@@ -162,6 +162,7 @@ interface IncidentView {
   readonly severity: Severity;
   readonly srcIp: string | null;
   readonly logGroup: string;
+  /** The incident's first refusal: the finding's CreatedAt, the same on every import (the message's own when unknown). */
   readonly firstSeen: string;
   readonly lastSeen: string;
   readonly count: number;
@@ -230,7 +231,7 @@ function entryView(entry: DigestEntry, alert: Alert): IncidentView {
     severity: entry.severity,
     srcIp: entry.srcIp,
     logGroup: entry.logGroup,
-    firstSeen: entry.firstSeen,
+    firstSeen: earlierOf(entry.incidentFirstSeen, entry.firstSeen),
     lastSeen: entry.lastSeen,
     count: entry.count,
     targets: entry.topTargets.map((t) => t.target),
@@ -242,6 +243,16 @@ function entryView(entry: DigestEntry, alert: Alert): IncidentView {
     // The digest's own links name its first entry's log group and no client: each incident links to its own lines.
     sourceUrl: entryEventsUrl(alert.region, entry),
   };
+}
+
+/**
+ * CreatedAt: when the incident began, not this message's first refusal (an update's is its window's), so every
+ * import of the finding says the same (API_AwsSecurityFinding: "when the security findings provider created the
+ * potential security issue that a finding captured"). The message's own when the alert does not say (no memory).
+ */
+function earlierOf(incidentFirstSeen: string | undefined, messageFirstSeen: string): string {
+  if (incidentFirstSeen === undefined || Number.isNaN(Date.parse(incidentFirstSeen))) return messageFirstSeen;
+  return Date.parse(incidentFirstSeen) < Date.parse(messageFirstSeen) ? incidentFirstSeen : messageFirstSeen;
 }
 
 function entryEventsUrl(region: string, entry: DigestEntry): string | undefined {
@@ -267,7 +278,7 @@ export function alertFindings(alert: Alert, target: FindingTarget): AwsSecurityF
     severity: alert.severity,
     srcIp: alert.srcIp,
     logGroup: alert.logGroup,
-    firstSeen: alert.firstSeen,
+    firstSeen: earlierOf(alert.incidentFirstSeen, alert.firstSeen),
     lastSeen: alert.lastSeen,
     count: alert.incidentTotal ?? alert.count,
     targets: alert.targets,

@@ -111,6 +111,7 @@ function digestAlert(sorted: readonly KeyedDigestLine[], settings: IncidentSetti
     count: line.count,
     firstSeen: new Date(line.firstSeen).toISOString(),
     lastSeen: new Date(line.lastSeen).toISOString(),
+    ...(line.incidentFirstSeen === undefined ? {} : { incidentFirstSeen: new Date(line.incidentFirstSeen).toISOString() }),
     topTargets: topTargets(line.targets),
     ...(line.note === undefined ? {} : { note: line.note }),
   }));

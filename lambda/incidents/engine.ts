@@ -202,6 +202,11 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/** The earliest of these times that is a time (a record stored by an older version may lack one), as ISO-8601. */
+function earliest(...ms: readonly number[]): string {
+  return iso(Math.min(...ms.filter(Number.isFinite)));
+}
+
 /**
  * An incident message built on a batch's alert (new, escalation): the batch's samples and targets, with the
  * incident's identity. The alert id names incident, window and kind, so a retry yields the same id.
@@ -238,6 +243,7 @@ function announce(incident: IncidentState, base: Alert, kind: AlertKind, key: Cl
     windowEnd: iso(incident.windowEnd),
     alertMemory: 'on',
     incidentTotal: incident.total,
+    incidentFirstSeen: earliest(incident.firstSeen, Date.parse(firstSeen)),
     ...(totals === undefined ? {} : { window: totals }),
     ...(incident.escalatedFrom !== undefined && { escalatedFrom: incident.escalatedFrom }),
   };
@@ -308,6 +314,7 @@ function update(incident: IncidentState, key: ClientState['key']): Alert {
     windowEnd: iso(incident.windowEnd),
     alertMemory: 'on',
     incidentTotal: incident.total,
+    incidentFirstSeen: earliest(incident.firstSeen, first),
     // What "how many more" means: the findings since the last message about this incident.
     window: { ...totals, sinceLastMessage: incident.sinceMessage },
     ...(incident.escalatedFrom !== undefined && { escalatedFrom: incident.escalatedFrom }),
@@ -341,6 +348,7 @@ function addDigestLine(
     state.digests.push(line);
   }
   if (note !== undefined) line.note = note;
+  line.incidentFirstSeen = Math.min(...[line.incidentFirstSeen ?? first, incident.firstSeen, first].filter(Number.isFinite));
   line.count += count;
   line.firstSeen = Math.min(line.firstSeen, first);
   line.lastSeen = Math.max(line.lastSeen, last);

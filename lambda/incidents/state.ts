@@ -87,6 +87,8 @@ export interface PendingDigestLine {
   count: number;
   firstSeen: number;
   lastSeen: number;
+  /** The incident's first refusal (ms), over all its windows; absent in lines stored before it was added. */
+  incidentFirstSeen?: number;
   targets: Record<string, number>;
   /** For `suppressed` and `acknowledged` lines: which suppression and why, or who acknowledged and their note. */
   note?: string;

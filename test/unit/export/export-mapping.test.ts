@@ -165,6 +165,35 @@ describe('alertFindings, what a finding says', () => {
     expect(second?.ProductFields?.['ftp-bounce-watch/refusals']).toBe('9');
   });
 
+  describe('CreatedAt is when the incident began, the same on every import; UpdatedAt the message\'s last refusal', () => {
+    const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+    const entry = (incidentFirstSeen: string | undefined) => ({
+      incidentId: alert.incidentId, logGroup: alert.logGroup, srcIp: alert.srcIp, classification: alert.classification,
+      severity: alert.severity, count: 2, firstSeen: at(130), lastSeen: at(140), topTargets: [],
+      ...(incidentFirstSeen === undefined ? {} : { incidentFirstSeen }),
+    });
+    const digestOf = (incidentFirstSeen: string | undefined): Alert => ({
+      ...alert, kind: 'digest', digest: { reason: 'acknowledged', entriesTruncated: 0, entries: [entry(incidentFirstSeen)] },
+    });
+
+    it.each([
+      ['the first message', { ...alert, incidentFirstSeen: alert.firstSeen }, alert.firstSeen, alert.lastSeen],
+      ['an update of a later window',
+        { ...alert, kind: 'update' as const, firstSeen: at(70), lastSeen: at(80), incidentFirstSeen: at(0) }, at(0), at(80)],
+      ['a message without alert memory (no incidentFirstSeen)', { ...alert, firstSeen: at(70), lastSeen: at(80) }, at(70), at(80)],
+      ['a digest line of the incident', digestOf(at(0)), at(0), at(140)],
+      ['a digest line from before incidentFirstSeen', digestOf(undefined), at(130), at(140)],
+      ['an incidentFirstSeen that is no time',
+        { ...alert, firstSeen: at(70), lastSeen: at(80), incidentFirstSeen: 'soon' }, at(70), at(80)],
+    ])('%s', (_label, message, createdAt, updatedAt) => {
+      const [f] = alertFindings(message, { productArn: PRODUCT_ARN });
+
+      expect(f).toMatchObject({
+        CreatedAt: createdAt, FirstObservedAt: createdAt, UpdatedAt: updatedAt, LastObservedAt: updatedAt,
+      });
+    });
+  });
+
   it('names the log group by ARN and an EC2 instance host as the instance, and the client as the network source', () => {
     const [f] = alertFindings(alert, { productArn: PRODUCT_ARN });
 

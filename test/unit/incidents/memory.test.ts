@@ -70,6 +70,22 @@ describe('incidents: first alert, windows and updates', () => {
     });
   });
 
+  it('says on every message when the incident began, though an update\'s firstSeen is its window\'s', async () => {
+    const d = new Deployment();
+    const [opened] = await d.batch(T0, [{ ...PUBLIC, port: 4000 }]);
+    await d.batch(T0 + 10 * MIN, [{ ...PUBLIC, port: 4001 }]);
+    const [first] = await d.sweep(T0 + 60 * MIN);
+    await d.batch(T0 + 70 * MIN, [{ ...PUBLIC, port: 4002 }]);
+    await d.batch(T0 + 80 * MIN, [{ ...PUBLIC, port: 4003 }]);
+    const [second] = await d.sweep(T0 + 125 * MIN);
+
+    expect([opened, first, second].map((a) => [a?.kind, a?.firstSeen, a?.incidentFirstSeen])).toEqual([
+      ['new', new Date(T0).toISOString(), new Date(T0).toISOString()],
+      ['update', new Date(T0).toISOString(), new Date(T0).toISOString()],
+      ['update', new Date(T0 + 70 * MIN).toISOString(), new Date(T0).toISOString()],
+    ]);
+  });
+
   it('keeps one subject and one incident id for the whole incident, and a new id once it closed', async () => {
     const d = new Deployment();
     await d.batch(T0, [{ ...PUBLIC, port: 4000 }]);
@@ -233,6 +249,10 @@ describe('incidents: low-severity digest', () => {
       ['203.0.113.51', 2],
     ]);
     expect(digest?.digest?.entries[0]?.topTargets[0]).toEqual({ target: '192.168.1.20:50000', count: 1 });
+    expect(digest?.digest?.entries.map((e) => e.incidentFirstSeen)).toEqual([
+      new Date(T0).toISOString(),
+      new Date(T0 + MIN).toISOString(),
+    ]);
     expect(digest?.count).toBe(6);
   });
 
