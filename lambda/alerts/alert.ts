@@ -84,6 +84,8 @@ export interface DigestEntry {
   readonly lastSeen: string;
   /** The incident's first refusal (ISO-8601), over all its windows; absent in digests from before it was added. */
   readonly incidentFirstSeen?: string;
+  /** Every refusal of the incident so far (`count` is this digest's); absent in digests from before it was added. */
+  readonly incidentTotal?: number;
   /** The most aimed-at targets, most first (at most five). */
   readonly topTargets: readonly TargetCount[];
   /** Suppressed: which suppression and its reason; acknowledged: by whom, when, and the note. Absent otherwise. */

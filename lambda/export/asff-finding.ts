@@ -233,10 +233,11 @@ function entryView(entry: DigestEntry, alert: Alert): IncidentView {
     logGroup: entry.logGroup,
     firstSeen: earlierOf(entry.incidentFirstSeen, entry.firstSeen),
     lastSeen: entry.lastSeen,
-    count: entry.count,
+    // The incident's total, as its own messages say it: a digest line's count is only the digest's interval.
+    count: entry.incidentTotal ?? entry.count,
     targets: entry.topTargets.map((t) => t.target),
     hosts: [],
-    title: `${label} from ${client} (${entry.count} refused)`,
+    title: `${label} from ${client} (${entry.incidentTotal ?? entry.count} refused)`,
     description: `${label}: ${entry.count} refused PORT/EPRT commands from ${client} in ${entry.logGroup} between `
       + `${entry.firstSeen} and ${entry.lastSeen}, listed in a ${alert.digest?.reason ?? 'low-severity'} digest. `
       + RULE_11209_TEXT.brief,

@@ -112,6 +112,7 @@ function digestAlert(sorted: readonly KeyedDigestLine[], settings: IncidentSetti
     firstSeen: new Date(line.firstSeen).toISOString(),
     lastSeen: new Date(line.lastSeen).toISOString(),
     ...(line.incidentFirstSeen === undefined ? {} : { incidentFirstSeen: new Date(line.incidentFirstSeen).toISOString() }),
+    ...(line.incidentTotal === undefined ? {} : { incidentTotal: line.incidentTotal }),
     topTargets: topTargets(line.targets),
     ...(line.note === undefined ? {} : { note: line.note }),
   }));

@@ -350,6 +350,7 @@ function addDigestLine(
   if (note !== undefined) line.note = note;
   line.incidentFirstSeen = Math.min(...[line.incidentFirstSeen ?? first, incident.firstSeen, first].filter(Number.isFinite));
   line.count += count;
+  line.incidentTotal = Math.max(line.incidentTotal ?? 0, incident.total);
   line.firstSeen = Math.min(line.firstSeen, first);
   line.lastSeen = Math.max(line.lastSeen, last);
   for (const [target, n] of Object.entries(targets)) {

@@ -89,6 +89,8 @@ export interface PendingDigestLine {
   lastSeen: number;
   /** The incident's first refusal (ms), over all its windows; absent in lines stored before it was added. */
   incidentFirstSeen?: number;
+  /** Every refusal of the incident so far, as of the line's last addition; absent in lines stored before it was added. */
+  incidentTotal?: number;
   targets: Record<string, number>;
   /** For `suppressed` and `acknowledged` lines: which suppression and why, or who acknowledged and their note. */
   note?: string;

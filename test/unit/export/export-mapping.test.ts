@@ -194,6 +194,23 @@ describe('alertFindings, what a finding says', () => {
     });
   });
 
+  it.each([
+    ['a digest line that knows the incident\'s total: that total', { incidentTotal: 57 }, '57'],
+    ['a digest line from before incidentTotal: its own count', {}, '2'],
+  ])('counts as refusals, for %s', (_label, extra, refusals) => {
+    const entry = {
+      incidentId: alert.incidentId, logGroup: alert.logGroup, srcIp: alert.srcIp, classification: alert.classification,
+      severity: alert.severity, count: 2, firstSeen: alert.firstSeen, lastSeen: alert.lastSeen, topTargets: [], ...extra,
+    };
+    const digest: Alert = { ...alert, kind: 'digest', digest: { reason: 'acknowledged', entriesTruncated: 0, entries: [entry] } };
+
+    const [f] = alertFindings(digest, { productArn: PRODUCT_ARN });
+
+    expect(f?.ProductFields?.['ftp-bounce-watch/refusals']).toBe(refusals);
+    expect(f?.Title).toContain(`(${refusals} refused)`);
+    expect(f?.Description).toContain('2 refused PORT/EPRT commands');
+  });
+
   it('names the log group by ARN and an EC2 instance host as the instance, and the client as the network source', () => {
     const [f] = alertFindings(alert, { productArn: PRODUCT_ARN });
 

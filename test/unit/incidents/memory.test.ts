@@ -249,6 +249,7 @@ describe('incidents: low-severity digest', () => {
       ['203.0.113.51', 2],
     ]);
     expect(digest?.digest?.entries[0]?.topTargets[0]).toEqual({ target: '192.168.1.20:50000', count: 1 });
+    expect(digest?.digest?.entries.map((e) => e.incidentTotal)).toEqual([4, 2]);
     expect(digest?.digest?.entries.map((e) => e.incidentFirstSeen)).toEqual([
       new Date(T0).toISOString(),
       new Date(T0 + MIN).toISOString(),
