@@ -1,7 +1,8 @@
 /**
  * Incidents as AWS Security Finding Format findings for Security Hub CSPM's BatchImportFindings (docs/export.md).
- * One finding per incident, with a stable `Id`: every later message of the incident (an update, a digest line)
- * imports the same `Id` with a later `UpdatedAt`, which Security Hub treats as an update of that finding. Severity
+ * One finding per incident, with a stable `Id` and `CreatedAt` (the incident's first refusal): every later message of
+ * the incident (an update, a digest line) imports the same `Id` with its last refusal as `UpdatedAt`; Security Hub
+ * ignores an import with an earlier `UpdatedAt`, so an older state never replaces a newer one. Severity
  * and Types go in `FindingProviderFields`, the provider's own copy that BatchImportFindings may update
  * (https://docs.aws.amazon.com/securityhub/latest/userguide/finding-update-batchimportfindings.html). Every text taken
  * from a log line is cleaned, defanged and capped to the ASFF field's maximum
