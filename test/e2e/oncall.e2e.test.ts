@@ -60,7 +60,14 @@ async function freshTable(): Promise<string> {
 
 async function cli(args: readonly string[], now = T0): Promise<{ code: number; out: string; err: string }> {
   const io = captureIo({
-    deps: { dynamodbClient: () => dynamodb, stsClient: () => sts, cloudFormationClient: () => cloudFormation, now: () => now },
+    deps: {
+      dynamodbClient: () => dynamodb,
+      stsClient: () => sts,
+      cloudFormationClient: () => cloudFormation,
+      now: () => now,
+      // The retries' backoff, skipped: a refusal scripted six times would otherwise cost seconds.
+      sleep: async () => {},
+    },
   });
   const code = await main(args, io);
   return { code, out: io.out(), err: io.err() };
@@ -94,7 +101,9 @@ describe('suppress', () => {
       expiresAt: T0 + 30 * 24 * HOUR,
     });
     expect(text.out).toContain(`1 active suppression in table ${table}`);
-    expect(text.out).toContain(`${id}  198.51.100.0/24  up to medium  until 2024-05-31 10:00 (in 30 d)  by ${CALLER}: Acme FXP partner, OPS-1234`);
+    expect(text.out).toContain(
+      `${id}    198.51.100.0/24  up to medium  until 2024-05-31 10:00 (in 30 d)\n              by ${CALLER}: Acme FXP partner, OPS-1234\n`,
+    );
     expect(removed.code).toBe(0);
     expect(await listed(table)).toEqual([]);
   });
@@ -125,7 +134,12 @@ describe('suppress', () => {
 
   it.each([
     [['suppress', 'add', '198.51.100.9'], /a reason is required/],
-    [['suppress', 'add', '198.51.100.9', '--reason', 'x', '--for', '91d'], /duration "91d" must be a number with m, h or d .*at most 90d/],
+    [['suppress', 'add', '198.51.100.9', '--reason', 'x', '--for', '91d'], /duration "91d" is too long: it must be from 1m to 90d$/],
+    [['suppress', 'add', '198.51.100.9', '--reason', 'x', '--for', '0d'], /duration "0d" is zero: it must be from 1m to 90d$/],
+    [['suppress', 'add', '198.51.100.9', '--reason', 'x', '--for', '3x'], /duration "3x" must be a number with m, h or d/],
+    [['suppress', 'add', '198.51.100.9/24', '--reason', 'x'], /client "198\.51\.100\.9\/24" .*host bits are set after the prefix: write the network address\)$/],
+    [['suppress', 'add', '198.51.100.9', '--reason', '  '], /a reason is required/],
+    [['suppress', 'add', '198.51.100.9', '--reason', 'x', '--bogus'], /^ftp-bounce-watch: Unknown option '--bogus' \(see 'ftp-bounce-watch suppress --help'\)$/],
     [['suppress', 'add', 'ftp.example.com', '--reason', 'x'], /client "ftp\.example\.com" is not an IP address or CIDR/],
     [['suppress', 'add', '198.51.100.9', '--reason', 'x', '--severity', 'low'], /severity must be one of medium, high, critical/],
     [['suppress', 'list', '--reason', 'x'], /--reason is for suppress add/],
@@ -183,7 +197,8 @@ describe('incidents', () => {
       status: 'acknowledged',
       acknowledged: { at: new Date(T0 + 3 * MIN).toISOString(), by: CALLER, note: 'talking to Acme, OPS-1234' },
     });
-    expect(after.out).toContain(`acknowledged by ${CALLER} at 2024-05-01 10:03: talking to Acme, OPS-1234`);
+    expect(after.out).toContain(`${high.slice(0, 12)}  high      acknowledged  1       198.51.100.9\n`);
+    expect(after.out).toContain(`\n              acknowledged by ${CALLER} at 2024-05-01\n              10:03: talking to Acme, OPS-1234\n`);
 
     // The detector honours it: more findings, no update at the window's end, and the acknowledged digest lists them.
     await d.batch(T0 + 10 * MIN, repeated(4, HIGH));
@@ -227,6 +242,85 @@ describe('incidents', () => {
 
     expect(code).toBe(2);
     expect(err).toMatch(new RegExp(`^ftp-bounce-watch: access denied: Scan on table "${table}" needs the IAM permission dynamodb:Scan \\(.*\\)\\n$`));
+  });
+});
+
+describe('text output', () => {
+  const LONG_CALLER = 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_SecurityOnCallAdministrators_0123456789abcdef/alice.long-surname@example.com';
+  const IPV6_CLIENT = { client: '2001:db8:1234:5678:9abc:def0:1234:5678', target: '203.0.113.7', port: 4000 } as const;
+
+  afterEach(() => {
+    query.world.callerArn = CALLER;
+  });
+
+  it('keeps every line within 100 columns, however long the ARN, note, reason, client or log group', async () => {
+    const table = await freshTable();
+    query.world.callerArn = LONG_CALLER;
+    const d = new Deployment({}, new DynamoDbIncidentStore(dynamodb, table));
+    await d.batch(T0, [IPV6_CLIENT]);
+    const note = 'called the partner, who will move their FXP transfers to passive mode by the end of the month; OPS-1234';
+    const { incidents } = JSON.parse((await cli(['incidents', '--table', table, '--format', 'json'])).out) as { incidents: Array<{ id: string }> };
+    const id = incidents[0]?.id ?? '';
+
+    const outputs = [
+      await cli(['incidents', 'ack', id, '--note', note, '--table', table, '--format', 'text'], T0 + MIN),
+      await cli(['incidents', 'ack', id, '--note', `${note}, again`, '--table', table, '--format', 'text'], T0 + 2 * MIN),
+      await cli(['incidents', '--table', table, '--format', 'text'], T0 + 3 * MIN),
+      await cli(['incidents', 'show', id, '--table', table, '--format', 'text'], T0 + 3 * MIN),
+      await cli(['suppress', 'add', `${IPV6_CLIENT.client}`, '--target', '2001:db8:1234:5678:9abc:def0:1234:0/112',
+        '--severity', 'critical', '--reason', note, '--table', table, '--format', 'text']),
+      await cli(['suppress', 'list', '--table', table, '--format', 'text']),
+    ];
+    const [added] = (JSON.parse((await cli(['suppress', 'list', '--table', table, '--format', 'json'])).out) as { suppressions: Suppression[] }).suppressions;
+    outputs.push(await cli(['suppress', 'remove', added?.id ?? '', '--table', table, '--format', 'text']));
+
+    expect(outputs.map((o) => [o.code, o.err])).toEqual(outputs.map(() => [0, '']));
+    const long = outputs.flatMap((o) => o.out.split('\n')).filter((line) => [...line].length > 100);
+    expect(long).toEqual([]);
+    // Wrapped, not cut short: the whole ARN and the whole note are there.
+    const unwrapped = (text: string | undefined): string => (text ?? '').replace(/\s+/g, '');
+    expect(unwrapped(outputs[2]?.out)).toContain(unwrapped(`acknowledged by ${LONG_CALLER} at 2024-05-01 10:02: ${note}, again`));
+  });
+
+  it('says that acknowledging again replaces the earlier acknowledgement, naming it', async () => {
+    const table = await freshTable();
+    const d = new Deployment({}, new DynamoDbIncidentStore(dynamodb, table));
+    await d.batch(T0, [HIGH]);
+    const { incidents } = JSON.parse((await cli(['incidents', '--table', table, '--format', 'json'])).out) as { incidents: Array<{ id: string }> };
+    const id = incidents[0]?.id ?? '';
+
+    const first = await cli(['incidents', 'ack', id.slice(0, 8), '--note', 'looking', '--table', table, '--format', 'text'], T0 + MIN);
+    const again = await cli(['incidents', 'ack', id.slice(0, 8).toUpperCase(), '--note', 'blocked, OPS-9', '--table', table, '--format', 'text'], T0 + 2 * MIN);
+
+    expect(first.out).toBe(
+      `Acknowledged ${id} (high foreign-public-target of 198.51.100.9).\nIts updates go to the digest until it escalates.\n`,
+    );
+    expect(again.out).toBe(
+      `Acknowledged ${id} (high foreign-public-target of 198.51.100.9).\n`
+      + `It replaces the acknowledgement by ${CALLER} at 2024-05-01\n    10:01 UTC: looking\n`
+      + 'Its updates go to the digest until it escalates.\n',
+    );
+  });
+
+  it('refuses to remove a suppression twice, in one line, exit 2', async () => {
+    const table = await freshTable();
+    const { id } = JSON.parse((await cli(['suppress', 'add', '192.0.2.1', '--reason', 'x', '--table', table, '--format', 'json'])).out) as Suppression;
+    await cli(['suppress', 'remove', id, '--table', table]);
+
+    const again = await cli(['suppress', 'remove', id, '--table', table]);
+
+    expect(again.code).toBe(2);
+    expect(again.err).toBe(`ftp-bounce-watch: no active suppression "${id}" in table ${table} (suppress list shows them)\n`);
+  });
+
+  it('gives up on a table that keeps failing in one line that suggests nothing beside the point (exit 2)', async () => {
+    const table = await freshTable();
+    proxy.script('GetItem', 'server-error', 'server-error', 'server-error', 'server-error', 'server-error', 'server-error');
+
+    const { code, err } = await cli(['suppress', 'list', '--table', table]);
+
+    expect(code).toBe(2);
+    expect(err).toMatch(new RegExp(`^ftp-bounce-watch: DynamoDB GetItem on table "${table}" still failed after 6 attempts \\(.*\\); try again later\\n$`));
   });
 });
 
