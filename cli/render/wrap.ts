@@ -18,7 +18,8 @@ export function hangingIndent(line: string): number {
 /** One line as lines of at most `width` columns, continuations indented by `indent` (default: hangingIndent). */
 export function wrapLine(raw: string, width: number = TERMINAL_COLUMNS, indent: number = hangingIndent(raw)): string[] {
   if ([...raw].length <= width) return [raw];
-  const hang = Math.min(indent, Math.floor(width / 2));
+  // Under a table's last column, even one well to the right, as long as 40 columns are left for the text.
+  const hang = Math.min(indent, Math.max(Math.floor(width / 2), width - 40));
   const out: string[] = [];
   let rest = [...raw];
   let first = true;
