@@ -248,7 +248,9 @@ export async function runTestCommand(options: TestOptions, io: CliIo): Promise<n
       results.push(seen.get(test.nonce) ?? none);
     }
   } catch (error) {
-    if (error instanceof InterruptedError) throw new UsageError('interrupted before every hop was seen', { cause: error });
+    if (error instanceof InterruptedError) {
+      throw new UsageError(`interrupted while ${step}, before every hop was seen`, { cause: error });
+    }
     throw error;
   } finally {
     clearInterval(ticker);

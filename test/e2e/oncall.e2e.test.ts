@@ -14,6 +14,7 @@ import { captureIo } from '../support/cli-io';
 import { Deployment, MIN, repeated, T0 } from '../support/deployment';
 import { type FaultProxy, startFaultProxy } from '../support/dynamodb-fault-proxy';
 import { type LoopbackQueryServer, startLoopbackQueryServer } from '../support/loopback-query-server';
+import { startSlowServer } from '../support/slow-server';
 
 // dynalite and real SDK clients over loopback; a loaded machine takes several times as long.
 jest.setTimeout(60_000);
@@ -321,6 +322,24 @@ describe('text output', () => {
 
     expect(code).toBe(2);
     expect(err).toMatch(new RegExp(`^ftp-bounce-watch: DynamoDB GetItem on table "${table}" still failed after 6 attempts \\(.*\\); try again later\\n$`));
+  });
+});
+
+describe('Ctrl-C', () => {
+  it('stops at once and says where: exit 130, one line naming the call and the table', async () => {
+    const silent = await startSlowServer();
+    const client = new DynamoDBClient({ region: REGION, endpoint: silent.url, credentials: CREDENTIALS, maxAttempts: 1 });
+    const io = captureIo({ deps: { dynamodbClient: () => client, stsClient: () => sts } });
+    const run = main(['incidents', '--table', 'oncall-silent', '--format', 'text'], io);
+    while (silent.requests() === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+
+    io.abort();
+    const code = await run;
+
+    client.destroy();
+    await silent.close();
+    expect(code).toBe(130);
+    expect(io.err()).toBe('ftp-bounce-watch: interrupted during Scan on table "oncall-silent"\n');
   });
 });
 
