@@ -104,6 +104,14 @@ export function cliErrorFor(error: unknown, context: AwsCallContext): UsageError
   if (shape.name === 'ResourceNotFoundException' && context.logGroup !== undefined) {
     return new LogGroupNotFoundError(context.logGroup, context.region, { cause: error });
   }
+  if (shape.name === 'ResourceNotFoundException' && context.service === 'DynamoDB') {
+    // The on-call commands, `test` and `status` name the table by --table or the stack's IncidentTableName output.
+    return new UsageError(
+      `DynamoDB ${context.resource ?? 'table'} does not exist in ${context.region} (check the name: --table, or the `
+      + 'stack\'s IncidentTableName output; and AWS_REGION or the profile\'s region)',
+      { cause: error },
+    );
+  }
   return new AwsRequestError(`${service} ${context.operation}${on} failed: ${shape.name}: ${detail}`, {
     cause: error,
   });

@@ -225,6 +225,21 @@ describe('incidents', () => {
     expect(err.split('\n').filter((l) => l !== '')).toEqual([expect.stringMatching(pattern)]);
   });
 
+  it.each([
+    [['incidents']],
+    [['incidents', 'ack', 'abcdef12', '--note', 'x']],
+    [['suppress', 'list']],
+    [['suppress', 'add', '192.0.2.1', '--reason', 'x']],
+  ])('%j names a table that does not exist, in one line, exit 2', async (args) => {
+    const { code, err } = await cli([...args, '--table', 'no-such-table']);
+
+    expect(code).toBe(2);
+    expect(err).toBe(
+      'ftp-bounce-watch: DynamoDB table "no-such-table" does not exist in eu-west-1 (check the name: --table, or the '
+      + 'stack\'s IncidentTableName output; and AWS_REGION or the profile\'s region)\n',
+    );
+  });
+
   it('names the stack or the output that is missing', async () => {
     query.world.stacks.Older = { AlertTopicArn: 'arn:aws:sns:eu-west-1:123456789012:t' };
 
