@@ -94,7 +94,9 @@ export class StateTable {
   }
 
   /** Removes one by id; an unknown id (or one that expired) is an error naming where the ids are. */
-  async removeSuppression(id: string, now: number): Promise<Suppression> {
+  async removeSuppression(given: string, now: number): Promise<Suppression> {
+    // Ids are lower case (s-1a2b3c4d, cdk-1); one typed or copied in upper case is the same id.
+    const id = given.toLowerCase();
     let removed: Suppression | undefined;
     await this.rewrite((active) => {
       removed = active.find((s) => s.id === id);

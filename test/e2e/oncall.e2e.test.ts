@@ -88,7 +88,7 @@ describe('suppress', () => {
     const added = await cli(['suppress', 'add', '198.51.100.0/24', '--for', '30d', '--reason', 'Acme FXP partner, OPS-1234', '--format', 'json']);
     const text = await cli(['suppress', 'list', '--format', 'text']);
     const { id } = JSON.parse(added.out) as Suppression;
-    const removed = await cli(['suppress', 'remove', id, '--format', 'text']);
+    const removed = await cli(['suppress', 'remove', id.toUpperCase(), '--format', 'text']);
 
     expect(added.code).toBe(0);
     expect(JSON.parse(added.out)).toEqual({
