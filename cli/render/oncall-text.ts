@@ -138,8 +138,13 @@ export function renderIncidentsText(views: readonly IncidentView[], tableName: s
 }
 
 export function renderIncidentText(v: IncidentView): string {
+  // Acknowledged: its updates go to the digest though the incident still alerts (heardAs) when it escalates.
   const heard =
-    v.heardAs === 'alerts' ? 'alerts of its own (new, escalation, updates)' : `listed in the ${v.digestReason ?? ''} digest`;
+    v.heardAs === 'digest'
+      ? `listed in the ${v.digestReason ?? ''} digest`
+      : v.status === 'acknowledged'
+        ? 'updates in the digest\'s "acknowledged" section; an escalation alerts at once'
+        : 'alerts of its own (new, escalation, updates)';
   const rows: Array<[string, string]> = [
     ['status', `${v.status}${v.status === 'acknowledged' ? ' (updates go to the digest until it escalates)' : ''}`],
     ['severity', `${v.severity} (${v.classification})`],

@@ -185,6 +185,7 @@ describe('incidents', () => {
     const show = await cli(['incidents', 'show', high.slice(0, 8), '--table', table, '--format', 'text'], T0 + 2 * MIN);
     const ack = await cli(['incidents', 'ack', high.slice(0, 8), '--note', 'talking to Acme, OPS-1234', '--table', table, '--format', 'json'], T0 + 3 * MIN);
     const after = await cli(['incidents', 'list', '--table', table, '--format', 'text'], T0 + 4 * MIN);
+    const shownAfter = await cli(['incidents', 'show', high, '--table', table, '--format', 'text'], T0 + 4 * MIN);
 
     expect(incidents.map((i) => [i.srcIp, i.severity, i.status])).toEqual([
       ['198.51.100.9', 'high', 'open'],
@@ -198,6 +199,7 @@ describe('incidents', () => {
       status: 'acknowledged',
       acknowledged: { at: new Date(T0 + 3 * MIN).toISOString(), by: CALLER, note: 'talking to Acme, OPS-1234' },
     });
+    expect(shownAfter.out).toContain('\n  heard as        updates in the digest\'s "acknowledged" section; an escalation alerts at once\n');
     expect(after.out).toContain(`${high.slice(0, 12)}  high      acknowledged  1       198.51.100.9\n`);
     expect(after.out).toContain(`\n              acknowledged by ${CALLER} at 2024-05-01\n              10:03: talking to Acme, OPS-1234\n`);
 
