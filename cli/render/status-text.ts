@@ -51,6 +51,9 @@ function row(status: LogGroupStatus, now: number): string[] {
   ];
 }
 
+/** The least room a wrapped last cell keeps on each line. */
+const MIN_WRAPPED_CELL = 40;
+
 /** Aligned columns; a row too wide for the terminal wraps its last cell under that cell's column. */
 function table(rows: readonly string[][]): string[] {
   const widths: number[] = [];
@@ -61,7 +64,8 @@ function table(rows: readonly string[][]): string[] {
       .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
-    return wrapLine(line, TERMINAL_COLUMNS, lastColumn);
+    // Wrapped only where the continuation can sit under its column with room to read; else left whole.
+    return lastColumn <= TERMINAL_COLUMNS - MIN_WRAPPED_CELL ? wrapLine(line, TERMINAL_COLUMNS, lastColumn) : [line];
   });
 }
 
