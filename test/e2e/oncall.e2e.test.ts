@@ -242,6 +242,22 @@ describe('incidents', () => {
     );
   });
 
+  it('refuses an id that two open incidents start with, and takes one more digit', async () => {
+    // Two incidents whose ids share their first 6 hex digits (found by trying clients and times: ids are hashes).
+    const table = await freshTable();
+    const d = new Deployment({}, new DynamoDbIncidentStore(dynamodb, table));
+    await d.batch(T0, [{ ...HIGH, client: '198.51.100.126' }]);
+    await d.batch(T0 + 2 * MIN, [{ ...HIGH, client: '198.51.100.58' }]);
+
+    const ambiguous = await cli(['incidents', 'ack', 'ec1326', '--note', 'x', '--table', table], T0 + 3 * MIN);
+    const longer = await cli(['incidents', 'show', 'ec1326b', '--table', table, '--format', 'json'], T0 + 3 * MIN);
+
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.err).toBe('ftp-bounce-watch: 2 open incidents start with ec1326: give more of the id\n');
+    expect(longer.code).toBe(0);
+    expect(JSON.parse(longer.out)).toMatchObject({ id: 'ec1326b5904640282759e3abff246bb4', srcIp: '198.51.100.126', status: 'open' });
+  });
+
   it('names the stack or the output that is missing', async () => {
     query.world.stacks.Older = { AlertTopicArn: 'arn:aws:sns:eu-west-1:123456789012:t' };
 
