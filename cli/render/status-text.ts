@@ -112,6 +112,11 @@ function seconds(ms: number | null): string {
 function canaryRow(canary: CanaryRoundTrip, now: number): string[] {
   // Shorter than other names: the check column is as wide as its widest label, and the detail needs the room.
   const label = `canary ${terminalSafe(canary.logGroup, MAX_CANARY_NAME)}`;
+  if (canary.overdueWarnedAt !== null) {
+    // The canary function's own verdict: the last round trip below it is old news.
+    const last = canary.seenAt === null ? 'never back' : `last back ${ago(canary.seenAt, now)}`;
+    return [label, 'OVERDUE', `operator told ${ago(canary.overdueWarnedAt, now)}, ${last}`];
+  }
   if (canary.seenAt === null) {
     return [label, canary.writtenAt === null ? 'none yet' : 'NOT BACK', canary.writtenAt === null ? '' : `written ${ago(canary.writtenAt, now)}, never seen`];
   }

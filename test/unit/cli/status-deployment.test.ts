@@ -584,6 +584,7 @@ describe('status: the canary\'s last round trip per log group', () => {
         seenLatencyMs: 1_800,
         publishedAt: new Date(WRITTEN + 2_100).toISOString(),
         publishLatencyMs: 2_100,
+        overdueWarnedAt: null,
       },
     ]);
   });
@@ -591,6 +592,11 @@ describe('status: the canary\'s last round trip per log group', () => {
   it.each([
     ['a round trip', CANARIES, /^canary \/ftp\/proftpd +ok +detector \+1\.8 s, SNS \+2\.1 s, 2025-06-01T11:50:01Z \(9m ago\)$/m],
     ['a canary never seen', { '/ftp/proftpd': { writtenAt: WRITTEN } }, /^canary \/ftp\/proftpd +NOT BACK +written 10m ago, never seen$/m],
+    [
+      'an overdue canary (the operator told), with its last round trip long ago',
+      { '/ftp/proftpd': { ...CANARIES['/ftp/proftpd'], writtenAt: WRITTEN + 5 * 60_000, seenAt: WRITTEN - 3 * 3_600_000, warnedAt: WRITTEN } },
+      /^canary \/ftp\/proftpd +OVERDUE +operator told 10m ago, last back 3h ago$/m,
+    ],
   ])('shows %s as a row of the stack\'s table', async (_label, canaries, row) => {
     const { io } = arrange({ ...HEALTHY, canaries }, { tty: true });
 
