@@ -42,7 +42,7 @@ Your ARN (STS GetCallerIdentity) is recorded as the author. It needs dynamodb:Ge
 
 Examples:
   ftp-bounce-watch suppress add 198.51.100.23 --for 30d --reason "Acme FXP partner, ticket OPS-1234"
-  ftp-bounce-watch suppress add 203.0.113.0/24 --target 10.0.0.0/8 --severity high --reason "lab"
+  ftp-bounce-watch suppress add 192.0.2.0/24 --target 10.0.0.0/8 --severity high --reason "lab NAT"
   ftp-bounce-watch suppress list
   ftp-bounce-watch suppress remove s-1a2b3c4d
 
