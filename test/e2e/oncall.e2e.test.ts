@@ -166,6 +166,18 @@ describe('suppress', () => {
   });
 });
 
+describe('access denied for the table\'s KMS key', () => {
+  it('names kms:Decrypt, the action AWS says was refused, not the DynamoDB one', async () => {
+    const table = await freshTable();
+    proxy.script('Scan', 'kms-denied');
+
+    const { code, err } = await cli(['incidents', '--table', table]);
+
+    expect(code).toBe(2);
+    expect(err).toMatch(new RegExp(`^ftp-bounce-watch: access denied: Scan on table "${table}" needs the IAM permission kms:Decrypt \\(User: .*\\)\\n$`));
+  });
+});
+
 describe('incidents', () => {
   async function deployedWithIncidents(table: string): Promise<Deployment> {
     const d = new Deployment({}, new DynamoDbIncidentStore(dynamodb, table));
