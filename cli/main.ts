@@ -20,15 +20,17 @@ Commands:
   status [--log-group NAME ...] Check that the deployment is attached to each log group
                                 (default: the logGroups in ./cdk.json), and that its stack has no
                                 unconfirmed subscription, no failure waiting, no recent error.
-  test [--log-group NAME ...]   Prove the deployed path works: write a signed test line into each log
-       [--deliver]              group and show each hop with its latency (log group -> detector -> SNS);
-                                --deliver also sends an alert marked TEST to people (email, Slack).
+  test [--log-group NAME ...]   Prove the deployed path works: write a signed test line into each
+       [--deliver]              log group and show each hop with its latency (log group ->
+                                detector -> SNS); --deliver also sends an alert marked TEST to
+                                people (email, Slack).
   explain [LINE ... | -]        Show why each log line did or did not fire: the format recognised,
                                 the fields read, the target, the classification and its rule.
   incidents [list|show ID]      The open incidents of the deployment's alert memory, one in full.
   incidents ack ID --note TEXT  Acknowledge one: its updates go to the digest until it escalates.
   suppress add|list|remove      Known clients: still counted and listed in the digest's "suppressed"
-                                section, with an expiry, a reason and an author, instead of alerting.
+                                section, with an expiry, a reason and an author, instead of
+                                alerting.
 
 Examples:
   ftp-bounce-watch scan /var/log/proftpd/proftpd.log

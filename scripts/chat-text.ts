@@ -5,6 +5,7 @@
  */
 import type { ChatbotCard } from '../lambda/alerts/render/chatbot';
 import type { SlackMessage } from '../lambda/alerts/render/slack';
+import { TERMINAL_COLUMNS, wrapText } from '../cli/render/wrap';
 
 /** What Slack shows for mrkdwn: no bold marks, entities decoded, code fences as indented lines. */
 export function mrkdwnAsText(text: string): string {
@@ -72,50 +73,16 @@ export function chatbotCardAsText(card: ChatbotCard): string {
 }
 
 /** The local run's terminal width: every line it prints fits (checked by test/e2e/local-run.e2e.test.ts). */
-export const TERMINAL_COLUMNS = 100;
+export { TERMINAL_COLUMNS };
 
 /** A console link, shown by name: the local run's console is no real account's, and the JSON keeps the URL. */
 const LINK = /https:\/\/\S+/g;
 const LINK_LABEL = '(console link, in the alert JSON)';
-
-/** Where a wrapped line's continuation starts: under a `Label:` value, or a little in from the line's own indent. */
-function hangingIndent(line: string): number {
-  const label = /^[A-Za-z][A-Za-z ()]{0,24}: +(?=\S)/.exec(line);
-  if (label !== null) return label[0].length;
-  const list = /^ *(?:\d+\.|•|-) +/.exec(line);
-  if (list !== null) return list[0].length;
-  return (/^ */.exec(line)?.[0].length ?? 0) + 4;
-}
 
 /**
  * Text as the local run prints it: console links by name, every line at most `width` columns, long lines
  * wrapped at spaces with a hanging indent (a word longer than a line is cut).
  */
 export function forTerminal(text: string, width: number = TERMINAL_COLUMNS): string {
-  const out: string[] = [];
-  for (const raw of text.replace(LINK, LINK_LABEL).split('\n')) {
-    if ([...raw].length <= width) {
-      out.push(raw);
-      continue;
-    }
-    const indent = Math.min(hangingIndent(raw), Math.floor(width / 2));
-    let rest = [...raw];
-    let first = true;
-    while (rest.length > 0) {
-      const room = first ? width : width - indent;
-      let piece: string[];
-      if (rest.length <= room) {
-        piece = rest;
-        rest = [];
-      } else {
-        const cut = rest.lastIndexOf(' ', room);
-        const at = cut > (first ? indent : 0) ? cut : room;
-        piece = rest.slice(0, at);
-        rest = rest.slice(rest[at] === ' ' ? at + 1 : at);
-      }
-      out.push(`${first ? '' : ' '.repeat(indent)}${piece.join('').trimEnd()}`);
-      first = false;
-    }
-  }
-  return out.join('\n');
+  return wrapText(text.replace(LINK, LINK_LABEL), width);
 }

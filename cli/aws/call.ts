@@ -256,7 +256,9 @@ export async function callAws<T>(
       if (attempt >= policy.maxAttempts) {
         throw new AwsRequestError(
           `${context.service ?? 'CloudWatch Logs'} ${context.operation}${callTarget(context)} still failed after ${attempt} attempts `
-          + `(${shape.name}: ${oneLine(shape.message, 160)}); try again later, or search a shorter time range`,
+          + `(${shape.name}: ${oneLine(shape.message, 160)}); try again later`
+          // Only a backfill's search can be made smaller; the other calls are single reads and writes.
+          + (context.operation === 'FilterLogEvents' ? ', or search a shorter time range' : ''),
           { cause: error },
         );
       }

@@ -96,13 +96,24 @@ export function cliErrorFor(error: unknown, context: AwsCallContext): UsageError
     return new CredentialsError(`AWS rejected the credentials (${shape.name}): ${detail}`, { cause: error });
   }
   if (shape.name === 'AccessDeniedException' || shape.name === 'AccessDenied' || shape.status === 403) {
-    return new AccessDeniedError(
-      `access denied: ${context.operation}${on} needs the IAM permission ${context.permission ?? `logs:${context.operation}`} (${detail})`,
-      { cause: error },
-    );
+    // AWS names the refused action when it can ("... is not authorized to perform: kms:Decrypt on resource: ..."):
+    // a DynamoDB read refused for the table's KMS key needs kms:Decrypt, not the dynamodb: action.
+    const refused = /\bnot authorized to perform: ([a-z0-9-]+:[A-Za-z0-9*]+)/.exec(shape.message)?.[1];
+    const permission = refused ?? context.permission ?? `logs:${context.operation}`;
+    return new AccessDeniedError(`access denied: ${context.operation}${on} needs the IAM permission ${permission} (${detail})`, {
+      cause: error,
+    });
   }
   if (shape.name === 'ResourceNotFoundException' && context.logGroup !== undefined) {
     return new LogGroupNotFoundError(context.logGroup, context.region, { cause: error });
+  }
+  if (shape.name === 'ResourceNotFoundException' && context.service === 'DynamoDB') {
+    // The on-call commands, `test` and `status` name the table by --table or the stack's IncidentTableName output.
+    return new UsageError(
+      `DynamoDB ${context.resource ?? 'table'} does not exist in ${context.region} (check the name: --table, or the `
+      + 'stack\'s IncidentTableName output; and AWS_REGION or the profile\'s region)',
+      { cause: error },
+    );
   }
   return new AwsRequestError(`${service} ${context.operation}${on} failed: ${shape.name}: ${detail}`, {
     cause: error,

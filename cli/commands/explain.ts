@@ -13,28 +13,31 @@ export const EXPLAIN_USAGE = `Usage: ftp-bounce-watch explain [options] [LINE ..
        ftp-bounce-watch explain [options] -          (lines from standard input)
 
 Shows, for each log line, why rule 11209 did or did not fire, as the detector saw it:
-  - the format recognised (syslog, SystemLog, RFC 5424, journald JSON, a container line), or why none;
+  - the format recognised (syslog, SystemLog, RFC 5424, journald JSON, a container line), or
+    why none;
   - the fields read: host, program label, server, client, command, argument, proftpd's reason;
   - the decoded target of the data channel;
   - the classification and the rule that gave it (docs/design.md section 4);
-  - or the rule that refused the line (docs/design.md section 3): planted text, text after the refusal,
-    another program, no keyword, ...
+  - or the rule that refused the line (docs/design.md section 3): planted text, text after the
+    refusal, another program, no keyword, ...
 With no LINE it reads standard input (like '-'), gzip included.
 
 Options:
-  --format text|json    text: a block per line. json: one JSON object per line (line, lineNumber, format,
-                        fields, target, finding, classification, rejection); "finding" is exactly what
-                        'scan --format jsonl' prints for the line, without its place.
+  --format text|json    text: a block per line. json: one JSON object per line (line, lineNumber,
+                        format, fields, target, finding, classification, rejection); "finding" is
+                        exactly what 'scan --format jsonl' prints for the line, without its place.
                         Default: text on a terminal, json when piped.
   -c KEY=VALUE          A setting as for 'scan' (internalNetworks changes the classification).
   --no-cdk-json         Ignore ./cdk.json's context.
   -h, --help            Show this help.
 
 Examples:
-  ftp-bounce-watch explain 'May 29 18:49:42 ftp1 proftpd[12630]: ftp.example.com (x[198.51.100.23]) - Refused PORT 192,168,1,34,206,55 (address mismatch)'
-  grep -i 'refused' /var/log/syslog | ftp-bounce-watch explain --format json | jq -r '.rejection.why'
+  ftp-bounce-watch explain \\
+    'May 29 18:49:42 ftp1 proftpd[1]: ftp1 (x[198.51.100.23]) - Refused PORT 192,168,1,34,206,55'
+  grep -i 'refused' /var/log/syslog | ftp-bounce-watch explain --format json | jq -r .rejection.why
 
-Exit status: 0 when every line was explained (whether or not it fired); 2 on bad usage or unreadable input.
+Exit status: 0 when every line was explained (whether or not it fired); 2 on bad usage or unreadable
+input.
 `;
 
 const LABEL_WIDTH = 16;

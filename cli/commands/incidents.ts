@@ -11,8 +11,8 @@ export const INCIDENTS_USAGE = `Usage: ftp-bounce-watch incidents [list] [option
 
 The open incidents alert memory holds (the deployment's state table): per incident its severity and
 classification, client, log group, counts, current window and top targets, and whether it is open,
-acknowledged (when, by whom, the note) or covered by a suppression. An incident closes, and leaves the
-list, after a window with no findings.
+acknowledged (when, by whom, the note) or covered by a suppression. An incident closes, and leaves
+the list, after a window with no findings.
 
   list      Every open incident, most severe first (the default).
   show ID   One incident in full. ID: the id, or its first 6 or more hex digits.
@@ -25,9 +25,9 @@ Options:
   --note TEXT           ack: what is being done, at most 300 characters (required).
 ${TABLE_OPTIONS_USAGE}
 
-It uses your usual AWS credentials and Region and needs dynamodb:Scan on the table (list, show),
-dynamodb:BatchGetItem and dynamodb:PutItem (ack), and cloudformation:DescribeStacks unless --table is
-given (docs/operations.md, "On call").
+It uses your usual AWS credentials and Region and needs dynamodb:Scan on the table (list, show and
+ack, which finds the incident first), dynamodb:BatchGetItem and dynamodb:PutItem (ack), and
+cloudformation:DescribeStacks unless --table is given (docs/operations.md, "On call").
 
 Examples:
   ftp-bounce-watch incidents
@@ -35,7 +35,8 @@ Examples:
   ftp-bounce-watch incidents ack 3f9c2a71d0 --note "partner FXP test, ticket OPS-1234"
   ftp-bounce-watch incidents --format json | jq -r '.incidents[] | select(.status == "open") | .id'
 
-Exit status: 0 done; 2 bad usage, no such incident, or an AWS error (access denied names the action).
+Exit status: 0 done; 2 bad usage, no such incident, or an AWS error (access denied names the
+action).
 `;
 
 export async function runIncidentsCommand(argv: readonly string[], io: CliIo): Promise<number> {

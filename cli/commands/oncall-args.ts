@@ -16,8 +16,8 @@ export const TABLE_OPTIONS = {
 
 export const TABLE_OPTIONS_USAGE = `  --table NAME          The alert-memory table. Default: the ${'IncidentTableName'} output of the stack.
   --stack NAME          The deployed stack whose output names the table. Default: ${DEFAULT_STACK_NAME}.
-  --timeout SECONDS     How long an AWS endpoint may stay silent before the command gives up, naming the
-                        endpoint (each attempt gets a third of it). Default: 30.
+  --timeout SECONDS     How long an AWS endpoint may stay silent before the command gives up, naming
+                        the endpoint (each attempt gets a third of it). Default: 30.
   --format text|json    Default: text on a terminal, json when piped.
   -h, --help            Show this help.`;
 

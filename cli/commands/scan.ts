@@ -35,9 +35,9 @@ page), and runs them through the same detector as the Lambda function. It uses y
 credentials and Region (AWS_PROFILE, AWS_REGION, ...) and needs logs:FilterLogEvents.
 
 Options:
-  --format jsonl|text   jsonl: one JSON finding per line, with "file", "lineNumber" and the line's own
-                        time as an ISO-8601 "timestamp" (null if it has none; see below) (from a log
-                        group: "logGroup", "logStream", "eventId" and the event's "timestamp").
+  --format jsonl|text   jsonl: one JSON finding per line, with "file", "lineNumber" and the line's
+                        own time as an ISO-8601 "timestamp" (null if it has none; see below) (from a
+                        log group: "logGroup", "logStream", "eventId" and the event's "timestamp").
                         text: findings grouped by client and classification, with counts
                         and what to do. Default: text on a terminal, jsonl when piped.
   --binary              Scan input that looks binary anyway.
@@ -45,9 +45,9 @@ Options:
                         severities in colour on a terminal.
   -c KEY=VALUE          A setting, as given to \`cdk deploy -c\` (repeat for more): internalNetworks
                         changes findings; alertWindow, lowSeverity, digestInterval,
-                        maxNewIncidentsPerHour, scanPorts, scanHosts change --alerts. Every key of the
-                        app is accepted, an unknown one refused. Default: the context of ./cdk.json
-                        when there is one (said in one line on stderr).
+                        maxNewIncidentsPerHour, scanPorts, scanHosts change --alerts. Every key of
+                        the app is accepted, an unknown one refused. Default: the context of
+                        ./cdk.json when there is one (said in one line on stderr).
   --no-cdk-json         Ignore ./cdk.json's context.
   -h, --help            Show this help.
 
@@ -74,7 +74,7 @@ Examples:
   ftp-bounce-watch scan --format jsonl /var/log/syslog* | jq 'select(.severity == "critical")'
   journalctl -u proftpd -o json | ftp-bounce-watch scan -
   ftp-bounce-watch scan --log-group /ftp/proftpd --since 30d
-  ftp-bounce-watch scan --log-group /ftp/a --log-group /ftp/b --since 2025-05-01 --until 2025-05-08 --format jsonl
+  ftp-bounce-watch scan --log-group /ftp/a --log-group /ftp/b --since 2025-05-01 --until 2025-05-08
   ftp-bounce-watch scan --log-group /ftp/proftpd --since 12h --alerts
   ftp-bounce-watch scan --log-group /ftp/proftpd --since 7d \\
       --publish arn:aws:sns:eu-west-1:123456789012:FtpBounceWatch-AlertTopic

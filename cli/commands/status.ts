@@ -12,37 +12,42 @@ export const STATUS_USAGE = `Usage: ftp-bounce-watch status [--log-group NAME ..
 Checks, for each log group, that the deployment is attached to it:
   - the log group exists (in your AWS Region);
   - a subscription filter sends its refusal lines to the detector Lambda function: the one the
-    stack creates, named "${SUBSCRIPTION_FILTER_NAME}" ("${SUBSCRIPTION_FILTER_NAME}-shard-N" beyond 100 log
-    groups), or one with the deployment's filter pattern, or the
+    stack creates, named "${SUBSCRIPTION_FILTER_NAME}" ("${SUBSCRIPTION_FILTER_NAME}-shard-N" beyond
+    100 log groups), or one with the deployment's filter pattern, or the
     account-level policy (accountWide=true);
   - it has room for that filter (CloudWatch Logs allows 2 per log group), and what to do if not;
   - when its last event arrived.
 Then, from the outputs of the deployed stack (${DEFAULT_STACK_NAME}, or --stack NAME):
-  - email subscriptions to the alert and operator topics still waiting for confirmation (they receive
-    nothing until confirmed);
-  - what waits in the failure stores: the email dead-letter queue (also the Kinesis records the detector gave
-    up on, central mode), the detector's failure bucket, the Slack forwarder's failure queue;
-  - ERROR lines of the detector, the sweep and the Slack forwarder over the last 24 hours (count, latest 3);
-  - the canary's last round trip per log group (seen by the detector, published), from the incident table.
+  - email subscriptions to the alert and operator topics still waiting for confirmation (they
+    receive nothing until confirmed);
+  - what waits in the failure stores: the email dead-letter queue (also the Kinesis records the
+    detector gave up on, central mode), the detector's failure bucket, the Slack forwarder's failure
+    queue;
+  - ERROR lines of the detector, the sweep and the Slack forwarder over the last 24 hours (count,
+    latest 3);
+  - the canary's last round trip per log group (seen by the detector, published), from the incident
+    table;
+  - how many suppressions are active, and the next to expire (suppress list shows them all).
 
 With no --log-group it checks the logGroups in the context of ./cdk.json (the app's settings; see
 --cdk-json). It uses your usual AWS credentials and Region (AWS_PROFILE, AWS_REGION, ...) and needs
 logs:DescribeLogGroups, logs:DescribeSubscriptionFilters and logs:DescribeLogStreams (and, to
 recognise accountWide deployments, logs:DescribeAccountPolicies); for the deployment checks
-cloudformation:DescribeStacks, sns:ListSubscriptionsByTopic, sqs:GetQueueAttributes, s3:ListBucket on the
-failure bucket, logs:FilterLogEvents on the functions' log groups, and dynamodb:BatchGetItem on the incident
-table with kms:Decrypt on its key (KeyArn) for the canary (a check it may not run is named).
+cloudformation:DescribeStacks, sns:ListSubscriptionsByTopic, sqs:GetQueueAttributes, s3:ListBucket
+on the failure bucket, logs:FilterLogEvents on the functions' log groups, and on the incident table
+dynamodb:GetItem (suppressions) and dynamodb:BatchGetItem (the canary) with kms:Decrypt on its key
+(KeyArn). A check it may not run is named.
 
 Options:
   --log-group NAME|ARN  A log group to check; repeat for more.
   --cdk-json PATH       Read logGroups (and filterPattern) from this cdk.json instead of ./cdk.json.
   --filter-pattern P    The pattern the deployment uses. Default: filterPattern from cdk.json, else
                         ${DEFAULT_FILTER_PATTERN}
-  --stack NAME          The deployed stack to check. Default: ${DEFAULT_STACK_NAME} (skipped, with a note, when
-                        it does not exist in the Region).
+  --stack NAME          The deployed stack to check. Default: ${DEFAULT_STACK_NAME} (skipped, with a note,
+                        when it does not exist in the Region).
   --log-groups-only     Check the log groups only, not the stack.
-  --timeout SECONDS     How long an AWS endpoint may stay silent before its check gives up, naming the
-                        endpoint (each attempt gets a third of it). Default: 30.
+  --timeout SECONDS     How long an AWS endpoint may stay silent before its check gives up, naming
+                        the endpoint (each attempt gets a third of it). Default: 30.
   --format text|json    text: a table, then each unhealthy log group with why and what to do.
                         json: one JSON document for scripts (problems also on stderr).
                         Default: text on a terminal, json when piped.
@@ -54,11 +59,11 @@ Examples:
   ftp-bounce-watch status --cdk-json ~/deploy/ftp-bounce-watch/cdk.json
   ftp-bounce-watch status --format json | jq -r '.logGroups[] | select(.healthy | not) | .logGroup'
 
-Exit status: 0 when every log group is healthy and the deployment has nothing pending or waiting; 1 when
-any log group is not, an email subscription is unconfirmed, or a failure store holds something (each is
-named, with why and what to do; recent ERROR lines are a warning and do not change it); 2 on bad usage, a
-missing or bad cdk.json, or an AWS error (no credentials or Region, access denied), also when a deployment
-check could not run and nothing else is wrong.
+Exit status: 0 when every log group is healthy and the deployment has nothing pending or waiting; 1
+when any log group is not, an email subscription is unconfirmed, or a failure store holds something
+(each is named, with why and what to do; recent ERROR lines are a warning and do not change it); 2
+on bad usage, a missing or bad cdk.json, or an AWS error (no credentials or Region, access denied),
+also when a deployment check could not run and nothing else is wrong.
 `;
 
 function statusFormat(value: string | undefined, stdoutIsTty: boolean): StatusFormat {

@@ -17,30 +17,32 @@ export const SUPPRESS_USAGE = `Usage: ftp-bounce-watch suppress add CLIENT_OR_CI
        ftp-bounce-watch suppress remove ID [options]
 
 Says "this client is known" for a while: a partner that uses FXP, a customer's NAT to be fixed next
-month. A suppressed client's refusals are still counted and still listed, in the digest's "suppressed"
-section with the reason; they only stop alerting one by one. A suppression covers findings up to its
-severity (default medium: NAT and proxy clients), so an internal target (high) or a bounce attempt or
-scan (critical) still alerts unless --severity says so. The detector reads the list at most once a
-minute (if it cannot, it alerts as if there were none). For what should go through code review, use
-the suppressions key of cdk.json instead (docs/operations.md, "On call").
+month. A suppressed client's refusals are still counted and still listed, in the digest's
+"suppressed" section with the reason; they only stop alerting one by one. A suppression covers
+findings up to its severity (default medium: NAT and proxy clients), so an internal target (high) or
+a bounce attempt or scan (critical) still alerts unless --severity says so. The detector reads the
+list at most once a minute (if it cannot, it alerts as if there were none). For what should go
+through code review, use the suppressions key of cdk.json instead (docs/operations.md, "On call").
 
   add CLIENT_OR_CIDR   An address (203.0.113.7, 2001:db8::7) or network (203.0.113.0/24).
   list                 The active suppressions, soonest to expire first.
   remove ID            Remove one (its id from list, s-xxxxxxxx).
 
 Options:
-  --reason TEXT         add: who asked, why it is known, when it will be fixed; at most ${SUPPRESSION_LIMITS.reasonChars} characters (required).
+  --reason TEXT         add: who asked, why it is known, when it will be fixed; at most ${SUPPRESSION_LIMITS.reasonChars}
+                        characters (required).
   --target CIDR         add: only findings whose every target is in this network.
   --for DURATION        add: how long, e.g. 12h, 30d (m, h, d); at most 90d. Default: 7d.
   --severity LEVEL      add: the most severe finding covered: medium (default), high or critical.
 ${TABLE_OPTIONS_USAGE}
 
-Your ARN (STS GetCallerIdentity) is recorded as the author. It needs dynamodb:GetItem and
-dynamodb:PutItem on the table, and cloudformation:DescribeStacks unless --table is given.
+Your ARN (STS GetCallerIdentity) is recorded as the author. It needs dynamodb:GetItem on the table
+(and dynamodb:PutItem for add and remove), and cloudformation:DescribeStacks unless --table is given
+(docs/operations.md, "On call").
 
 Examples:
   ftp-bounce-watch suppress add 198.51.100.23 --for 30d --reason "Acme FXP partner, ticket OPS-1234"
-  ftp-bounce-watch suppress add 203.0.113.0/24 --target 10.0.0.0/8 --severity high --reason "lab NAT"
+  ftp-bounce-watch suppress add 192.0.2.0/24 --target 10.0.0.0/8 --severity high --reason "lab NAT"
   ftp-bounce-watch suppress list
   ftp-bounce-watch suppress remove s-1a2b3c4d
 

@@ -9,17 +9,18 @@ export const DEFAULT_TEST_TIMEOUT_MS = 120_000;
 
 export const TEST_USAGE = `Usage: ftp-bounce-watch test [--log-group NAME ...] [--deliver] [options]
 
-Proves that the deployment works, hop by hop: writes one test line into each log group (into the stream
-ftp-bounce-watch-canary, signed with the canary's key so that nobody else can write one), waits until the
-detector has seen it and published it, and prints each hop with its latency:
+Proves that the deployment works, hop by hop: writes one test line into each log group (into the
+stream ftp-bounce-watch-canary, signed with the canary's key so that nobody else can write one),
+waits until the detector has seen it and published it, and prints each hop with its latency:
   log group -> detector -> SNS
-Without --deliver the detector publishes it to the canary topic, which no person reads; with --deliver
-it sends a real alert marked TEST to the alert topic ([TEST] in the email subject, "TEST ·" in email,
-Slack and Chatbot), so you can check that alerts reach people. A test alert opens no incident.
+Without --deliver the detector publishes it to the canary topic, which no person reads; with
+--deliver it sends a real alert marked TEST to the alert topic ([TEST] in the email subject,
+"TEST ·" in email, Slack and Chatbot), so you can check that alerts reach people. A test alert opens
+no incident.
 
-With no --log-group it tests the logGroups in the context of ./cdk.json, or in account-wide and central
-modes the canary's own log group (the stack output CanaryLogGroupName). It reads the stack's outputs
-(${DEFAULT_STACK_NAME}, or --stack NAME) and needs cloudformation:DescribeStacks,
+With no --log-group it tests the logGroups in the context of ./cdk.json, or in account-wide and
+central modes the canary's own log group (the stack output CanaryLogGroupName). It reads the stack's
+outputs (${DEFAULT_STACK_NAME}, or --stack NAME) and needs cloudformation:DescribeStacks,
 secretsmanager:GetSecretValue on the canary key (CanarySecretArn), logs:CreateLogStream and
 logs:PutLogEvents on the log groups, dynamodb:GetItem on the incident table (IncidentTableName) and
 kms:Decrypt on its key (KeyArn). See docs/operations.md, "ftp-bounce-watch test".
@@ -37,9 +38,9 @@ Examples:
   ftp-bounce-watch test --deliver
   ftp-bounce-watch test --log-group /ftp/proftpd --timeout 300
 
-Exit status: 0 when every hop of every log group was seen; 1 when a hop was not seen within the timeout
-(each is named on stderr, with what to check); 2 on bad usage, a missing stack or output, or an AWS error
-(access denied names the IAM action).
+Exit status: 0 when every hop of every log group was seen; 1 when a hop was not seen within the
+timeout (each is named on stderr, with what to check); 2 on bad usage, a missing stack or output, or
+an AWS error (access denied names the IAM action).
 `;
 
 export async function runTest(argv: readonly string[], io: CliIo): Promise<number> {

@@ -121,6 +121,11 @@ export interface CanaryRoundTrip {
   /** When that canary reached the canary topic, and the write-to-SNS time. */
   readonly publishedAt: string | null;
   readonly publishLatencyMs: number | null;
+  /**
+   * When the canary function told the operator topic that this group's canary is overdue (ISO-8601); null when it
+   * is not overdue, or came back since.
+   */
+  readonly overdueWarnedAt: string | null;
 }
 
 /** The table's active suppressions (`suppress list`), as `status` shows them. */
@@ -500,6 +505,7 @@ async function canaryRoundTrips(
           seenLatencyMs: msAt(item, 'seenLatencyMs'),
           publishedAt: iso(msAt(item, 'publishedAt')),
           publishLatencyMs: msAt(item, 'publishLatencyMs'),
+          overdueWarnedAt: iso(msAt(item, 'warnedAt')),
         });
       }
       keys = (answer.UnprocessedKeys?.[table]?.Keys ?? []) as typeof keys;

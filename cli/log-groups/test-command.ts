@@ -22,6 +22,7 @@ import { BufferedWriter, type CliIo, UsageError } from '../io';
 import { isDumbTerminal } from '../render/color';
 import { formatElapsed, ProgressLine, retryNote } from '../render/progress';
 import { terminalSafe } from '../render/scan-text';
+import { wrapText } from '../render/wrap';
 import { readCdkJson } from './cdk-json';
 import { assertTargetsInRegion, parseLogGroupTargets } from './log-group-ref';
 import { describeStack } from './status-deployment';
@@ -150,7 +151,8 @@ export function renderHops(times: HopTimes, deliver: boolean): string {
     `  detector   ${times.seenAt === null ? 'NOT SEEN' : `+${seconds(times.seenAt - times.writtenAt)}`}`,
     `  SNS        ${times.publishedAt === null ? 'NOT SEEN' : `+${seconds(times.publishedAt - times.writtenAt)} (${topic})`}`,
   ];
-  return `${lines.join('\n')}\n`;
+  // A log group name may be 512 characters: its header line wraps rather than run past the terminal.
+  return wrapText(`${lines.join('\n')}\n`);
 }
 
 export async function runTestCommand(options: TestOptions, io: CliIo): Promise<number> {
@@ -248,7 +250,9 @@ export async function runTestCommand(options: TestOptions, io: CliIo): Promise<n
       results.push(seen.get(test.nonce) ?? none);
     }
   } catch (error) {
-    if (error instanceof InterruptedError) throw new UsageError('interrupted before every hop was seen', { cause: error });
+    if (error instanceof InterruptedError) {
+      throw new UsageError(`interrupted while ${step}, before every hop was seen`, { cause: error });
+    }
     throw error;
   } finally {
     clearInterval(ticker);

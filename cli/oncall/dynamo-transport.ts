@@ -34,13 +34,16 @@ export function cliDynamoTransport(client: DynamoDBClient, tableName: string, re
 
 /** Runs a store call; the one-line CLI error inside a StateStoreError comes out as it is. */
 export async function storeCall<T>(tableName: string, run: () => Promise<T>): Promise<T> {
+  // Ctrl-C: say where it stopped (callAws's message is `<operation> interrupted`).
+  const interrupted = (cause: InterruptedError): UsageError =>
+    new UsageError(`interrupted during ${cause.message.replace(/ interrupted$/, '')} on table ${JSON.stringify(tableName)}`, { cause });
   try {
     return await run();
   } catch (error) {
-    if (error instanceof InterruptedError) throw new UsageError('interrupted', { cause: error });
+    if (error instanceof InterruptedError) throw interrupted(error);
     if (!(error instanceof StateStoreError)) throw error;
     if (error.cause instanceof CliError) throw error.cause;
-    if (error.cause instanceof InterruptedError) throw new UsageError('interrupted', { cause: error });
+    if (error.cause instanceof InterruptedError) throw interrupted(error.cause);
     throw new UsageError(`state table ${JSON.stringify(tableName)}: ${error.message}`, { cause: error });
   }
 }

@@ -9,12 +9,14 @@ import { clientRegion, resolveDeps } from '../aws/deps';
 import { BufferedWriter, type CliIo } from '../io';
 import {
   incidentView,
+  renderAcknowledgedText,
   renderIncidentsText,
   renderIncidentText,
   renderSuppressionsText,
   sortIncidents,
-  suppressionLine,
+  suppressionLines,
 } from '../render/oncall-text';
+import { wrapText } from '../render/wrap';
 import { openStateTable, type StateTable } from './state-table';
 
 export type OnCallFormat = 'text' | 'json';
@@ -76,10 +78,7 @@ export function runIncidents(action: IncidentsAction, args: TableArgs, io: CliIo
     const found = await table.acknowledge(action.id, action.note, now);
     const view = incidentView(found.key, found.incident);
     if (json) return view;
-    return (
-      `Acknowledged ${view.id} (${view.severity} ${view.classification} of ${view.srcIp ?? 'unknown'}): its updates go to `
-      + 'the digest until it escalates.\n'
-    );
+    return renderAcknowledgedText(view, found.replaced);
   });
 }
 
@@ -108,7 +107,7 @@ export function runSuppress(action: SuppressAction, args: TableArgs, io: CliIo):
     }
     if (action.action === 'remove') {
       const removed = await table.removeSuppression(action.id, now);
-      return json ? removed : `Removed ${suppressionLine(removed, now)}\n`;
+      return json ? removed : wrapText(`Removed:\n${suppressionLines(removed, now).join('\n')}\n`);
     }
     const { action: _, ...fields } = action;
     const added = await table.addSuppression(fields, now);
@@ -117,9 +116,9 @@ export function runSuppress(action: SuppressAction, args: TableArgs, io: CliIo):
       added.severity === 'medium'
         ? ' Findings above medium (internal targets, bounce attempts, scans) still alert: --severity high|critical covers them.'
         : '';
-    return (
-      `Added ${suppressionLine(added, now)}\nThe detector applies it within a minute; its findings are still counted and `
-      + `listed in the digest's "suppressed" section.${note}\n`
+    return wrapText(
+      `Added:\n${suppressionLines(added, now).join('\n')}\nThe detector applies it within a minute; its findings are still counted and `
+      + `listed in the digest's "suppressed" section.${note}\n`,
     );
   });
 }

@@ -33,6 +33,11 @@ export interface FoundIncident {
   readonly incident: IncidentState;
 }
 
+/** An incident just acknowledged, and the acknowledgement it replaced, if it had one. */
+export interface AcknowledgedIncident extends FoundIncident {
+  readonly replaced: Acknowledgement | undefined;
+}
+
 export class StateTable {
   private callerArn: string | null = null;
 
@@ -89,7 +94,9 @@ export class StateTable {
   }
 
   /** Removes one by id; an unknown id (or one that expired) is an error naming where the ids are. */
-  async removeSuppression(id: string, now: number): Promise<Suppression> {
+  async removeSuppression(given: string, now: number): Promise<Suppression> {
+    // Ids are lower case (s-1a2b3c4d, cdk-1); one typed or copied in upper case is the same id.
+    const id = given.toLowerCase();
     let removed: Suppression | undefined;
     await this.rewrite((active) => {
       removed = active.find((s) => s.id === id);
@@ -131,9 +138,11 @@ export class StateTable {
   }
 
   /** The open incident whose id is `id` or starts with it (at least 6 characters); one-line errors otherwise. */
-  async incident(id: string): Promise<FoundIncident> {
+  async incident(given: string): Promise<FoundIncident> {
+    // Hex digits in either case: an id copied from a ticket or a spreadsheet may have been upper-cased.
+    const id = given.toLowerCase();
     if (!/^[0-9a-f]{6,32}$/.test(id)) {
-      throw new UsageError(`incident id ${JSON.stringify(id.slice(0, 40))} must be 6 to 32 hex digits (incidents list shows them)`);
+      throw new UsageError(`incident id ${JSON.stringify(given.slice(0, 40))} must be 6 to 32 hex digits (incidents list shows them)`);
     }
     const matches = (await this.incidents()).filter((f) => f.incident.id.startsWith(id));
     if (matches.length === 0) {
@@ -147,7 +156,7 @@ export class StateTable {
    * Acknowledges an open incident: its updates go to the digest's `acknowledged` section until it escalates. A
    * write conditional on the record's version, so a detector deciding meanwhile loses nothing.
    */
-  async acknowledge(id: string, note: string, now: number): Promise<FoundIncident> {
+  async acknowledge(id: string, note: string, now: number): Promise<AcknowledgedIncident> {
     const { key, incident } = await this.incident(id);
     const by = await this.caller();
     const ack: Acknowledgement = { at: now, by, note };
@@ -163,7 +172,7 @@ export class StateTable {
         incidents: record.state.incidents.map((i) => (i.id === incident.id ? { ...i, acknowledged: ack } : i)),
       };
       const saved = await storeCall(this.tableName, () => this.store.save(state, record.version));
-      if (saved !== null) return { key, incident: { ...current, acknowledged: ack } };
+      if (saved !== null) return { key, incident: { ...current, acknowledged: ack }, replaced: current.acknowledged };
       await this.call.sleep(20 * attempt * (1 + this.call.random()), this.call.signal);
     }
     throw new UsageError(`incident ${incident.id} kept changing under ${WRITE_ATTEMPTS} attempts; try again`);

@@ -2,8 +2,9 @@
  * What `incidents` and `suppress` print: one view of an incident (its JSON is the `--format json` contract,
  * docs/design.md section 5) and the text tables people read. Pure.
  */
-import type { ClientKey, IncidentState, Suppression } from '../../lambda/incidents';
+import type { Acknowledgement, ClientKey, IncidentState, Suppression } from '../../lambda/incidents';
 import { terminalSafe } from './scan-text';
+import { TERMINAL_COLUMNS, wrapLine, wrapText } from './wrap';
 
 export type IncidentStatus = 'open' | 'acknowledged' | 'suppressed';
 
@@ -95,49 +96,90 @@ function pad(text: string, width: number): string {
 /** The ids shown in lists: enough to be unique in practice, and accepted by `show` and `ack` as a prefix. */
 export const SHORT_ID_LENGTH = 12;
 
+/** An STS assumed-role ARN: a role name and a session name of up to 64 characters each, and the rest. */
+const MAX_ARN = 256;
+
+/** Where an incident's or a suppression's second and later lines start in the lists. */
+const LIST_INDENT = SHORT_ID_LENGTH + 2;
+/** Where the values of `incidents show` start. */
+const SHOW_INDENT = 18;
+
+/** Lines under a list entry, each wrapped to the terminal width under the entry's first column. */
+function listDetail(text: string): string[] {
+  return wrapLine(`${' '.repeat(LIST_INDENT)}${text}`, TERMINAL_COLUMNS, LIST_INDENT);
+}
+
+/**
+ * Two lines or more per incident, every line within TERMINAL_COLUMNS: the columns people sort by (an IPv6 client
+ * of 39 characters still fits), then what it is, when and where, then who acknowledged it or what suppresses it.
+ */
 export function renderIncidentsText(views: readonly IncidentView[], tableName: string): string {
-  if (views.length === 0) return `No open incidents in table ${terminalSafe(tableName)}.\n`;
+  if (views.length === 0) return wrapText(`No open incidents in table ${terminalSafe(tableName)}.\n`);
   const lines = [
     `${views.length} open incident${views.length === 1 ? '' : 's'} in table ${terminalSafe(tableName)} (times UTC):`,
-    `${pad('ID', SHORT_ID_LENGTH)}  ${pad('SEVERITY', 8)}  ${pad('STATUS', 12)}  ${pad('CLIENT', 15)}  ${pad('CLASSIFICATION', 22)}  ${pad('COUNT', 6)}  ${pad('LAST SEEN', 16)}  LOG GROUP`,
+    `${pad('ID', SHORT_ID_LENGTH)}  ${pad('SEVERITY', 8)}  ${pad('STATUS', 12)}  ${pad('COUNT', 6)}  CLIENT`,
   ];
   for (const v of views) {
     lines.push(
-      `${v.id.slice(0, SHORT_ID_LENGTH)}  ${pad(v.severity, 8)}  ${pad(v.status, 12)}  ${pad(terminalSafe(v.srcIp ?? 'unknown', 39), 15)}  `
-      + `${pad(v.classification, 22)}  ${pad(String(v.total), 6)}  ${minute(v.lastSeen)}  ${terminalSafe(v.logGroup, 80)}`,
+      `${v.id.slice(0, SHORT_ID_LENGTH)}  ${pad(v.severity, 8)}  ${pad(v.status, 12)}  ${pad(String(v.total), 6)}  `
+      + terminalSafe(v.srcIp ?? 'unknown', 39),
+      ...listDetail(`${v.classification}, last seen ${minute(v.lastSeen)}, log group ${terminalSafe(v.logGroup, 200)}`),
     );
     if (v.acknowledged !== null) {
-      lines.push(`${' '.repeat(SHORT_ID_LENGTH)}  acknowledged by ${terminalSafe(v.acknowledged.by, 120)} at ${minute(v.acknowledged.at)}: ${terminalSafe(v.acknowledged.note, 300)}`);
+      lines.push(...listDetail(
+        `acknowledged by ${terminalSafe(v.acknowledged.by, MAX_ARN)} at ${minute(v.acknowledged.at)}: ${terminalSafe(v.acknowledged.note, 300)}`,
+      ));
     } else if (v.suppressedBy !== null) {
-      lines.push(`${' '.repeat(SHORT_ID_LENGTH)}  suppressed by ${v.suppressedBy.id}: ${terminalSafe(v.suppressedBy.reason, 300)}`);
+      lines.push(...listDetail(`suppressed by ${v.suppressedBy.id}: ${terminalSafe(v.suppressedBy.reason, 300)}`));
     }
   }
-  lines.push('', 'Details: ftp-bounce-watch incidents show ID; acknowledge: ftp-bounce-watch incidents ack ID --note TEXT');
-  return `${lines.join('\n')}\n`;
+  lines.push('', 'Details: ftp-bounce-watch incidents show ID', 'Acknowledge: ftp-bounce-watch incidents ack ID --note TEXT');
+  return wrapText(`${lines.join('\n')}\n`);
 }
 
 export function renderIncidentText(v: IncidentView): string {
+  // Acknowledged: its updates go to the digest though the incident still alerts (heardAs) when it escalates.
   const heard =
-    v.heardAs === 'alerts' ? 'alerts of its own (new, escalation, updates)' : `listed in the ${v.digestReason ?? ''} digest`;
+    v.heardAs === 'digest'
+      ? `listed in the ${v.digestReason ?? ''} digest`
+      : v.status === 'acknowledged'
+        ? 'updates in the digest\'s "acknowledged" section; an escalation alerts at once'
+        : 'alerts of its own (new, escalation, updates)';
+  const rows: Array<[string, string]> = [
+    ['status', `${v.status}${v.status === 'acknowledged' ? ' (updates go to the digest until it escalates)' : ''}`],
+    ['severity', `${v.severity} (${v.classification})`],
+    ['client', `${terminalSafe(v.srcIp ?? 'unknown')}${v.server === null ? '' : ` on ${terminalSafe(v.server)}`}`],
+    ['where', `account ${v.account ?? 'unknown'}, ${v.region}, log group ${terminalSafe(v.logGroup, 200)}`],
+    ['opened', v.openedAt],
+    ['seen', `${v.firstSeen} to ${v.lastSeen}, ${v.total} finding${v.total === 1 ? '' : 's'}`],
+    ['window', `${v.windowStart} to ${v.windowEnd}, ${v.windowCount} so far`],
+    ['heard as', heard],
+    ['top targets', v.topTargets.length === 0 ? 'none decodable' : v.topTargets.map((t) => `${terminalSafe(t.target, 64)} x${t.count}`).join(', ')],
+    ['log streams', v.logStreams.map((s) => terminalSafe(s, 120)).join(', ') || 'none recorded'],
+  ];
+  if (v.hosts.length > 0) rows.push(['hosts', v.hosts.map((h) => terminalSafe(h, 120)).join(', ')]);
+  if (v.acknowledged !== null) {
+    rows.push(['acknowledged', `${v.acknowledged.at} by ${terminalSafe(v.acknowledged.by, MAX_ARN)}`], ['note', terminalSafe(v.acknowledged.note, 300)]);
+  }
+  if (v.suppressedBy !== null) rows.push(['suppressed by', `${v.suppressedBy.id}: ${terminalSafe(v.suppressedBy.reason, 300)}`]);
   const lines = [
     `Incident ${v.id}`,
-    `  status          ${v.status}${v.status === 'acknowledged' ? ' (updates go to the digest until it escalates)' : ''}`,
-    `  severity        ${v.severity} (${v.classification})`,
-    `  client          ${terminalSafe(v.srcIp ?? 'unknown')}${v.server === null ? '' : ` on ${terminalSafe(v.server)}`}`,
-    `  where           account ${v.account ?? 'unknown'}, ${v.region}, log group ${terminalSafe(v.logGroup, 200)}`,
-    `  opened          ${v.openedAt}`,
-    `  seen            ${v.firstSeen} to ${v.lastSeen}, ${v.total} finding${v.total === 1 ? '' : 's'}`,
-    `  window          ${v.windowStart} to ${v.windowEnd}, ${v.windowCount} so far`,
-    `  heard as        ${heard}`,
-    `  top targets     ${v.topTargets.length === 0 ? 'none decodable' : v.topTargets.map((t) => `${terminalSafe(t.target, 64)} x${t.count}`).join(', ')}`,
-    `  log streams     ${v.logStreams.map((s) => terminalSafe(s, 120)).join(', ') || 'none recorded'}`,
+    ...rows.flatMap(([label, value]) => wrapLine(`  ${pad(label, SHOW_INDENT - 2)}${value}`, TERMINAL_COLUMNS, SHOW_INDENT)),
   ];
-  if (v.hosts.length > 0) lines.push(`  hosts           ${v.hosts.map((h) => terminalSafe(h, 120)).join(', ')}`);
-  if (v.acknowledged !== null) {
-    lines.push(`  acknowledged    ${v.acknowledged.at} by ${terminalSafe(v.acknowledged.by, 200)}`, `  note            ${terminalSafe(v.acknowledged.note, 300)}`);
-  }
-  if (v.suppressedBy !== null) lines.push(`  suppressed by   ${v.suppressedBy.id}: ${terminalSafe(v.suppressedBy.reason, 300)}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** What `incidents ack` says: the incident, the acknowledgement it replaced (acknowledging again), what follows. */
+export function renderAcknowledgedText(v: IncidentView, replaced: Acknowledgement | undefined): string {
+  const lines = [`Acknowledged ${v.id} (${v.severity} ${v.classification} of ${terminalSafe(v.srcIp ?? 'unknown')}).`];
+  if (replaced !== undefined) {
+    lines.push(
+      `It replaces the acknowledgement by ${terminalSafe(replaced.by, MAX_ARN)} at ${minute(iso(replaced.at))} UTC: `
+      + terminalSafe(replaced.note, 300),
+    );
+  }
+  lines.push('Its updates go to the digest until it escalates.');
+  return wrapText(`${lines.join('\n')}\n`);
 }
 
 /** `in 6 d 3 h`, `in 40 min`, or `expired`. */
@@ -150,24 +192,26 @@ export function timeLeft(expiresAt: number, now: number): string {
   return hours > 0 ? `in ${hours} h` : `in ${Math.max(1, Math.ceil(ms / 60_000))} min`;
 }
 
-/** One suppression on one line: id, who, what it covers, until when, why. */
-export function suppressionLine(s: Suppression, now: number): string {
+/** One suppression: id, what it covers, until when; then who added it and why, under the id's column. */
+export function suppressionLines(s: Suppression, now: number): string[] {
   const target = s.target === null ? '' : ` to ${s.target}`;
-  return (
-    `${s.id}  ${s.client}${target}  up to ${s.severity}  until ${minute(iso(s.expiresAt))} (${timeLeft(s.expiresAt, now)})  `
-    + `by ${terminalSafe(s.author, 120)}: ${terminalSafe(s.reason, 300)}`
-  );
+  const head = `${pad(s.id, LIST_INDENT)}${s.client}${target}  up to ${s.severity}  until ${minute(iso(s.expiresAt))} (${timeLeft(s.expiresAt, now)})`;
+  return [
+    ...wrapLine(head, TERMINAL_COLUMNS, LIST_INDENT),
+    ...listDetail(`by ${terminalSafe(s.author, MAX_ARN)}: ${terminalSafe(s.reason, 300)}`),
+  ];
 }
 
 export function renderSuppressionsText(active: readonly Suppression[], tableName: string, now: number): string {
   if (active.length === 0) {
-    return `No active suppressions in table ${terminalSafe(tableName)} (cdk.json's suppressions key may hold more).\n`;
+    return wrapText(`No active suppressions in table ${terminalSafe(tableName)} (cdk.json's suppressions key may hold more).\n`);
   }
   const lines = [
-    `${active.length} active suppression${active.length === 1 ? '' : 's'} in table ${terminalSafe(tableName)}, soonest to expire first (times UTC):`,
-    ...active.map((s) => suppressionLine(s, now)),
+    `${active.length} active suppression${active.length === 1 ? '' : 's'} in table ${terminalSafe(tableName)}, soonest to expire first`
+    + ' (times UTC):',
+    ...active.flatMap((s) => suppressionLines(s, now)),
     '',
     'Remove one: ftp-bounce-watch suppress remove ID (cdk.json\'s suppressions key holds any others).',
   ];
-  return `${lines.join('\n')}\n`;
+  return wrapText(`${lines.join('\n')}\n`);
 }

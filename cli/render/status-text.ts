@@ -15,8 +15,10 @@ import type {
 import { timeLeft } from './oncall-text';
 import { isoSeconds } from '../log-groups/time-range';
 import { cappedCount, plural, terminalSafe } from './scan-text';
+import { TERMINAL_COLUMNS, wrapLine } from './wrap';
 
 const MAX_NAME = 60;
+const MAX_CANARY_NAME = 36;
 
 function ago(iso: string, now: number): string {
   const minutes = Math.floor((now - Date.parse(iso)) / 60_000);
@@ -49,15 +51,22 @@ function row(status: LogGroupStatus, now: number): string[] {
   ];
 }
 
+/** The least room a wrapped last cell keeps on each line. */
+const MIN_WRAPPED_CELL = 40;
+
+/** Aligned columns; a row too wide for the terminal wraps its last cell under that cell's column. */
 function table(rows: readonly string[][]): string[] {
   const widths: number[] = [];
   for (const cells of rows) cells.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((cells) =>
-    cells
+  return rows.flatMap((cells) => {
+    const lastColumn = widths.slice(0, cells.length - 1).reduce((sum, width) => sum + width + 2, 0);
+    const line = cells
       .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
       .join('  ')
-      .trimEnd(),
-  );
+      .trimEnd();
+    // Wrapped only where the continuation can sit under its column with room to read; else left whole.
+    return lastColumn <= TERMINAL_COLUMNS - MIN_WRAPPED_CELL ? wrapLine(line, TERMINAL_COLUMNS, lastColumn) : [line];
+  });
 }
 
 const STORE_LABEL: Record<FailureStore['store'], string> = {
@@ -101,7 +110,13 @@ function seconds(ms: number | null): string {
 
 /** The canary's last round trip: informative only (the overdue alarm is the verdict). */
 function canaryRow(canary: CanaryRoundTrip, now: number): string[] {
-  const label = `canary ${terminalSafe(canary.logGroup, MAX_NAME)}`;
+  // Shorter than other names: the check column is as wide as its widest label, and the detail needs the room.
+  const label = `canary ${terminalSafe(canary.logGroup, MAX_CANARY_NAME)}`;
+  if (canary.overdueWarnedAt !== null) {
+    // The canary function's own verdict: the last round trip below it is old news.
+    const last = canary.seenAt === null ? 'never back' : `last back ${ago(canary.seenAt, now)}`;
+    return [label, 'OVERDUE', `operator told ${ago(canary.overdueWarnedAt, now)}, ${last}`];
+  }
   if (canary.seenAt === null) {
     return [label, canary.writtenAt === null ? 'none yet' : 'NOT BACK', canary.writtenAt === null ? '' : `written ${ago(canary.writtenAt, now)}, never seen`];
   }
@@ -114,7 +129,7 @@ function suppressionsRow(summary: SuppressionsSummary, now: number): string[] {
   if (summary.active === 0) return ['suppressions', 'none', 'ftp-bounce-watch suppress add to say a client is known'];
   const next = summary.soonest[0];
   const detail =
-    next === undefined ? '' : `next to expire: ${next.id} ${next.client} ${timeLeft(next.expiresAt, now)} (suppress list)`;
+    next === undefined ? '' : `next to expire ${timeLeft(next.expiresAt, now)}: ${next.id} ${next.client}`;
   return ['suppressions', `${summary.active} active`, detail];
 }
 
@@ -185,5 +200,6 @@ export function renderStatusText(report: FullStatusReport, now: number): string 
         : `All ${total} log groups are attached.`
       : `${healthy} of ${total} log group${total === 1 ? '' : 's'} healthy.`,
   );
+  // Each problem and note stays on one line, unwrapped: most end in a command to copy, and grep finds them whole.
   return `${out.join('\n')}\n`;
 }

@@ -58,7 +58,7 @@ export function parseNetwork(text: string): Network {
   const hostBits = BigInt(bits - prefix);
   const mask = ALL_ONES ^ ((1n << hostBits) - 1n);
   if ((value & mask) !== value) {
-    throw new InvalidNetworkError(text, 'host bits are set after the prefix (write the network address)');
+    throw new InvalidNetworkError(text, 'host bits are set after the prefix: write the network address');
   }
   return { cidr: `${address.toLowerCase()}/${prefix}`, base: value, mask, ipv4 };
 }

@@ -63,6 +63,8 @@ export const SUPPRESSION_PROBLEMS = {
   textLong: (what: string, length: number) => `the ${what} is ${length} characters; at most ${SUPPRESSION_LIMITS.reasonChars}`,
   duration: (value: string) =>
     `duration ${JSON.stringify(value.slice(0, 20))} must be a number with m, h or d (e.g. 12h, 30d), at most 90d`,
+  durationRange: (value: string, zero: boolean) =>
+    `duration ${JSON.stringify(value.slice(0, 20))} is ${zero ? 'zero' : 'too long'}: it must be from 1m to 90d`,
   expires: (value: string) => `expires ${JSON.stringify(value.slice(0, 40))} must be an ISO-8601 date or time (e.g. 2027-01-31)`,
 } as const;
 
@@ -107,9 +109,10 @@ export function parseDuration(value: string | undefined): number {
   if (value === undefined) return SUPPRESSION_LIMITS.defaultDurationMs;
   const match = /^(\d{1,5})(m|h|d)$/.exec(value.trim());
   const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 };
-  const ms = match === null ? Number.NaN : Number(match[1]) * unit[match[2] as keyof typeof unit];
+  if (match === null) throw new InvalidSuppressionError(SUPPRESSION_PROBLEMS.duration(value));
+  const ms = Number(match[1]) * unit[match[2] as keyof typeof unit];
   if (!(ms >= 60_000 && ms <= SUPPRESSION_LIMITS.maxDurationMs)) {
-    throw new InvalidSuppressionError(SUPPRESSION_PROBLEMS.duration(value));
+    throw new InvalidSuppressionError(SUPPRESSION_PROBLEMS.durationRange(value, ms === 0));
   }
   return ms;
 }

@@ -53,7 +53,7 @@ function logsClient(): CloudWatchLogsClient {
   return new CloudWatchLogsClient({ region: REGION, endpoint: logs.endpoint, credentials: CREDENTIALS, maxAttempts: 1 });
 }
 
-async function runTest(argv: readonly string[], options: { stderrTty?: boolean } = {}) {
+async function runTest(argv: readonly string[], options: { stderrTty?: boolean; interruptAfterPut?: boolean } = {}) {
   const { deps: deployed } = deployedClients({
     outputs: {
       ...FULL_OUTPUTS,
@@ -71,7 +71,14 @@ async function runTest(argv: readonly string[], options: { stderrTty?: boolean }
       dynamodbClient: () => new DynamoDBClient({ ...loopback, endpoint: deployment.dynamoDbEndpoint }),
     },
   });
-  const code = await main(['test', ...argv], io);
+  const puts = logs.requests.filter((r) => r.operation === 'PutLogEvents').length;
+  const run = main(['test', ...argv], io);
+  if (options.interruptAfterPut === true) {
+    // Ctrl-C once the line is written, while the command waits for the detector.
+    while (logs.requests.filter((r) => r.operation === 'PutLogEvents').length === puts) await new Promise((r) => setTimeout(r, 10));
+    io.abort();
+  }
+  const code = await run;
   await Promise.all(deliveries);
   return { code, out: io.out(), err: io.err() };
 }
@@ -131,6 +138,13 @@ describe('ftp-bounce-watch test', () => {
     const erase = '\r\u001b[K';
     expect(err).toContain(`${erase}waiting for the detector (0 of 1 log groups done): `);
     expect(err).toContain(`${erase}ftp-bounce-watch: not seen within 2 s: log group -> detector`);
+  });
+
+  it('stops at Ctrl-C while it waits, saying where (exit 130)', async () => {
+    const { code, err } = await runTest(['--log-group', UNSUBSCRIBED, '--timeout', '60'], { interruptAfterPut: true });
+
+    expect(code).toBe(130);
+    expect(err).toMatch(/^ftp-bounce-watch: interrupted while (writing into \/ftp\/forgotten|waiting for the detector \(0 of 1 log groups done\)), before every hop was seen\n$/);
   });
 
   it('names the IAM action it was denied, in one line (exit 2)', async () => {

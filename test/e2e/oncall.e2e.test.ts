@@ -14,6 +14,7 @@ import { captureIo } from '../support/cli-io';
 import { Deployment, MIN, repeated, T0 } from '../support/deployment';
 import { type FaultProxy, startFaultProxy } from '../support/dynamodb-fault-proxy';
 import { type LoopbackQueryServer, startLoopbackQueryServer } from '../support/loopback-query-server';
+import { startSlowServer } from '../support/slow-server';
 
 // dynalite and real SDK clients over loopback; a loaded machine takes several times as long.
 jest.setTimeout(60_000);
@@ -60,7 +61,14 @@ async function freshTable(): Promise<string> {
 
 async function cli(args: readonly string[], now = T0): Promise<{ code: number; out: string; err: string }> {
   const io = captureIo({
-    deps: { dynamodbClient: () => dynamodb, stsClient: () => sts, cloudFormationClient: () => cloudFormation, now: () => now },
+    deps: {
+      dynamodbClient: () => dynamodb,
+      stsClient: () => sts,
+      cloudFormationClient: () => cloudFormation,
+      now: () => now,
+      // The retries' backoff, skipped: a refusal scripted six times would otherwise cost seconds.
+      sleep: async () => {},
+    },
   });
   const code = await main(args, io);
   return { code, out: io.out(), err: io.err() };
@@ -80,7 +88,7 @@ describe('suppress', () => {
     const added = await cli(['suppress', 'add', '198.51.100.0/24', '--for', '30d', '--reason', 'Acme FXP partner, OPS-1234', '--format', 'json']);
     const text = await cli(['suppress', 'list', '--format', 'text']);
     const { id } = JSON.parse(added.out) as Suppression;
-    const removed = await cli(['suppress', 'remove', id, '--format', 'text']);
+    const removed = await cli(['suppress', 'remove', id.toUpperCase(), '--format', 'text']);
 
     expect(added.code).toBe(0);
     expect(JSON.parse(added.out)).toEqual({
@@ -94,7 +102,9 @@ describe('suppress', () => {
       expiresAt: T0 + 30 * 24 * HOUR,
     });
     expect(text.out).toContain(`1 active suppression in table ${table}`);
-    expect(text.out).toContain(`${id}  198.51.100.0/24  up to medium  until 2024-05-31 10:00 (in 30 d)  by ${CALLER}: Acme FXP partner, OPS-1234`);
+    expect(text.out).toContain(
+      `${id}    198.51.100.0/24  up to medium  until 2024-05-31 10:00 (in 30 d)\n              by ${CALLER}: Acme FXP partner, OPS-1234\n`,
+    );
     expect(removed.code).toBe(0);
     expect(await listed(table)).toEqual([]);
   });
@@ -125,7 +135,12 @@ describe('suppress', () => {
 
   it.each([
     [['suppress', 'add', '198.51.100.9'], /a reason is required/],
-    [['suppress', 'add', '198.51.100.9', '--reason', 'x', '--for', '91d'], /duration "91d" must be a number with m, h or d .*at most 90d/],
+    [['suppress', 'add', '198.51.100.9', '--reason', 'x', '--for', '91d'], /duration "91d" is too long: it must be from 1m to 90d$/],
+    [['suppress', 'add', '198.51.100.9', '--reason', 'x', '--for', '0d'], /duration "0d" is zero: it must be from 1m to 90d$/],
+    [['suppress', 'add', '198.51.100.9', '--reason', 'x', '--for', '3x'], /duration "3x" must be a number with m, h or d/],
+    [['suppress', 'add', '198.51.100.9/24', '--reason', 'x'], /client "198\.51\.100\.9\/24" .*host bits are set after the prefix: write the network address\)$/],
+    [['suppress', 'add', '198.51.100.9', '--reason', '  '], /a reason is required/],
+    [['suppress', 'add', '198.51.100.9', '--reason', 'x', '--bogus'], /^ftp-bounce-watch: Unknown option '--bogus' \(see 'ftp-bounce-watch suppress --help'\)$/],
     [['suppress', 'add', 'ftp.example.com', '--reason', 'x'], /client "ftp\.example\.com" is not an IP address or CIDR/],
     [['suppress', 'add', '198.51.100.9', '--reason', 'x', '--severity', 'low'], /severity must be one of medium, high, critical/],
     [['suppress', 'list', '--reason', 'x'], /--reason is for suppress add/],
@@ -151,6 +166,18 @@ describe('suppress', () => {
   });
 });
 
+describe('access denied for the table\'s KMS key', () => {
+  it('names kms:Decrypt, the action AWS says was refused, not the DynamoDB one', async () => {
+    const table = await freshTable();
+    proxy.script('Scan', 'kms-denied');
+
+    const { code, err } = await cli(['incidents', '--table', table]);
+
+    expect(code).toBe(2);
+    expect(err).toMatch(new RegExp(`^ftp-bounce-watch: access denied: Scan on table "${table}" needs the IAM permission kms:Decrypt \\(User: .*\\)\\n$`));
+  });
+});
+
 describe('incidents', () => {
   async function deployedWithIncidents(table: string): Promise<Deployment> {
     const d = new Deployment({}, new DynamoDbIncidentStore(dynamodb, table));
@@ -170,6 +197,7 @@ describe('incidents', () => {
     const show = await cli(['incidents', 'show', high.slice(0, 8), '--table', table, '--format', 'text'], T0 + 2 * MIN);
     const ack = await cli(['incidents', 'ack', high.slice(0, 8), '--note', 'talking to Acme, OPS-1234', '--table', table, '--format', 'json'], T0 + 3 * MIN);
     const after = await cli(['incidents', 'list', '--table', table, '--format', 'text'], T0 + 4 * MIN);
+    const shownAfter = await cli(['incidents', 'show', high, '--table', table, '--format', 'text'], T0 + 4 * MIN);
 
     expect(incidents.map((i) => [i.srcIp, i.severity, i.status])).toEqual([
       ['198.51.100.9', 'high', 'open'],
@@ -183,7 +211,9 @@ describe('incidents', () => {
       status: 'acknowledged',
       acknowledged: { at: new Date(T0 + 3 * MIN).toISOString(), by: CALLER, note: 'talking to Acme, OPS-1234' },
     });
-    expect(after.out).toContain(`acknowledged by ${CALLER} at 2024-05-01 10:03: talking to Acme, OPS-1234`);
+    expect(shownAfter.out).toContain('\n  heard as        updates in the digest\'s "acknowledged" section; an escalation alerts at once\n');
+    expect(after.out).toContain(`${high.slice(0, 12)}  high      acknowledged  1       198.51.100.9\n`);
+    expect(after.out).toContain(`\n              acknowledged by ${CALLER} at 2024-05-01\n              10:03: talking to Acme, OPS-1234\n`);
 
     // The detector honours it: more findings, no update at the window's end, and the acknowledged digest lists them.
     await d.batch(T0 + 10 * MIN, repeated(4, HIGH));
@@ -209,6 +239,37 @@ describe('incidents', () => {
     expect(err.split('\n').filter((l) => l !== '')).toEqual([expect.stringMatching(pattern)]);
   });
 
+  it.each([
+    [['incidents']],
+    [['incidents', 'ack', 'abcdef12', '--note', 'x']],
+    [['suppress', 'list']],
+    [['suppress', 'add', '192.0.2.1', '--reason', 'x']],
+  ])('%j names a table that does not exist, in one line, exit 2', async (args) => {
+    const { code, err } = await cli([...args, '--table', 'no-such-table']);
+
+    expect(code).toBe(2);
+    expect(err).toBe(
+      'ftp-bounce-watch: DynamoDB table "no-such-table" does not exist in eu-west-1 (check the name: --table, or the '
+      + 'stack\'s IncidentTableName output; and AWS_REGION or the profile\'s region)\n',
+    );
+  });
+
+  it('refuses an id that two open incidents start with, and takes one more digit', async () => {
+    // Two incidents whose ids share their first 6 hex digits (found by trying clients and times: ids are hashes).
+    const table = await freshTable();
+    const d = new Deployment({}, new DynamoDbIncidentStore(dynamodb, table));
+    await d.batch(T0, [{ ...HIGH, client: '198.51.100.126' }]);
+    await d.batch(T0 + 2 * MIN, [{ ...HIGH, client: '198.51.100.58' }]);
+
+    const ambiguous = await cli(['incidents', 'ack', 'ec1326', '--note', 'x', '--table', table], T0 + 3 * MIN);
+    const longer = await cli(['incidents', 'show', 'ec1326b', '--table', table, '--format', 'json'], T0 + 3 * MIN);
+
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.err).toBe('ftp-bounce-watch: 2 open incidents start with ec1326: give more of the id\n');
+    expect(longer.code).toBe(0);
+    expect(JSON.parse(longer.out)).toMatchObject({ id: 'ec1326b5904640282759e3abff246bb4', srcIp: '198.51.100.126', status: 'open' });
+  });
+
   it('names the stack or the output that is missing', async () => {
     query.world.stacks.Older = { AlertTopicArn: 'arn:aws:sns:eu-west-1:123456789012:t' };
 
@@ -227,6 +288,103 @@ describe('incidents', () => {
 
     expect(code).toBe(2);
     expect(err).toMatch(new RegExp(`^ftp-bounce-watch: access denied: Scan on table "${table}" needs the IAM permission dynamodb:Scan \\(.*\\)\\n$`));
+  });
+});
+
+describe('text output', () => {
+  const LONG_CALLER = 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_SecurityOnCallAdministrators_0123456789abcdef/alice.long-surname@example.com';
+  const IPV6_CLIENT = { client: '2001:db8:1234:5678:9abc:def0:1234:5678', target: '203.0.113.7', port: 4000 } as const;
+
+  afterEach(() => {
+    query.world.callerArn = CALLER;
+  });
+
+  it('keeps every line within 100 columns, however long the ARN, note, reason, client or log group', async () => {
+    const table = await freshTable();
+    query.world.callerArn = LONG_CALLER;
+    const d = new Deployment({}, new DynamoDbIncidentStore(dynamodb, table));
+    await d.batch(T0, [IPV6_CLIENT]);
+    const note = 'called the partner, who will move their FXP transfers to passive mode by the end of the month; OPS-1234';
+    const { incidents } = JSON.parse((await cli(['incidents', '--table', table, '--format', 'json'])).out) as { incidents: Array<{ id: string }> };
+    const id = incidents[0]?.id ?? '';
+
+    const outputs = [
+      await cli(['incidents', 'ack', id, '--note', note, '--table', table, '--format', 'text'], T0 + MIN),
+      await cli(['incidents', 'ack', id, '--note', `${note}, again`, '--table', table, '--format', 'text'], T0 + 2 * MIN),
+      await cli(['incidents', '--table', table, '--format', 'text'], T0 + 3 * MIN),
+      await cli(['incidents', 'show', id, '--table', table, '--format', 'text'], T0 + 3 * MIN),
+      await cli(['suppress', 'add', `${IPV6_CLIENT.client}`, '--target', '2001:db8:1234:5678:9abc:def0:1234:0/112',
+        '--severity', 'critical', '--reason', note, '--table', table, '--format', 'text']),
+      await cli(['suppress', 'list', '--table', table, '--format', 'text']),
+    ];
+    const [added] = (JSON.parse((await cli(['suppress', 'list', '--table', table, '--format', 'json'])).out) as { suppressions: Suppression[] }).suppressions;
+    outputs.push(await cli(['suppress', 'remove', added?.id ?? '', '--table', table, '--format', 'text']));
+
+    expect(outputs.map((o) => [o.code, o.err])).toEqual(outputs.map(() => [0, '']));
+    const long = outputs.flatMap((o) => o.out.split('\n')).filter((line) => [...line].length > 100);
+    expect(long).toEqual([]);
+    // Wrapped, not cut short: the whole ARN and the whole note are there.
+    const unwrapped = (text: string | undefined): string => (text ?? '').replace(/\s+/g, '');
+    expect(unwrapped(outputs[2]?.out)).toContain(unwrapped(`acknowledged by ${LONG_CALLER} at 2024-05-01 10:02: ${note}, again`));
+  });
+
+  it('says that acknowledging again replaces the earlier acknowledgement, naming it', async () => {
+    const table = await freshTable();
+    const d = new Deployment({}, new DynamoDbIncidentStore(dynamodb, table));
+    await d.batch(T0, [HIGH]);
+    const { incidents } = JSON.parse((await cli(['incidents', '--table', table, '--format', 'json'])).out) as { incidents: Array<{ id: string }> };
+    const id = incidents[0]?.id ?? '';
+
+    const first = await cli(['incidents', 'ack', id.slice(0, 8), '--note', 'looking', '--table', table, '--format', 'text'], T0 + MIN);
+    const again = await cli(['incidents', 'ack', id.slice(0, 8).toUpperCase(), '--note', 'blocked, OPS-9', '--table', table, '--format', 'text'], T0 + 2 * MIN);
+
+    expect(first.out).toBe(
+      `Acknowledged ${id} (high foreign-public-target of 198.51.100.9).\nIts updates go to the digest until it escalates.\n`,
+    );
+    expect(again.out).toBe(
+      `Acknowledged ${id} (high foreign-public-target of 198.51.100.9).\n`
+      + `It replaces the acknowledgement by ${CALLER} at 2024-05-01\n    10:01 UTC: looking\n`
+      + 'Its updates go to the digest until it escalates.\n',
+    );
+  });
+
+  it('refuses to remove a suppression twice, in one line, exit 2', async () => {
+    const table = await freshTable();
+    const { id } = JSON.parse((await cli(['suppress', 'add', '192.0.2.1', '--reason', 'x', '--table', table, '--format', 'json'])).out) as Suppression;
+    await cli(['suppress', 'remove', id, '--table', table]);
+
+    const again = await cli(['suppress', 'remove', id, '--table', table]);
+
+    expect(again.code).toBe(2);
+    expect(again.err).toBe(`ftp-bounce-watch: no active suppression "${id}" in table ${table} (suppress list shows them)\n`);
+  });
+
+  it('gives up on a table that keeps failing in one line that suggests nothing beside the point (exit 2)', async () => {
+    const table = await freshTable();
+    proxy.script('GetItem', 'server-error', 'server-error', 'server-error', 'server-error', 'server-error', 'server-error');
+
+    const { code, err } = await cli(['suppress', 'list', '--table', table]);
+
+    expect(code).toBe(2);
+    expect(err).toMatch(new RegExp(`^ftp-bounce-watch: DynamoDB GetItem on table "${table}" still failed after 6 attempts \\(.*\\); try again later\\n$`));
+  });
+});
+
+describe('Ctrl-C', () => {
+  it('stops at once and says where: exit 130, one line naming the call and the table', async () => {
+    const silent = await startSlowServer();
+    const client = new DynamoDBClient({ region: REGION, endpoint: silent.url, credentials: CREDENTIALS, maxAttempts: 1 });
+    const io = captureIo({ deps: { dynamodbClient: () => client, stsClient: () => sts } });
+    const run = main(['incidents', '--table', 'oncall-silent', '--format', 'text'], io);
+    while (silent.requests() === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+
+    io.abort();
+    const code = await run;
+
+    client.destroy();
+    await silent.close();
+    expect(code).toBe(130);
+    expect(io.err()).toBe('ftp-bounce-watch: interrupted during Scan on table "oncall-silent"\n');
   });
 });
 

@@ -2,8 +2,9 @@
  * A fault-injecting HTTP proxy in front of a DynamoDB-compatible server (dynalite), on loopback. Each request
  * is forwarded or not according to a fault plan drawn from a seeded generator, so a sequential run meets the
  * same faults every time:
- * - `throttle`, `server-error`, `conditional`, `denied`: answered by the proxy, never reaching the table (a
- *   spurious lost race for `conditional`, an IAM refusal for `denied`);
+ * - `throttle`, `server-error`, `conditional`, `denied`, `kms-denied`: answered by the proxy, never reaching the
+ *   table (a spurious lost race for `conditional`, an IAM refusal for `denied`, of the table's KMS key for
+ *   `kms-denied`, in the format IAM documents: `... is not authorized to perform: ACTION on resource: ...`);
  * - `reset`: the connection is destroyed before forwarding (the write did not happen);
  * - `reset-after`: forwarded, applied, then the connection destroyed (the caller cannot know it was applied);
  * - `slow-after`: forwarded, applied, and answered only after `slowMs` (past the client's request timeout).
@@ -12,7 +13,8 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import type { AddressInfo } from 'node:net';
 import { random as seededRandom } from '../../bench/synthetic-logs';
 
-export type DynamoFault = 'throttle' | 'server-error' | 'conditional' | 'denied' | 'reset' | 'reset-after' | 'slow-after';
+export type DynamoFault =
+  | 'throttle' | 'server-error' | 'conditional' | 'denied' | 'kms-denied' | 'reset' | 'reset-after' | 'slow-after';
 
 /** The operations a fault may hit, by the X-Amz-Target suffix (`PutItem`, `UpdateItem`, ...). */
 export interface FaultPlan {
@@ -50,6 +52,13 @@ const ERROR_BODIES: Partial<Record<DynamoFault, { status: number; type: string; 
     status: 400,
     type: 'com.amazonaws.dynamodb.v20120810#AccessDeniedException',
     message: 'User: arn:aws:iam::123456789012:user/oncall is not authorized to perform this action on the table (injected)',
+  },
+  'kms-denied': {
+    status: 400,
+    type: 'com.amazonaws.dynamodb.v20120810#AccessDeniedException',
+    message:
+      'User: arn:aws:sts::123456789012:assumed-role/OnCall/alice is not authorized to perform: kms:Decrypt on resource: '
+      + 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd because no identity-based policy allows the kms:Decrypt action (injected)',
   },
   'conditional': {
     status: 400,

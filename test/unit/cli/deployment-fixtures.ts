@@ -58,7 +58,7 @@ export interface DeployedWorld {
   /** The stack's CreationTime and LastUpdatedTime; default created at the epoch, never updated. */
   readonly stackTimes?: { readonly created?: Date; readonly updated?: Date };
   /** The canary records in the incident table, per log group (ms fields as the detector writes them). */
-  readonly canaries?: Record<string, Partial<Record<'writtenAt' | 'seenAt' | 'seenLatencyMs' | 'publishedAt' | 'publishLatencyMs', number>>>;
+  readonly canaries?: Record<string, Partial<Record<'writtenAt' | 'seenAt' | 'seenLatencyMs' | 'publishedAt' | 'publishLatencyMs' | 'warnedAt', number>>>;
   /** The table's suppressions item; `denied`: GetItem is refused. Default: no item. */
   readonly suppressions?: readonly Suppression[] | 'denied';
 }

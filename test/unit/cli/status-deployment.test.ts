@@ -447,7 +447,7 @@ describe('status: the deployed stack', () => {
 
     expect(code).toBe(0);
     expect(deployment?.suppressions).toMatchObject({ active: 2, soonest: [{ id: 's-00000002' }, { id: 's-00000001' }], error: null });
-    expect(text.io.out()).toMatch(/suppressions +2 active +next to expire: s-00000002 203\.0\.113\.7\/32 in 2 h \(suppress list\)/);
+    expect(text.io.out()).toMatch(/\nsuppressions +2 active +next to expire in 2 h: s-00000002 203\.0\.113\.7\/32\n/);
   });
 
   it('names the IAM action when the suppressions cannot be read: exit 2, nothing else hidden', async () => {
@@ -506,7 +506,10 @@ describe('status: when SNS deletes a pending subscription (48 h after it was mad
     );
 
     expect(await main(['status', '--log-group', '/ftp/proftpd'], io)).toBe(1);
-    expect(io.out()).toContain('alert topic subscriptions      PENDING  0 confirmed, 1 waiting for confirmation, deleted by SNS by 2025-06-03T02:00:00Z\n');
+    expect(io.out()).toContain(
+      'alert topic subscriptions      PENDING  0 confirmed, 1 waiting for confirmation, deleted by SNS by\n'
+      + '                                        2025-06-03T02:00:00Z\n',
+    );
   });
 });
 
@@ -530,7 +533,8 @@ describe('status: the deployed stack, as text', () => {
         'Stack FtpBounceWatch',
         '',
         'CHECK                          STATUS   DETAIL',
-        'alert topic subscriptions      PENDING  2 confirmed, 1 waiting for confirmation, deletion time unknown',
+        'alert topic subscriptions      PENDING  2 confirmed, 1 waiting for confirmation, deletion time',
+        '                                        unknown',
         'operator topic subscriptions   ok       0 confirmed',
         'failure queue                  ok       empty',
         'failure bucket                 WAITING  ≥ 1000 objects, newest 2025-06-01T09:00:59Z',
@@ -580,6 +584,7 @@ describe('status: the canary\'s last round trip per log group', () => {
         seenLatencyMs: 1_800,
         publishedAt: new Date(WRITTEN + 2_100).toISOString(),
         publishLatencyMs: 2_100,
+        overdueWarnedAt: null,
       },
     ]);
   });
@@ -587,12 +592,32 @@ describe('status: the canary\'s last round trip per log group', () => {
   it.each([
     ['a round trip', CANARIES, /^canary \/ftp\/proftpd +ok +detector \+1\.8 s, SNS \+2\.1 s, 2025-06-01T11:50:01Z \(9m ago\)$/m],
     ['a canary never seen', { '/ftp/proftpd': { writtenAt: WRITTEN } }, /^canary \/ftp\/proftpd +NOT BACK +written 10m ago, never seen$/m],
+    [
+      'an overdue canary (the operator told), with its last round trip long ago',
+      { '/ftp/proftpd': { ...CANARIES['/ftp/proftpd'], writtenAt: WRITTEN + 5 * 60_000, seenAt: WRITTEN - 3 * 3_600_000, warnedAt: WRITTEN } },
+      /^canary \/ftp\/proftpd +OVERDUE +operator told 10m ago, last back 3h ago$/m,
+    ],
   ])('shows %s as a row of the stack\'s table', async (_label, canaries, row) => {
     const { io } = arrange({ ...HEALTHY, canaries }, { tty: true });
 
     await main(['status', '--log-group', '/ftp/proftpd'], io);
 
     expect(io.out()).toMatch(row);
+  });
+
+  it('keeps the stack\'s table within 100 columns for a long log group, its detail wrapped under its column', async () => {
+    const group = '/aws/ec2/production/ftp-cluster-a/proftpd/transfer-and-control-channel';
+    const { io } = arrange({ ...HEALTHY, canaries: { [group]: CANARIES['/ftp/proftpd'] } }, { tty: true });
+
+    await main(['status', '--log-group', group], io);
+
+    const stackTable = io.out().split('\n\n').find((block) => block.startsWith('CHECK')) ?? '';
+    expect(stackTable.split('\n').filter((line) => line.length > 100)).toEqual([]);
+    const detailColumn = stackTable.indexOf('DETAIL');
+    expect(stackTable).toContain(
+      '\ncanary /aws/ec2/production/ftp-cluster-a/p…  ok      detector +1.8 s, SNS +2.1 s,\n'
+      + `${' '.repeat(detailColumn)}2025-06-01T11:50:01Z (9m ago)\n`,
+    );
   });
 
   it('says in one note that the table could not be read, and still gives its verdict', async () => {

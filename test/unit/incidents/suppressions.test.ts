@@ -112,8 +112,17 @@ describe('the CLI values', () => {
     expect(parseDuration(value)).toBe(ms);
   });
 
-  it.each(['91d', '0m', '1w', '-1d', '30'])('refuses --for %s', (value) => {
-    expect(() => parseDuration(value)).toThrow(/must be a number with m, h or d .*at most 90d/);
+  it.each([
+    ['91d', 'duration "91d" is too long: it must be from 1m to 90d'],
+    ['2200h', 'duration "2200h" is too long: it must be from 1m to 90d'],
+    ['0d', 'duration "0d" is zero: it must be from 1m to 90d'],
+    ['0m', 'duration "0m" is zero: it must be from 1m to 90d'],
+    ['3x', 'duration "3x" must be a number with m, h or d (e.g. 12h, 30d), at most 90d'],
+    ['1w', 'duration "1w" must be a number with m, h or d (e.g. 12h, 30d), at most 90d'],
+    ['-1d', 'duration "-1d" must be a number with m, h or d (e.g. 12h, 30d), at most 90d'],
+    ['30', 'duration "30" must be a number with m, h or d (e.g. 12h, 30d), at most 90d'],
+  ])('refuses --for %s, naming what is wrong', (value, message) => {
+    expect(() => parseDuration(value)).toThrow(message);
   });
 
   it('keeps a reason on one line and refuses an empty one', () => {
