@@ -15,9 +15,8 @@ export interface ItemRefusal {
   readonly retryable: boolean;
 }
 
-export interface BatchExportOptions {
-  /** Attempts per item, the first included. @default 3 */
-  readonly maxAttempts?: number;
+/** How the adapters' retries wait (`equalJitterDelay`); the publisher and the exporters share it. */
+export interface RetryTiming {
   /** Backoff before retry n is drawn from [d/2, d] with d = min(maxDelayMs, baseDelayMs * 2^(n-1)). */
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
@@ -25,6 +24,11 @@ export interface BatchExportOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Injected in tests for deterministic jitter; returns a number in [0, 1). */
   readonly random?: () => number;
+}
+
+export interface BatchExportOptions extends RetryTiming {
+  /** Attempts per item, the first included. @default 3 */
+  readonly maxAttempts?: number;
   /** The invocation's time budget: no call or retry crosses its deadline. @default - none */
   readonly budget?: InvocationBudget;
 }

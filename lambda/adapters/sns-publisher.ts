@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-sns';
 import { SNS_MAX_PAYLOAD_BYTES, snsPayloadBytes } from '../alerts';
 import { awsErrorShape, oneLine } from './aws-error';
-import { equalJitterDelay } from './batch-export';
+import { equalJitterDelay, type RetryTiming } from './batch-export';
 import type { AlertPublisher, SnsAlertMessage } from './ports';
 import { DeadlineExceededError, type InvocationBudget } from './timeouts';
 
@@ -22,16 +22,9 @@ export interface PublishRetryInfo {
   readonly delayMs: number;
 }
 
-export interface SnsAlertPublisherOptions {
+export interface SnsAlertPublisherOptions extends RetryTiming {
   /** Attempts per alert, the first included (default 5). The SDK client retries each request on its own too. */
   readonly maxAttempts?: number;
-  /** Backoff before retry n is drawn from [d/2, d] with d = min(maxDelayMs, baseDelayMs * 2^(n-1)). */
-  readonly baseDelayMs?: number;
-  readonly maxDelayMs?: number;
-  /** Injected in tests to skip real waiting. */
-  readonly sleep?: (ms: number) => Promise<void>;
-  /** Injected in tests for deterministic jitter; returns a number in [0, 1). */
-  readonly random?: () => number;
   /** Called before each retry round, e.g. to count a metric. Must not throw. */
   readonly onRetry?: (info: PublishRetryInfo) => void;
   /**
