@@ -17,6 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { readBody } from './request-body';
 
 export type ExportOperation = 'PutEvents' | 'BatchImportFindings';
 
@@ -221,10 +222,7 @@ export async function startLoopbackExportServer(): Promise<LoopbackExportServer>
   };
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
+    void readBody(req).then((text) => {
       const accessKeyId = /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? '';
       if (String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded')) {
         const form = new URLSearchParams(text);

@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './request-body';
 
 const TARGET_PREFIX = 'Logs_20140328.';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
@@ -104,15 +105,6 @@ export function matchesFilterPattern(pattern: string, message: string): boolean 
   if (terms.length === 0) return true;
   if (terms.every((t) => t.optional)) return terms.some((t) => message.includes(t.text));
   return terms.filter((t) => !t.optional).every((t) => message.includes(t.text));
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function str(body: Record<string, unknown>, key: string): string | undefined {

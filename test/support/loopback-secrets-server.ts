@@ -3,23 +3,15 @@
  * `X-Amz-Target: secretsmanager.GetSecretValue`, signed), for the CLI's `test`. Point a real client at `endpoint`.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './request-body';
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
 export interface LoopbackSecretsServer {
   readonly endpoint: string;
   close(): Promise<void>;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /** Serves `secrets` (ARN -> SecretString); any other id is ResourceNotFoundException. */
