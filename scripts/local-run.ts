@@ -30,6 +30,7 @@ import type { CanaryRecord } from '../lambda/canary/service';
 import { renderSlackMessage } from '../lambda/alerts/render/slack';
 import { alertFindings, defaultProductArn } from '../lambda/export/asff-finding';
 import { alertEventEntry } from '../lambda/export/event-entry';
+import { alertJsonOf } from '../lambda/export/exporting-publisher';
 import { chatbotCardAsText, forTerminal, slackMessageAsText, TERMINAL_COLUMNS } from './chat-text';
 import {
   cloudWatchEventId,
@@ -204,18 +205,18 @@ function print(text: string): void {
   console.log(forTerminal(text));
 }
 
-function alertJsonOf(entry: ReceivedEntry): string {
-  const body = JSON.parse(entry.message) as { default?: string };
-  return body.default ?? '{}';
+/** The alert JSON the detector published in this message (`{}` when it has none). */
+function alertJsonIn(entry: ReceivedEntry): string {
+  return alertJsonOf(entry.message) ?? '{}';
 }
 
 function alertOf(entry: ReceivedEntry): Alert {
-  return JSON.parse(alertJsonOf(entry)) as Alert;
+  return JSON.parse(alertJsonIn(entry)) as Alert;
 }
 
 /** What the exports would send for this message: the event on the default bus, the incidents' findings. */
 function appendExports(entry: ReceivedEntry, region: string, out: string): void {
-  const json = alertJsonOf(entry);
+  const json = alertJsonIn(entry);
   appendFileSync(join(dirname(out), 'events.jsonl'), `${JSON.stringify(alertEventEntry(json, 'default'))}\n`);
   const productArn = defaultProductArn('aws', region, LOCAL_ACCOUNT);
   for (const finding of alertFindings(JSON.parse(json) as Alert, { productArn })) {

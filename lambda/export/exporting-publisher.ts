@@ -6,10 +6,10 @@
  */
 import { type AlertExporter, type AlertPublisher, type ExportOutcome, type SnsAlertMessage, unpublishedIndexesOf } from '../adapters/ports';
 
-/** The alert JSON of a rendered SNS message (its `default` key), or null when it has none. */
-export function alertJsonOf(message: SnsAlertMessage): string | null {
+/** The alert JSON in a rendered SNS message's body (its `default` key), or null when it has none. */
+export function alertJsonOf(snsMessageBody: string): string | null {
   try {
-    const body = JSON.parse(message.message) as { default?: unknown };
+    const body = JSON.parse(snsMessageBody) as { default?: unknown };
     return typeof body.default === 'string' ? body.default : null;
   } catch {
     return null;
@@ -49,7 +49,7 @@ export class ExportingPublisher implements AlertPublisher {
     const jsons: string[] = [];
     let unreadable = 0;
     for (const message of messages) {
-      const json = alertJsonOf(message);
+      const json = alertJsonOf(message.message);
       if (json === null) unreadable++;
       else jsons.push(json);
     }
